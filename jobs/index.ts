@@ -1,0 +1,5 @@
+// Every job Relay Warden schedules. A job is a thin entry point over src/.
+import type { JobDefinition } from '../src/scheduler/job';
+import { pruneHistoryJob } from './prune-history';
+
+export const allJobs: JobDefinition[] = [pruneHistoryJob];

@@ -1,0 +1,62 @@
+// The one app factory: builds the hono app from explicit dependencies. `warden serve` wraps it in
+// @hono/node-server; tests call app.request() on the same object.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { requestId } from 'hono/request-id';
+import type { Logger } from 'pino';
+import type { WardenConfig } from '../config/schema';
+import type { Database } from '../db/client';
+import { httpRequestsTotal, metricsRegistry } from '../metrics';
+import type { ScheduledJob, Scheduler } from '../scheduler/scheduler';
+import { authenticate } from './auth';
+import type { ApiEnv } from './env';
+import { errorResponse, handleError } from './errors';
+import { healthRouter } from './health';
+import { jobsRouter } from './jobs';
+
+export interface AppDeps {
+  database: Database;
+  config: WardenConfig;
+  logger: Logger;
+  jobs: ScheduledJob[];
+  /** Absent in processes that serve the API without scheduling (and in some tests). */
+  scheduler?: Scheduler;
+}
+
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const detail = result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+        return errorResponse(c, 400, 'E_VALIDATION', detail);
+      }
+    },
+  });
+
+  app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    const logger = deps.logger.child({ requestId: c.get('requestId') });
+    c.set('logger', logger);
+    const started = performance.now();
+    await next();
+    const route = c.req.routePath;
+    httpRequestsTotal.inc({ method: c.req.method, route, status: c.res.status });
+    logger.info({ method: c.req.method, path: c.req.path, status: c.res.status, durationMs: Math.round(performance.now() - started) }, 'request');
+  });
+  app.onError(handleError);
+  app.notFound((c) => errorResponse(c, 404, 'E_NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
+
+  app.route('/', healthRouter(deps.database));
+  app.get('/metrics', async (c) => c.text(await metricsRegistry.metrics(), 200, { 'content-type': metricsRegistry.contentType }));
+
+  app.use('/api/*', authenticate(deps.config.auth.tokens));
+  app.route('/api/v1', jobsRouter(deps.database.db, deps.jobs, deps.scheduler));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.doc('/openapi.json', {
+    openapi: '3.0.3',
+    info: { title: 'Relay Warden API', version: '1' },
+  });
+  return app;
+}
+
+export type WardenApp = ReturnType<typeof createApp>;

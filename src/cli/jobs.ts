@@ -1,0 +1,58 @@
+import { allJobs } from '../../jobs';
+import { openDatabase } from '../db/client';
+import { latestJobRuns } from '../db/job-queries';
+import { createLogger } from '../logger';
+import { newInstanceId, resolveJobs, Scheduler } from '../scheduler/scheduler';
+import type { CliCommand } from './command';
+
+const usage = `Usage: warden jobs list
+       warden jobs run <name>
+
+list   every job with its schedule (config jobs.<name>.schedule or the default) and its latest run
+run    run one job now, print its summary as JSON; exits 1 if the run failed, or if the job is
+       running on another instance sharing the database`;
+
+export const jobsCommand: CliCommand = {
+  name: 'jobs',
+  summary: 'List jobs or run one now',
+  usage,
+  async run(args, ctx) {
+    const [action, name, ...rest] = args;
+    if (!(action === 'list' && !name) && !(action === 'run' && name && rest.length === 0)) {
+      ctx.stderr(`${usage}\n`);
+      return 2;
+    }
+    const config = await ctx.loadConfig();
+    const jobs = resolveJobs(allJobs, config.jobs);
+    const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+    try {
+      await database.migrate();
+      if (action === 'list') {
+        const latest = new Map((await latestJobRuns(database.db)).map((run) => [run.job, run]));
+        const rows = jobs.map((job) => {
+          const last = latest.get(job.definition.name);
+          return [
+            job.definition.name,
+            job.enabled ? job.schedule : `${job.schedule} (disabled)`,
+            last ? `${last.outcome} ${last.startedAt.toISOString()}` : 'never run',
+            job.definition.description,
+          ];
+        });
+        ctx.stdout(formatTable(['JOB', 'SCHEDULE', 'LAST RUN', 'DESCRIPTION'], rows));
+        return 0;
+      }
+      const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, process.stderr as never);
+      const scheduler = new Scheduler(jobs, { db: database.db, config, logger }, newInstanceId());
+      const result = await scheduler.runNow(name!);
+      ctx.stdout(`${JSON.stringify(result, null, 2)}\n`);
+      return result.outcome === 'succeeded' ? 0 : 1;
+    } finally {
+      await database.close();
+    }
+  },
+};
+
+function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}

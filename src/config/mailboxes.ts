@@ -1,0 +1,53 @@
+// IMAP accounts and local mail stores that hold complaint (ARF) and bounce mail.
+import { z } from 'zod';
+
+const afterProcessing = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('move'), folder: z.string().min(1).default('Processed') }).strict(),
+  z.object({ action: z.literal('seen') }).strict(),
+  z.object({ action: z.literal('delete') }).strict(),
+]);
+
+const folder = z
+  .object({
+    path: z.string().min(1),
+    /** What the folder holds; `auto` decides per message. */
+    holds: z.enum(['complaints', 'bounces', 'auto']).default('auto'),
+    afterProcessing: afterProcessing.prefault({ action: 'move' }),
+  })
+  .strict();
+
+const imapAccount = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, { message: 'expected letters, digits, - or _' }),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65_535).default(993),
+    /** implicit = TLS from the first byte (993); starttls = upgrade on 143; none only for loopback. */
+    tls: z.enum(['implicit', 'starttls', 'none']).default('implicit'),
+    user: z.string().min(1),
+    password: z.string().min(1),
+    folders: z.array(folder).min(1).prefault([{ path: 'INBOX' }]),
+    batchSize: z.number().int().min(1).max(5000).default(200),
+    maxMessageBytes: z.number().int().min(1024).default(10 * 1024 * 1024),
+  })
+  .strict();
+
+const localStore = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, { message: 'expected letters, digits, - or _' }),
+    /** A Maildir folder (with cur/ and new/) or an mbox file. */
+    path: z.string().min(1),
+    format: z.enum(['maildir', 'mbox']),
+    holds: z.enum(['complaints', 'bounces', 'auto']).default('auto'),
+  })
+  .strict();
+
+export const mailboxesConfig = z
+  .object({
+    imap: z.array(imapAccount).default([]),
+    local: z.array(localStore).default([]),
+    /** Days to keep the raw bytes of processed messages (facts are kept). */
+    rawRetentionDays: z.number().int().min(0).default(30),
+  })
+  .strict();
+
+export type MailboxesConfig = z.infer<typeof mailboxesConfig>;

@@ -1,0 +1,157 @@
+// Opens the database: PostgreSQL through postgres.js when a URL is given, embedded PGlite otherwise.
+// Both are driven through the same drizzle schema and queries; only this file knows which it is.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { WardenError } from '../errors';
+import * as schema from './schema';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Engine = 'pglite' | 'postgres';
+
+export interface Database {
+  db: Db;
+  engine: Engine;
+  /** Applies pending migrations; safe when several instances start at once. */
+  migrate(): Promise<void>;
+  /** Migrations applied and expected, for readiness. */
+  migrationStatus(): Promise<{ applied: number; expected: number }>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** postgres:// URL; when absent, PGlite. */
+  url?: string;
+  /** PGlite data directory; `memory://` keeps everything in memory (tests). */
+  dataDir?: string;
+}
+
+export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+// Any constant works; it only has to be the same for every instance of Relay Warden.
+const migrationLockKey = 7_780_001;
+
+function expectedMigrations(): number {
+  const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
+    entries: unknown[];
+  };
+  return journal.entries.length;
+}
+
+/** Rows of a raw query, whichever driver ran it (postgres.js returns an array, PGlite `{rows}`). */
+export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown;
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+async function appliedMigrations(db: Db): Promise<number> {
+  const [exists] = await queryRows<{ present: boolean }>(
+    db,
+    sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`,
+  );
+  if (!exists?.present) return 0;
+  const [row] = await queryRows<{ count: number | string }>(db, sql`select count(*) as count from drizzle.__drizzle_migrations`);
+  return Number(row?.count ?? 0);
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  const expected = expectedMigrations();
+  if (options.url) {
+    const client = postgres(options.url, { max: 10, onnotice: () => {}, connect_timeout: 10 });
+    const db = drizzlePostgres({ client, schema }) as unknown as Db;
+    try {
+      await client`select 1`;
+    } catch (error) {
+      await client.end({ timeout: 1 });
+      throw new WardenError('E_DB_CONNECT', `cannot connect to PostgreSQL: ${(error as Error).message}`, 503, { cause: error });
+    }
+    return {
+      db,
+      engine: 'postgres',
+      async migrate() {
+        // A session-level advisory lock on one reserved connection: instances starting together
+        // apply migrations one after another instead of racing on the same DDL.
+        const lock = await client.reserve();
+        try {
+          await lock`select pg_advisory_lock(${migrationLockKey})`;
+          await migratePostgres(drizzlePostgres({ client }), { migrationsFolder });
+        } finally {
+          await lock`select pg_advisory_unlock(${migrationLockKey})`.catch(() => {});
+          lock.release();
+        }
+      },
+      migrationStatus: async () => ({ applied: await appliedMigrations(db), expected }),
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  const dataDir = options.dataDir ?? './data';
+  let client: PGlite;
+  let releaseLock = () => {};
+  if (dataDir.startsWith('memory://')) {
+    client = new PGlite(dataDir);
+  } else {
+    const directory = resolve(dataDir, 'pglite');
+    mkdirSync(directory, { recursive: true });
+    releaseLock = lockDataDir(resolve(dataDir, 'pglite.lock'));
+    client = new PGlite(directory);
+  }
+  try {
+    await client.waitReady;
+  } catch (error) {
+    releaseLock();
+    throw new WardenError(
+      'E_DB_CONNECT',
+      `cannot open the embedded database in ${dataDir}: ${(error as Error).message} (is another Relay Warden using this data directory?)`,
+      503,
+      { cause: error },
+    );
+  }
+  const db = drizzlePglite({ client, schema }) as unknown as Db;
+  return {
+    db,
+    engine: 'pglite',
+    migrate: () => migratePglite(drizzlePglite({ client }), { migrationsFolder }),
+    migrationStatus: async () => ({ applied: await appliedMigrations(db), expected }),
+    close: async () => {
+      await client.close();
+      releaseLock();
+    },
+  };
+}
+
+/**
+ * PGlite is a single-process database: two processes on one data directory would corrupt it.
+ * A lock file with the owner's pid refuses the second one; a lock left by a dead process is taken over.
+ */
+function lockDataDir(lockPath: string): () => void {
+  try {
+    writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+  } catch {
+    const owner = Number(readFileSync(lockPath, 'utf8'));
+    let alive = false;
+    try {
+      if (owner > 0 && owner !== process.pid) {
+        process.kill(owner, 0);
+        alive = true;
+      }
+    } catch {
+      alive = false;
+    }
+    if (alive) {
+      throw new WardenError(
+        'E_DB_LOCKED',
+        `the embedded database in ${lockPath.replace(/\/pglite\.lock$/, '')} is in use by process ${owner}; stop it first, or use PostgreSQL (DATABASE_URL) to run several processes`,
+        503,
+      );
+    }
+    writeFileSync(lockPath, String(process.pid));
+  }
+  return () => rmSync(lockPath, { force: true });
+}

@@ -1,0 +1,54 @@
+// Runs one job once and records the run; the scheduler and `warden jobs run` both come here.
+import { finishJobRun, insertJobRun } from '../db/job-queries';
+import type { JobOutcome } from '../db/schema';
+import { jobRunSeconds, jobRunsTotal } from '../metrics';
+import type { JobDefinition, JobDeps, JobSummary } from './job';
+
+export interface JobRunResult {
+  runId: number;
+  job: string;
+  outcome: Extract<JobOutcome, 'succeeded' | 'failed'>;
+  startedAt: Date;
+  durationMs: number;
+  summary?: JobSummary;
+  error?: string;
+}
+
+export async function runJobOnce(
+  job: JobDefinition,
+  deps: JobDeps,
+  run: { trigger: 'schedule' | 'manual'; slot: Date | null; instance: string; now?: () => Date },
+): Promise<JobRunResult> {
+  const now = run.now ?? (() => new Date());
+  const startedAt = now();
+  const runId = await insertJobRun(deps.db, {
+    job: job.name,
+    slot: run.slot,
+    trigger: run.trigger,
+    instance: run.instance,
+    startedAt,
+  });
+  const logger = deps.logger.child({ job: job.name, runId });
+  logger.info({ trigger: run.trigger, slot: run.slot }, 'job started');
+  const started = performance.now();
+  let result: JobRunResult;
+  try {
+    const summary = await job.run({ ...deps, logger }, startedAt);
+    result = { runId, job: job.name, outcome: 'succeeded', startedAt, durationMs: Math.round(performance.now() - started), summary };
+    logger.info({ durationMs: result.durationMs, summary }, 'job succeeded');
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    result = { runId, job: job.name, outcome: 'failed', startedAt, durationMs: Math.round(performance.now() - started), error: message };
+    logger.error({ durationMs: result.durationMs, err: error }, 'job failed');
+  }
+  jobRunsTotal.inc({ job: job.name, outcome: result.outcome });
+  jobRunSeconds.observe({ job: job.name }, result.durationMs / 1000);
+  await finishJobRun(deps.db, runId, {
+    outcome: result.outcome,
+    finishedAt: new Date(startedAt.getTime() + result.durationMs),
+    durationMs: result.durationMs,
+    summary: result.summary,
+    error: result.error,
+  });
+  return result;
+}
