@@ -41,7 +41,7 @@ export function loadConfig(options: LoadConfigOptions): WardenConfig {
       throw new ConfigError(source, [{ key: '(file)', message: `${path} does not exist` }]);
     }
     const lineCounter = new LineCounter();
-    const document = parseDocument(readFileSync(path, 'utf8'), { lineCounter, prettyErrors: false });
+    const document = parseDocument(readFileSync(path, 'utf8'), { lineCounter, prettyErrors: true });
     if (document.errors.length > 0) {
       throw new ConfigError(
         source,
@@ -54,6 +54,12 @@ export function loadConfig(options: LoadConfigOptions): WardenConfig {
     }
     raw = document.toJS() ?? {};
     lineOf = (keys) => {
+      // The line of the key itself: look the last key up in its parent mapping.
+      const parent = keys.length > 1 ? document.getIn(keys.slice(0, -1) as unknown[], true) : document.contents;
+      const pair = (parent as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | null)?.items?.find(
+        (item) => item.key?.value === keys[keys.length - 1],
+      );
+      if (pair?.key?.range) return lineCounter.linePos(pair.key.range[0]).line;
       for (let length = keys.length; length > 0; length--) {
         const node = document.getIn(keys.slice(0, length) as unknown[], true) as { range?: [number, number, number] } | undefined;
         if (node?.range) return lineCounter.linePos(node.range[0]).line;

@@ -113,6 +113,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       { cause: error },
     );
   }
+  return wrapPglite(client, expected, releaseLock);
+}
+
+/** A Database over a PGlite instance already open (tests clone a migrated template this way). */
+export function wrapPglite(client: PGlite, expected = expectedMigrations(), releaseLock = () => {}): Database {
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   return {
     db,

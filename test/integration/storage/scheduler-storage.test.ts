@@ -1,0 +1,100 @@
+// The scheduler's storage on both engines: leases, fire claims and run history.
+import { sql } from 'drizzle-orm';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { wardenConfigSchema } from '../../../src/config/schema';
+import type { Database } from '../../../src/db/client';
+import { queryRows } from '../../../src/db/client';
+import { acquireJobLease, claimJobFire, listJobRuns, pruneJobHistory, releaseJobLease, renewJobLease } from '../../../src/db/job-queries';
+import { runJobOnce } from '../../../src/scheduler/run-job';
+import { testEngines } from '../../support/engines';
+
+const config = wardenConfigSchema.parse({});
+const logger = pino({ level: 'silent' });
+
+describe.each(testEngines())('scheduler storage on $name', (engine) => {
+  let database: Database;
+  beforeEach(async () => {
+    database = await engine.open();
+  });
+  afterEach(async () => {
+    await database.close();
+  });
+
+  it('applies migrations once and reports them all applied', async () => {
+    await database.migrate();
+    const status = await database.migrationStatus();
+    expect(status.applied).toBe(status.expected);
+    expect(status.expected).toBeGreaterThan(0);
+  });
+
+  it('gives a job lease to one holder at a time', async () => {
+    expect(await acquireJobLease(database.db, 'sweep', 'a', 60_000)).toBe(true);
+    expect(await acquireJobLease(database.db, 'sweep', 'b', 60_000)).toBe(false);
+    expect(await acquireJobLease(database.db, 'other', 'b', 60_000)).toBe(true);
+    await releaseJobLease(database.db, 'sweep', 'a');
+    expect(await acquireJobLease(database.db, 'sweep', 'b', 60_000)).toBe(true);
+  });
+
+  it('lets another holder take an expired lease and marks the dead holder’s run abandoned', async () => {
+    expect(await acquireJobLease(database.db, 'sweep', 'a', 60_000)).toBe(true);
+    await runJobOnce(
+      { name: 'sweep', description: '', defaultSchedule: '* * * * *', run: async () => ({}) },
+      { db: database.db, config, logger },
+      { trigger: 'manual', slot: null, instance: 'a' },
+    );
+    // A run that never finished: its instance died mid-run.
+    await database.db.execute(
+      sql`insert into job_runs (job, trigger, instance, started_at, outcome) values ('sweep', 'schedule', 'a', now(), 'running')`,
+    );
+    await database.db.execute(sql`update job_leases set expires_at = now() - interval '1 second' where job = 'sweep'`);
+    expect(await renewJobLease(database.db, 'sweep', 'b', 60_000)).toBe(false);
+    expect(await acquireJobLease(database.db, 'sweep', 'b', 60_000)).toBe(true);
+    expect(await renewJobLease(database.db, 'sweep', 'a', 60_000)).toBe(false);
+    const runs = await listJobRuns(database.db, { job: 'sweep', limit: 10 });
+    expect(runs.map((r) => r.outcome).sort()).toEqual(['abandoned', 'succeeded']);
+  });
+
+  it('claims each scheduled fire once', async () => {
+    const slot = new Date('2026-11-25T10:00:00Z');
+    expect(await claimJobFire(database.db, 'sweep', slot, 'a')).toBe(true);
+    expect(await claimJobFire(database.db, 'sweep', slot, 'b')).toBe(false);
+    expect(await claimJobFire(database.db, 'sweep', new Date(slot.getTime() + 1000), 'b')).toBe(true);
+  });
+
+  it('records a run’s summary, and a failing run’s error', async () => {
+    const deps = { db: database.db, config, logger };
+    const ok = await runJobOnce(
+      { name: 'count', description: '', defaultSchedule: '* * * * *', run: async () => ({ checked: 3 }) },
+      deps,
+      { trigger: 'manual', slot: null, instance: 'a' },
+    );
+    const failed = await runJobOnce(
+      { name: 'count', description: '', defaultSchedule: '* * * * *', run: async () => { throw new Error('resolver down'); } },
+      deps,
+      { trigger: 'schedule', slot: new Date('2026-11-25T10:00:00Z'), instance: 'a' },
+    );
+    expect(ok.outcome).toBe('succeeded');
+    expect(failed).toMatchObject({ outcome: 'failed', error: 'resolver down' });
+    const runs = await listJobRuns(database.db, { job: 'count', limit: 10 });
+    expect(runs).toHaveLength(2);
+    const byId = new Map(runs.map((r) => [r.id, r]));
+    expect(byId.get(ok.runId)).toMatchObject({ outcome: 'succeeded', summary: { checked: 3 }, trigger: 'manual' });
+    expect(byId.get(failed.runId)).toMatchObject({ outcome: 'failed', error: 'resolver down', trigger: 'schedule' });
+    expect(byId.get(failed.runId)!.slot!.toISOString()).toBe('2026-11-25T10:00:00.000Z');
+  });
+
+  it('prunes finished runs and old fire claims, keeping running ones', async () => {
+    await database.db.execute(sql`
+      insert into job_runs (job, trigger, instance, started_at, outcome) values
+        ('old', 'schedule', 'a', now() - interval '40 days', 'succeeded'),
+        ('old', 'schedule', 'a', now() - interval '40 days', 'running'),
+        ('new', 'schedule', 'a', now(), 'succeeded')`);
+    await claimJobFire(database.db, 'old', new Date(Date.now() - 3 * 86_400_000), 'a');
+    await claimJobFire(database.db, 'new', new Date(), 'a');
+    const pruned = await pruneJobHistory(database.db, new Date(Date.now() - 30 * 86_400_000), new Date(Date.now() - 2 * 86_400_000));
+    expect(pruned).toEqual({ runsDeleted: 1, firesDeleted: 1 });
+    const [left] = await queryRows<{ count: string | number }>(database.db, sql`select count(*) as count from job_runs`);
+    expect(Number(left!.count)).toBe(2);
+  });
+});
