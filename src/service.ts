@@ -24,6 +24,7 @@ export interface StartServiceOptions {
 }
 
 export async function startService({ config, logger, jobs = allJobs }: StartServiceOptions): Promise<RunningService> {
+  const scheduledJobs = resolveJobs(jobs, config.jobs);
   const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
   const instanceId = newInstanceId();
   let scheduler: Scheduler | undefined;
@@ -31,7 +32,6 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
   try {
     await database.migrate();
     logger.info({ engine: database.engine, instanceId }, 'database ready');
-    const scheduledJobs = resolveJobs(jobs, config.jobs);
     scheduler = new Scheduler(scheduledJobs, { db: database.db, config, logger }, instanceId);
     const app = createApp({ database, config, logger, jobs: scheduledJobs, scheduler });
     server = await listen(app.fetch, config.server.host, config.server.port);

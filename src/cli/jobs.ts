@@ -24,6 +24,10 @@ export const jobsCommand: CliCommand = {
     }
     const config = await ctx.loadConfig();
     const jobs = resolveJobs(allJobs, config.jobs);
+    if (action === 'run' && !jobs.some((job) => job.definition.name === name)) {
+      ctx.stderr(`warden jobs: no job named ${name}; known jobs: ${jobs.map((job) => job.definition.name).join(', ')}\n`);
+      return 1;
+    }
     const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
     try {
       await database.migrate();

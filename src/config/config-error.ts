@@ -69,25 +69,25 @@ export function allowedKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): 
   return def?.type === 'object' ? Object.keys(def.shape) : [];
 }
 
+/** The candidate within two edits (Damerau: a swap of neighbours is one edit), for "did you mean". */
 export function closestKey(key: string, candidates: string[]): string | undefined {
   const distance = (a: string, b: string) => {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
     for (let i = 1; i <= a.length; i++) {
-      let previous = row[0]!;
-      row[0] = i;
       for (let j = 1; j <= b.length; j++) {
-        const current = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-        previous = current;
+        const cost = a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1;
+        let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+        d[i]![j] = best;
       }
     }
-    return row[b.length]!;
+    return d[a.length]![b.length]!;
   };
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of candidates) {
-    const d = distance(key, candidate);
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+    const found = distance(key, candidate);
+    if (found < bestDistance) [best, bestDistance] = [candidate, found];
   }
   return best;
 }

@@ -21,9 +21,13 @@ export class DatabaseRunCoordinator implements RunCoordinator {
     const separator = key.indexOf(':');
     const job = key.slice(0, separator);
     const slot = new Date(key.slice(separator + 1));
-    if (!(await this.acquire(job))) return false;
+    if (!(await this.acquire(job))) {
+      this.logger.debug({ job, slot }, 'fire skipped: the job is running on another instance');
+      return false;
+    }
     if (await claimJobFire(this.db, job, slot, this.holder)) return true;
     await this.release(job);
+    this.logger.debug({ job, slot }, 'fire skipped: another instance ran this fire');
     return false;
   }
 
