@@ -28,7 +28,7 @@ describe('config loading', () => {
     expect(config.server).toEqual({ host: '127.0.0.1', port: 7780 });
     expect(config.database.url).toBeUndefined();
     expect(config.database.dataDir).toBe('./data');
-    expect(config.reputation.complaintRate.suspend).toBe(0.005);
+    expect(config.reputation.complaintRate.suspend).toBe(0.003);
     expect(Object.isFrozen(config.server)).toBe(true);
   });
 
