@@ -1,2 +1,3 @@
 // The whole database schema: one file per area, re-exported here for drizzle and drizzle-kit.
 export * from './scheduler';
+export * from './reputation';

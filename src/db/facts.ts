@@ -1,0 +1,108 @@
+// Complaint and bounce facts: stored once each, attributed through the send log when the report
+// itself names no sender, and counted into the rollups in the same transaction.
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import { countsOfFact, type CountableFact } from '../reputation/counts';
+import type { Db } from './client';
+import { addToRollups, type RollupIncrement } from './rollups';
+import { mailFacts } from './schema';
+import { findSendsByMessageId } from './send-events';
+
+export interface FactInput extends CountableFact {
+  /** Stable identity of the fact (e.g. message hash + recipient): storing it twice is a no-op. */
+  dedupKey: string;
+  recipient?: string | null;
+  sender?: string | null;
+  senderDomain?: string | null;
+  ip?: string | null;
+  originalMessageId?: string | null;
+  status?: string | null;
+  diagnosticCode?: string | null;
+  subject?: string | null;
+  /** Where it came from, e.g. imap:fbl/INBOX or api. */
+  source: string;
+  occurredAt: Date;
+  details?: Record<string, unknown>;
+}
+
+const counterOf = (counts: ReturnType<typeof countsOfFact>) =>
+  counts.complaints ? 'complaints' : counts.hardBounces ? 'hardBounces' : counts.softBounces ? 'softBounces' : counts.blocked ? 'blocked' : 'none';
+
+const domainOf = (address: string | null | undefined) => {
+  const at = address?.lastIndexOf('@') ?? -1;
+  return at >= 0 ? address!.slice(at + 1).toLowerCase() : null;
+};
+
+/** Stores facts once; returns the senders whose counts changed (to re-evaluate them now). */
+export async function recordFacts(db: Db, facts: FactInput[]): Promise<{ stored: number; duplicates: number; senders: string[] }> {
+  if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [] };
+  const unattributed = facts.filter((f) => !f.sender && f.originalMessageId).map((f) => f.originalMessageId!);
+  const sends = await findSendsByMessageId(db, [...new Set(unattributed)]);
+  return db.transaction(async (tx) => {
+    const increments: RollupIncrement[] = [];
+    const senders = new Set<string>();
+    let stored = 0;
+    for (const fact of facts) {
+      const send = !fact.sender && fact.originalMessageId ? sends.get(fact.originalMessageId) : undefined;
+      const sender = fact.sender ?? send?.sender ?? null;
+      const senderDomain = fact.senderDomain ?? send?.senderDomain ?? domainOf(sender);
+      const ip = fact.ip ?? send?.ip ?? null;
+      const recipientDomain = domainOf(fact.recipient);
+      const counts = countsOfFact(fact);
+      const inserted = await tx
+        .insert(mailFacts)
+        .values({
+          dedupKey: fact.dedupKey,
+          kind: fact.kind,
+          reason: fact.reason ?? null,
+          hardBounce: Boolean(fact.hardBounce),
+          feedbackType: fact.feedbackType ?? null,
+          counted: counterOf(counts),
+          recipient: fact.recipient ?? null,
+          recipientDomain,
+          sender,
+          senderDomain,
+          ip,
+          originalMessageId: fact.originalMessageId ?? null,
+          status: fact.status ?? null,
+          diagnosticCode: fact.diagnosticCode ?? null,
+          subject: fact.subject ?? null,
+          source: fact.source,
+          occurredAt: fact.occurredAt,
+          details: fact.details ?? null,
+        })
+        .onConflictDoNothing({ target: mailFacts.dedupKey })
+        .returning({ id: mailFacts.id });
+      if (inserted.length === 0) continue;
+      stored++;
+      if (counterOf(counts) === 'none') continue;
+      const at = fact.occurredAt;
+      // A block of our IP or content is evidence about the IP and the receiving provider, not
+      // about the sender's list: it goes to the ip and recipient_domain rollups only.
+      const onSender = counts.blocked === 0;
+      if (sender && onSender) {
+        senders.add(sender);
+        increments.push({ dimension: 'sender', key: sender, at, counts });
+      }
+      if (senderDomain && onSender) increments.push({ dimension: 'sender_domain', key: senderDomain, at, counts });
+      if (recipientDomain) increments.push({ dimension: 'recipient_domain', key: recipientDomain, at, counts });
+      if (ip) increments.push({ dimension: 'ip', key: ip, at, counts });
+    }
+    await addToRollups(tx, increments);
+    return { stored, duplicates: facts.length - stored, senders: [...senders] };
+  });
+}
+
+export function recentFacts(db: Db, filter: { sender?: string; senderDomain?: string; kinds: FactInput['kind'][]; limit: number }) {
+  return db
+    .select()
+    .from(mailFacts)
+    .where(
+      and(
+        filter.sender ? eq(mailFacts.sender, filter.sender) : undefined,
+        filter.senderDomain ? eq(mailFacts.senderDomain, filter.senderDomain) : undefined,
+        inArray(mailFacts.kind, filter.kinds),
+      ),
+    )
+    .orderBy(desc(mailFacts.occurredAt), desc(mailFacts.id))
+    .limit(filter.limit);
+}

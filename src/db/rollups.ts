@@ -1,0 +1,134 @@
+// Hourly and daily rollups: incremented as send events and facts are stored, read for windows.
+import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import type { DecisionWindow } from '../config/reputation';
+import { zeroCounts, type RollupCounts } from '../reputation/counts';
+import type { Db } from './client';
+import { dailyRollups, hourlyRollups, type RollupDimension } from './schema';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+type Writer = Db | Tx;
+
+export interface RollupIncrement {
+  dimension: RollupDimension;
+  key: string;
+  at: Date;
+  counts: Partial<RollupCounts>;
+}
+
+const hourMs = 3_600_000;
+const dayMs = 86_400_000;
+export const startOfHour = (at: Date) => new Date(Math.floor(at.getTime() / hourMs) * hourMs);
+export const startOfDay = (at: Date) => new Date(Math.floor(at.getTime() / dayMs) * dayMs);
+
+const counterNames = ['sent', 'delivered', 'complaints', 'hardBounces', 'softBounces', 'blocked'] as const;
+
+function merge(increments: RollupIncrement[], bucket: (at: Date) => Date) {
+  const merged = new Map<string, { dimension: RollupDimension; key: string; at: Date; counts: RollupCounts }>();
+  for (const increment of increments) {
+    const at = bucket(increment.at);
+    const id = `${increment.dimension}\u0000${increment.key}\u0000${at.getTime()}`;
+    let row = merged.get(id);
+    if (!row) merged.set(id, (row = { dimension: increment.dimension, key: increment.key, at, counts: zeroCounts() }));
+    for (const name of counterNames) row.counts[name] += increment.counts[name] ?? 0;
+  }
+  // A fixed order of upserted rows keeps concurrent writers from deadlocking on each other.
+  return [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+}
+
+/** Adds increments to the hourly and daily rollups (call inside the transaction storing the source rows). */
+export async function addToRollups(db: Writer, increments: RollupIncrement[]): Promise<void> {
+  if (increments.length === 0) return;
+  for (const [table, bucket, timeColumn] of [
+    [hourlyRollups, startOfHour, 'hour'],
+    [dailyRollups, startOfDay, 'day'],
+  ] as const) {
+    const rows = merge(increments, bucket);
+    for (let i = 0; i < rows.length; i += 2000) {
+      const chunk = rows.slice(i, i + 2000).map((r) => ({ dimension: r.dimension, key: r.key, [timeColumn]: r.at, ...r.counts }));
+      await db
+        .insert(table)
+        .values(chunk as never)
+        .onConflictDoUpdate({
+          target: [table.dimension, table.key, timeColumn === 'hour' ? hourlyRollups.hour : dailyRollups.day],
+          set: Object.fromEntries(
+            counterNames.map((name) => [name, sql`${table[name]} + excluded.${sql.identifier(table[name].name)}`]),
+          ),
+        });
+    }
+  }
+}
+
+export type KeyedWindowStats = Map<string, Record<DecisionWindow, RollupCounts>>;
+
+const sums = (table: typeof hourlyRollups | typeof dailyRollups) => ({
+  sent: sql<number>`sum(${table.sent})::int`,
+  delivered: sql<number>`sum(${table.delivered})::int`,
+  complaints: sql<number>`sum(${table.complaints})::int`,
+  hardBounces: sql<number>`sum(${table.hardBounces})::int`,
+  softBounces: sql<number>`sum(${table.softBounces})::int`,
+  blocked: sql<number>`sum(${table.blocked})::int`,
+});
+
+/**
+ * Counts per key over the last 24 hours (whole hours, from hourly rollups) and the last 7 and 30
+ * UTC days including today (from daily rollups): at most 24 + 30 rows per key, whatever the volume.
+ */
+export async function windowStats(db: Db, dimension: RollupDimension, now: Date, keys?: string[]): Promise<KeyedWindowStats> {
+  const stats: KeyedWindowStats = new Map();
+  const entry = (key: string) => {
+    let row = stats.get(key);
+    if (!row) stats.set(key, (row = { '24h': zeroCounts(), '7d': zeroCounts(), '30d': zeroCounts() }));
+    return row;
+  };
+  const since24h = new Date(startOfHour(now).getTime() - 23 * hourMs);
+  const today = startOfDay(now);
+  const since7d = new Date(today.getTime() - 6 * dayMs);
+  const since30d = new Date(today.getTime() - 29 * dayMs);
+  const hourly = await db
+    .select({ key: hourlyRollups.key, ...sums(hourlyRollups) })
+    .from(hourlyRollups)
+    .where(
+      and(
+        eq(hourlyRollups.dimension, dimension),
+        gte(hourlyRollups.hour, since24h),
+        lt(hourlyRollups.hour, new Date(now.getTime() + 1)),
+        keys ? inArray(hourlyRollups.key, keys) : undefined,
+      ),
+    )
+    .groupBy(hourlyRollups.key);
+  for (const row of hourly) Object.assign(entry(row.key)['24h'], { ...row, key: undefined });
+  const daily = await db
+    .select({
+      key: dailyRollups.key,
+      week: sql<boolean>`${dailyRollups.day} >= ${since7d}`.as('week'),
+      ...sums(dailyRollups),
+    })
+    .from(dailyRollups)
+    .where(
+      and(
+        eq(dailyRollups.dimension, dimension),
+        gte(dailyRollups.day, since30d),
+        lt(dailyRollups.day, new Date(now.getTime() + 1)),
+        keys ? inArray(dailyRollups.key, keys) : undefined,
+      ),
+    )
+    .groupBy(dailyRollups.key, sql`${dailyRollups.day} >= ${since7d}`);
+  for (const row of daily) {
+    const target = entry(row.key);
+    for (const name of counterNames) {
+      target['30d'][name] += Number(row[name]);
+      if (row.week) target['7d'][name] += Number(row[name]);
+    }
+  }
+  for (const row of stats.values()) for (const name of counterNames) row['24h'][name] = Number(row['24h'][name]);
+  return stats;
+}
+
+/** Hourly series of one key, oldest first, for charts. */
+export function hourlySeries(db: Db, dimension: RollupDimension, key: string, from: Date, to: Date) {
+  return db
+    .select()
+    .from(hourlyRollups)
+    .where(and(eq(hourlyRollups.dimension, dimension), eq(hourlyRollups.key, key), gte(hourlyRollups.hour, from), lt(hourlyRollups.hour, to)))
+    .orderBy(hourlyRollups.hour);
+}

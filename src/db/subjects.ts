@@ -1,0 +1,153 @@
+// Per-sender and per-domain state: automatic action, manual override, latest figures; the audit
+// log and the events every change emits.
+import { and, asc, desc, eq, gt, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from './client';
+import { events, policyAudit, reputationSubjects, type StoredAction, type SubjectKind } from './schema';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type SubjectRow = typeof reputationSubjects.$inferSelect;
+export type SubjectWrite = typeof reputationSubjects.$inferInsert;
+export type AuditWrite = typeof policyAudit.$inferInsert;
+export type EventWrite = typeof events.$inferInsert;
+
+export async function loadSubjects(db: Db, kind: SubjectKind, ids?: string[]): Promise<Map<string, SubjectRow>> {
+  if (ids && ids.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(reputationSubjects)
+    .where(and(eq(reputationSubjects.kind, kind), ids ? inArray(reputationSubjects.id, ids) : undefined));
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+export async function getSubject(db: Db, kind: SubjectKind, id: string): Promise<SubjectRow | undefined> {
+  const [row] = await db.select().from(reputationSubjects).where(and(eq(reputationSubjects.kind, kind), eq(reputationSubjects.id, id)));
+  return row;
+}
+
+const updatableColumns = [
+  'autoAction', 'autoSince', 'autoReason', 'clearSince',
+  'sent24h', 'complaints24h', 'hardBounces24h', 'sent7d', 'complaints7d', 'hardBounces7d',
+  'sent30d', 'complaints30d', 'hardBounces30d', 'complaintRate7d', 'hardBounceRate7d', 'evaluatedAt',
+] as const;
+
+/**
+ * Writes evaluated subjects. Rows whose policy changed get a new version from the policy_version
+ * sequence, which is what relays keeping a local copy ask changes since.
+ */
+export async function saveSubjects(tx: Tx, rows: SubjectWrite[], policyChanged: boolean): Promise<void> {
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.slice(i, i + 1000);
+    const set: Record<string, SQL> = Object.fromEntries(
+      updatableColumns.map((column) => [column, sql`excluded.${sql.identifier(reputationSubjects[column].name)}`]),
+    );
+    if (policyChanged) set.version = sql`nextval('policy_version')`;
+    await tx
+      .insert(reputationSubjects)
+      .values(policyChanged ? chunk.map((row) => ({ ...row, version: sql`nextval('policy_version')` })) : chunk)
+      .onConflictDoUpdate({ target: [reputationSubjects.kind, reputationSubjects.id], set });
+  }
+}
+
+export async function appendAuditAndEvents(tx: Tx, audit: AuditWrite[], emitted: EventWrite[]): Promise<void> {
+  for (let i = 0; i < audit.length; i += 1000) await tx.insert(policyAudit).values(audit.slice(i, i + 1000));
+  for (let i = 0; i < emitted.length; i += 1000) await tx.insert(events).values(emitted.slice(i, i + 1000));
+}
+
+export interface OverrideInput {
+  action: StoredAction;
+  reason: string;
+  until: Date | null;
+  limitPerHour: number | null;
+  by: string;
+}
+
+/** Sets (or, with null, clears) a manual override, with its audit row and event, in one transaction. */
+export async function writeOverride(db: Db, kind: SubjectKind, id: string, override: OverrideInput | null, actor: string, reason: string, now: Date) {
+  return db.transaction(async (tx) => {
+    const [before] = await tx
+      .select()
+      .from(reputationSubjects)
+      .where(and(eq(reputationSubjects.kind, kind), eq(reputationSubjects.id, id)))
+      .for('update');
+    const values = {
+      overrideAction: override?.action ?? null,
+      overrideReason: override?.reason ?? null,
+      overrideUntil: override?.until ?? null,
+      overrideLimitPerHour: override?.limitPerHour ?? null,
+      overrideBy: override?.by ?? null,
+      version: sql`nextval('policy_version')`,
+    };
+    const [after] = await tx
+      .insert(reputationSubjects)
+      .values({ kind, id, ...values })
+      .onConflictDoUpdate({ target: [reputationSubjects.kind, reputationSubjects.id], set: values })
+      .returning();
+    const fromAction = before?.overrideAction ?? before?.autoAction ?? 'allow';
+    const toAction = override?.action ?? after!.autoAction;
+    await appendAuditAndEvents(
+      tx,
+      [{ kind, subject: id, at: now, actor, source: 'manual', fromAction, toAction, reason, figures: override ? { until: override.until?.toISOString() ?? null, limitPerHour: override.limitPerHour } : { cleared: true } }],
+      [
+        {
+          type: override ? `${kind}.override_set` : `${kind}.override_cleared`,
+          severity: override?.action === 'suspend' ? 'warning' : 'info',
+          subject: `${kind}:${id}`,
+          summary: override
+            ? `${actor} set ${kind} ${id} to ${override.action}${override.until ? ` until ${override.until.toISOString()}` : ''}: ${override.reason}`
+            : `${actor} cleared the override of ${kind} ${id} (${reason}); automatic action ${after!.autoAction} applies`,
+          payload: { kind, id, fromAction, toAction, actor, reason },
+          at: now,
+        },
+      ],
+    );
+    return after!;
+  });
+}
+
+export function auditLog(db: Db, kind: SubjectKind, id: string, limit: number) {
+  return db
+    .select()
+    .from(policyAudit)
+    .where(and(eq(policyAudit.kind, kind), eq(policyAudit.subject, id)))
+    .orderBy(desc(policyAudit.at), desc(policyAudit.id))
+    .limit(limit);
+}
+
+export const subjectSorts = {
+  complaintRate: reputationSubjects.complaintRate7d,
+  bounceRate: reputationSubjects.hardBounceRate7d,
+  volume: reputationSubjects.sent30d,
+  id: reputationSubjects.id,
+} as const;
+
+export function listSubjects(
+  db: Db,
+  kind: SubjectKind,
+  query: { sort: keyof typeof subjectSorts; order: 'asc' | 'desc'; action?: StoredAction; limit: number; offset: number; now: Date },
+) {
+  const column = subjectSorts[query.sort];
+  const actionFilter = query.action
+    ? query.action === 'allow'
+      ? and(eq(reputationSubjects.autoAction, 'allow'), or(sql`${reputationSubjects.overrideAction} is null`, sql`${reputationSubjects.overrideUntil} <= ${query.now}`))
+      : or(
+          and(eq(reputationSubjects.overrideAction, query.action), or(sql`${reputationSubjects.overrideUntil} is null`, gt(reputationSubjects.overrideUntil, query.now))),
+          and(eq(reputationSubjects.autoAction, query.action), or(sql`${reputationSubjects.overrideAction} is null`, sql`${reputationSubjects.overrideUntil} <= ${query.now}`)),
+        )
+    : undefined;
+  return db
+    .select()
+    .from(reputationSubjects)
+    .where(and(eq(reputationSubjects.kind, kind), actionFilter))
+    .orderBy(query.order === 'asc' ? asc(column) : desc(column), asc(reputationSubjects.id))
+    .limit(query.limit)
+    .offset(query.offset);
+}
+
+/** Subjects with an automatic action in force: a full pass must revisit them even without traffic. */
+export async function subjectsWithActions(db: Db, kind: SubjectKind): Promise<string[]> {
+  const rows = await db
+    .select({ id: reputationSubjects.id })
+    .from(reputationSubjects)
+    .where(and(eq(reputationSubjects.kind, kind), ne(reputationSubjects.autoAction, 'allow')));
+  return rows.map((row) => row.id);
+}
