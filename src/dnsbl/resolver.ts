@@ -242,7 +242,7 @@ export class DnsblResolver implements DnsblLookupClient {
           response = await exchangeTcp(this.options.nameserver, this.options.port, buildQuery(name, type), this.options.timeoutMs);
         }
         if (response.header.rcode === RCODE_SERVFAIL) {
-          throw new ResolverError('E_DNS_SERVFAIL', `SERVFAIL for ${type} ${name}`, true);
+          throw new ResolverError('E_DNS_SERVFAIL', `resolver answered SERVFAIL for a ${type} query`, true);
         }
         return { response, durationMs: this.clock.now() - started, messages, transport };
       } catch (error) {

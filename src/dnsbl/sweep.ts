@@ -1,0 +1,139 @@
+// One run: health-check every zone on its test points, then check every target against every
+// zone that takes its kind. Answers of unhealthy zones are not trusted (outcome `unhealthy`).
+import { assessZoneHealth, type TestPointResult, type ZoneHealth } from './health';
+import { interpretAnswer, type CodeMeaning, type InterpretedOutcome } from './interpret';
+import { buildQueryName } from './query-name';
+import type { DnsblLookupClient } from './resolver';
+import { parseTarget, type DnsblTarget } from './targets';
+import type { Severity } from './zone-definition';
+import type { ActiveZone } from './zones';
+
+export type CheckOutcome = InterpretedOutcome | 'unhealthy';
+
+export interface CheckResult {
+  target: DnsblTarget;
+  zoneId: string;
+  /** The public zone name (never the keyed one: the DQS key is a secret). */
+  zone: string;
+  outcome: CheckOutcome;
+  codes: string[];
+  meanings: CodeMeaning[];
+  severity: Severity | null;
+  txt: string[];
+  explanation: string | null;
+  durationMs: number;
+}
+
+export interface SweepResult {
+  zoneHealth: ZoneHealth[];
+  checks: CheckResult[];
+  /** DNS messages sent, test points and retries included. */
+  queryCount: number;
+  durationMs: number;
+}
+
+export interface SweepInput {
+  zones: readonly ActiveZone[];
+  targets: readonly DnsblTarget[];
+  client: DnsblLookupClient;
+  /**
+   * Lookups handed to the client at once. The client bounds concurrency itself; this bounds the
+   * sweep's own memory so that it stays flat however many targets there are.
+   */
+  maxInFlight?: number;
+  /** Called per check as it completes (for streaming to storage). */
+  onCheck?: (check: CheckResult) => void;
+  /** Monotonic milliseconds, for the run duration. */
+  now?: () => number;
+}
+
+/** Runs `worker` over `items` with at most `limit` in flight, pulling lazily. */
+async function forEachBounded<T>(items: Iterable<T>, limit: number, worker: (item: T) => Promise<void>): Promise<void> {
+  const iterator = items[Symbol.iterator]();
+  const lane = async () => {
+    for (let next = iterator.next(); !next.done; next = iterator.next()) await worker(next.value);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, limit) }, lane));
+}
+
+export async function checkZoneHealth(zone: ActiveZone, client: DnsblLookupClient): Promise<{ health: ZoneHealth; queries: number }> {
+  const { definition } = zone;
+  const points = [
+    ...definition.testPoints.listed.map((testPoint) => ({ testPoint, expectation: 'listed' as const })),
+    ...definition.testPoints.notListed.map((testPoint) => ({ testPoint, expectation: 'not_listed' as const })),
+  ];
+  let queries = 0;
+  const results: TestPointResult[] = await Promise.all(
+    points.map(async (point) => {
+      const lookup = await client.lookup(buildQueryName(parseTarget(point.testPoint), zone.queryZone), definition.id);
+      queries += lookup.queries;
+      return { ...point, interpretation: interpretAnswer(definition, lookup.answer) };
+    }),
+  );
+  return { health: assessZoneHealth(definition, results), queries };
+}
+
+export async function runSweep(input: SweepInput): Promise<SweepResult> {
+  const now = input.now ?? (() => performance.now());
+  const started = now();
+  let queryCount = 0;
+
+  const healthResults = await Promise.all(input.zones.map((zone) => checkZoneHealth(zone, input.client)));
+  const zoneHealth = healthResults.map((result) => result.health);
+  for (const result of healthResults) queryCount += result.queries;
+  const healthById = new Map(zoneHealth.map((health) => [health.zoneId, health]));
+
+  const checks: CheckResult[] = [];
+  const record = (check: CheckResult) => {
+    checks.push(check);
+    input.onCheck?.(check);
+  };
+
+  // Target-major order spreads consecutive lookups over zones, so one zone's rate limit does not
+  // hold the others back.
+  function* pairs(): Generator<{ target: DnsblTarget; zone: ActiveZone }> {
+    for (const target of input.targets) {
+      for (const zone of input.zones) {
+        if (zone.definition.kinds.includes(target.kind)) yield { target, zone };
+      }
+    }
+  }
+
+  await forEachBounded(pairs(), input.maxInFlight ?? 512, async ({ target, zone }) => {
+    const { definition } = zone;
+    const health = healthById.get(definition.id);
+    if (health?.status === 'unhealthy') {
+      // No query: a list that fails its test points says nothing about our targets.
+      record({
+        target,
+        zoneId: definition.id,
+        zone: definition.zone,
+        outcome: 'unhealthy',
+        codes: [],
+        meanings: [],
+        severity: null,
+        txt: [],
+        explanation: health.reason,
+        durationMs: 0,
+      });
+      return;
+    }
+    const lookup = await input.client.lookup(buildQueryName(target, zone.queryZone), definition.id);
+    queryCount += lookup.queries;
+    const interpretation = interpretAnswer(definition, lookup.answer);
+    record({
+      target,
+      zoneId: definition.id,
+      zone: definition.zone,
+      outcome: interpretation.outcome,
+      codes: interpretation.codes,
+      meanings: interpretation.meanings,
+      severity: interpretation.severity,
+      txt: interpretation.txt,
+      explanation: interpretation.explanation,
+      durationMs: lookup.durationMs,
+    });
+  });
+
+  return { zoneHealth, checks, queryCount, durationMs: now() - started };
+}
