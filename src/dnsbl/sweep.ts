@@ -2,6 +2,7 @@
 // zone that takes its kind. Answers of unhealthy zones are not trusted (outcome `unhealthy`).
 import { assessZoneHealth, type TestPointResult, type ZoneHealth } from './health';
 import { interpretAnswer, type CodeMeaning, type InterpretedOutcome } from './interpret';
+import { canonicalIpv6 } from './ip-address';
 import { buildQueryName } from './query-name';
 import type { DnsblLookupClient } from './resolver';
 import { parseTarget, type DnsblTarget } from './targets';
@@ -56,6 +57,18 @@ async function forEachBounded<T>(items: Iterable<T>, limit: number, worker: (ite
   await Promise.all(Array.from({ length: Math.max(1, limit) }, lane));
 }
 
+/**
+ * A test point as the zone queries it: an IPv6-only zone gets IPv4 test points in their mapped
+ * form (RFC 5782 §5: ::FFFF:7F00:2), written as nibbles.
+ */
+export function testPointTarget(testPoint: string, definition: ActiveZone['definition']): DnsblTarget {
+  const target = parseTarget(testPoint);
+  if (target.kind === 'ipv4' && !definition.kinds.includes('ipv4') && definition.kinds.includes('ipv6')) {
+    return { kind: 'ipv6', value: canonicalIpv6(`::ffff:${target.value}`) };
+  }
+  return target;
+}
+
 export async function checkZoneHealth(zone: ActiveZone, client: DnsblLookupClient): Promise<{ health: ZoneHealth; queries: number }> {
   const { definition } = zone;
   const points = [
@@ -65,7 +78,7 @@ export async function checkZoneHealth(zone: ActiveZone, client: DnsblLookupClien
   let queries = 0;
   const results: TestPointResult[] = await Promise.all(
     points.map(async (point) => {
-      const lookup = await client.lookup(buildQueryName(parseTarget(point.testPoint), zone.queryZone), definition.id);
+      const lookup = await client.lookup(buildQueryName(testPointTarget(point.testPoint, definition), zone.queryZone), definition.id);
       queries += lookup.queries;
       return { ...point, interpretation: interpretAnswer(definition, lookup.answer) };
     }),
