@@ -91,10 +91,17 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
   const started = now();
   let queryCount = 0;
 
-  const healthResults = await Promise.all(input.zones.map((zone) => checkZoneHealth(zone, input.client)));
-  const zoneHealth = healthResults.map((result) => result.health);
-  for (const result of healthResults) queryCount += result.queries;
-  const healthById = new Map(zoneHealth.map((health) => [health.zoneId, health]));
+  // Each zone's checks wait for that zone's test points only: a zone that times out does not hold
+  // back the others.
+  const healthByZone = new Map(
+    input.zones.map((zone) => [
+      zone.definition.id,
+      checkZoneHealth(zone, input.client).then((result) => {
+        queryCount += result.queries;
+        return result.health;
+      }),
+    ]),
+  );
 
   const checks: CheckResult[] = [];
   const record = (check: CheckResult) => {
@@ -112,9 +119,9 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
     }
   }
 
-  await forEachBounded(pairs(), input.maxInFlight ?? 512, async ({ target, zone }) => {
+  await forEachBounded(pairs(), input.maxInFlight ?? 128, async ({ target, zone }) => {
     const { definition } = zone;
-    const health = healthById.get(definition.id);
+    const health = await healthByZone.get(definition.id);
     if (health?.status === 'unhealthy') {
       // No query: a list that fails its test points says nothing about our targets.
       record({
@@ -148,5 +155,6 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
     });
   });
 
+  const zoneHealth = await Promise.all(healthByZone.values());
   return { zoneHealth, checks, queryCount, durationMs: now() - started };
 }
