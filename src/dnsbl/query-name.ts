@@ -11,17 +11,22 @@ export function reverseIpv6Nibbles(address: string): string {
   return ipv6ToBigInt(address).toString(16).padStart(32, '0').split('').reverse().join('.');
 }
 
+/** The labels before the zone: reversed octets, reversed nibbles or the domain itself. */
+export function queryPrefix(target: DnsblTarget): string {
+  switch (target.kind) {
+    case 'ipv4':
+      return reverseIpv4(target.value);
+    case 'ipv6':
+      return reverseIpv6Nibbles(target.value);
+    case 'domain':
+      return target.value;
+  }
+}
+
 /**
  * The name queried for `target` under `zone`. `zone` is the effective zone, which for keyed zones
  * (Spamhaus DQS) already starts with the key label.
  */
 export function buildQueryName(target: DnsblTarget, zone: string): string {
-  switch (target.kind) {
-    case 'ipv4':
-      return `${reverseIpv4(target.value)}.${zone}`;
-    case 'ipv6':
-      return `${reverseIpv6Nibbles(target.value)}.${zone}`;
-    case 'domain':
-      return `${target.value}.${zone}`;
-  }
+  return `${queryPrefix(target)}.${zone}`;
 }

@@ -42,6 +42,8 @@ export interface LookupResult {
 /** The interface the sweep needs; tests and the CLI may pass another implementation. */
 export interface DnsblLookupClient {
   lookup(name: string, rateKey: string): Promise<LookupResult>;
+  /** Queries the client runs at once; the sweep keeps about that many lookups in flight. */
+  readonly concurrency?: number;
 }
 
 const RCODE_NOERROR = 0;
@@ -170,6 +172,10 @@ export class DnsblResolver implements DnsblLookupClient {
   private readonly rateLimiter: PerKeyRateLimiter;
   private readonly udp: ReturnType<typeof UDPClient>;
 
+  get concurrency(): number {
+    return this.options.concurrency;
+  }
+
   constructor(
     readonly options: ResolverOptions,
     private readonly clock: ResolverClock = systemClock,
@@ -203,7 +209,7 @@ export class DnsblResolver implements DnsblLookupClient {
 
   /** One question with rate limit, concurrency slot, retries and TCP fallback. */
   async query(name: string, type: 'A' | 'TXT', rateKey = name): Promise<LookupResult> {
-    await this.rateLimiter.wait(rateKey);
+    if (this.options.perZoneQueriesPerSecond > 0) await this.rateLimiter.wait(rateKey);
     await this.slots.acquire();
     try {
       const exchanged = await this.exchangeWithRetries(name, type);

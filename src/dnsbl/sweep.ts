@@ -3,7 +3,7 @@
 import { assessZoneHealth, type TestPointResult, type ZoneHealth } from './health';
 import { interpretAnswer, type CodeMeaning, type InterpretedOutcome } from './interpret';
 import { canonicalIpv6 } from './ip-address';
-import { buildQueryName } from './query-name';
+import { buildQueryName, queryPrefix } from './query-name';
 import type { DnsblLookupClient } from './resolver';
 import { parseTarget, type DnsblTarget } from './targets';
 import type { Severity } from './zone-definition';
@@ -38,8 +38,9 @@ export interface SweepInput {
   targets: readonly DnsblTarget[];
   client: DnsblLookupClient;
   /**
-   * Lookups handed to the client at once. The client bounds concurrency itself; this bounds the
-   * sweep's own memory so that it stays flat however many targets there are.
+   * Lookups handed to the client at once (default: the client's concurrency, else 64). The client
+   * bounds concurrency itself; this bounds the sweep's own memory so that it stays flat however
+   * many targets there are, and keeps lookups from queueing twice.
    */
   maxInFlight?: number;
   /** Called per check as it completes (for streaming to storage). */
@@ -93,11 +94,13 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
 
   // Each zone's checks wait for that zone's test points only: a zone that times out does not hold
   // back the others.
+  const settledHealth = new Map<string, ZoneHealth>();
   const healthByZone = new Map(
     input.zones.map((zone) => [
       zone.definition.id,
       checkZoneHealth(zone, input.client).then((result) => {
         queryCount += result.queries;
+        settledHealth.set(zone.definition.id, result.health);
         return result.health;
       }),
     ]),
@@ -111,17 +114,19 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
 
   // Target-major order spreads consecutive lookups over zones, so one zone's rate limit does not
   // hold the others back.
-  function* pairs(): Generator<{ target: DnsblTarget; zone: ActiveZone }> {
+  // The reversed name is built once per target, not once per zone.
+  function* pairs(): Generator<{ target: DnsblTarget; prefix: string; zone: ActiveZone }> {
     for (const target of input.targets) {
+      const prefix = queryPrefix(target);
       for (const zone of input.zones) {
-        if (zone.definition.kinds.includes(target.kind)) yield { target, zone };
+        if (zone.definition.kinds.includes(target.kind)) yield { target, prefix, zone };
       }
     }
   }
 
-  await forEachBounded(pairs(), input.maxInFlight ?? 128, async ({ target, zone }) => {
+  await forEachBounded(pairs(), input.maxInFlight ?? input.client.concurrency ?? 64, async ({ target, prefix, zone }) => {
     const { definition } = zone;
-    const health = await healthByZone.get(definition.id);
+    const health = settledHealth.get(definition.id) ?? (await healthByZone.get(definition.id));
     if (health?.status === 'unhealthy') {
       // No query: a list that fails its test points says nothing about our targets.
       record({
@@ -138,7 +143,7 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
       });
       return;
     }
-    const lookup = await input.client.lookup(buildQueryName(target, zone.queryZone), definition.id);
+    const lookup = await input.client.lookup(`${prefix}.${zone.queryZone}`, definition.id);
     queryCount += lookup.queries;
     const interpretation = interpretAnswer(definition, lookup.answer);
     record({
