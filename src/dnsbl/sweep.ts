@@ -1,5 +1,6 @@
 // One run: health-check every zone on its test points, then check every target against every
-// zone that takes its kind. Answers of unhealthy zones are not trusted (outcome `unhealthy`).
+// zone that takes its kind. Answers of unhealthy zones are not trusted (outcome `unhealthy`); a zone
+// whose test points all time out is not queried for targets (outcome `error`).
 import { assessZoneHealth, type TestPointResult, type ZoneHealth } from './health';
 import { interpretAnswer, type CodeMeaning, type InterpretedOutcome } from './interpret';
 import { canonicalIpv6 } from './ip-address';
@@ -87,6 +88,15 @@ export async function checkZoneHealth(zone: ActiveZone, client: DnsblLookupClien
   return { health: assessZoneHealth(definition, results), queries };
 }
 
+/** Checks of a zone that are answered from its health alone, without a query. */
+function skippedOutcome(health: ZoneHealth): 'unhealthy' | 'error' | null {
+  if (health.status === 'unhealthy') return 'unhealthy';
+  if (health.status === 'unreachable' && health.testPoints.length > 0 && health.testPoints.every((point) => point.outcome === 'error')) {
+    return 'error';
+  }
+  return null;
+}
+
 export async function runSweep(input: SweepInput): Promise<SweepResult> {
   const now = input.now ?? (() => performance.now());
   const started = now();
@@ -113,8 +123,7 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
   };
 
   // Target-major order spreads consecutive lookups over zones, so one zone's rate limit does not
-  // hold the others back.
-  // The reversed name is built once per target, not once per zone.
+  // hold the others back. The reversed name is built once per target, not once per zone.
   function* pairs(): Generator<{ target: DnsblTarget; prefix: string; zone: ActiveZone }> {
     for (const target of input.targets) {
       const prefix = queryPrefix(target);
@@ -127,18 +136,20 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
   await forEachBounded(pairs(), input.maxInFlight ?? input.client.concurrency ?? 64, async ({ target, prefix, zone }) => {
     const { definition } = zone;
     const health = settledHealth.get(definition.id) ?? (await healthByZone.get(definition.id));
-    if (health?.status === 'unhealthy') {
-      // No query: a list that fails its test points says nothing about our targets.
+    const skipped = health ? skippedOutcome(health) : null;
+    if (health && skipped) {
+      // No query: a list that fails its test points says nothing about our targets, and one whose
+      // test points all timed out would only make every check wait for its timeouts too.
       record({
         target,
         zoneId: definition.id,
         zone: definition.zone,
-        outcome: 'unhealthy',
+        outcome: skipped,
         codes: [],
         meanings: [],
         severity: null,
         txt: [],
-        explanation: health.reason,
+        explanation: skipped === 'error' ? `not queried: ${health.reason}` : health.reason,
         durationMs: 0,
       });
       return;
