@@ -1,4 +1,5 @@
 // Config key `dnsbl`: resolver, zone selection, custom zones, DQS key, confirmations, schedule.
+// The addresses and domains checked come from `relay` (relay.ips, relay.domains, relay.maxRangeAddresses).
 import { z } from 'zod';
 import { zoneDefinitionSchema } from '../dnsbl/zone-definition';
 
@@ -22,20 +23,17 @@ export const dnsblConfig = z
     enabled: z.boolean().default(true),
     resolver: dnsblResolverConfig,
     /** Catalogue zone ids to add to the default set. */
-    enableZones: z.array(z.string()).default([]),
+    enable: z.array(z.string()).default([]),
     /** Catalogue or custom zone ids to leave out. */
-    disableZones: z.array(z.string()).default([]),
+    disable: z.array(z.string()).default([]),
     customZones: z.array(zoneDefinitionSchema).default([]),
     /** Spamhaus Data Query Service key: switches ZEN and DBL to the keyed DQS zones. Secret. */
     dqsKey: z
       .string()
       .regex(/^[a-z0-9]{8,64}$/i, 'a DQS key is letters and digits')
-      .nullable()
-      .default(null),
+      .optional(),
     /** Agreeing checks needed before a listing state changes (no flapping on one answer). */
     confirmations: z.number().int().min(1).max(10).default(2),
-    /** Largest CIDR range accepted from relay.ips (a /24 is 256). */
-    maxAddressesPerRange: z.number().int().min(1).max(65_536).default(1_024),
     /** node-cron expression, UTC. */
     schedule: z.string().min(9).default('*/15 * * * *'),
   })

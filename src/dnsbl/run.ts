@@ -21,7 +21,7 @@ export interface DnsblRun extends SweepResult {
 /** Throws DnsblTargetError (bad or oversized range) or DnsblZoneConfigError before any query. */
 export async function sweepRelayTargets(config: DnsblConfig, relay: RelayTargetsInput, deps: DnsblRunDeps = {}): Promise<DnsblRun> {
   const zones = selectZones(config);
-  const targets = expandTargets(relay, { maxAddressesPerRange: config.maxAddressesPerRange });
+  const targets = expandTargets(relay);
   const client = deps.client ?? createDnsblResolver(config.resolver, { readResolvConf: deps.readResolvConf });
   const result = await runSweep({ zones, targets, client, onCheck: deps.onCheck });
   return { ...result, zones, targets };

@@ -21,7 +21,8 @@ export class DnsblTargetError extends Error {
   }
 }
 
-export const DEFAULT_MAX_ADDRESSES_PER_RANGE = 1024;
+/** relay.maxRangeAddresses' default: each address is one check per zone. */
+export const DEFAULT_MAX_ADDRESSES_PER_RANGE = 4096;
 
 const domainPattern = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
@@ -44,7 +45,7 @@ function rangeTooLarge(entry: string, size: bigint, limit: number): DnsblTargetE
   return new DnsblTargetError(
     'E_DNSBL_RANGE_TOO_LARGE',
     `relay range ${entry} expands to ${size.toLocaleString('en-US')} addresses; the limit is ` +
-      `${limit.toLocaleString('en-US')} per range (dnsbl.maxAddressesPerRange). List smaller ranges ` +
+      `${limit.toLocaleString('en-US')} per range (relay.maxRangeAddresses). List smaller ranges ` +
       'or only the addresses the relay sends from.',
   );
 }
@@ -81,18 +82,18 @@ export function expandAddressRange(entry: string, maxAddressesPerRange = DEFAULT
   throw new DnsblTargetError('E_DNSBL_TARGET_INVALID', `relay range "${entry}" is not a valid IPv4 or IPv6 CIDR range`);
 }
 
+/** The `relay` config section, or the part of it the monitor needs. */
 export interface RelayTargetsInput {
   /** `relay.ips`: addresses and CIDR ranges. */
   ips: readonly string[];
   /** `relay.domains`: the domains we send from, for domain lists. */
   domains: readonly string[];
+  /** `relay.maxRangeAddresses`: largest range accepted (default 4,096). */
+  maxRangeAddresses?: number;
 }
 
 /** All targets of the relay, deduplicated, in config order. */
-export function expandTargets(
-  relay: RelayTargetsInput,
-  options: { maxAddressesPerRange?: number } = {},
-): DnsblTarget[] {
+export function expandTargets(relay: RelayTargetsInput): DnsblTarget[] {
   const seen = new Set<string>();
   const targets: DnsblTarget[] = [];
   const add = (target: DnsblTarget) => {
@@ -102,7 +103,7 @@ export function expandTargets(
     targets.push(target);
   };
   for (const entry of relay.ips) {
-    for (const target of expandAddressRange(entry, options.maxAddressesPerRange)) add(target);
+    for (const target of expandAddressRange(entry, relay.maxRangeAddresses)) add(target);
   }
   for (const entry of relay.domains) {
     const target = parseTarget(entry);

@@ -16,7 +16,7 @@ export class DnsblZoneConfigError extends Error {
 }
 
 export function selectZones(
-  config: Pick<DnsblConfig, 'enableZones' | 'disableZones' | 'customZones' | 'dqsKey'>,
+  config: Pick<DnsblConfig, 'enable' | 'disable' | 'customZones' | 'dqsKey'>,
   catalogue: readonly ZoneDefinition[] = zoneCatalogue,
 ): ActiveZone[] {
   const byId = new Map(catalogue.map((zone) => [zone.id, zone]));
@@ -26,7 +26,7 @@ export function selectZones(
     }
     byId.set(custom.id, custom);
   }
-  for (const id of [...config.enableZones, ...config.disableZones]) {
+  for (const id of [...config.enable, ...config.disable]) {
     if (!byId.has(id)) {
       throw new DnsblZoneConfigError(`unknown zone id "${id}"; known ids: ${[...byId.keys()].join(', ')}`);
     }
@@ -35,7 +35,7 @@ export function selectZones(
   const chosen = new Set<string>();
   for (const zone of byId.values()) if (zone.enabledByDefault) chosen.add(zone.id);
   for (const custom of config.customZones) chosen.add(custom.id);
-  for (const id of config.enableZones) {
+  for (const id of config.enable) {
     const zone = byId.get(id)!;
     if (zone.status === 'dead') {
       throw new DnsblZoneConfigError(`zone "${id}" (${zone.zone}) is dead: ${zone.deadSince ?? 'shut down'}`);
@@ -54,7 +54,7 @@ export function selectZones(
       }
     }
   }
-  for (const id of config.disableZones) chosen.delete(id);
+  for (const id of config.disable) chosen.delete(id);
 
   return [...chosen].map((id) => {
     const definition = byId.get(id)!;

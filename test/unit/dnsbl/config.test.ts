@@ -9,14 +9,16 @@ describe('dnsbl config', () => {
     expect(dnsblConfig.parse({})).toEqual({
       enabled: true,
       resolver: { nameserver: null, port: 53, timeoutMs: 2000, retries: 2, concurrency: 32, perZoneQueriesPerSecond: 20 },
-      enableZones: [],
-      disableZones: [],
+      enable: [],
+      disable: [],
       customZones: [],
-      dqsKey: null,
       confirmations: 2,
-      maxAddressesPerRange: 1024,
       schedule: '*/15 * * * *',
     });
+  });
+
+  it('reads the example config section', () => {
+    expect(dnsblConfig.parse({ disable: [], dqsKey: 'abcdefghijklmnopqrstuvwxyz' })).toMatchObject({ disable: [], dqsKey: 'abcdefghijklmnopqrstuvwxyz' });
   });
 
   it('rejects unknown keys', () => {
@@ -77,8 +79,8 @@ describe('selectZones', () => {
 
   it('enables, disables and adds custom zones', () => {
     const config = dnsblConfig.parse({
-      enableZones: ['uceprotect-l2'],
-      disableZones: ['psbl'],
+      enable: ['uceprotect-l2'],
+      disable: ['psbl'],
       customZones: [{ id: 'local', name: 'Local', zone: 'bl.example.test', kinds: ['ipv4'], usage: { access: 'free', summary: 'ours' } }],
     });
     const ids = selectZones(config).map((zone) => zone.definition.id);
@@ -87,9 +89,9 @@ describe('selectZones', () => {
   });
 
   it('refuses to enable a dead list, an unknown id or a keyed zone without a key', () => {
-    expect(() => selectZones({ ...base, enableZones: ['sorbs'] })).toThrow(/dead: 2024-06/);
-    expect(() => selectZones({ ...base, enableZones: ['nope'] })).toThrow(/unknown zone id "nope"/);
-    expect(() => selectZones({ ...base, enableZones: ['spamhaus-dbl-dqs'] })).toThrow(/needs dnsbl.dqsKey/);
+    expect(() => selectZones({ ...base, enable: ['sorbs'] })).toThrow(/dead: 2024-06/);
+    expect(() => selectZones({ ...base, enable: ['nope'] })).toThrow(/unknown zone id "nope"/);
+    expect(() => selectZones({ ...base, enable: ['spamhaus-dbl-dqs'] })).toThrow(/needs dnsbl.dqsKey/);
   });
 });
 

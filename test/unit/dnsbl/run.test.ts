@@ -28,7 +28,7 @@ describe('sweepRelayTargets', () => {
 
   it('rejects an oversized range before sending any query', async () => {
     const names: string[] = [];
-    await expect(sweepRelayTargets(dnsblConfig.parse({ maxAddressesPerRange: 256 }), { ips: ['10.0.0.0/23'], domains: [] }, { client: fakeClient(names) })).rejects.toThrow(/10\.0\.0\.0\/23 expands to 512/);
+    await expect(sweepRelayTargets(dnsblConfig.parse({}), { ips: ['10.0.0.0/23'], domains: [], maxRangeAddresses: 256 }, { client: fakeClient(names) })).rejects.toThrow(/10\.0\.0\.0\/23 expands to 512/);
     expect(names).toEqual([]);
   });
 

@@ -27,9 +27,9 @@ describe('targets', () => {
   });
 
   it('rejects an oversized range with an error naming the range and the limit', () => {
-    const attempt = () => expandTargets({ ips: ['10.0.0.0/16'], domains: [] });
+    const attempt = () => expandTargets({ ips: ['10.0.0.0/16'], domains: [], maxRangeAddresses: 1024 });
     expect(attempt).toThrow(DnsblTargetError);
-    expect(attempt).toThrow(/10\.0\.0\.0\/16 expands to 65,536 addresses; the limit is 1,024/);
+    expect(attempt).toThrow(/10\.0\.0\.0\/16 expands to 65,536 addresses; the limit is 1,024 per range \(relay\.maxRangeAddresses\)/);
     try {
       attempt();
     } catch (error) {
@@ -39,6 +39,11 @@ describe('targets', () => {
 
   it('rejects an IPv6 /64 without trying to expand it', () => {
     expect(() => expandAddressRange('2001:db8::/64')).toThrow(/18,446,744,073,709,551,616 addresses/);
+  });
+
+  it('accepts up to 4,096 addresses by default, like relay.maxRangeAddresses', () => {
+    expect(expandAddressRange('10.0.0.0/20')).toHaveLength(4096);
+    expect(() => expandAddressRange('10.0.0.0/19')).toThrow(/limit is 4,096/);
   });
 
   it('honours a configured limit', () => {
