@@ -2,13 +2,13 @@
 // log and the events every change emits.
 import { and, asc, desc, eq, gt, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
-import { events, policyAudit, reputationSubjects, type StoredAction, type SubjectKind } from './schema';
+import { insertEvents, type EventWrite } from './events';
+import { policyAudit, reputationSubjects, type StoredAction, type SubjectKind } from './schema';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export type SubjectRow = typeof reputationSubjects.$inferSelect;
 export type SubjectWrite = typeof reputationSubjects.$inferInsert;
 export type AuditWrite = typeof policyAudit.$inferInsert;
-export type EventWrite = typeof events.$inferInsert;
 
 export async function loadSubjects(db: Db, kind: SubjectKind, ids?: string[]): Promise<Map<string, SubjectRow>> {
   if (ids && ids.length === 0) return new Map();
@@ -50,7 +50,7 @@ export async function saveSubjects(tx: Tx, rows: SubjectWrite[], policyChanged: 
 
 export async function appendAuditAndEvents(tx: Tx, audit: AuditWrite[], emitted: EventWrite[]): Promise<void> {
   for (let i = 0; i < audit.length; i += 1000) await tx.insert(policyAudit).values(audit.slice(i, i + 1000));
-  for (let i = 0; i < emitted.length; i += 1000) await tx.insert(events).values(emitted.slice(i, i + 1000));
+  await insertEvents(tx, emitted);
 }
 
 export interface OverrideInput {
