@@ -100,7 +100,7 @@ export async function windowStats(db: Db, dimension: RollupDimension, now: Date,
   const daily = await db
     .select({
       key: dailyRollups.key,
-      week: sql<boolean>`${dailyRollups.day} >= ${since7d}`.as('week'),
+      week: sql<boolean>`${dailyRollups.day} >= ${since7d.toISOString()}::timestamptz`.as('week'),
       ...sums(dailyRollups),
     })
     .from(dailyRollups)
@@ -112,7 +112,8 @@ export async function windowStats(db: Db, dimension: RollupDimension, now: Date,
         keys ? inArray(dailyRollups.key, keys) : undefined,
       ),
     )
-    .groupBy(dailyRollups.key, sql`${dailyRollups.day} >= ${since7d}`);
+    // By output position: the same expression twice would be two parameters Postgres cannot match.
+    .groupBy(dailyRollups.key, sql.raw("2"));
   for (const row of daily) {
     const target = entry(row.key);
     for (const name of counterNames) {

@@ -128,10 +128,10 @@ export function listSubjects(
   const column = subjectSorts[query.sort];
   const actionFilter = query.action
     ? query.action === 'allow'
-      ? and(eq(reputationSubjects.autoAction, 'allow'), or(sql`${reputationSubjects.overrideAction} is null`, sql`${reputationSubjects.overrideUntil} <= ${query.now}`))
+      ? and(eq(reputationSubjects.autoAction, 'allow'), or(sql`${reputationSubjects.overrideAction} is null`, sql`${reputationSubjects.overrideUntil} <= ${query.now.toISOString()}::timestamptz`))
       : or(
           and(eq(reputationSubjects.overrideAction, query.action), or(sql`${reputationSubjects.overrideUntil} is null`, gt(reputationSubjects.overrideUntil, query.now))),
-          and(eq(reputationSubjects.autoAction, query.action), or(sql`${reputationSubjects.overrideAction} is null`, sql`${reputationSubjects.overrideUntil} <= ${query.now}`)),
+          and(eq(reputationSubjects.autoAction, query.action), or(sql`${reputationSubjects.overrideAction} is null`, sql`${reputationSubjects.overrideUntil} <= ${query.now.toISOString()}::timestamptz`)),
         )
     : undefined;
   return db
