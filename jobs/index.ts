@@ -1,5 +1,7 @@
 // Every job Relay Warden schedules. A job is a thin entry point over src/.
 import type { JobDefinition } from '../src/scheduler/job';
+import { evaluateReputationJob } from './evaluate-reputation';
 import { pruneHistoryJob } from './prune-history';
+import { pruneSendEventsJob } from './prune-send-events';
 
-export const allJobs: JobDefinition[] = [pruneHistoryJob];
+export const allJobs: JobDefinition[] = [evaluateReputationJob, pruneSendEventsJob, pruneHistoryJob];

@@ -12,6 +12,8 @@ import type { ApiEnv } from './env';
 import { errorResponse, handleError } from './errors';
 import { healthRouter } from './health';
 import { jobsRouter } from './jobs';
+import { sendEventsRouter } from './send-events';
+import { subjectsRouter } from './subjects';
 
 export interface AppDeps {
   database: Database;
@@ -20,6 +22,8 @@ export interface AppDeps {
   jobs: ScheduledJob[];
   /** Absent in processes that serve the API without scheduling (and in some tests). */
   scheduler?: Scheduler;
+  /** The time; tests pass a fixed one. */
+  clock?: () => Date;
 }
 
 export function createApp(deps: AppDeps) {
@@ -49,7 +53,11 @@ export function createApp(deps: AppDeps) {
   app.get('/metrics', async (c) => c.text(await metricsRegistry.metrics(), 200, { 'content-type': metricsRegistry.contentType }));
 
   app.use('/api/*', authenticate(deps.config.auth.tokens));
+  const clock = deps.clock ?? (() => new Date());
   app.route('/api/v1', jobsRouter(deps.database.db, deps.jobs, deps.scheduler));
+  app.route('/api/v1', sendEventsRouter(deps.database.db));
+  app.route('/api/v1', subjectsRouter(deps.database.db, 'sender', deps.config.reputation, clock));
+  app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, clock));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', {

@@ -9,7 +9,7 @@ import type { EventWrite } from '../db/events';
 import { zeroCounts } from './counts';
 import { decide, type PolicyAction, type WindowStats } from './decide';
 
-export interface EvaluationSummary {
+export interface EvaluationSummary extends Record<string, number> {
   senders: number;
   domains: number;
   changed: number;

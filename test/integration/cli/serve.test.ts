@@ -82,7 +82,7 @@ describe('warden serve', () => {
     it('stops at start-up on settings for a job that does not exist', async () => {
       const { code, output } = await startWith('jobs:\n  prune-histroy:\n    enabled: false\n');
       expect(code).toBe(78);
-      expect(output).toContain('jobs.prune-histroy: unknown job; expected one of: prune-history');
+      expect(output).toMatch(/jobs\.prune-histroy: unknown job; expected one of: .*prune-history/);
     });
   });
 });
@@ -97,12 +97,13 @@ describe('warden jobs and help', () => {
     const list = await runWarden(['jobs', 'list'], { cwd });
     expect(list.code).toBe(0);
     expect(list.output).toMatch(/prune-history\s+17 3 \* \* \*\s+succeeded \d{4}-/);
+    expect(list.output).toMatch(/evaluate-reputation\s+\* \* \* \* \*\s+never run/);
   });
 
   it('exits non-zero for a job that does not exist', async () => {
     const run = await runWarden(['jobs', 'run', 'no-such-job'], { cwd: freshDir() });
     expect(run.code).toBe(1);
-    expect(run.output).toContain('no job named no-such-job; known jobs: prune-history');
+    expect(run.output).toMatch(/no job named no-such-job; known jobs: .*prune-history/);
   });
 
   it('prints help for the command and each verb, and rejects an unknown verb', async () => {

@@ -1,0 +1,212 @@
+// Senders and sending domains (ops scope): rates, current action, detail, manual overrides.
+// One router factory serves both, mounted at /senders and /domains.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { ReputationConfig } from '../config/reputation';
+import type { Db } from '../db/client';
+import { recentFacts } from '../db/facts';
+import { hourlySeries, windowStats } from '../db/rollups';
+import type { SubjectKind } from '../db/schema';
+import { auditLog, getSubject, listSubjects, writeOverride, type SubjectRow } from '../db/subjects';
+import { NotFoundError } from '../errors';
+import { effectivePolicy } from '../reputation/effective-policy';
+import { subjectPolicy } from '../reputation/sender-policy';
+import { wilsonInterval } from '../reputation/wilson';
+import { zeroCounts } from '../reputation/counts';
+import { requireScope } from './auth';
+import type { ApiEnv } from './env';
+import { authErrorResponses, errorBody } from './errors';
+
+const action = z.enum(['allow', 'warn', 'throttle', 'suspend']);
+const security = [{ bearer: [] }];
+
+const policyBody = z.object({
+  action,
+  source: z.enum(['automatic', 'manual', 'domain']),
+  reason: z.string(),
+  limitPerHour: z.number().nullable(),
+  until: z.string().nullable(),
+});
+
+const summaryBody = z.object({
+  id: z.string(),
+  policy: policyBody,
+  automaticAction: action,
+  sent24h: z.number(),
+  complaints24h: z.number(),
+  hardBounces24h: z.number(),
+  sent7d: z.number(),
+  complaints7d: z.number(),
+  hardBounces7d: z.number(),
+  sent30d: z.number(),
+  complaintRate7d: z.number(),
+  hardBounceRate7d: z.number(),
+  evaluatedAt: z.string().nullable(),
+});
+
+const overrideRequest = z
+  .object({
+    action,
+    reason: z.string().min(3).max(500),
+    until: z.iso.datetime({ offset: true }).optional(),
+    forHours: z.number().positive().max(24 * 365).optional(),
+    limitPerHour: z.number().int().min(0).optional(),
+  })
+  .refine((o) => !(o.until && o.forHours), { message: 'give until or forHours, not both' });
+
+export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfig, clock: () => Date) {
+  const base = kind === 'sender' ? '/senders' : '/domains';
+  const tag = kind === 'sender' ? 'senders' : 'domains';
+  const dimension = kind === 'sender' ? 'sender' : 'sender_domain';
+  const router = new OpenAPIHono<ApiEnv>();
+  router.use(base, requireScope('ops'));
+  router.use(`${base}/*`, requireScope('ops'));
+
+  const toPolicy = (row: SubjectRow | undefined, now: Date) => {
+    const policy = effectivePolicy(subjectPolicy(row), null, now, rules.throttleLimitPerHour);
+    return { ...policy, until: policy.until?.toISOString() ?? null };
+  };
+  const toSummary = (row: SubjectRow, now: Date) => ({
+    id: row.id,
+    policy: toPolicy(row, now),
+    automaticAction: row.autoAction,
+    sent24h: row.sent24h,
+    complaints24h: row.complaints24h,
+    hardBounces24h: row.hardBounces24h,
+    sent7d: row.sent7d,
+    complaints7d: row.complaints7d,
+    hardBounces7d: row.hardBounces7d,
+    sent30d: row.sent30d,
+    complaintRate7d: row.complaintRate7d,
+    hardBounceRate7d: row.hardBounceRate7d,
+    evaluatedAt: row.evaluatedAt?.toISOString() ?? null,
+  });
+
+  const listRoute = createRoute({
+    method: 'get',
+    path: base,
+    tags: [tag],
+    security,
+    request: {
+      query: z.object({
+        sort: z.enum(['complaintRate', 'bounceRate', 'volume', 'id']).default('complaintRate'),
+        order: z.enum(['asc', 'desc']).default('desc'),
+        action: action.optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(50),
+        offset: z.coerce.number().int().min(0).default(0),
+      }),
+    },
+    responses: {
+      200: {
+        description: `${tag} sorted server-side (rates over 7 days, volume over 30 days)`,
+        content: { 'application/json': { schema: z.object({ items: z.array(summaryBody), nextOffset: z.number().nullable() }) } },
+      },
+      ...authErrorResponses,
+    },
+  });
+
+  const idParam = z.object({ id: z.string().min(1).max(320) });
+  const detailRoute = createRoute({
+    method: 'get',
+    path: `${base}/{id}`,
+    tags: [tag],
+    security,
+    request: { params: idParam },
+    responses: {
+      200: { description: 'Rates per window, hourly series, recent complaints and bounces, audit log', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+      404: { description: 'Never seen', content: { 'application/json': { schema: errorBody } } },
+      ...authErrorResponses,
+    },
+  });
+
+  const setOverrideRoute = createRoute({
+    method: 'post',
+    path: `${base}/{id}/override`,
+    tags: [tag],
+    security,
+    request: { params: idParam, body: { required: true, content: { 'application/json': { schema: overrideRequest } } } },
+    responses: {
+      200: { description: 'Override in force', content: { 'application/json': { schema: summaryBody } } },
+      ...authErrorResponses,
+    },
+  });
+
+  const clearOverrideRoute = createRoute({
+    method: 'delete',
+    path: `${base}/{id}/override`,
+    tags: [tag],
+    security,
+    request: { params: idParam, query: z.object({ reason: z.string().min(3).max(500).default('override lifted') }) },
+    responses: {
+      200: { description: 'Override cleared; the automatic action applies', content: { 'application/json': { schema: summaryBody } } },
+      404: { description: 'Never seen', content: { 'application/json': { schema: errorBody } } },
+      ...authErrorResponses,
+    },
+  });
+
+  return router
+    .openapi(listRoute, async (c) => {
+      const query = c.req.valid('query');
+      const now = clock();
+      const rows = await listSubjects(db, kind, { ...query, now });
+      return c.json({ items: rows.map((row) => toSummary(row, now)), nextOffset: rows.length === query.limit ? query.offset + rows.length : null }, 200);
+    })
+    .openapi(detailRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const now = clock();
+      const row = await getSubject(db, kind, id);
+      const stats = (await windowStats(db, dimension, now, [id])).get(id);
+      if (!row && !stats) throw new NotFoundError(`no ${kind} ${id} in the send log or the reputation state`);
+      const windows = stats ?? { '24h': zeroCounts(), '7d': zeroCounts(), '30d': zeroCounts() };
+      const rates = Object.fromEntries(
+        Object.entries(windows).map(([window, counts]) => [
+          window,
+          {
+            ...counts,
+            complaintRate: wilsonInterval(counts.complaints, counts.sent, rules.confidence),
+            hardBounceRate: wilsonInterval(counts.hardBounces, counts.sent, rules.confidence),
+          },
+        ]),
+      );
+      const from = new Date(now.getTime() - 48 * 3_600_000);
+      const filter = kind === 'sender' ? { sender: id } : { senderDomain: id };
+      const [hourly, complaints, bounces, audit] = await Promise.all([
+        hourlySeries(db, dimension, id, from, now),
+        recentFacts(db, { ...filter, kinds: ['complaint'], limit: 20 }),
+        recentFacts(db, { ...filter, kinds: ['bounce'], limit: 20 }),
+        auditLog(db, kind, id, 50),
+      ]);
+      return c.json(
+        {
+          id,
+          kind,
+          policy: toPolicy(row, now),
+          automatic: { action: row?.autoAction ?? 'allow', since: row?.autoSince ?? null, reason: row?.autoReason ?? null, clearSince: row?.clearSince ?? null },
+          override: row?.overrideAction
+            ? { action: row.overrideAction, reason: row.overrideReason, until: row.overrideUntil, limitPerHour: row.overrideLimitPerHour, by: row.overrideBy }
+            : null,
+          rates,
+          hourly: hourly.map(({ hour, sent, delivered, complaints: c2, hardBounces, softBounces, blocked }) => ({ hour, sent, delivered, complaints: c2, hardBounces, softBounces, blocked })),
+          recentComplaints: complaints,
+          recentBounces: bounces,
+          audit,
+        },
+        200,
+      );
+    })
+    .openapi(setOverrideRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const now = clock();
+      const until = body.until ? new Date(body.until) : body.forHours ? new Date(now.getTime() + body.forHours * 3_600_000) : null;
+      const actor = c.get('principal').name;
+      const row = await writeOverride(db, kind, id, { action: body.action, reason: body.reason, until, limitPerHour: body.limitPerHour ?? null, by: actor }, actor, body.reason, now);
+      return c.json(toSummary(row, now), 200);
+    })
+    .openapi(clearOverrideRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const now = clock();
+      if (!(await getSubject(db, kind, id))) throw new NotFoundError(`no ${kind} ${id}`);
+      const row = await writeOverride(db, kind, id, null, c.get('principal').name, c.req.valid('query').reason, now);
+      return c.json(toSummary(row, now), 200);
+    });
+}
