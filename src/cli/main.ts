@@ -5,9 +5,10 @@ import { WardenError } from '../errors';
 import type { CliCommand, CliContext } from './command';
 import { jobsCommand } from './jobs';
 import { migrateCommand } from './migrate';
+import { senderCommand } from './sender';
 import { serveCommand } from './serve';
 
-export const commands: CliCommand[] = [serveCommand, migrateCommand, jobsCommand];
+export const commands: CliCommand[] = [serveCommand, migrateCommand, jobsCommand, senderCommand];
 
 function globalUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

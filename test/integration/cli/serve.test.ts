@@ -123,3 +123,21 @@ describe('warden jobs and help', () => {
     expect(migrate.output).toMatch(/pglite: (\d+) migration\(s\) applied, \1 of \1 in place/);
   });
 });
+
+describe('warden sender', () => {
+  it('sets a manual suspension the policy reflects, then clears it', async () => {
+    const cwd = freshDir();
+    const set = await runWarden(['sender', 'override', 'bob', '--action', 'suspend', '--reason', 'spam run reported by abuse desk', '--for', '2'], { cwd });
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.output.slice(set.output.indexOf('{'))).policy).toMatchObject({ action: 'suspend', source: 'manual' });
+    const cleared = await runWarden(['sender', 'clear', 'bob', '--reason', 'customer fixed the form'], { cwd });
+    expect(cleared.code).toBe(0);
+    expect(JSON.parse(cleared.output.slice(cleared.output.indexOf('{'))).policy).toMatchObject({ action: 'allow', source: 'automatic' });
+  });
+
+  it('rejects an override without a reason as a usage error', async () => {
+    const run = await runWarden(['sender', 'override', 'bob', '--action', 'suspend'], { cwd: freshDir() });
+    expect(run.code).toBe(2);
+    expect(run.output).toContain('--reason is required');
+  });
+});

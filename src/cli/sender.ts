@@ -1,0 +1,97 @@
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../db/client';
+import { getSubject, writeOverride } from '../db/subjects';
+import { loadSenderPolicy } from '../reputation/sender-policy';
+import type { CliCommand } from './command';
+
+const usage = `Usage: warden sender show <id> [--domain <sending-domain>]
+       warden sender override <id> --action allow|warn|throttle|suspend --reason <text>
+                              [--for <hours> | --until <ISO time>] [--limit <per hour>] [--domain-wide]
+       warden sender clear <id> --reason <text> [--domain-wide]
+
+show      the policy the relay gets for a sender now, and its latest figures
+override  set a manual action that wins over automatic decisions until it expires
+clear     remove the manual action; the automatic decision applies again
+--domain-wide applies override/clear to the sending domain <id> instead of a sender`;
+
+export const senderCommand: CliCommand = {
+  name: 'sender',
+  summary: 'Show a sender, or set or clear a manual override',
+  usage,
+  async run(args, ctx) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          action: { type: 'string' },
+          reason: { type: 'string' },
+          for: { type: 'string' },
+          until: { type: 'string' },
+          limit: { type: 'string' },
+          domain: { type: 'string' },
+          'domain-wide': { type: 'boolean', default: false },
+        },
+      });
+    } catch (error) {
+      ctx.stderr(`warden sender: ${(error as Error).message}\n${usage}\n`);
+      return 2;
+    }
+    const [verb, id, extra] = parsed.positionals;
+    const { values } = parsed;
+    const problem = (() => {
+      if (!verb || !id || extra) return 'expected a verb and one id';
+      if (!['show', 'override', 'clear'].includes(verb)) return `unknown verb ${verb}`;
+      if (verb !== 'show' && !values.reason) return '--reason is required';
+      if (verb === 'override' && !['allow', 'warn', 'throttle', 'suspend'].includes(values.action ?? '')) return '--action must be allow, warn, throttle or suspend';
+      if (values.for && values.until) return 'give --for or --until, not both';
+      if (values.for && !(Number(values.for) > 0)) return '--for takes a number of hours';
+      if (values.until && Number.isNaN(Date.parse(values.until))) return '--until takes an ISO time, e.g. 2026-12-01T00:00:00Z';
+      if (values.limit && !/^\d+$/.test(values.limit)) return '--limit takes a whole number of messages per hour';
+      return undefined;
+    })();
+    if (problem) {
+      ctx.stderr(`warden sender: ${problem}\n${usage}\n`);
+      return 2;
+    }
+    const config = await ctx.loadConfig();
+    const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+    try {
+      await database.migrate();
+      const now = new Date();
+      const kind = values['domain-wide'] ? 'domain' : 'sender';
+      if (verb === 'override' || verb === 'clear') {
+        const until = values.until ? new Date(values.until) : values.for ? new Date(now.getTime() + Number(values.for) * 3_600_000) : null;
+        const actor = `cli:${process.env.USER ?? 'ops'}`;
+        await writeOverride(
+          database.db,
+          kind,
+          id!,
+          verb === 'override' ? { action: values.action as 'allow', reason: values.reason!, until, limitPerHour: values.limit ? Number(values.limit) : null, by: actor } : null,
+          actor,
+          values.reason!,
+          now,
+        );
+      }
+      const policy = await loadSenderPolicy(database.db, kind === 'sender' ? id! : '', kind === 'domain' ? id : values.domain, now, config.reputation.throttleLimitPerHour);
+      const row = await getSubject(database.db, kind, id!);
+      ctx.stdout(
+        `${JSON.stringify(
+          {
+            [kind]: id,
+            policy,
+            figures: row
+              ? { sent24h: row.sent24h, complaints24h: row.complaints24h, hardBounces24h: row.hardBounces24h, sent7d: row.sent7d, complaintRate7d: row.complaintRate7d, hardBounceRate7d: row.hardBounceRate7d, evaluatedAt: row.evaluatedAt }
+              : null,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      return 0;
+    } finally {
+      await database.close();
+    }
+  },
+};
