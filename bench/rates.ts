@@ -45,10 +45,12 @@ for (const eventCount of values.events.split(',').map(Number)) {
     const [, loadMs] = await timed(async () => {
       await exec(`
         insert into send_events (message_id, recipient_key, sender, sender_domain, recipient_domain, ip, at)
-        select 'bench-' || g, '@r', 's' || (g % ${senders}), 'd' || (g % ${senders} % 5000) || '.example',
+        select 'bench-' || g, '@r', 's' || s, 'd' || (s % 5000) || '.example',
                (array['gmail.com','yahoo.com','outlook.com','icloud.com'])[1 + g % 4], '192.0.2.' || (g % 256),
                timestamptz '${now.toISOString()}' - random() * interval '30 days'
-        from generate_series(1, ${eventCount}) g`);
+        -- A third of the volume comes from 1% of the senders, as on a real relay.
+        from (select g, case when g % 3 = 0 then g % ${Math.max(1, Math.floor(senders / 100))} else g % ${senders} end as s
+              from generate_series(1, ${eventCount}) g) e`);
       // 70% of the complaints and bounces fall on 1% of senders: the abusers a relay has.
       await exec(`
         insert into mail_facts (dedup_key, kind, reason, hard_bounce, feedback_type, counted, sender, sender_domain, source, occurred_at)
@@ -61,15 +63,18 @@ for (const eventCount of values.events.split(',').map(Number)) {
                timestamptz '${now.toISOString()}' - random() * interval '30 days'
         from (select g, case when g % 10 < 7 then g % ${Math.max(1, Math.floor(senders / 100))} else (g * 7919) % ${senders} end as s
               from generate_series(1, ${facts}) g) f`);
-      for (const [table, bucket] of [['hourly_rollups', `date_trunc('hour', at)`], ['daily_rollups', `date_trunc('day', at, 'UTC')`]] as const) {
+      for (const [table, bucket] of [
+        ['hourly_rollups', (column: string) => `date_trunc('hour', ${column})`],
+        ['daily_rollups', (column: string) => `date_trunc('day', ${column}, 'UTC')`],
+      ] as const) {
         const column = table === 'hourly_rollups' ? 'hour' : 'day';
         for (const [dimension, key] of [['sender', 'sender'], ['sender_domain', 'sender_domain'], ['recipient_domain', 'recipient_domain'], ['ip', 'ip']]) {
-          await exec(`insert into ${table} (dimension, key, ${column}, sent) select '${dimension}', ${key}, ${bucket}, count(*) from send_events group by 2, 3`);
+          await exec(`insert into ${table} (dimension, key, ${column}, sent) select '${dimension}', ${key}, ${bucket('at')}, count(*) from send_events group by 2, 3`);
         }
         for (const [dimension, key] of [['sender', 'sender'], ['sender_domain', 'sender_domain']]) {
           await exec(`
             insert into ${table} (dimension, key, ${column}, complaints, hard_bounces)
-            select '${dimension}', ${key}, ${bucket.replace('at', 'occurred_at')}, count(*) filter (where counted = 'complaints'), count(*) filter (where counted = 'hardBounces')
+            select '${dimension}', ${key}, ${bucket('occurred_at')}, count(*) filter (where counted = 'complaints'), count(*) filter (where counted = 'hardBounces')
             from mail_facts group by 2, 3
             on conflict (dimension, key, ${column}) do update set complaints = ${table}.complaints + excluded.complaints, hard_bounces = ${table}.hard_bounces + excluded.hard_bounces`);
         }
