@@ -33,13 +33,17 @@ const domainOf = (address: string | null | undefined) => {
 };
 
 /** Stores facts once; returns the senders whose counts changed (to re-evaluate them now). */
-export async function recordFacts(db: Db, facts: FactInput[]): Promise<{ stored: number; duplicates: number; senders: string[] }> {
-  if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [] };
+export async function recordFacts(
+  db: Db,
+  facts: FactInput[],
+): Promise<{ stored: number; duplicates: number; senders: string[]; domains: string[] }> {
+  if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [] };
   const unattributed = facts.filter((f) => !f.sender && f.originalMessageId).map((f) => f.originalMessageId!);
   const sends = await findSendsByMessageId(db, [...new Set(unattributed)]);
   return db.transaction(async (tx) => {
     const increments: RollupIncrement[] = [];
     const senders = new Set<string>();
+    const domains = new Set<string>();
     let stored = 0;
     for (const fact of facts) {
       const send = !fact.sender && fact.originalMessageId ? sends.get(fact.originalMessageId) : undefined;
@@ -83,12 +87,15 @@ export async function recordFacts(db: Db, facts: FactInput[]): Promise<{ stored:
         senders.add(sender);
         increments.push({ dimension: 'sender', key: sender, at, counts });
       }
-      if (senderDomain && onSender) increments.push({ dimension: 'sender_domain', key: senderDomain, at, counts });
+      if (senderDomain && onSender) {
+        domains.add(senderDomain);
+        increments.push({ dimension: 'sender_domain', key: senderDomain, at, counts });
+      }
       if (recipientDomain) increments.push({ dimension: 'recipient_domain', key: recipientDomain, at, counts });
       if (ip) increments.push({ dimension: 'ip', key: ip, at, counts });
     }
     await addToRollups(tx, increments);
-    return { stored, duplicates: facts.length - stored, senders: [...senders] };
+    return { stored, duplicates: facts.length - stored, senders: [...senders], domains: [...domains] };
   });
 }
 

@@ -2,6 +2,7 @@
 // transaction. The only file in reputation/ that touches storage, through db/ queries.
 import type { ReputationConfig } from '../config/reputation';
 import type { Db } from '../db/client';
+import { recordFacts, type FactInput } from '../db/facts';
 import { windowStats } from '../db/rollups';
 import type { SubjectKind } from '../db/schema';
 import { appendAuditAndEvents, loadSubjects, saveSubjects, subjectsWithActions, type AuditWrite, type SubjectRow, type SubjectWrite } from '../db/subjects';
@@ -122,4 +123,14 @@ export async function evaluateReputation(
     });
   }
   return summary;
+}
+
+/**
+ * Stores complaint and bounce facts and re-evaluates, at once, the senders and domains they touch:
+ * a sender crossing a line is stopped on the complaint that crossed it, not a minute later.
+ */
+export async function recordFactsAndEvaluate(db: Db, rules: ReputationConfig, facts: FactInput[], now: Date) {
+  const stored = await recordFacts(db, facts);
+  const evaluation = await evaluateReputation(db, rules, now, { senders: stored.senders, domains: stored.domains });
+  return { ...stored, evaluation };
 }

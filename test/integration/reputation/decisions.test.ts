@@ -6,7 +6,7 @@ import { recentEvents } from '../../../src/db/events';
 import { recordFacts } from '../../../src/db/facts';
 import { storeSendEvents } from '../../../src/db/send-events';
 import { auditLog, getSubject, writeOverride } from '../../../src/db/subjects';
-import { evaluateReputation } from '../../../src/reputation/evaluation';
+import { evaluateReputation, recordFactsAndEvaluate } from '../../../src/reputation/evaluation';
 import { loadSenderPolicy } from '../../../src/reputation/sender-policy';
 import { testEngines } from '../../support/engines';
 
@@ -188,6 +188,23 @@ describe.each(testEngines())('reputation decisions on $name', (engine) => {
     const emitted = (await recentEvents(database.db, { limit: 10 })).filter((e) => e.subject === 'sender:hank');
     expect(emitted.map((e) => e.type)).toEqual(['sender.override_cleared', 'sender.suspended', 'sender.throttled']);
     expect(emitted[1]).toMatchObject({ severity: 'critical', subject: 'sender:hank' });
+  });
+
+  it('suspends a sender on the complaint that crosses the line, without waiting for the next pass', async () => {
+    await send(database.db, 'kate', 1000, hours(0));
+    await evaluateReputation(database.db, rules, hours(1));
+    const complaints = Array.from({ length: 10 }, (_, i) => ({
+      dedupKey: `kate-${i}`,
+      kind: 'complaint' as const,
+      feedbackType: 'abuse',
+      sender: 'kate',
+      senderDomain: 'customers.example',
+      source: 'test',
+      occurredAt: hours(2),
+    }));
+    const result = await recordFactsAndEvaluate(database.db, rules, complaints, hours(2));
+    expect(result.evaluation).toMatchObject({ senders: 1, suspended: 2 });
+    expect((await loadSenderPolicy(database.db, 'kate', undefined, hours(2), 100)).action).toBe('suspend');
   });
 
   it('stores a retried batch of send events and facts once', async () => {
