@@ -91,8 +91,8 @@ for (const eventCount of values.events.split(',').map(Number)) {
     console.log(`\n${eventCount.toLocaleString('en')} send events, ${facts.toLocaleString('en')} facts, ${senders.toLocaleString('en')} senders`);
     console.log(`  load (server-side) + rollups        ${seconds(loadMs)}`);
     console.log(`  sender rollup rows: hourly ${Number(rows[0]!.hourly).toLocaleString('en')}, daily ${Number(rows[0]!.daily).toLocaleString('en')}`);
-    console.log(`  evaluation pass 1 (writes every subject) ${seconds(firstMs)}  senders ${first.senders}, domains ${first.domains}, throttled ${first.throttled}, suspended ${first.suspended}, warned ${first.warned}`);
-    console.log(`  evaluation pass 2 (a minute later)       ${seconds(secondMs)}  changed ${second.changed}`);
+    console.log(`  evaluation pass 1 (writes every subject) ${seconds(firstMs)}  senders ${first.senders}, domains ${first.domains}, throttled ${first.throttled}, suspended ${first.suspended}, warned ${first.warned}; ${JSON.stringify({ readStatsMs: first.readStatsMs, readStateMs: first.readStateMs, decideMs: first.decideMs, writeMs: first.writeMs })}`);
+    console.log(`  evaluation pass 2 (a minute later)       ${seconds(secondMs)}  changed ${second.changed}; ${JSON.stringify({ readStatsMs: second.readStatsMs, readStateMs: second.readStateMs, decideMs: second.decideMs, writeMs: second.writeMs })}`);
     console.log(`  heap during pass 1: +${((heapPeak - heapBefore) / 1048576).toFixed(0)} MiB`);
   } finally {
     await database.close();

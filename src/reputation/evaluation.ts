@@ -18,6 +18,11 @@ export interface EvaluationSummary extends Record<string, number> {
   throttled: number;
   suspended: number;
   released: number;
+  /** Milliseconds spent reading window counts, reading state, deciding, and writing. */
+  readStatsMs: number;
+  readStateMs: number;
+  decideMs: number;
+  writeMs: number;
 }
 
 const severityOf: Record<PolicyAction, EventWrite['severity']> = { allow: 'info', warn: 'info', throttle: 'warning', suspend: 'critical' };
@@ -53,15 +58,27 @@ export async function evaluateReputation(
   now: Date,
   only?: { senders?: string[]; domains?: string[] },
 ): Promise<EvaluationSummary> {
-  const summary: EvaluationSummary = { senders: 0, domains: 0, changed: 0, warned: 0, throttled: 0, suspended: 0, released: 0 };
+  const summary: EvaluationSummary = {
+    senders: 0, domains: 0, changed: 0, warned: 0, throttled: 0, suspended: 0, released: 0,
+    readStatsMs: 0, readStateMs: 0, decideMs: 0, writeMs: 0,
+  };
+  let mark = performance.now();
+  const lap = (phase: 'readStatsMs' | 'readStateMs' | 'decideMs' | 'writeMs') => {
+    const at = performance.now();
+    summary[phase] += Math.round(at - mark);
+    mark = at;
+  };
   const writes: { rows: SubjectWrite[]; changed: SubjectWrite[]; audit: AuditWrite[]; events: EventWrite[] } = { rows: [], changed: [], audit: [], events: [] };
 
   for (const kind of ['sender', 'domain'] as const satisfies SubjectKind[]) {
     const ids = only ? (kind === 'sender' ? only.senders : only.domains) ?? [] : undefined;
     if (ids && ids.length === 0) continue;
+    lap('decideMs');
     const stats = await windowStats(db, kind === 'sender' ? 'sender' : 'sender_domain', now, ids);
+    lap('readStatsMs');
     const existing = await loadSubjects(db, kind, ids);
     const candidates = new Set([...stats.keys(), ...(ids ?? []), ...(ids ? [] : await subjectsWithActions(db, kind))]);
+    lap('readStateMs');
     for (const id of candidates) {
       const windows = stats.get(id) ?? { '24h': zeroCounts(), '7d': zeroCounts(), '30d': zeroCounts() };
       const previous = existing.get(id);
@@ -115,6 +132,7 @@ export async function evaluateReputation(
       });
     }
   }
+  lap('decideMs');
   if (writes.rows.length + writes.changed.length > 0) {
     await db.transaction(async (tx) => {
       await saveSubjects(tx, writes.rows, false);
@@ -122,6 +140,7 @@ export async function evaluateReputation(
       await appendAuditAndEvents(tx, writes.audit, writes.events);
     });
   }
+  lap('writeMs');
   return summary;
 }
 
