@@ -2,12 +2,13 @@
 import { ConfigError } from '../config/config-error';
 import { loadConfig } from '../config/load';
 import { WardenError } from '../errors';
+import { checkCommand } from './check';
 import type { CliCommand, CliContext } from './command';
 import { jobsCommand } from './jobs';
 import { migrateCommand } from './migrate';
 import { serveCommand } from './serve';
 
-export const commands: CliCommand[] = [serveCommand, migrateCommand, jobsCommand];
+export const commands: CliCommand[] = [serveCommand, migrateCommand, jobsCommand, checkCommand];
 
 function globalUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
