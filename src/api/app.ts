@@ -11,6 +11,7 @@ import { authenticate } from './auth';
 import type { ApiEnv } from './env';
 import { errorResponse, handleError } from './errors';
 import { healthRouter } from './health';
+import { ipsRouter } from './ips';
 import { jobsRouter } from './jobs';
 
 export interface AppDeps {
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps) {
 
   app.use('/api/*', authenticate(deps.config.auth.tokens));
   app.route('/api/v1', jobsRouter(deps.database.db, deps.jobs, deps.scheduler));
+  app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', {
