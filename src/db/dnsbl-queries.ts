@@ -232,13 +232,14 @@ function excludedColumns<T extends typeof dnsblListings | typeof dnsblZoneState>
 
 /** Deletes state rows of zones no longer enabled and of targets no longer configured. */
 export async function pruneDnsblState(db: Db | Tx, zoneIds: string[], targets?: DnsblTarget[]): Promise<{ listings: number; zones: number }> {
-  const staleZone = zoneIds.length > 0 ? notInArray(dnsblListings.zoneId, zoneIds) : undefined;
+  const staleZone = zoneIds.length > 0 ? notInArray(dnsblListings.zoneId, zoneIds) : sql`true`;
+  // One jsonb parameter rather than one per target: expanded ranges can pass PostgreSQL's
+  // 65,535-parameter limit.
+  const keys = JSON.stringify(targets?.map((target) => `${target.kind}:${target.value}`) ?? []);
   const staleTarget = targets
-    ? targets.length > 0
-      ? notInArray(sql`${dnsblListings.targetKind} || ':' || ${dnsblListings.target}`, targets.map((target) => `${target.kind}:${target.value}`))
-      : sql`true`
+    ? sql`(${dnsblListings.targetKind} || ':' || ${dnsblListings.target}) not in (select jsonb_array_elements_text(${keys}::jsonb))`
     : undefined;
-  const listingCondition = staleZone && staleTarget ? or(staleZone, staleTarget) : (staleZone ?? staleTarget ?? sql`true`);
+  const listingCondition = staleTarget ? or(staleZone, staleTarget) : staleZone;
   const listings = await db.delete(dnsblListings).where(listingCondition).returning({ zoneId: dnsblListings.zoneId });
   const zones = await db
     .delete(dnsblZoneState)

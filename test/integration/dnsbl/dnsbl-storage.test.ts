@@ -134,6 +134,9 @@ describe.each(testEngines())('dnsbl storage on $name', (engine) => {
     await storeRun(['listed', 'clear'], '2026-01-01T00:00:00Z', [ip, '192.0.2.11']);
     expect(await pruneDnsblState(database.db, ['good'], [parseTarget(ip)])).toEqual({ listings: 1, zones: 0 });
     expect((await loadDnsblState(database.db)).listings.map((row) => row.target.value)).toEqual([ip]);
+    // More targets than PostgreSQL takes parameters in one statement (expanded ranges add up).
+    const many = Array.from({ length: 70_000 }, (_, index) => parseTarget(`10.${index >> 16}.${(index >> 8) & 255}.${index & 255}`));
+    expect(await pruneDnsblState(database.db, ['good'], [...many, parseTarget(ip)])).toEqual({ listings: 0, zones: 0 });
     expect(await pruneDnsblState(database.db, ['other'])).toEqual({ listings: 1, zones: 1 });
     expect(await loadDnsblState(database.db)).toEqual({ listings: [], zones: [] });
   });
