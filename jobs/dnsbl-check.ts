@@ -1,6 +1,6 @@
 // Checks the relay's IPs and domains against the enabled blocklists, advances the listing state
 // (a change needs dnsbl.confirmations agreeing runs) and stores checks, state and events.
-import { loadDnsblState, storeDnsblRun } from '../src/db/dnsbl-queries';
+import { loadDnsblState, pruneDnsblHistory, storeDnsblRun } from '../src/db/dnsbl-queries';
 import { sweepRelayTargets } from '../src/dnsbl/run';
 import { advanceState } from '../src/dnsbl/state';
 import { expandTargets } from '../src/dnsbl/targets';
@@ -36,6 +36,7 @@ export const dnsblCheckJob: JobDefinition = {
       durationMs,
       keep: { zoneIds: run.zones.map((zone) => zone.definition.id), targets: run.targets },
     });
+    const runsPruned = await pruneDnsblHistory(db, new Date(now.getTime() - config.dnsbl.historyDays * 86_400_000));
     for (const event of events) {
       logger.info({ dnsblRunId: stored.runId, event: event.type, zone: event.zoneId, target: event.target?.value, severity: event.severity }, 'dnsbl state changed');
     }
@@ -50,6 +51,7 @@ export const dnsblCheckJob: JobDefinition = {
       unhealthyZones: stored.unhealthyZones,
       events: stored.events,
       queries: run.queryCount,
+      runsPruned,
       durationMs,
     };
   },

@@ -33,6 +33,8 @@ export const dnsblConfig = z
       .string()
       .regex(/^[a-z0-9]{8,64}$/i, 'a DQS key is letters and digits')
       .optional(),
+    /** Days of runs and checks kept (listing state and events are kept regardless). */
+    historyDays: z.number().int().min(1).max(3650).default(30),
     /** Agreeing checks needed before a listing state changes (no flapping on one answer). */
     confirmations: z.number().int().min(1).max(10).default(2),
     /**

@@ -1,6 +1,6 @@
 // Queries of the blocklist monitor: the state advanceState() starts from, one run stored with its
 // checks, new state and events in one transaction, and the read models of the API.
-import { and, desc, eq, inArray, like, notInArray, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, like, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { DnsblRun } from '../dnsbl/run';
 import { listingKey, type DnsblEvent, type DnsblState, type ListingState, type ZoneState } from '../dnsbl/state';
 import type { DnsblTarget } from '../dnsbl/targets';
@@ -246,6 +246,12 @@ export async function pruneDnsblState(db: Db | Tx, zoneIds: string[], targets?: 
     .where(zoneIds.length > 0 ? notInArray(dnsblZoneState.zoneId, zoneIds) : sql`true`)
     .returning({ zoneId: dnsblZoneState.zoneId });
   return { listings: listings.length, zones: zones.length };
+}
+
+/** Deletes runs started before `before`, and their checks with them. */
+export async function pruneDnsblHistory(db: Db, before: Date): Promise<number> {
+  const deleted = await db.delete(dnsblRuns).where(lt(dnsblRuns.startedAt, before)).returning({ id: dnsblRuns.id });
+  return deleted.length;
 }
 
 /** Current listing state of every target of the given kinds, with every zone's health. */

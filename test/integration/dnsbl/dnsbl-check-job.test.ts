@@ -109,6 +109,14 @@ describe.each(testEngines())('dnsbl-check job on $name', (engine) => {
     const history = await dnsblTargetHistory(database.db, parseTarget('192.0.2.10'), 20);
     expect(history.changes.map((row) => row.type)).toEqual(['dnsbl.delisted', 'dnsbl.listed']);
     expect(history.listings.find((row) => row.zoneId === 'good')).toMatchObject({ status: 'clear' });
+
+    // Runs and checks older than dnsbl.historyDays go; the state and its events stay.
+    const later = await runAt(config, '2026-01-31T00:20:00Z');
+    expect(later.summary).toMatchObject({ runsPruned: 2 });
+    const kept = await dnsblTargetHistory(database.db, parseTarget('192.0.2.10'), 20);
+    expect(new Set(kept.checks.map((row) => row.at.toISOString()))).toEqual(new Set(['2026-01-01T00:30:00.000Z', '2026-01-01T00:45:00.000Z', '2026-01-31T00:20:00.000Z']));
+    expect(kept.changes).toHaveLength(2);
+    expect(kept.listings.find((row) => row.zoneId === 'good')).toMatchObject({ status: 'clear' });
   });
 
   it('reports that nothing is configured instead of failing', async () => {
