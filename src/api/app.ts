@@ -11,6 +11,7 @@ import { authenticate } from './auth';
 import type { ApiEnv } from './env';
 import { errorResponse, handleError } from './errors';
 import { healthRouter } from './health';
+import { ipsRouter } from './ips';
 import { jobsRouter } from './jobs';
 import { sendEventsRouter } from './send-events';
 import { subjectsRouter } from './subjects';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', sendEventsRouter(deps.database.db));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'sender', deps.config.reputation, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, clock));
+  app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', {

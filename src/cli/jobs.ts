@@ -23,7 +23,7 @@ export const jobsCommand: CliCommand = {
       return 2;
     }
     const config = await ctx.loadConfig();
-    const jobs = resolveJobs(allJobs, config.jobs);
+    const jobs = resolveJobs(allJobs, config.jobs, config);
     if (action === 'run' && !jobs.some((job) => job.definition.name === name)) {
       ctx.stderr(`warden jobs: no job named ${name}; known jobs: ${jobs.map((job) => job.definition.name).join(', ')}\n`);
       return 1;

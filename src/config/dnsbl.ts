@@ -1,5 +1,6 @@
 // Config key `dnsbl`: resolver, zone selection, custom zones, DQS key, confirmations, schedule.
 // The addresses and domains checked come from `relay` (relay.ips, relay.domains, relay.maxRangeAddresses).
+import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
 import { zoneDefinitionSchema } from '../dnsbl/zone-definition';
 
@@ -32,10 +33,18 @@ export const dnsblConfig = z
       .string()
       .regex(/^[a-z0-9]{8,64}$/i, 'a DQS key is letters and digits')
       .optional(),
+    /** Days of runs and checks kept (listing state and events are kept regardless). */
+    historyDays: z.number().int().min(1).max(3650).default(30),
     /** Agreeing checks needed before a listing state changes (no flapping on one answer). */
     confirmations: z.number().int().min(1).max(10).default(2),
-    /** node-cron expression, UTC. */
-    schedule: z.string().min(9).default('*/15 * * * *'),
+    /**
+     * node-cron expression, UTC: when the dnsbl-check job runs. `jobs.dnsbl-check.schedule`, when
+     * set, takes precedence.
+     */
+    schedule: z
+      .string()
+      .refine((text) => isValidCron(text), { message: 'expected a cron expression such as "*/15 * * * *" (5 fields, or 6 with seconds first)' })
+      .default('*/15 * * * *'),
   })
   .prefault({});
 

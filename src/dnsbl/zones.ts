@@ -65,3 +65,14 @@ export function selectZones(
     return { definition, queryZone };
   });
 }
+
+/**
+ * Every zone a stored row may name (catalogue and custom, enabled or not), by id: for labelling
+ * stored state without re-validating the selection.
+ */
+export function knownZoneDefinitions(
+  config: Pick<DnsblConfig, 'customZones'>,
+  catalogue: readonly ZoneDefinition[] = zoneCatalogue,
+): Map<string, ZoneDefinition> {
+  return new Map([...catalogue, ...config.customZones].map((zone) => [zone.id, zone]));
+}

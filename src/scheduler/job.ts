@@ -18,5 +18,10 @@ export interface JobDefinition {
   description: string;
   /** node-cron expression (5 fields, or 6 with seconds first) used unless config overrides it. */
   defaultSchedule: string;
+  /**
+   * A schedule the job's own config section sets (`dnsbl.schedule`); `jobs.<name>.schedule`
+   * still takes precedence over it.
+   */
+  configuredSchedule?: (config: WardenConfig) => string | undefined;
   run: (deps: JobDeps, now: Date) => Promise<JobSummary>;
 }

@@ -18,8 +18,11 @@ export interface ScheduledJob {
   enabled: boolean;
 }
 
-/** The jobs with their effective schedule from config (`jobs.<name>.schedule / enabled`). */
-export function resolveJobs(definitions: JobDefinition[], settings: JobDeps['config']['jobs']): ScheduledJob[] {
+/**
+ * The jobs with their effective schedule from config: `jobs.<name>.schedule`, else the job's own
+ * section (`dnsbl.schedule`, when `config` is given), else the default; `jobs.<name>.enabled`.
+ */
+export function resolveJobs(definitions: JobDefinition[], settings: JobDeps['config']['jobs'], config?: JobDeps['config']): ScheduledJob[] {
   const known = definitions.map((d) => d.name);
   const unknown = Object.keys(settings).filter((name) => !known.includes(name));
   if (unknown.length > 0) {
@@ -30,7 +33,8 @@ export function resolveJobs(definitions: JobDefinition[], settings: JobDeps['con
   }
   return definitions.map((definition) => ({
     definition,
-    schedule: settings[definition.name]?.schedule ?? definition.defaultSchedule,
+    schedule:
+      settings[definition.name]?.schedule ?? (config && definition.configuredSchedule?.(config)) ?? definition.defaultSchedule,
     enabled: settings[definition.name]?.enabled ?? true,
   }));
 }

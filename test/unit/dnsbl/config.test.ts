@@ -12,6 +12,7 @@ describe('dnsbl config', () => {
       enable: [],
       disable: [],
       customZones: [],
+      historyDays: 30,
       confirmations: 2,
       schedule: '*/15 * * * *',
     });

@@ -1,0 +1,244 @@
+// Blocklist state of the relay's IPs (and, under /dnsbl/domains, its domains): relay or ops scope.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { DnsblConfig } from '../config/dnsbl';
+import type { Db } from '../db/client';
+import { currentDnsblState, dnsblTargetHistory, type DnsblListingRow, type DnsblZoneStateRow } from '../db/dnsbl-queries';
+import { maxSeverity } from '../dnsbl/interpret';
+import { parseTarget } from '../dnsbl/targets';
+import { severitySchema, type ZoneDefinition } from '../dnsbl/zone-definition';
+import { knownZoneDefinitions } from '../dnsbl/zones';
+import { NotFoundError, WardenError } from '../errors';
+import { requireScope } from './auth';
+import type { ApiEnv } from './env';
+import { authErrorResponses, errorBody } from './errors';
+
+const security = [{ bearer: [] }];
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+const zoneListing = z
+  .object({
+    zoneId: z.string(),
+    zoneName: z.string(),
+    zone: z.string(),
+    status: z.enum(['unknown', 'clear', 'listed']),
+    since: z.string().nullable(),
+    lastListedAt: z.string().nullable(),
+    lastCheckedAt: z.string().nullable(),
+    codes: z.array(z.string()),
+    severity: severitySchema.nullable(),
+    delistUrl: z.string().nullable(),
+    pending: z.object({ status: z.enum(['clear', 'listed']), count: z.number(), since: z.string() }).nullable().openapi({
+      description: 'A change seen but not yet confirmed by dnsbl.confirmations agreeing checks',
+    }),
+  })
+  .openapi('DnsblZoneListing');
+
+const targetState = z.object({
+  listed: z.boolean(),
+  /** Highest severity among confirmed listings. */
+  severity: severitySchema.nullable(),
+  zones: z.array(zoneListing),
+});
+const ipState = targetState.extend({ ip: z.string(), kind: z.enum(['ipv4', 'ipv6']) }).openapi('DnsblIpState');
+const domainState = targetState.extend({ domain: z.string() }).openapi('DnsblDomainState');
+
+const zoneHealth = z
+  .object({
+    zoneId: z.string(),
+    zoneName: z.string(),
+    zone: z.string(),
+    status: z.enum(['unknown', 'healthy', 'unhealthy', 'refused']),
+    since: z.string().nullable(),
+    reason: z.string().nullable(),
+    checkedAt: z.string().nullable(),
+  })
+  .openapi('DnsblZoneHealth');
+
+const lastRun = z
+  .object({
+    id: z.number(),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    targets: z.number(),
+    zones: z.number(),
+    checks: z.number(),
+    listed: z.number(),
+    refused: z.number(),
+    errors: z.number(),
+    unhealthyZones: z.number(),
+    events: z.number(),
+    durationMs: z.number(),
+  })
+  .nullable()
+  .openapi('DnsblRun');
+
+const checkRow = z
+  .object({
+    at: z.string(),
+    zoneId: z.string(),
+    zone: z.string(),
+    outcome: z.enum(['listed', 'clear', 'refused', 'error', 'unknown', 'unhealthy']),
+    codes: z.array(z.string()),
+    meanings: z.array(z.object({ code: z.string(), meaning: z.string(), severity: severitySchema })),
+    severity: severitySchema.nullable(),
+    txt: z.array(z.string()),
+    explanation: z.string().nullable(),
+    durationMs: z.number(),
+  })
+  .openapi('DnsblCheck');
+
+const stateChange = z
+  .object({
+    id: z.number(),
+    type: z.string().openapi({ example: 'dnsbl.listed' }),
+    severity: severitySchema,
+    summary: z.string(),
+    at: z.string(),
+    payload: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .openapi('DnsblStateChange');
+
+const listIpsRoute = createRoute({
+  method: 'get',
+  path: '/ips',
+  tags: ['blocklists'],
+  security,
+  responses: {
+    200: {
+      description: 'Current listing state of every relay IP per zone, and every zone’s health',
+      content: { 'application/json': { schema: z.object({ lastRun, ips: z.array(ipState), zones: z.array(zoneHealth) }) } },
+    },
+    ...authErrorResponses,
+  },
+});
+
+const ipHistoryRoute = createRoute({
+  method: 'get',
+  path: '/ips/{ip}',
+  tags: ['blocklists'],
+  security,
+  request: {
+    params: z.object({ ip: z.string().openapi({ example: '192.0.2.10' }) }),
+    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+  },
+  responses: {
+    200: {
+      description: 'One IP: current state per zone, recent checks and state changes, newest first',
+      content: {
+        'application/json': {
+          schema: ipState.extend({ checks: z.array(checkRow), changes: z.array(stateChange) }).openapi('DnsblIpHistory'),
+        },
+      },
+    },
+    400: { description: 'Not an IP address', content: { 'application/json': { schema: errorBody } } },
+    404: { description: 'The IP was never checked', content: { 'application/json': { schema: errorBody } } },
+    ...authErrorResponses,
+  },
+});
+
+const listDomainsRoute = createRoute({
+  method: 'get',
+  path: '/dnsbl/domains',
+  tags: ['blocklists'],
+  security,
+  responses: {
+    200: {
+      description: 'Current listing state of every relay domain per domain zone',
+      content: { 'application/json': { schema: z.object({ lastRun, domains: z.array(domainState), zones: z.array(zoneHealth) }) } },
+    },
+    ...authErrorResponses,
+  },
+});
+
+export function ipsRouter(db: Db, dnsbl: Pick<DnsblConfig, 'customZones'>) {
+  const definitions = knownZoneDefinitions(dnsbl);
+  const label = (zoneId: string): Pick<ZoneDefinition, 'name' | 'zone'> & { delistUrl: string | null } => {
+    const definition = definitions.get(zoneId);
+    return { name: definition?.name ?? zoneId, zone: definition?.zone ?? zoneId, delistUrl: definition?.delistUrl ?? null };
+  };
+  const toZoneListing = (row: DnsblListingRow): z.infer<typeof zoneListing> => {
+    const zone = label(row.zoneId);
+    return {
+      zoneId: row.zoneId,
+      zoneName: zone.name,
+      zone: zone.zone,
+      status: row.status,
+      since: iso(row.since),
+      lastListedAt: iso(row.lastListedAt),
+      lastCheckedAt: iso(row.lastCheckedAt),
+      codes: row.codes,
+      severity: row.severity,
+      delistUrl: zone.delistUrl,
+      pending: row.pendingStatus && row.pendingCount && row.pendingSince ? { status: row.pendingStatus, count: row.pendingCount, since: row.pendingSince.toISOString() } : null,
+    };
+  };
+  const toZoneHealth = (row: DnsblZoneStateRow): z.infer<typeof zoneHealth> => {
+    const zone = label(row.zoneId);
+    return { zoneId: row.zoneId, zoneName: zone.name, zone: zone.zone, status: row.status, since: iso(row.since), reason: row.reason, checkedAt: iso(row.checkedAt) };
+  };
+  const summarise = (rows: DnsblListingRow[]) => {
+    const listed = rows.filter((row) => row.status === 'listed');
+    return {
+      listed: listed.length > 0,
+      severity: maxSeverity(listed.flatMap((row) => (row.severity ? [row.severity] : []))),
+      zones: rows.map(toZoneListing),
+    };
+  };
+  const groupByTarget = (rows: DnsblListingRow[]) => {
+    const groups = new Map<string, DnsblListingRow[]>();
+    for (const row of rows) groups.set(row.target, [...(groups.get(row.target) ?? []), row]);
+    return groups;
+  };
+  const toLastRun = (row: Awaited<ReturnType<typeof currentDnsblState>>['lastRun']): z.infer<typeof lastRun> =>
+    row && { ...row, startedAt: row.startedAt.toISOString(), finishedAt: row.finishedAt.toISOString() };
+
+  const router = new OpenAPIHono<ApiEnv>();
+  router.use('/ips', requireScope('relay'));
+  router.use('/ips/*', requireScope('relay'));
+  router.use('/dnsbl/*', requireScope('relay'));
+  return router
+    .openapi(listIpsRoute, async (c) => {
+      const state = await currentDnsblState(db, ['ipv4', 'ipv6']);
+      const ips = [...groupByTarget(state.listings)].map(([ip, rows]) => ({ ip, kind: rows[0]!.targetKind as 'ipv4' | 'ipv6', ...summarise(rows) }));
+      return c.json({ lastRun: toLastRun(state.lastRun), ips, zones: state.zones.map(toZoneHealth) }, 200);
+    })
+    .openapi(ipHistoryRoute, async (c) => {
+      const { ip } = c.req.valid('param');
+      const { limit } = c.req.valid('query');
+      let target;
+      try {
+        target = parseTarget(ip);
+      } catch {
+        target = null;
+      }
+      if (!target || target.kind === 'domain') throw new WardenError('E_VALIDATION', `"${ip}" is not an IPv4 or IPv6 address`, 400);
+      const history = await dnsblTargetHistory(db, target, limit);
+      if (history.listings.length === 0 && history.checks.length === 0) throw new NotFoundError(`${target.value} was never checked against a blocklist`);
+      return c.json(
+        {
+          ip: target.value,
+          kind: target.kind,
+          ...summarise(history.listings),
+          checks: history.checks.map((row) => ({
+            at: row.at.toISOString(),
+            zoneId: row.zoneId,
+            zone: row.zone,
+            outcome: row.outcome,
+            codes: row.codes,
+            meanings: row.meanings,
+            severity: row.severity,
+            txt: row.txt,
+            explanation: row.explanation,
+            durationMs: row.durationMs,
+          })),
+          changes: history.changes.map((row) => ({ id: row.id, type: row.type, severity: row.severity, summary: row.summary, at: row.at.toISOString(), payload: row.payload })),
+        },
+        200,
+      );
+    })
+    .openapi(listDomainsRoute, async (c) => {
+      const state = await currentDnsblState(db, ['domain']);
+      const domains = [...groupByTarget(state.listings)].map(([domain, rows]) => ({ domain, ...summarise(rows) }));
+      return c.json({ lastRun: toLastRun(state.lastRun), domains, zones: state.zones.map(toZoneHealth) }, 200);
+    });
+}
