@@ -1,0 +1,305 @@
+// Entry point: one raw message (or an mbox of them) → facts, or a typed AnalysisError; never throws.
+//
+// Synchronous by design. The report parts are read by ./mime (a small reader of headers, multipart
+// trees and transfer/charset decoding) rather than mailparser's simpleParser: simpleParser is
+// asynchronous, decodes and renders every part (HTML, attachments) we never look at, and merges
+// message/delivery-status into the body text; the reports need only their headers and report parts.
+import type { Fact, FactKind } from './fact';
+import type { Header, MimePart } from './mime';
+import type { RecipientRecord } from './dsn';
+import type { BounceText } from './vendors/types';
+import { decodeHeaderText, headerValue, normaliseLineEnds, parseHeaders, parseMime, partText, splitHeaderBlock, walkParts } from './mime';
+import { addressIn, parseDeliveryStatus } from './dsn';
+import { feedbackFromHeaders, parseFeedbackReport } from './arf';
+import { classifyReason, isHardReason, reasonFromText } from './reasons';
+import { splitMbox } from './mbox';
+import { readAddressBlocks } from './vendors/blocks';
+import { VENDOR_READERS } from './vendors';
+import { isAutoReply } from './vendors/autoreply';
+
+export type AnalysisErrorCode = 'E_ANALYSIS_EMPTY' | 'E_ANALYSIS_NOT_MAIL' | 'E_ANALYSIS_INTERNAL';
+
+export class AnalysisError extends Error {
+  override readonly name = 'AnalysisError';
+  constructor(
+    readonly code: AnalysisErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface AnalyzedMessage {
+  facts: Fact[];
+  /** Headers of the original (returned or reported) message, for attribution; [] when absent. */
+  originalHeaders: Header[];
+  /** Headers of the report itself. */
+  reportHeaders: Header[];
+}
+
+export type AnalysisResult = ({ ok: true } & AnalyzedMessage) | { ok: false; error: AnalysisError };
+
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** Analyzes one message. Never throws: failures come back as `{ ok: false, error }`. */
+export function analyzeMessage(raw: Buffer | string): AnalysisResult {
+  try {
+    const text = typeof raw === 'string' ? raw : raw.toString('latin1');
+    if (text.trim() === '') return { ok: false, error: new AnalysisError('E_ANALYSIS_EMPTY', 'empty message') };
+    const bounded = text.length > MAX_MESSAGE_BYTES ? text.slice(0, MAX_MESSAGE_BYTES) : text;
+    return { ok: true, ...analyzeText(normaliseLineEnds(bounded)) };
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    return { ok: false, error: new AnalysisError('E_ANALYSIS_INTERNAL', `analysis failed: ${message}`) };
+  }
+}
+
+/** Splits an mbox (or a single message) and analyzes each message. */
+export function analyzeMbox(raw: Buffer | string): AnalysisResult[] {
+  let messages: string[];
+  try {
+    messages = splitMbox(raw);
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    return [{ ok: false, error: new AnalysisError('E_ANALYSIS_INTERNAL', `mbox split failed: ${message}`) }];
+  }
+  return messages.map((message) => analyzeMessage(message));
+}
+
+interface Collected {
+  feedback: MimePart[];
+  deliveryStatus: MimePart[];
+  original?: Header[];
+  texts: string[];
+  htmls: string[];
+}
+
+function collect(root: MimePart): Collected {
+  const found: Collected = { feedback: [], deliveryStatus: [], texts: [], htmls: [] };
+  walkParts(root, (part, inside) => {
+    const type = part.contentType;
+    if (inside) return;
+    if (type === 'message/feedback-report') found.feedback.push(part);
+    else if (type === 'message/delivery-status' || type === 'message/global-delivery-status') found.deliveryStatus.push(part);
+    else if (type === 'message/rfc822' || type === 'message/global') {
+      if (!found.original && part.children[0]) found.original = part.children[0].headers;
+    } else if (type === 'text/rfc822-headers' || type === 'message/rfc822-headers' || type === 'message/global-headers') {
+      found.original ??= parseHeaders(splitHeaderBlock(partText(part).replace(/^\s+/, '')).head);
+    } else if (type === 'text/plain') {
+      found.texts.push(partText(part));
+    } else if (type === 'text/html') found.htmls.push(partText(part));
+  });
+  return found;
+}
+
+// Where a returned message starts inside a plain-text bounce.
+const ORIGINAL_MARKER =
+  /^[ \t]*(?:-{2,}|={2,}|\*{2,}|_{2,})?[ \t]*(?:below this line is a copy of the message|this is a copy of the message|original message|the original message|returned message|unsent message below|undelivered message (?:is )?attached|forwarded message|headers of (?:the )?(?:original|your) message|message headers follow|the (?:returned|original) message headers?|copy of (?:the |your )?message|your message (?:reads|follows)|text of the message follows|message text follows)\b.*$|^Content-Type: message\/rfc822/im;
+
+function splitReturnedMessage(text: string): { error: string; original?: Header[] } {
+  const marker = ORIGINAL_MARKER.exec(text);
+  let cut = marker ? marker.index : -1;
+  let originalStart = marker ? marker.index + marker[0].length : -1;
+  const embedded = /\n(?:Return-Path|Received|Message-I[Dd]|DKIM-Signature|X-Mailer|MIME-Version): [^\n]*\n(?:[\w-]+: |[ \t])/.exec(text);
+  if (embedded && (cut === -1 || embedded.index < cut)) {
+    cut = embedded.index;
+    originalStart = embedded.index + 1;
+  }
+  if (cut === -1) return { error: text };
+  const rest = text.slice(originalStart).replace(/^\s*\n/, '');
+  const original = parseHeaders(splitHeaderBlock(rest.replace(/^[ \t]+/gm, (m) => (m.length > 0 ? m : ''))).head);
+  return { error: text.slice(0, cut), original: original.length > 0 ? original : undefined };
+}
+
+function stripHtml(html: string): string {
+  return html
+    .replace(/<(?:script|style)[\s\S]*?<\/(?:script|style)>/gi, ' ')
+    .replace(/<br\s*\/?>|<\/(?:p|div|tr|li|h\d)>/gi, '\n')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&');
+}
+
+function firstAddress(value: string | undefined): string {
+  return addressIn(value ? decodeHeaderText(value) : undefined);
+}
+
+function toIsoDate(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const time = Date.parse(value.replace(/\([^)]*\)/g, '').trim());
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
+}
+
+function originalFields(headers: Header[] | undefined): Pick<Fact, 'messageId' | 'from' | 'to' | 'subject'> {
+  if (!headers || headers.length === 0) return {};
+  const fields: Pick<Fact, 'messageId' | 'from' | 'to' | 'subject'> = {};
+  const messageId = headerValue(headers, 'message-id');
+  if (messageId) fields.messageId = messageId.trim().replace(/^<|>$/g, '');
+  const from = firstAddress(headerValue(headers, 'from'));
+  if (from) fields.from = from;
+  const to = firstAddress(headerValue(headers, 'to'));
+  if (to) fields.to = to;
+  const subject = headerValue(headers, 'subject');
+  if (subject !== undefined) fields.subject = decodeHeaderText(subject);
+  return fields;
+}
+
+function kindFor(action: string | undefined, reasonDelivered: boolean): FactKind {
+  if (reasonDelivered) return 'delivered';
+  if (action === 'delayed') return 'delay';
+  return 'bounce';
+}
+
+function factFromRecord(record: RecipientRecord, context: string, extra: Partial<Fact>): Fact {
+  const diagnostic = record.diagnosticCode;
+  const reason = classifyReason({
+    status: record.status,
+    replyCode: record.replyCode,
+    diagnosticCode: diagnostic && reasonFromText(diagnostic) ? diagnostic : [diagnostic, context].filter(Boolean).join(' '),
+    action: record.action,
+    smtpCommand: record.smtpCommand,
+  });
+  const kind = kindFor(record.action, reason === 'delivered');
+  const fact: Fact = {
+    kind,
+    recipient: record.recipient,
+    reason,
+    hardBounce: kind === 'bounce' && isHardReason(reason, record.status ?? (record.replyCode ? `${record.replyCode[0]}.0.0` : undefined)),
+    format: record.format,
+    ...extra,
+  };
+  if (record.status) fact.status = record.status;
+  if (record.replyCode) fact.replyCode = record.replyCode;
+  if (diagnostic) fact.diagnosticCode = diagnostic;
+  if (record.remoteMta) fact.remoteMta = record.remoteMta;
+  if (record.action) fact.action = record.action;
+  if (record.smtpCommand) fact.smtpCommand = record.smtpCommand;
+  return fact;
+}
+
+function analyzeText(text: string): AnalyzedMessage {
+  const root = parseMime(text);
+  const reportHeaders = root.headers;
+  const found = collect(root);
+  const subject = decodeHeaderText(headerValue(reportHeaders, 'subject') ?? '');
+  const reportFrom = firstAddress(headerValue(reportHeaders, 'from'));
+
+  let bodyText = found.texts.join('\n');
+  if (bodyText.trim() === '' && found.htmls.length > 0) bodyText = stripHtml(found.htmls.join('\n'));
+  const split = splitReturnedMessage(bodyText);
+  const originalHeaders = found.original ?? split.original ?? [];
+  const original = originalFields(originalHeaders);
+  const arrivalFromReport = toIsoDate(headerValue(reportHeaders, 'date'));
+
+  // Complaints: ARF part, or ARF fields quoted in a plain body (some forwarders flatten the report).
+  const feedbackPart = found.feedback[0];
+  const feedback = feedbackPart
+    ? parseFeedbackReport(partText(feedbackPart))
+    : /^Feedback-Type:/im.test(bodyText)
+      ? feedbackFromHeaders(parseHeaders(bodyText.slice(bodyText.search(/^Feedback-Type:/im))))
+      : undefined;
+  if (feedback) {
+    const recipients = feedback.recipients.length > 0 ? feedback.recipients : [original.to ?? ''];
+    const facts = recipients.map((recipient): Fact => {
+      const fact: Fact = { kind: 'complaint', recipient, reason: 'feedback', hardBounce: false, format: 'arf', feedbackType: feedback.feedbackType, ...original };
+      if (feedback.sourceIp) fact.sourceIp = feedback.sourceIp;
+      const arrival = toIsoDate(feedback.arrivalDate) ?? arrivalFromReport;
+      if (arrival) fact.arrivalDate = arrival;
+      if (!fact.from && feedback.originalMailFrom) fact.from = feedback.originalMailFrom;
+      return fact;
+    });
+    return { facts, originalHeaders, reportHeaders };
+  }
+
+  const exclude = new Set<string>();
+  for (const name of ['from', 'to', 'reply-to', 'return-path', 'sender', 'delivered-to', 'x-original-to', 'cc']) {
+    for (const header of reportHeaders) if (header.name === name) for (const a of addressesIn(header.value)) exclude.add(a);
+  }
+  if (original.from) exclude.add(original.from);
+
+  let records: RecipientRecord[] = [];
+  let reportingMta: string | undefined;
+  let arrival: string | undefined;
+  for (const part of found.deliveryStatus) {
+    const dsn = parseDeliveryStatus(partText(part));
+    reportingMta ??= dsn.reportingMta;
+    arrival ??= dsn.arrivalDate;
+    records.push(...dsn.records);
+  }
+  if (records.length === 0 && /^(?:Final|Original)-Recipient:/im.test(bodyText)) {
+    const dsn = parseDeliveryStatus(bodyText.slice(Math.max(0, bodyText.search(/^(?:Reporting-MTA|Final-Recipient|Original-Recipient):/im))), 'dsn');
+    reportingMta ??= dsn.reportingMta;
+    arrival ??= dsn.arrivalDate;
+    records = dsn.records;
+  }
+
+  const bounce: BounceText = { headers: reportHeaders, subject, from: reportFrom, text: split.error };
+  const looksLikeBounce = records.length > 0 || isBounceEnvelope(bounce) || root.contentType === 'multipart/report';
+
+  if (records.length === 0 && !looksLikeBounce && isAutoReply(bounce)) {
+    const fact: Fact = { kind: 'autoreply', recipient: reportFrom, reason: 'vacation', hardBounce: false, format: 'autoreply', ...originalFields(reportHeaders) };
+    fact.subject = subject;
+    return { facts: [fact], originalHeaders: [], reportHeaders };
+  }
+
+  // Vendor wording: fills what the DSN lacks, or is the only source for non-standard bounces.
+  let vendorRecords: RecipientRecord[] = [];
+  if (looksLikeBounce) {
+    const reader = VENDOR_READERS.find((candidate) => candidate.matches(bounce));
+    if (reader) vendorRecords = reader.read(bounce);
+    if (vendorRecords.length === 0 && records.length === 0) vendorRecords = readAddressBlocks(split.error, exclude, 'text');
+  }
+  if (records.length === 0) records = vendorRecords;
+  else if (vendorRecords.length > 0) {
+    for (const record of records) {
+      const twin = vendorRecords.find((candidate) => candidate.recipient === record.recipient) ?? (vendorRecords.length === 1 && records.length === 1 ? vendorRecords[0] : undefined);
+      if (!twin) continue;
+      if (!record.diagnosticCode || (twin.diagnosticCode && !reasonFromText(record.diagnosticCode) && reasonFromText(twin.diagnosticCode))) {
+        record.diagnosticCode = twin.diagnosticCode ?? record.diagnosticCode;
+        record.replyCode ??= twin.replyCode;
+        record.smtpCommand ??= twin.smtpCommand;
+      }
+      record.status ??= twin.status;
+    }
+  }
+  if (records.length === 0 && looksLikeBounce && original.to) {
+    records = [{ recipient: original.to, format: 'text' }];
+  }
+
+  const context = split.error.replace(/\s+/g, ' ').slice(0, 4000);
+  const extra: Partial<Fact> = { ...original };
+  if (reportingMta) extra.reportingMta = reportingMta;
+  const arrivalDate = toIsoDate(arrival) ?? arrivalFromReport;
+  if (arrivalDate) extra.arrivalDate = arrivalDate;
+  const facts = dedupe(records).map((record) => factFromRecord(record, context, extra));
+  return { facts, originalHeaders, reportHeaders };
+}
+
+function dedupe(records: RecipientRecord[]): RecipientRecord[] {
+  const byRecipient = new Map<string, RecipientRecord>();
+  for (const record of records) {
+    const key = record.recipient;
+    const previous = byRecipient.get(key);
+    if (!previous || (!previous.diagnosticCode && record.diagnosticCode)) byRecipient.set(key, record);
+  }
+  return [...byRecipient.values()];
+}
+
+function addressesIn(value: string): string[] {
+  const out: string[] = [];
+  for (const match of value.matchAll(/[^\s<>()"',;:]+@[^\s<>()"',;:]+/g)) out.push(match[0].toLowerCase().replace(/\.$/, ''));
+  return out;
+}
+
+const BOUNCE_FROM = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|mail.?delivery|mdaemon|double-bounce|bounce|returned|nobody|mail\.?notification|system administrator|root)\b/i;
+const BOUNCE_SUBJECT =
+  /undeliver|undelivered|delivery (?:status|failure|has failed|notification|problem|report)|returned mail|failure notice|mail delivery (?:failed|failure|system|subsystem)|could not (?:be )?deliver|non[- ]?delivery|delivery failed|warning: (?:could not|delayed)|delayed mail|message (?:delay|not delivered|delivery)|rejected|bounce|mail system error|nicht zustellbar|unzustellbar|no entregado|non recapitabile|non remis|不達|エラー|error/i;
+
+function isBounceEnvelope(report: BounceText): boolean {
+  const returnPath = headerValue(report.headers, 'return-path');
+  if (returnPath !== undefined && /^\s*<\s*>\s*$/.test(returnPath)) return true;
+  if (BOUNCE_FROM.test(report.from) || /mailer-daemon|postmaster/i.test(headerValue(report.headers, 'from') ?? '')) return true;
+  return BOUNCE_SUBJECT.test(report.subject);
+}

@@ -1,0 +1,143 @@
+// RFC 3464 delivery status notifications: the message/delivery-status part, or its fields inline.
+import { parseHeaders } from './mime';
+
+/** One recipient's failure (or success) as any reader found it, before classification. */
+export interface RecipientRecord {
+  recipient: string;
+  action?: string;
+  status?: string;
+  replyCode?: string;
+  diagnosticCode?: string;
+  remoteMta?: string;
+  smtpCommand?: string;
+  lastAttemptDate?: string;
+  format: string;
+}
+
+export interface DsnReport {
+  reportingMta?: string;
+  arrivalDate?: string;
+  records: RecipientRecord[];
+}
+
+const ADDRESS = /[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+\.[A-Za-z0-9-]+|[^\s<>()"',;:[\]]+@\[[0-9.]+\]/;
+const STATUS = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/;
+
+/** The address in `rfc822; <user@example.com>` or a bare `user@example.com`. */
+export function addressIn(value: string | undefined): string {
+  if (!value) return '';
+  const semi = value.indexOf(';');
+  const rest = semi === -1 ? value : value.slice(semi + 1);
+  const match = ADDRESS.exec(rest) ?? ADDRESS.exec(value);
+  return match ? cleanAddress(match[0]) : '';
+}
+
+export function cleanAddress(address: string): string {
+  return address.replace(/^[<'"(]+|[>'".,)]+$/g, '').replace(/^mailto:/i, '').toLowerCase();
+}
+
+/** The first enhanced status code in a text, e.g. '5.1.1'. */
+export function statusIn(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const match = STATUS.exec(text);
+  return match ? `${match[1]}.${match[2]}.${match[3]}` : undefined;
+}
+
+/** The SMTP reply code a diagnostic starts with (after an optional 'smtp;' type). */
+export function replyCodeIn(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const match = /(?:^|[\s;:(\]'"])([245][0-5]\d)(?:[\s-]|$)/.exec(text);
+  return match?.[1];
+}
+
+const COMMAND = /\b(?:in reply to|after|while|during|response to) (?:end of )?(?:data|the )?\s*(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|HELO|EHLO|STARTTLS|AUTH|CONNECT|end of data|message)\b/i;
+
+export function smtpCommandIn(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const match = COMMAND.exec(text);
+  if (!match) return undefined;
+  const word = (match[1] ?? '').toUpperCase();
+  if (word.startsWith('RCPT')) return 'RCPT';
+  if (word.startsWith('MAIL')) return 'MAIL';
+  if (word === 'END OF DATA' || word === 'DATA' || word === 'MESSAGE') return 'DATA';
+  return word;
+}
+
+function fieldValue(value: string): string {
+  const semi = value.indexOf(';');
+  return (semi === -1 ? value : value.slice(semi + 1)).trim();
+}
+
+/** Picks the more specific of the Status field and a code quoted in the diagnostic. */
+function bestStatus(field: string | undefined, diagnostic: string | undefined): string | undefined {
+  const fromField = statusIn(field);
+  const fromText = statusIn(diagnostic);
+  if (!fromField) return fromText;
+  if (fromText && /\.0\.0$/.test(fromField) && !/\.0\.0$/.test(fromText) && fromText[0] === fromField[0]) return fromText;
+  return fromField;
+}
+
+/** Reads the fields of a delivery-status body (or of text that quotes one). */
+export function parseDeliveryStatus(body: string, format = 'dsn'): DsnReport {
+  const report: DsnReport = { records: [] };
+  let current: Partial<RecipientRecord> & { final?: string; original?: string; statusField?: string } = {};
+  const flush = () => {
+    const recipient = addressIn(current.final) || addressIn(current.original);
+    if (recipient) {
+      const diagnosticCode = current.diagnosticCode;
+      report.records.push({
+        recipient,
+        format,
+        action: current.action,
+        status: bestStatus(current.statusField, diagnosticCode),
+        replyCode: replyCodeIn(diagnosticCode),
+        diagnosticCode,
+        remoteMta: current.remoteMta,
+        smtpCommand: smtpCommandIn(diagnosticCode),
+        lastAttemptDate: current.lastAttemptDate,
+      });
+    }
+    current = {};
+  };
+  for (const header of parseHeaders(body)) {
+    const value = header.value;
+    switch (header.name) {
+      case 'reporting-mta':
+        report.reportingMta ??= fieldValue(value);
+        break;
+      case 'arrival-date':
+        report.arrivalDate ??= value;
+        break;
+      case 'final-recipient':
+        if (current.final) flush();
+        current.final = value;
+        break;
+      case 'original-recipient':
+        if (current.final || current.original) flush();
+        current.original = value;
+        break;
+      case 'action':
+        current.action = value.trim().toLowerCase().split(/[\s(]/)[0];
+        break;
+      case 'status':
+        current.statusField = value;
+        break;
+      case 'remote-mta':
+        current.remoteMta = fieldValue(value);
+        break;
+      case 'diagnostic-code':
+        current.diagnosticCode = fieldValue(value) || value;
+        break;
+      case 'last-attempt-date':
+        current.lastAttemptDate = value;
+        break;
+      case 'x-actual-recipient':
+        if (!current.final) current.final = value;
+        break;
+      default:
+        break;
+    }
+  }
+  flush();
+  return report;
+}

@@ -1,0 +1,53 @@
+// Shared reading of "address, then its error text" blocks, the shape most MTAs' wording takes.
+import type { RecipientRecord } from '../dsn';
+import { cleanAddress, replyCodeIn, smtpCommandIn, statusIn } from '../dsn';
+
+export const ADDRESS_GLOBAL = /<?([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]{2,}|[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@\[[0-9.]+\])>?/g;
+
+const SYSTEM_LOCAL_PARTS = /^(?:mailer-daemon|postmaster|double-bounce|root|nobody|noreply|no-reply|bounce|bounces|abuse)$/i;
+
+export function isSystemAddress(address: string): boolean {
+  const local = address.slice(0, address.lastIndexOf('@'));
+  return SYSTEM_LOCAL_PARTS.test(local);
+}
+
+/** A record for a recipient with the diagnostic text found for it. */
+export function recordFor(recipient: string, diagnostic: string, format: string, status?: string): RecipientRecord {
+  const text = diagnostic.replace(/\s+/g, ' ').trim();
+  return {
+    recipient: cleanAddress(recipient),
+    format,
+    diagnosticCode: text || undefined,
+    status: status ?? statusIn(text),
+    replyCode: replyCodeIn(text),
+    smtpCommand: smtpCommandIn(text),
+  };
+}
+
+/**
+ * Reads every address in `text` that is not one of `exclude`, with the lines that follow it up to
+ * an empty line as its diagnostic. Order of first appearance is kept; each address once.
+ */
+export function readAddressBlocks(text: string, exclude: ReadonlySet<string>, format: string): RecipientRecord[] {
+  const lines = text.split('\n');
+  const seen = new Map<string, RecipientRecord>();
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i]!;
+    if (!line.includes('@')) continue;
+    if (/^\s*(?:from|to|reply-to|return-path|sender|received|message-id|in-reply-to|references|reporting-mta|x-[\w-]+):/i.test(line)) continue;
+    ADDRESS_GLOBAL.lastIndex = 0;
+    let match: RegExpExecArray | null;
+    while ((match = ADDRESS_GLOBAL.exec(line)) !== null) {
+      const address = cleanAddress(match[1] ?? '');
+      if (!address || exclude.has(address) || isSystemAddress(address) || seen.has(address)) continue;
+      const block: string[] = [line];
+      for (let j = i + 1; j < lines.length && j < i + 8; j += 1) {
+        const next = lines[j]!;
+        if (next.trim() === '') break;
+        block.push(next);
+      }
+      seen.set(address, recordFor(address, block.join(' '), format));
+    }
+  }
+  return [...seen.values()];
+}

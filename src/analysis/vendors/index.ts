@@ -1,0 +1,6 @@
+// The non-standard bounce families, tried in order; the first whose format matches reads the report.
+import type { VendorReader } from './types';
+import { qmail } from './qmail';
+import { exim } from './exim';
+
+export const VENDOR_READERS: readonly VendorReader[] = [qmail, exim];
