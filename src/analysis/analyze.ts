@@ -154,13 +154,10 @@ function kindFor(action: string | undefined, reasonDelivered: boolean): FactKind
 
 function factFromRecord(record: RecipientRecord, context: string, extra: Partial<Fact>): Fact {
   const diagnostic = record.diagnosticCode;
-  const reason = classifyReason({
-    status: record.status,
-    replyCode: record.replyCode,
-    diagnosticCode: diagnostic && reasonFromText(diagnostic) ? diagnostic : [diagnostic, context].filter(Boolean).join(' '),
-    action: record.action,
-    smtpCommand: record.smtpCommand,
-  });
+  const reason = classifyReason(
+    { status: record.status, replyCode: record.replyCode, diagnosticCode: diagnostic, action: record.action, smtpCommand: record.smtpCommand },
+    context,
+  );
   const kind = kindFor(record.action, reason === 'delivered');
   const fact: Fact = {
     kind,
@@ -214,7 +211,7 @@ function analyzeText(text: string): AnalyzedMessage {
   }
 
   const exclude = new Set<string>();
-  for (const name of ['from', 'to', 'reply-to', 'return-path', 'sender', 'delivered-to', 'x-original-to', 'cc']) {
+  for (const name of ['from', 'to', 'reply-to', 'return-path', 'sender']) {
     for (const header of reportHeaders) if (header.name === name) for (const a of addressesIn(header.value)) exclude.add(a);
   }
   if (original.from) exclude.add(original.from);
@@ -238,7 +235,8 @@ function analyzeText(text: string): AnalyzedMessage {
   const bounce: BounceText = { headers: reportHeaders, subject, from: reportFrom, text: split.error };
   const looksLikeBounce = records.length > 0 || isBounceEnvelope(bounce) || root.contentType === 'multipart/report';
 
-  if (records.length === 0 && !looksLikeBounce && isAutoReply(bounce)) {
+  const fromDaemon = /mailer-daemon|postmaster/i.test(headerValue(reportHeaders, 'from') ?? '');
+  if (records.length === 0 && found.deliveryStatus.length === 0 && !fromDaemon && isAutoReply(bounce)) {
     const fact: Fact = { kind: 'autoreply', recipient: reportFrom, reason: 'vacation', hardBounce: false, format: 'autoreply', ...originalFields(reportHeaders) };
     fact.subject = subject;
     return { facts: [fact], originalHeaders: [], reportHeaders };

@@ -77,7 +77,7 @@ const STATUS_REASONS: Record<string, Reason> = {
 
 /** Codes so specific that the wording around them rarely says something else. */
 const DECISIVE_STATUS = new Set([
-  '5.1.1', '5.1.2', '5.1.6', '5.2.2', '4.2.2', '5.2.3', '5.3.4', '5.4.4', '4.4.7', '5.7.25', '4.7.25',
+  '5.1.1', '5.1.2', '5.1.6', '5.2.2', '4.2.2', '5.2.3', '5.3.4', '4.4.7', '4.4.1', '5.7.25', '4.7.25',
   '5.7.23', '5.7.26', '4.7.26', '5.1.10', '5.7.13', '5.1.8', '5.1.7', '5.7.20', '5.7.21', '5.7.22',
 ]);
 
@@ -97,14 +97,14 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['speeding', /rate (?:limit|limited|limiting)|too many (?:messages|mails|emails|requests)|sending (?:rate|too fast|too quickly)|throttl|receiving mail (?:at a rate|too quickly)|exceeded (?:the )?(?:hourly|daily|per-hour|sending) (?:limit|quota)|slow down/],
   ['norelaying', /relay(?:ing)? (?:access )?(?:is )?(?:denied|not permitted|not allowed|prohibited|refused)|not (?:permitted|allowed|authori[sz]ed) to relay|(?:unable|cannot|can't|will not|we do not) relay|no relaying|relay not permitted|not a (?:gateway|relay)|relaying (?:mail )?to .* (?:denied|not allowed)|open relay/],
   ['systemfull', /mail system (?:is )?full|system (?:storage|disk) (?:is )?full|insufficient system (?:storage|resources)|out of disk space on|queue (?:is )?full/],
-  ['mailboxfull', /mailbox (?:is )?(?:full|over|overfull|exceeded)|mail ?box (?:size )?(?:limit|quota)|over ?quota|quota (?:has been |was )?(?:exceeded|exceed|full|reached|limit)|exceed(?:s|ed)? (?:the |his |her |their |its )?(?:storage|disk|mailbox|quota|allocated)|(?:storage|disk) (?:quota|space) (?:exceeded|full)|insufficient (?:disk )?(?:space|storage)|no space left|full mailbox|(?:folder|box|inbox|account) (?:is )?full|is full\b|out of (?:storage|space)|not enough (?:storage|space|disk)|user(?:'s)? (?:mailbox|storage) (?:is )?full|size of (?:the )?mailbox|mailbox (?:size|space)|too much mail|would exceed/],
+  ['mailboxfull', /mailbox exceeds|mailbox (?:is )?(?:full|over|overfull|exceeded)|mail ?box (?:size )?(?:limit|quota)|over ?quota|quota (?:has been |was )?(?:exceeded|exceed|full|reached|limit)|exceed(?:s|ed)? (?:the |his |her |their |its )?(?:storage|disk|mailbox|quota|allocated)|(?:storage|disk) (?:quota|space) (?:exceeded|full)|insufficient (?:disk )?(?:space|storage)|no space left|full mailbox|(?:folder|box|inbox|account) (?:is )?full|is full\b|out of (?:storage|space)|not enough (?:storage|space|disk)|user(?:'s)? (?:mailbox|storage) (?:is )?full|size of (?:the )?mailbox|mailbox (?:size|space)|too much mail|would exceed/],
   ['exceedlimit', /exceeds? (?:the )?(?:per-mailbox|administrative|recipient's|user's) (?:message )?(?:size )?limit|message length exceeds administrative limit/],
   ['mesgtoobig', /message (?:is |was )?too (?:big|large|long)|(?:too large|too big) for|size (?:of (?:the )?message )?exceeds|exceeds (?:the )?(?:maximum )?(?:allowed )?(?:message )?size|message size (?:exceeds|limit|too)|maximum (?:message )?size|message length|size limit|email is too large|larger than (?:the )?(?:maximum|allowed)/],
   ['hasmoved', /has (?:been )?moved|recipient has moved|no longer (?:valid|available|in use)|address (?:has )?changed|moved permanently|is no longer (?:at|with|employed)|mailbox has been relocated/],
   ['suspend', /(?:account|mailbox|user|address|recipient)(?: (?:account|mailbox))? (?:is |has been |was )?(?:currently )?(?:disabled|suspended|deactivated|inactive|locked|frozen|closed|expired|not active|blocked due to inactivity)|not (?:currently )?active|is inactive|inactive (?:user|account|mailbox)|temporarily (?:disabled|deactivated|suspended)|(?:disabled|suspended|deactivated) (?:account|mailbox|user)|due to (?:extended )?inactivity|account (?:is )?(?:unavailable|on hold)|mailbox (?:unavailable|is unavailable) for|service (?:is )?(?:disabled|suspended)/],
   ['userunknown', /user(?:name)? (?:is )?unknown|unknown (?:user|recipient|local[- ]?part|mailbox|address|account|alias)|no such (?:user|mailbox|recipient|address|account|person|local user|email)|(?:user|recipient|mailbox|address|account|addressee|e-?mail)(?: address| account| name)? (?:does not|doesn't|did not|not) exist|(?:user|recipient|mailbox|address|account|addressee)(?: address| name)? (?:is )?(?:invalid|not found|not known|unavailable|rejected: user unknown)|invalid (?:recipient|mailbox|user|address|account|e-?mail)|not (?:a )?(?:valid|known) (?:recipient|user|mailbox|address)|mailbox (?:not found|unavailable|not available|does not exist)|no mailbox|addressee unknown|unrouteable address|recipient (?:not found|unknown|rejected|address rejected)|user not found|not our customer|no account by that name|(?:does not|doesn't) have an? .* account|unknown or illegal alias|recipientnotfound|address (?:not present in directory|unknown|not found)|bad destination mailbox|unknown in (?:local recipient|virtual mailbox|virtual alias|relay recipient) table|no valid recipients|dd this user doesn't have|mailbox name not allowed|account that you tried to reach does not exist|\bnouser\b|user doesn't exist|nosuchuser|not listed in .*directory/],
   ['hostunknown', /host (?:or domain name )?not found|(?:unknown|invalid|bad) (?:host|domain)|host(?:name)? unknown|domain (?:name )?(?:not found|does not exist|unknown|is not valid|not exist)|no such (?:domain|host)|name or service not known|unrouteable (?:mail )?domain|no mx (?:record|host)|mx (?:record )?not found|nxdomain|non-existent (?:domain|host)|unable to (?:resolve|lookup|look up) (?:the )?(?:domain|host|mx)|domain (?:name )?lookup failed|couldn't find any host named|could not find (?:any )?(?:mail )?(?:host|exchanger)|bad destination system/],
-  ['rejected', /sender (?:address )?(?:is )?(?:rejected|denied|refused|blocked|not allowed|not permitted|invalid|unknown|verify failed|verification failed)|sender domain (?:must exist|not found|unknown|does not exist|is not valid)|domain of sender (?:address )?.* does not (?:exist|resolve)|sender (?:address )?verif|mail from (?:address )?.{0,80}(?:rejected|refused|denied|not accepted)|(?:invalid|bad|unverified|unknown) sender|sender (?:is )?(?:on (?:a |the )?)?(?:black|block|deny|reject) ?list|envelope (?:sender|from)|(?:sender|from) address (?:has |is )?(?:null mx|rejected)|not allowed to send (?:mail|email|messages) to|return[- ]path|rejected by recipient preferences|sender address rejected|address (?:\S+ )?rejected.* sender/],
+  ['rejected', /unroutable sender|purported responsible address|from: domain is invalid|sending to\/from an address|not a member of (?:this|the) (?:mailing )?list|may not have permission to post|'send mail as'|sender (?:address )?(?:is )?(?:rejected|denied|refused|blocked|not allowed|not permitted|invalid|unknown|verify failed|verification failed)|sender domain (?:must exist|not found|unknown|does not exist|is not valid)|domain of sender (?:address )?.* does not (?:exist|resolve)|sender (?:address )?verif|mail from (?:address )?.{0,80}(?:rejected|refused|denied|not accepted)|(?:invalid|bad|unverified|unknown) sender|sender (?:is )?(?:on (?:a |the )?)?(?:black|block|deny|reject) ?list|envelope (?:sender|from)|(?:sender|from) address (?:has |is )?(?:null mx|rejected)|not allowed to send (?:mail|email|messages) to|return[- ]path|rejected by recipient preferences|sender address rejected|address (?:\S+ )?rejected.* sender/],
   ['notaccept', /does not accept (?:mail|e-?mail|messages)|not accepting (?:any )?(?:mail|e-?mail|messages)|null mx|no mail(?:box)? service|accepts no mail|does not receive (?:any )?mail|server (?:is )?not accepting/],
   ['policyviolation', /polic(?:y|ies) (?:violation|reasons?|rejection|restrictions?)|violat(?:es|ion of|ed|ing) (?:our|the|local|site)? ?(?:policy|policies|terms|rules)|not (?:allowed|accepted|permitted) (?:by|for) (?:local )?(?:policy|policies)|(?:local|site|content|security) polic(?:y|ies)|by (?:local )?policy|prohibited (?:content|attachment|file|url)|listed (?:url|domain) in|multiple addresses in from|rejected for policy/],
   ['securityerror', /authentication (?:required|is required|needed)|must (?:first )?(?:authenticate|be authenticated)|(?:invalid|bad) (?:auth|authentication|credentials)|encryption (?:required|needed)|(?:tls|starttls|ssl) (?:is )?(?:required|needed)|must issue a starttls|insecure|certificate (?:verification|validation|error)|not authorized|unauthori[sz]ed|smtp auth/],
@@ -113,8 +113,8 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['notcompliantrfc', /rfc ?(?:5322|2822|822|5321|2821|1123)|not (?:rfc|standards?)[- ]?compliant|duplicate (?:header|field)|multiple (?:from|date|subject|to|message-id) (?:headers?|fields?)|missing (?:required )?(?:header|date|from|message-id)|invalid (?:header|date|from)|malformed (?:message|header|address)|line (?:too long|length exceeded)|bare (?:lf|linefeed|cr)/],
   ['syntaxerror', /syntax error|command (?:not recognized|unrecognized|unknown)|unrecognized command|bad sequence of commands|invalid command|command not implemented|parameters? (?:not recognized|unknown)/],
   ['mailererror', /mailer error|program (?:exited|terminated|failed)|command (?:died|failed|returned)|procmail|pipe to .* (?:failed|returned)|unable to (?:execute|run)|exit (?:code|status) \d|local delivery failed|\bsh: |\/bin\/|x-unix|mail\.local/],
-  ['expired', /delivery time expired|retry time(?:out)? (?:exceeded|expired|not reached)|message expired|expired after|(?:queue|delivery) (?:lifetime|time|period) (?:has )?(?:expired|exceeded)|could not be delivered (?:within|for|in) \d|has not been delivered|too long in (?:the )?queue|(?:was|has been|is) delayed|delivery (?:attempts? )?(?:will continue|is delayed)|will (?:be retried|continue to retry|keep trying|try again)|(?:giving|given|gave) up|undelivered for|expired (?:in|on|from) (?:the )?queue|maximum time|timed? ?out (?:while|waiting|in queue)|no answer from host|unable to deliver .* for \d+|still (?:trying|being retried)|delivery attempts? (?:have )?failed for|retry limit/],
-  ['networkerror', /network (?:is )?unreachable|host (?:is )?unreachable|no route to host|connection (?:timed out|reset|refused|lost|closed|dropped|died)|lost connection|timed? ?out|could not connect|unable to connect|can't connect|temporary failure in name resolution|dns (?:lookup )?(?:failure|error|timeout|problem)|name server|too many hops|hop count|routing loop|mail loop|loops? back to myself|loop detected|broken pipe|tls (?:handshake|negotiation) failed/],
+  ['expired', /all hosts have been failing|not (?:been )?delivered within \d|delivery failed \d+ attempts|envelope expired|did not accept our requests to connect|delivery time expired|retry time(?:out)? (?:exceeded|expired|not reached)|message expired|expired after|(?:queue|delivery) (?:lifetime|time|period) (?:has )?(?:expired|exceeded)|could not be delivered (?:within|for|in) \d|has not been delivered|too long in (?:the )?queue|(?:was|has been|is) delayed|delivery (?:attempts? )?(?:will continue|is delayed)|will (?:be retried|continue to retry|keep trying|try again)|(?:giving|given|gave) up|undelivered for|expired (?:in|on|from) (?:the )?queue|maximum time|timed? ?out (?:while|waiting|in queue)|no answer from host|unable to deliver .* for \d+|still (?:trying|being retried)|delivery attempts? (?:have )?failed for|retry limit/],
+  ['networkerror', /network error|name service error|name server reply|maximum hop count|network (?:is )?unreachable|host (?:is )?unreachable|no route to host|connection (?:timed out|reset|refused|lost|closed|dropped|died)|lost connection|timed? ?out|could not connect|unable to connect|can't connect|temporary failure in name resolution|dns (?:lookup )?(?:failure|error|timeout|problem)|name server|too many hops|hop count|routing loop|mail loop|loops? back to myself|loop detected|broken pipe|tls (?:handshake|negotiation) failed/],
   ['systemerror', /system (?:error|failure|problem)|internal (?:server )?error|server (?:configuration|error|busy|failure)|temporary (?:local )?(?:problem|failure|error)|local (?:error|problem|configuration)|misconfigur|unable to deliver to local|service (?:not available|unavailable)|resources? (?:temporarily )?unavailable|try (?:again )?later/],
 ];
 
@@ -139,27 +139,39 @@ export function reasonFromText(text: string | undefined): Reason | undefined {
   return undefined;
 }
 
-/** The reason for one failed, delayed or delivered recipient. */
-export function classifyReason(input: ClassifyInput): Reason {
+/** Reasons whose wording is vague enough that a specific status code should win over it. */
+const VAGUE_TEXT = new Set<Reason>([
+  'systemerror', 'networkerror', 'securityerror', 'filtered', 'expired', 'mailererror', 'syntaxerror',
+  'notcompliantrfc', 'contenterror', 'policyviolation',
+]);
+
+/** Reasons a rejection at MAIL FROM cannot mean: the recipient was not yet named. */
+const RECIPIENT_REASONS = new Set<Reason>(['userunknown', 'filtered', 'securityerror', 'onhold', 'undefined', 'systemerror', 'mailboxfull', 'suspend', 'hasmoved']);
+
+/**
+ * The reason for one failed, delayed or delivered recipient. `context` is the report's wider error
+ * text, consulted only when the recipient's own diagnostic and status say nothing.
+ */
+export function classifyReason(input: ClassifyInput, context?: string): Reason {
   const action = input.action?.toLowerCase() ?? '';
   const status = input.status;
   if (action === 'delivered' || action === 'relayed' || action === 'expanded' || status?.startsWith('2.')) return 'delivered';
-  if (status && DECISIVE_STATUS.has(status)) return STATUS_REASONS[status]!;
-  const fromText = reasonFromText(input.diagnosticCode);
-  if (fromText) {
-    // A mailbox that "does not exist" after the message was sent (at DATA) is the recipient's
-    // filter speaking, not the directory.
-    if (fromText === 'userunknown' && input.smtpCommand === 'DATA') return 'filtered';
-    return fromText;
+  const byStatus = statusReason(status);
+  let reason = reasonFromText(input.diagnosticCode);
+  if (reason && byStatus && status && DECISIVE_STATUS.has(status) && VAGUE_TEXT.has(reason)) reason = byStatus;
+  if (reason === 'userunknown') {
+    // A mailbox that "does not exist" once the message was sent (at DATA), or with a mailbox-status
+    // code, is the recipient's filter speaking, not the directory.
+    const atData = input.smtpCommand === 'DATA' && !status?.startsWith('5.1.');
+    if (atData || status === '5.2.0') reason = 'filtered';
   }
-  const fromStatus = statusReason(status);
-  if (fromStatus) return fromStatus;
+  reason ??= byStatus;
+  reason ??= reasonFromText(context);
+  if (reason && input.smtpCommand === 'MAIL' && RECIPIENT_REASONS.has(reason)) reason = 'rejected';
+  if (reason) return reason;
   if (action === 'delayed') return 'expired';
   const reply = input.replyCode ?? '';
-  if (reply === '421' || reply === '450' || reply === '451') return 'onhold';
-  if (reply === '452') return 'mailboxfull';
-  if (reply === '552') return 'mailboxfull';
-  if (reply === '554') return 'onhold';
-  if (reply.startsWith('5') || status?.startsWith('5')) return 'onhold';
-  return status?.startsWith('4') ? 'onhold' : 'undefined';
+  if (reply === '452' || reply === '552') return 'mailboxfull';
+  if (reply.startsWith('4') || reply.startsWith('5') || status) return 'onhold';
+  return 'undefined';
 }

@@ -4,6 +4,9 @@ import { cleanAddress, replyCodeIn, smtpCommandIn, statusIn } from '../dsn';
 
 export const ADDRESS_GLOBAL = /<?([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]{2,}|[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@\[[0-9.]+\])>?/g;
 
+const REPLY_CODE = /(?:^|\s)[245]\d\d[\s-]|[245]\.\d{1,3}\.\d{1,3}/;
+const ADDRESS_LINE = /^\s*<?[^\s@<>]+@[^\s@<>]+>?:?\s*$/;
+
 const SYSTEM_LOCAL_PARTS = /^(?:mailer-daemon|postmaster|double-bounce|root|nobody|noreply|no-reply|bounce|bounces|abuse)$/i;
 
 export function isSystemAddress(address: string): boolean {
@@ -41,9 +44,16 @@ export function readAddressBlocks(text: string, exclude: ReadonlySet<string>, fo
       const address = cleanAddress(match[1] ?? '');
       if (!address || exclude.has(address) || isSystemAddress(address) || seen.has(address)) continue;
       const block: string[] = [line];
-      for (let j = i + 1; j < lines.length && j < i + 8; j += 1) {
+      let blankSeen = false;
+      for (let j = i + 1; j < lines.length && j < i + 10; j += 1) {
         const next = lines[j]!;
-        if (next.trim() === '') break;
+        if (next.trim() === '') {
+          // The error often sits one paragraph below the address ("... to <a@b>.\n\nhost said: 550 ...").
+          if (blankSeen || REPLY_CODE.test(block.join(' '))) break;
+          blankSeen = true;
+          continue;
+        }
+        if (blankSeen && next.includes('@') && ADDRESS_LINE.test(next) && !REPLY_CODE.test(next)) break;
         block.push(next);
       }
       seen.set(address, recordFor(address, block.join(' '), format));
