@@ -108,7 +108,7 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['notaccept', /does not accept (?:mail|e-?mail|messages)|not accepting (?:any )?(?:mail|e-?mail|messages)|null mx|no mail(?:box)? service|accepts no mail|does not receive (?:any )?mail|server (?:is )?not accepting/],
   ['policyviolation', /polic(?:y|ies) (?:violation|reasons?|rejection|restrictions?)|violat(?:es|ion of|ed|ing) (?:our|the|local|site)? ?(?:policy|policies|terms|rules)|not (?:allowed|accepted|permitted) (?:by|for) (?:local )?(?:policy|policies)|(?:local|site|content|security) polic(?:y|ies)|by (?:local )?policy|prohibited (?:content|attachment|file|url)|listed (?:url|domain) in|multiple addresses in from|rejected for policy/],
   ['securityerror', /authentication (?:required|is required|needed)|must (?:first )?(?:authenticate|be authenticated)|(?:invalid|bad) (?:auth|authentication|credentials)|encryption (?:required|needed)|(?:tls|starttls|ssl) (?:is )?(?:required|needed)|must issue a starttls|insecure|certificate (?:verification|validation|error)|not authorized|unauthori[sz]ed|smtp auth/],
-  ['filtered', /filter(?:ed|ing)?\b|recipient(?:'s)? (?:has )?(?:rejected|refused|blocked)|blocked by (?:the )?recipient|refused by (?:the )?recipient|rejected by (?:the )?recipient|user refuses|recipient (?:is )?not (?:accepting|authorized)|not accept(?:ing)? (?:mail|messages) from|delivery not authori[sz]ed|restricted (?:sms|mail)|protected by|message rejected by|refused to accept/],
+  ['filtered', /filter(?:ed|ing)?\b|recipient preferences|recipient(?:'s)? (?:has )?(?:rejected|refused|blocked)|blocked by (?:the )?recipient|refused by (?:the )?recipient|rejected by (?:the )?recipient|user refuses|recipient (?:is )?not (?:accepting|authorized)|not accept(?:ing)? (?:mail|messages) from|delivery not authori[sz]ed|restricted (?:sms|mail)|protected by|message rejected by|refused to accept/],
   ['contenterror', /content (?:error|rejected|not allowed)|message content (?:rejected|not accepted|refused)|invalid (?:content|mime|message)|(?:attachment|file) (?:type )?(?:is )?(?:not allowed|blocked|rejected|prohibited)|conversion (?:failed|required)|media (?:not supported|type)|8-?bit (?:data|characters)|character set/],
   ['notcompliantrfc', /rfc ?(?:5322|2822|822|5321|2821|1123)|not (?:rfc|standards?)[- ]?compliant|duplicate (?:header|field)|multiple (?:from|date|subject|to|message-id) (?:headers?|fields?)|missing (?:required )?(?:header|date|from|message-id)|invalid (?:header|date|from)|malformed (?:message|header|address)|line (?:too long|length exceeded)|bare (?:lf|linefeed|cr)/],
   ['syntaxerror', /syntax error|command (?:not recognized|unrecognized|unknown)|unrecognized command|bad sequence of commands|invalid command|command not implemented|parameters? (?:not recognized|unknown)/],
@@ -141,7 +141,7 @@ export function reasonFromText(text: string | undefined): Reason | undefined {
 
 /** Reasons whose wording is vague enough that a specific status code should win over it. */
 const VAGUE_TEXT = new Set<Reason>([
-  'systemerror', 'networkerror', 'securityerror', 'filtered', 'expired', 'mailererror', 'syntaxerror',
+  'systemerror', 'networkerror', 'securityerror', 'expired', 'mailererror', 'syntaxerror',
   'notcompliantrfc', 'contenterror', 'policyviolation',
 ]);
 
@@ -161,7 +161,7 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
   if (reason && byStatus && status && DECISIVE_STATUS.has(status) && VAGUE_TEXT.has(reason)) reason = byStatus;
   if (reason === 'userunknown') {
     // A mailbox that "does not exist" once the message was sent (at DATA), or with a mailbox-status
-    // code, is the recipient's filter speaking, not the directory.
+    // code (X.2.0), is the recipient's content filter speaking, not the directory.
     const atData = input.smtpCommand === 'DATA' && !status?.startsWith('5.1.');
     if (atData || status === '5.2.0') reason = 'filtered';
   }
