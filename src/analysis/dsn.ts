@@ -109,11 +109,11 @@ export function parseDeliveryStatus(body: string, format = 'dsn'): DsnReport {
         report.arrivalDate ??= value;
         break;
       case 'final-recipient':
-        if (current.final) flush();
+        if (current.final || current.action || current.statusField) flush();
         current.final = value;
         break;
       case 'original-recipient':
-        if (current.final || current.original) flush();
+        if (current.original || current.action || current.statusField) flush();
         current.original = value;
         break;
       case 'action':

@@ -27,6 +27,14 @@ export function recordFor(recipient: string, diagnostic: string, format: string,
   };
 }
 
+/** A line that opens another recipient's block ("<b@x>: ...", "554 <b@x>... ", "  b@x"). */
+function startsWithOtherAddress(line: string, address: string, exclude: ReadonlySet<string>): boolean {
+  const match = /^\s*(?:[245]\d\d[ -])?<?([^\s<>@]+@[^\s<>:]+?)>?(?:[:.]|\s|$)/.exec(line);
+  if (!match) return false;
+  const other = cleanAddress(match[1] ?? '');
+  return other !== address && !exclude.has(other) && !isSystemAddress(other);
+}
+
 /**
  * Reads every address in `text` that is not one of `exclude`, with the lines that follow it up to
  * an empty line as its diagnostic. Order of first appearance is kept; each address once.
@@ -54,6 +62,7 @@ export function readAddressBlocks(text: string, exclude: ReadonlySet<string>, fo
           continue;
         }
         if (blankSeen && next.includes('@') && ADDRESS_LINE.test(next) && !REPLY_CODE.test(next)) break;
+        if (startsWithOtherAddress(next, address, exclude)) break;
         block.push(next);
       }
       seen.set(address, recordFor(address, block.join(' '), format));
