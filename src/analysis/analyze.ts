@@ -9,7 +9,8 @@ import type { Header, MimePart } from './mime';
 import type { RecipientRecord } from './dsn';
 import type { BounceText } from './vendors/types';
 import { decodeHeaderText, headerValue, normaliseLineEnds, parseHeaders, parseMime, partText, splitHeaderBlock, walkParts } from './mime';
-import { addressIn, parseDeliveryStatus } from './dsn';
+import { addressIn, cleanAddress, parseDeliveryStatus } from './dsn';
+import { readSesNotification } from './vendors/amazonses';
 import { feedbackFromHeaders, parseFeedbackReport } from './arf';
 import { classifyReason, isHardReason, reasonFromText } from './reasons';
 import { splitMbox } from './mbox';
@@ -197,6 +198,34 @@ function analyzeText(text: string): AnalyzedMessage {
     : /^Feedback-Type:/im.test(bodyText)
       ? feedbackFromHeaders(parseHeaders(bodyText.slice(bodyText.search(/^Feedback-Type:/im))))
       : undefined;
+  const ses = /amazonses|amazonaws|"notificationType"|"eventType"/.test(bodyText) ? readSesNotification(bodyText) : undefined;
+  if (ses) {
+    const sesOriginal: Partial<Fact> = { ...original };
+    if (ses.messageId) sesOriginal.messageId = ses.messageId;
+    if (ses.from) sesOriginal.from = cleanAddress(ses.from);
+    if (ses.subject) sesOriginal.subject = ses.subject;
+    if (arrivalFromReport) sesOriginal.arrivalDate = arrivalFromReport;
+    if (ses.kind === 'complaint') {
+      const facts = ses.records.map((record): Fact => {
+        const fact: Fact = { kind: 'complaint', recipient: record.recipient, reason: 'feedback', hardBounce: false, format: 'amazonses', feedbackType: ses.feedbackType ?? 'abuse', ...sesOriginal };
+        if (ses.sourceIp) fact.sourceIp = ses.sourceIp;
+        return fact;
+      });
+      return { facts, originalHeaders, reportHeaders };
+    }
+    return { facts: ses.records.map((record) => factFromRecord(record, '', sesOriginal)), originalHeaders, reportHeaders };
+  }
+
+  // Microsoft JMRP and similar forwards: the complained-of message attached whole, no ARF part.
+  const jmrpRecipient = headerValue(originalHeaders, 'x-hmxmroriginalrecipient');
+  if (!feedback && (jmrpRecipient !== undefined || /^complaint about message from /i.test(subject.trim()))) {
+    const fact: Fact = { kind: 'complaint', recipient: addressIn(jmrpRecipient) || (original.to ?? ''), reason: 'feedback', hardBounce: false, format: 'arf', feedbackType: 'abuse', ...original };
+    const sourceIp = /\b(\d{1,3}(?:\.\d{1,3}){3})\b/.exec(subject)?.[1] ?? headerValue(originalHeaders, 'x-sid-pra') ?? undefined;
+    if (sourceIp && /^\d/.test(sourceIp)) fact.sourceIp = sourceIp;
+    if (arrivalFromReport) fact.arrivalDate = arrivalFromReport;
+    return { facts: [fact], originalHeaders, reportHeaders };
+  }
+
   if (feedback) {
     const recipients = feedback.recipients.length > 0 ? feedback.recipients : [original.to ?? ''];
     const facts = recipients.map((recipient): Fact => {
@@ -247,7 +276,14 @@ function analyzeText(text: string): AnalyzedMessage {
   if (looksLikeBounce) {
     const reader = VENDOR_READERS.find((candidate) => candidate.matches(bounce));
     if (reader) vendorRecords = reader.read(bounce);
-    if (vendorRecords.length === 0 && records.length === 0) vendorRecords = readAddressBlocks(split.error, exclude, 'text');
+    if (vendorRecords.length === 0) vendorRecords = readAddressBlocks(split.error, exclude, records.length > 0 ? 'dsn' : 'text');
+    // Exim and Google name the failed recipients in a header of their own.
+    for (const part of (headerValue(reportHeaders, 'x-failed-recipients') ?? '').split(',')) {
+      const recipient = addressIn(part);
+      if (recipient && records.length === 0 && !vendorRecords.some((record) => record.recipient === recipient)) {
+        vendorRecords.push({ recipient, format: 'text' });
+      }
+    }
   }
   if (records.length === 0) records = vendorRecords;
   else if (vendorRecords.length > 0) {

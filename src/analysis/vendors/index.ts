@@ -2,5 +2,6 @@
 import type { VendorReader } from './types';
 import { qmail } from './qmail';
 import { exim } from './exim';
+import { googleGroups } from './googlegroups';
 
-export const VENDOR_READERS: readonly VendorReader[] = [qmail, exim];
+export const VENDOR_READERS: readonly VendorReader[] = [googleGroups, qmail, exim];
