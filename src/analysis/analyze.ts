@@ -292,9 +292,9 @@ function analyzeText(text: string): AnalyzedMessage {
       if (!twin) continue;
       if (!record.diagnosticCode || (twin.diagnosticCode && !reasonFromText(record.diagnosticCode) && reasonFromText(twin.diagnosticCode))) {
         record.diagnosticCode = twin.diagnosticCode ?? record.diagnosticCode;
-        record.replyCode ??= twin.replyCode;
-        record.smtpCommand ??= twin.smtpCommand;
       }
+      record.replyCode ??= twin.replyCode;
+      record.smtpCommand ??= twin.smtpCommand;
       record.status ??= twin.status;
     }
   }

@@ -175,6 +175,8 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 export function decodeCharset(binary: string, charset: string | undefined): string {
   // eslint-disable-next-line no-control-regex
   if (!/[^\x00-\x7f]/.test(binary) && !/\x1b/.test(binary)) return binary;
+  // Already text (a code point above 0xff cannot be a byte): nothing to decode.
+  if (/[^\x00-\xff]/.test(binary)) return binary;
   const bytes = Buffer.from(binary, 'latin1');
   const named = charset ? decoderFor(charset) : null;
   if (named) {
@@ -193,7 +195,8 @@ export function decodeCharset(binary: string, charset: string | undefined): stri
 
 /** Decodes RFC 2047 encoded words and raw 8-bit (UTF-8) header text. */
 export function decodeHeaderText(value: string): string {
-  let text = value;
+  // Raw 8-bit bytes first (they are the binary string); encoded words are ASCII and decode after.
+  let text = decodeCharset(value, undefined);
   if (text.includes('=?')) {
     text = text
       .replace(/(\?=)\s+(?==\?)/g, '$1')
@@ -205,7 +208,7 @@ export function decodeHeaderText(value: string): string {
         return decodeCharset(binary, charset.replace(/\*.*$/, '')) || binary;
       });
   }
-  return decodeCharset(text, undefined);
+  return text;
 }
 
 /** The decoded text of a leaf part. */

@@ -91,6 +91,7 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['authfailure', /\bspf\b|\bdkim\b|\bdmarc\b|sender policy framework|domainkeys|authentication (?:results|checks?) fail|not authenticated|unauthenticated (?:email|mail|message)|fails? (?:to )?(?:pass )?(?:authentication|auth check)/],
   ['requireptr', /reverse (?:dns|lookup|mapping|hostname)|\bptr\b(?: record)?|\brdns\b|cannot find your hostname|cannot resolve your (?:address|hostname|ip)|(?:ip|address) name (?:lookup )?fail|does not have (?:a )?(?:valid )?(?:reverse|hostname)|unresolv(?:able|ed) (?:ip|host|client)|no hostname for|hostname verification|fcrdns|forward[- ]confirmed/],
   ['badreputation', /(?:bad|poor|low|negative) (?:ip )?(?:sending )?reputation|reputation of (?:the|your) (?:sending )?(?:ip|domain)|ip reputation|sender reputation|domain reputation/],
+  ['norelaying', /relay(?:ing)? (?:access )?(?:is )?(?:denied|not permitted|not allowed|prohibited|refused)|not (?:permitted|allowed|authori[sz]ed) to relay|(?:unable|cannot|can't|will not|we do not) relay|no relaying|relay not permitted|not a (?:gateway|relay)|relaying (?:mail )?to .* (?:denied|not allowed)|open relay/],
   // Listings of links in the body and mailbox-directory misses read like blocks but are not.
   ['spamdetected', /content rejected|\bube\b|blacklisted (?:url|link|domain)|\buribl\b|\bsurbl\b/],
   ['userunknown', /not listed in (?:the )?(?:domino directory|public name)|recipient address rejected: (?:user unknown|access denied)/],
@@ -98,7 +99,6 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['spamdetected', /\bspam\b(?!haus|cop| folder)|\buce\b|unsolicited|junk mail|bulk mail|looks like (?:spam|junk)|classified as (?:junk|spam)|suspicious content|spam ?assassin|content (?:is )?(?:considered|classified)|message (?:has been |was )?(?:identified|determined|detected) as|likely (?:unsolicited|suspicious)|phish/],
   ['toomanyconn', /too many (?:connections|concurrent|simultaneous|sessions|smtp sessions|open connections|recipients)|connection (?:limit|count) (?:exceeded|reached)|exceed(?:s|ed)? (?:the )?(?:maximum )?(?:number of )?(?:connections|sessions)|connection rate limit/],
   ['speeding', /rate (?:limit|limited|limiting)|too many (?:messages|mails|emails|requests)|sending (?:rate|too fast|too quickly)|throttl|receiving mail (?:at a rate|too quickly)|exceeded (?:the )?(?:hourly|daily|per-hour|sending) (?:limit|quota)|slow down/],
-  ['norelaying', /relay(?:ing)? (?:access )?(?:is )?(?:denied|not permitted|not allowed|prohibited|refused)|not (?:permitted|allowed|authori[sz]ed) to relay|(?:unable|cannot|can't|will not|we do not) relay|no relaying|relay not permitted|not a (?:gateway|relay)|relaying (?:mail )?to .* (?:denied|not allowed)|open relay/],
   ['systemfull', /mail system (?:is )?full|system (?:storage|disk) (?:is )?full|insufficient system (?:storage|resources)|out of disk space on|queue (?:is )?full/],
   ['mailboxfull', /mailbox exceeds|mailbox (?:is )?(?:full|over|overfull|exceeded)|mail ?box (?:size )?(?:limit|quota)|over ?quota|quota (?:has been |was )?(?:exceeded|exceed|full|reached|limit)|exceed(?:s|ed)? (?:the |his |her |their |its )?(?:storage|disk|mailbox|quota|allocated)|(?:storage|disk) (?:quota|space) (?:exceeded|full)|insufficient (?:disk )?(?:space|storage)|no space left|full mailbox|(?:folder|box|inbox|account) (?:is )?full|is full\b|out of (?:storage|space)|not enough (?:storage|space|disk)|user(?:'s)? (?:mailbox|storage) (?:is )?full|size of (?:the )?mailbox|mailbox (?:size|space)|too much mail|would exceed/],
   ['exceedlimit', /exceeds? (?:the )?(?:per-mailbox|administrative|recipient's|user's) (?:message )?(?:size )?limit|message length exceeds administrative limit/],
@@ -172,6 +172,7 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
   reason ??= reasonFromText(context);
   if (reason && input.smtpCommand === 'MAIL' && RECIPIENT_REASONS.has(reason)) reason = 'rejected';
   if (reason) return reason;
+  if (input.smtpCommand === 'MAIL') return 'rejected';
   if (action === 'delayed') return 'expired';
   const reply = input.replyCode ?? '';
   if (reply === '452' || reply === '552') return 'mailboxfull';

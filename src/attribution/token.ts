@@ -71,6 +71,9 @@ export function verifyToken(token: string, secret: string | undefined): TokenVer
   if (!/^[A-Za-z0-9_-]+$/.test(body) || !/^[A-Za-z0-9_-]+$/.test(signature)) return { ok: false, reason: 'malformed' };
   const keys = keysFor(secret);
   const given = Buffer.from(signature, 'base64url');
+  // base64url's last character carries spare bits a decoder ignores: only the canonical spelling
+  // is the token we issued, so any other spelling counts as altered.
+  if (given.toString('base64url') !== signature) return { ok: false, reason: 'bad-signature' };
   const expected = mac(keys, body);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
   const raw = Buffer.from(body, 'base64url');
