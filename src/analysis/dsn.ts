@@ -21,7 +21,7 @@ export interface DsnReport {
 }
 
 const ADDRESS = /[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+\.[A-Za-z0-9-]+|[^\s<>()"',;:[\]]+@\[[0-9.]+\]/;
-const STATUS = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/;
+const STATUS = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/g;
 
 /** The address in `rfc822; <user@example.com>` or a bare `user@example.com`. */
 export function addressIn(value: string | undefined): string {
@@ -39,15 +39,26 @@ export function cleanAddress(address: string): string {
 /** The first enhanced status code in a text, e.g. '5.1.1'. */
 export function statusIn(text: string | undefined): string | undefined {
   if (!text) return undefined;
-  const match = STATUS.exec(text);
-  return match ? `${match[1]}.${match[2]}.${match[3]}` : undefined;
+  // A transcript quotes the successes before the failure ("250 2.1.5 Ok ... 451 4.3.0"): the
+  // first failure code is the status; a success code only when there is no failure.
+  let success: string | undefined;
+  for (const match of text.matchAll(STATUS)) {
+    const code = `${match[1]}.${match[2]}.${match[3]}`;
+    if (match[1] !== '2') return code;
+    success ??= code;
+  }
+  return success;
 }
 
 /** The SMTP reply code a diagnostic starts with (after an optional 'smtp;' type). */
 export function replyCodeIn(text: string | undefined): string | undefined {
   if (!text) return undefined;
-  const match = /(?:^|[\s;:(\]'"])([245][0-5]\d)(?:[\s-]|$)/.exec(text);
-  return match?.[1];
+  let success: string | undefined;
+  for (const match of text.matchAll(/(?:^|[\s;:(\]'"])([245][0-5]\d)(?:[\s-]|$)/g)) {
+    if (!match[1]?.startsWith('2')) return match[1];
+    success ??= match[1];
+  }
+  return success;
 }
 
 const COMMAND = /\b(?:in reply to|after|while|during|response to) (?:end of )?(?:data|the )?\s*(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|HELO|EHLO|STARTTLS|AUTH|CONNECT|end of data|message)\b/i;
@@ -126,7 +137,8 @@ export function parseDeliveryStatus(body: string, format = 'dsn'): DsnReport {
         current.remoteMta = fieldValue(value);
         break;
       case 'diagnostic-code':
-        current.diagnosticCode = fieldValue(value) || value;
+        // A local delivery agent's exit code ("X-Unix; 75") means nothing without its type.
+        current.diagnosticCode = /^\s*x-unix\s*;/i.test(value) ? value.trim() : fieldValue(value) || value;
         break;
       case 'last-attempt-date':
         current.lastAttemptDate = value;
