@@ -91,65 +91,69 @@ function bestStatus(field: string | undefined, diagnostic: string | undefined): 
 /** Reads the fields of a delivery-status body (or of text that quotes one). */
 export function parseDeliveryStatus(body: string, format = 'dsn'): DsnReport {
   const report: DsnReport = { records: [] };
-  let current: Partial<RecipientRecord> & { final?: string; original?: string; statusField?: string } = {};
-  const flush = () => {
-    const recipient = addressIn(current.final) || addressIn(current.original);
-    if (recipient) {
-      const diagnosticCode = current.diagnosticCode;
-      report.records.push({
-        recipient,
-        format,
-        action: current.action,
-        status: bestStatus(current.statusField, diagnosticCode),
-        replyCode: replyCodeIn(diagnosticCode),
-        diagnosticCode,
-        remoteMta: current.remoteMta,
-        smtpCommand: smtpCommandIn(diagnosticCode),
-        lastAttemptDate: current.lastAttemptDate,
-      });
+  // Blocks are separated by empty lines (RFC 3464 §2.1); inside a block the fields may come in any
+  // order. Some MTAs put no empty line between recipients: a second Final-Recipient starts one.
+  for (const block of body.split(/\n[ \t]*\n/)) {
+    let current: Partial<RecipientRecord> & { final?: string; original?: string; statusField?: string } = {};
+    const flush = () => {
+      const recipient = addressIn(current.final) || addressIn(current.original);
+      if (recipient) {
+        const diagnosticCode = current.diagnosticCode;
+        report.records.push({
+          recipient,
+          format,
+          action: current.action,
+          status: bestStatus(current.statusField, diagnosticCode),
+          replyCode: replyCodeIn(diagnosticCode),
+          diagnosticCode,
+          remoteMta: current.remoteMta,
+          smtpCommand: smtpCommandIn(diagnosticCode),
+          lastAttemptDate: current.lastAttemptDate,
+        });
+      }
+      current = {};
+    };
+    for (const header of parseHeaders(block)) {
+      const value = header.value;
+      switch (header.name) {
+        case 'reporting-mta':
+          report.reportingMta ??= fieldValue(value);
+          break;
+        case 'arrival-date':
+          report.arrivalDate ??= value;
+          break;
+        case 'final-recipient':
+          if (current.final) flush();
+          current.final = value;
+          break;
+        case 'original-recipient':
+          if (current.original && current.final) flush();
+          current.original = value;
+          break;
+        case 'action':
+          current.action = value.trim().toLowerCase().split(/[\s(]/)[0];
+          break;
+        case 'status':
+          current.statusField = value;
+          break;
+        case 'remote-mta':
+          current.remoteMta = fieldValue(value);
+          break;
+        case 'diagnostic-code':
+          // A local delivery agent's exit code ("X-Unix; 75") means nothing without its type.
+          current.diagnosticCode = /^\s*x-unix\s*;/i.test(value) ? value.trim() : fieldValue(value) || value;
+          break;
+        case 'last-attempt-date':
+          current.lastAttemptDate = value;
+          break;
+        case 'x-actual-recipient':
+          if (!current.final) current.final = value;
+          break;
+        default:
+          break;
+      }
     }
-    current = {};
-  };
-  for (const header of parseHeaders(body)) {
-    const value = header.value;
-    switch (header.name) {
-      case 'reporting-mta':
-        report.reportingMta ??= fieldValue(value);
-        break;
-      case 'arrival-date':
-        report.arrivalDate ??= value;
-        break;
-      case 'final-recipient':
-        if (current.final || current.action || current.statusField) flush();
-        current.final = value;
-        break;
-      case 'original-recipient':
-        if (current.original || current.action || current.statusField) flush();
-        current.original = value;
-        break;
-      case 'action':
-        current.action = value.trim().toLowerCase().split(/[\s(]/)[0];
-        break;
-      case 'status':
-        current.statusField = value;
-        break;
-      case 'remote-mta':
-        current.remoteMta = fieldValue(value);
-        break;
-      case 'diagnostic-code':
-        // A local delivery agent's exit code ("X-Unix; 75") means nothing without its type.
-        current.diagnosticCode = /^\s*x-unix\s*;/i.test(value) ? value.trim() : fieldValue(value) || value;
-        break;
-      case 'last-attempt-date':
-        current.lastAttemptDate = value;
-        break;
-      case 'x-actual-recipient':
-        if (!current.final) current.final = value;
-        break;
-      default:
-        break;
-    }
+    flush();
   }
-  flush();
   return report;
 }

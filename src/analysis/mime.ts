@@ -101,8 +101,15 @@ function parsePart(text: string, depth: number, counter: { parts: number }): Mim
   const { type, params } = parseContentType(headerValue(headers, 'content-type'));
   const part: MimePart = { headers, contentType: type, params, body, children: [] };
   if (depth >= MAX_DEPTH || counter.parts >= MAX_PARTS) return part;
-  if (type.startsWith('multipart/') && params.boundary) {
-    for (const chunk of splitMultipart(body, params.boundary)) {
+  if (type.startsWith('multipart/')) {
+    let chunks = params.boundary ? splitMultipart(body, params.boundary) : [];
+    if (chunks.length === 0) {
+      // A boundary parameter that the body never uses (rewritten headers, a lost parameter): the
+      // body's own first "--token" line that recurs is the boundary.
+      const guess = /^--([^\s-][^\s]{5,})\s*$/m.exec(body)?.[1];
+      if (guess && body.indexOf('\n--' + guess, body.indexOf('--' + guess) + 2) !== -1) chunks = splitMultipart(body, guess);
+    }
+    for (const chunk of chunks) {
       if (counter.parts >= MAX_PARTS) break;
       part.children.push(parsePart(chunk, depth + 1, counter));
     }
