@@ -109,6 +109,8 @@ function parsePart(text: string, depth: number, counter: { parts: number }): Mim
       const guess = /^--([^\s-][^\s]{5,})\s*$/m.exec(body)?.[1];
       if (guess && body.indexOf('\n--' + guess, body.indexOf('--' + guess) + 2) !== -1) chunks = splitMultipart(body, guess);
     }
+    // A multipart body with no parts at all is read as the plain text it really is.
+    if (chunks.length === 0) part.contentType = 'text/plain';
     for (const chunk of chunks) {
       if (counter.parts >= MAX_PARTS) break;
       part.children.push(parsePart(chunk, depth + 1, counter));
