@@ -48,7 +48,7 @@ export function analyzeMessage(raw: Buffer | string): AnalysisResult {
     const text = typeof raw === 'string' ? raw : raw.toString('latin1');
     if (text.trim() === '') return { ok: false, error: new AnalysisError('E_ANALYSIS_EMPTY', 'empty message') };
     const bounded = text.length > MAX_MESSAGE_BYTES ? text.slice(0, MAX_MESSAGE_BYTES) : text;
-    return { ok: true, ...analyzeText(normaliseLineEnds(bounded)) };
+    return { ok: true, ...analyzeText(normaliseLineEnds(bounded), 0) };
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
     return { ok: false, error: new AnalysisError('E_ANALYSIS_INTERNAL', `analysis failed: ${message}`) };
@@ -68,6 +68,8 @@ export function analyzeMbox(raw: Buffer | string): AnalysisResult[] {
 }
 
 interface Collected {
+  /** Messages attached whole (message/rfc822), which may themselves be reports. */
+  attached: MimePart[];
   feedback: MimePart[];
   deliveryStatus: MimePart[];
   original?: Header[];
@@ -76,13 +78,14 @@ interface Collected {
 }
 
 function collect(root: MimePart): Collected {
-  const found: Collected = { feedback: [], deliveryStatus: [], texts: [], htmls: [] };
+  const found: Collected = { attached: [], feedback: [], deliveryStatus: [], texts: [], htmls: [] };
   walkParts(root, (part, inside) => {
     const type = part.contentType;
     if (inside) return;
     if (type === 'message/feedback-report') found.feedback.push(part);
     else if (type === 'message/delivery-status' || type === 'message/global-delivery-status') found.deliveryStatus.push(part);
     else if (type === 'message/rfc822' || type === 'message/global') {
+      if (part.children[0]) found.attached.push(part.children[0]);
       if (!found.original && part.children[0]) found.original = part.children[0].headers;
     } else if (type === 'text/rfc822-headers' || type === 'message/rfc822-headers' || type === 'message/global-headers') {
       found.original ??= parseHeaders(splitHeaderBlock(partText(part).replace(/^\s+/, '')).head);
@@ -177,8 +180,13 @@ function factFromRecord(record: RecipientRecord, context: string, extra: Partial
   return fact;
 }
 
-function analyzeText(text: string): AnalyzedMessage {
-  const root = parseMime(text);
+const MAX_FORWARD_DEPTH = 3;
+
+function analyzeText(text: string, depth: number): AnalyzedMessage {
+  return analyzeRoot(parseMime(text), depth);
+}
+
+function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   const reportHeaders = root.headers;
   const found = collect(root);
   const subject = decodeHeaderText(headerValue(reportHeaders, 'subject') ?? '');
@@ -298,6 +306,14 @@ function analyzeText(text: string): AnalyzedMessage {
       record.status ??= twin.status;
     }
   }
+  // A report forwarded as an attachment (a relay bouncing a bounce, a helpdesk forward): read the
+  // attached message as a report of its own.
+  if (records.length === 0 && depth < MAX_FORWARD_DEPTH) {
+    for (const attached of found.attached) {
+      const inner = analyzeRoot(attached, depth + 1);
+      if (inner.facts.some((fact) => fact.kind !== 'autoreply')) return inner;
+    }
+  }
   if (records.length === 0 && looksLikeBounce && original.to) {
     records = [{ recipient: original.to, format: 'text' }];
   }
@@ -327,7 +343,7 @@ function addressesIn(value: string): string[] {
   return out;
 }
 
-const BOUNCE_FROM = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|mail.?delivery|mdaemon|double-bounce|bounce|returned|nobody|mail\.?notification|system administrator|root)\b/i;
+const BOUNCE_FROM = /^(?:mailer-daemon|post_?master|mail-daemon|maildaemon|mail.?delivery|mdaemon|double-bounce|bounce|returned|nobody|mail\.?notification|system administrator|root)\b/i;
 const BOUNCE_SUBJECT =
   /undeliver|undelivered|delivery (?:status|failure|has failed|notification|problem|report)|returned mail|failure notice|mail delivery (?:failed|failure|system|subsystem)|could not (?:be )?deliver|non[- ]?delivery|delivery failed|warning: (?:could not|delayed)|delayed mail|message (?:delay|not delivered|delivery)|rejected|bounce|mail system error|nicht zustellbar|unzustellbar|no entregado|non recapitabile|non remis|不達|エラー|error/i;
 

@@ -24,10 +24,15 @@ const ADDRESS = /[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+\.[A-Za-z0-9-]+|[^\s<>()"'
 const STATUS = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/g;
 
 /** The address in `rfc822; <user@example.com>` or a bare `user@example.com`. */
+const QUOTED_ADDRESS = /"[^"\s]+"@[^\s<>()"',;:[\]]+\.[A-Za-z0-9-]+/;
+
 export function addressIn(value: string | undefined): string {
   if (!value) return '';
   const semi = value.indexOf(';');
   const rest = semi === -1 ? value : value.slice(semi + 1);
+  // RFC 5321 quoted local part ("a..b"@example.org) keeps its quotes: they are part of the address.
+  const quoted = QUOTED_ADDRESS.exec(rest);
+  if (quoted) return quoted[0].toLowerCase().replace(/[>.,)]+$/, '');
   const match = ADDRESS.exec(rest) ?? ADDRESS.exec(value);
   return match ? cleanAddress(match[0]) : '';
 }

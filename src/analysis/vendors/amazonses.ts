@@ -34,12 +34,18 @@ function parseJson(text: string): SesNotification | undefined {
   const start = text.indexOf('{');
   const end = text.lastIndexOf('}');
   if (start === -1 || end <= start) return undefined;
-  try {
-    const value = JSON.parse(text.slice(start, end + 1)) as unknown;
-    return typeof value === 'object' && value !== null ? (value as SesNotification) : undefined;
-  } catch {
-    return undefined;
+  const json = text.slice(start, end + 1);
+  // Mail transports wrap long lines (RFC 5322's 998 limit) with a newline and a space, even
+  // inside JSON strings; the second attempt undoes that.
+  for (const candidate of [json, json.replace(/\n /g, '').replace(/\n/g, '')]) {
+    try {
+      const value = JSON.parse(candidate) as unknown;
+      return typeof value === 'object' && value !== null ? (value as SesNotification) : undefined;
+    } catch {
+      // try the next reading
+    }
   }
+  return undefined;
 }
 
 /** Reads an SES notification from a body, or undefined when the body is not one. */
