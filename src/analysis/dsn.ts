@@ -66,7 +66,7 @@ export function replyCodeIn(text: string | undefined): string | undefined {
   return success;
 }
 
-const COMMAND = /\b(?:in reply to|after|while|during|response to) (?:end of )?(?:data|the )?\s*(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|HELO|EHLO|STARTTLS|AUTH|CONNECT|end of data|message)\b/i;
+const COMMAND = /\b(?:in reply to|after|while|during|response to) (?:end of )?(?:data|the )?\s*(RCPT TO|RCPT|MAIL FROM|MAIL|DATA|HELO|EHLO|STARTTLS|AUTH|CONNECT|initial connection|greeting|end of data|message)\b/i;
 
 export function smtpCommandIn(text: string | undefined): string | undefined {
   if (!text) return undefined;
@@ -76,6 +76,7 @@ export function smtpCommandIn(text: string | undefined): string | undefined {
   if (word.startsWith('RCPT')) return 'RCPT';
   if (word.startsWith('MAIL')) return 'MAIL';
   if (word === 'END OF DATA' || word === 'DATA' || word === 'MESSAGE') return 'DATA';
+  if (word === 'INITIAL CONNECTION' || word === 'GREETING' || word === 'CONNECT') return 'CONN';
   return word;
 }
 

@@ -187,7 +187,8 @@ export function decodeCharset(binary: string, charset: string | undefined): stri
   // Already text (a code point above 0xff cannot be a byte): nothing to decode.
   if (/[^\x00-\xff]/.test(binary)) return binary;
   const bytes = Buffer.from(binary, 'latin1');
-  const named = charset ? decoderFor(charset) : null;
+  // ISO-2022-JP announces itself with escape sequences even where no charset is declared.
+  const named = charset ? decoderFor(charset) : /\x1b\$[@B]/.test(binary) ? decoderFor('iso-2022-jp') : null;
   if (named) {
     try {
       return named.decode(bytes);

@@ -89,6 +89,7 @@ const DECISIVE_STATUS = new Set([
 const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['norelaying', /relay(?:ing)? (?:access )?(?:is )?(?:denied|not permitted|not allowed|prohibited|refused)|not (?:permitted|allowed|authori[sz]ed) to relay|(?:unable|cannot|can't|will not|we do not) relay|no relaying|relay not permitted|not a (?:gateway|relay)|relaying (?:mail )?to .* (?:denied|not allowed)|open relay/],
   // Wording that names its cause outright, checked before the broader patterns below.
+  ['mailererror', /^x-unix\s*;|procmail:/],
   ['rejected', /domain of sender (?:address )?.{0,80}does not exist|sender (?:address|domain) .{0,80}does not exist|sender was rejected/],
   ['policyviolation', /content presents a potential security issue|illegal attachment/],
   ['spamdetected', /spam classification|flagged as spam|classified as spam/],
@@ -102,7 +103,7 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['badreputation', /user complaints|(?:bad|poor|low|negative) (?:ip )?(?:sending )?reputation|reputation of (?:the|your) (?:sending )?(?:ip|domain)|ip reputation|sender reputation|domain reputation/],
   // Listings of links in the body and mailbox-directory misses read like blocks but are not.
   ['spamdetected', /content rejected|\bube\b|blacklisted (?:url|link|domain)|\buribl\b|\bsurbl\b/],
-  ['userunknown', /not listed in (?:the )?(?:domino directory|public name)|recipient address rejected: (?:user unknown|access denied)/],
+  ['userunknown', /ディレクトリ.{0,20}(?:ありません|見つかりません)|not listed in (?:the )?(?:domino directory|public name)|recipient address rejected: (?:user unknown|access denied)/],
   ['blocked', /refused to talk to me|not accepting connections|my name was rejected|messages from \[?\d{1,3}(?:\.\d{1,3}){3}\]? weren't sent|spamhaus|spamcop|barracuda ?central|\bsorbs\b|uceprotect|\bcbl\b|\bpbl\b|\bxbl\b|\bsbl\b|dnsbl|\brbl\b|black ?list|block ?list|denylist|listed (?:at|in|on|by) |is (?:currently )?listed|ip listed|(?:your|the|client|sending) (?:ip|host|server|network)(?: address)?(?: \S+)? (?:is |was |has been )?(?:blocked|banned|rejected|refused|not allowed|denied|blacklisted)|(?:blocked|banned|rejected) (?:ip|host|network)|client host (?:\[[^\]]*\] )?(?:rejected|blocked)|connection (?:refused|rejected|denied) (?:by|from|due)|connections? (?:will not be|not) accepted|access denied|all mail from .* (?:is|are) rejected|temporarily (?:deferred|blocked|rejected) due to|has been (?:temporarily )?blocked|blocked (?:for|by|using|due|because)|(?:host|ip|address) (?:is )?blocked|not allowed to send (?:mail )?from|your (?:ip|access) (?:address )?(?:has been|is) (?:blocked|suspended)|go away|dynamic(?:ally)? (?:ip|assigned|pool|address)|dial-?up|residential|too many (?:invalid|bad) recipients|rejected due to (?:ip|local policy)|not (?:accepting|accept) mail from (?:your|this) (?:ip|server|host)/],
   ['spamdetected', /\bspam\b(?!haus|cop| folder)|\buce\b|unsolicited|junk mail|bulk mail|looks like (?:spam|junk)|classified as (?:junk|spam)|suspicious content|spam ?assassin|content (?:is )?(?:considered|classified)|message (?:has been |was )?(?:identified|determined|detected) as|likely (?:unsolicited|suspicious)|phish/],
   ['toomanyconn', /too many (?:connections|concurrent|simultaneous|sessions|smtp sessions|open connections|recipients)|connection (?:limit|count) (?:exceeded|reached)|exceed(?:s|ed)? (?:the )?(?:maximum )?(?:number of )?(?:connections|sessions)|connection rate limit/],
@@ -184,6 +185,10 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
   reason ??= byStatus;
   reason ??= reasonFromText(context);
   if (reason && input.smtpCommand === 'MAIL' && RECIPIENT_REASONS.has(reason)) reason = 'rejected';
+  // Refused before any envelope was given (at connect, greeting or HELO): the refusal is about
+  // the connecting client, i.e. our IP.
+  const beforeEnvelope = input.smtpCommand === 'CONN' || input.smtpCommand === 'HELO' || input.smtpCommand === 'EHLO';
+  if (beforeEnvelope && (!reason || reason === 'onhold' || reason === 'undefined' || reason === 'rejected')) reason = 'blocked';
   if (reason) return reason;
   if (input.smtpCommand === 'MAIL') return 'rejected';
   if (action === 'delayed') return 'expired';

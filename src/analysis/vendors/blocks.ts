@@ -29,7 +29,7 @@ export function recordFor(recipient: string, diagnostic: string, format: string,
 
 /** A line that opens another recipient's block ("<b@x>: ...", "554 <b@x>... ", "  b@x"). */
 function startsWithOtherAddress(line: string, address: string, exclude: ReadonlySet<string>): boolean {
-  const match = /^\s*(?:[245]\d\d[ -])?<?([^\s<>@]+@[^\s<>:]+?)>?(?:[:.]|\s|$)/.exec(line);
+  const match = /^\s*(?:[245]\d\d[ -])?<?([^\s<>@]+@[^\s<>:,;]+)/.exec(line);
   if (!match) return false;
   const other = cleanAddress(match[1] ?? '');
   return other !== address && !exclude.has(other) && !isSystemAddress(other);

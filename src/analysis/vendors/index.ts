@@ -3,5 +3,6 @@ import type { VendorReader } from './types';
 import { qmail } from './qmail';
 import { exim } from './exim';
 import { googleGroups } from './googlegroups';
+import { gmail } from './gmail';
 
-export const VENDOR_READERS: readonly VendorReader[] = [googleGroups, qmail, exim];
+export const VENDOR_READERS: readonly VendorReader[] = [googleGroups, gmail, qmail, exim];
