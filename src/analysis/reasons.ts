@@ -77,7 +77,7 @@ const STATUS_REASONS: Record<string, Reason> = {
 
 /** Codes so specific that the wording around them rarely says something else. */
 const DECISIVE_STATUS = new Set([
-  '5.1.1', '5.1.2', '5.1.6', '5.2.2', '4.2.2', '5.2.3', '5.3.4', '5.7.25', '4.7.25',
+  '5.1.1', '5.1.2', '5.1.6', '5.2.2', '4.2.2', '5.2.3', '5.3.4', '5.6.0', '5.6.1', '5.7.25', '4.7.25',
   '5.7.23', '5.7.26', '4.7.26', '5.1.10', '5.7.13', '5.1.8', '5.1.7', '5.7.20', '5.7.21', '5.7.22',
 ]);
 
@@ -89,6 +89,7 @@ const DECISIVE_STATUS = new Set([
 const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['norelaying', /relay(?:ing)? (?:access )?(?:is )?(?:denied|not permitted|not allowed|prohibited|refused)|not (?:permitted|allowed|authori[sz]ed) to relay|(?:unable|cannot|can't|will not|we do not) relay|no relaying|relay not permitted|not a (?:gateway|relay)|relaying (?:mail )?to .* (?:denied|not allowed)|open relay/],
   // Wording that names its cause outright, checked before the broader patterns below.
+  ['mailboxfull', /disk quota exceeded/],
   ['mailererror', /^x-unix\s*;|procmail:/],
   ['rejected', /domain of sender (?:address )?.{0,80}does not exist|sender (?:address|domain) .{0,80}does not exist|sender was rejected/],
   ['policyviolation', /content presents a potential security issue|illegal attachment/],
@@ -97,13 +98,17 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['hostunknown', /host or domain name not found/],
   ['networkerror', /name service error|name server reply|dns error|host name lookup failure|wasn't able to establish an smtp connection/],
   ['securityerror', /unauthenticated senders?|does not have authentication information/],
+  ['expired', /in the queue too long|message expired|delivery time expired/],
+  ['notaccept', /couldn't find a mail exchanger/],
+  ['norelaying', /not configured to relay|insecure mail relay/],
+  ['policyviolation', /header error/],
   ['virusdetected', /\bvirus(?:es)? (?:was |is )?(?:found|detected)|\binfected\b|contains? (?:a )?(?:virus|malware)|\bmalware\b|virus scan/],
   ['authfailure', /fails? to pass authentication checks|\bspf\b|\bdkim\b|\bdmarc\b|sender policy framework|domainkeys|authentication (?:results|checks?) fail|not authenticated|unauthenticated (?:email|mail|message)|fails? (?:to )?(?:pass )?(?:authentication|auth check)/],
   ['requireptr', /reverse (?:dns|lookup|mapping|hostname)|\bptr\b(?: record)?|\brdns\b|cannot find your hostname|cannot resolve your (?:address|hostname|ip)|(?:ip|address) name (?:lookup )?fail|does not have (?:a )?(?:valid )?(?:reverse|hostname)|unresolv(?:able|ed) (?:ip|host|client)|no hostname for|hostname verification|fcrdns|forward[- ]confirmed/],
   ['badreputation', /user complaints|(?:bad|poor|low|negative) (?:ip )?(?:sending )?reputation|reputation of (?:the|your) (?:sending )?(?:ip|domain)|ip reputation|sender reputation|domain reputation/],
   // Listings of links in the body and mailbox-directory misses read like blocks but are not.
   ['spamdetected', /content rejected|\bube\b|blacklisted (?:url|link|domain)|\buribl\b|\bsurbl\b/],
-  ['userunknown', /ディレクトリ.{0,20}(?:ありません|見つかりません)|not listed in (?:the )?(?:domino directory|public name)|recipient address rejected: (?:user unknown|access denied)/],
+  ['userunknown', /ディレクトリ.{0,20}(?:ありません|見つかりません)|not listed in (?:the )?(?:domino directory|public name)|recipient address rejected\.?\s*$|recipient address rejected: (?:user unknown|access denied)/],
   ['blocked', /refused to talk to me|not accepting connections|my name was rejected|messages from \[?\d{1,3}(?:\.\d{1,3}){3}\]? weren't sent|spamhaus|spamcop|barracuda ?central|\bsorbs\b|uceprotect|\bcbl\b|\bpbl\b|\bxbl\b|\bsbl\b|dnsbl|\brbl\b|black ?list|block ?list|denylist|listed (?:at|in|on|by) |is (?:currently )?listed|ip listed|(?:your|the|client|sending) (?:ip|host|server|network)(?: address)?(?: \S+)? (?:is |was |has been )?(?:blocked|banned|rejected|refused|not allowed|denied|blacklisted)|(?:blocked|banned|rejected) (?:ip|host|network)|client host (?:\[[^\]]*\] )?(?:rejected|blocked)|connection (?:refused|rejected|denied) (?:by|from|due)|connections? (?:will not be|not) accepted|access denied|all mail from .* (?:is|are) rejected|temporarily (?:deferred|blocked|rejected) due to|has been (?:temporarily )?blocked|blocked (?:for|by|using|due|because)|(?:host|ip|address) (?:is )?blocked|not allowed to send (?:mail )?from|your (?:ip|access) (?:address )?(?:has been|is) (?:blocked|suspended)|go away|dynamic(?:ally)? (?:ip|assigned|pool|address)|dial-?up|residential|too many (?:invalid|bad) recipients|rejected due to (?:ip|local policy)|not (?:accepting|accept) mail from (?:your|this) (?:ip|server|host)/],
   ['spamdetected', /\bspam\b(?!haus|cop| folder)|\buce\b|unsolicited|junk mail|bulk mail|looks like (?:spam|junk)|classified as (?:junk|spam)|suspicious content|spam ?assassin|content (?:is )?(?:considered|classified)|message (?:has been |was )?(?:identified|determined|detected) as|likely (?:unsolicited|suspicious)|phish/],
   ['toomanyconn', /too many (?:connections|concurrent|simultaneous|sessions|smtp sessions|open connections|recipients)|connection (?:limit|count) (?:exceeded|reached)|exceed(?:s|ed)? (?:the )?(?:maximum )?(?:number of )?(?:connections|sessions)|connection rate limit/],
@@ -158,7 +163,7 @@ export function reasonFromText(text: string | undefined): Reason | undefined {
 
 /** Reasons whose wording is vague enough that a specific status code should win over it. */
 const VAGUE_TEXT = new Set<Reason>([
-  'systemerror', 'networkerror', 'securityerror', 'expired', 'syntaxerror', 'mesgtoobig',
+  'systemerror', 'networkerror', 'securityerror', 'expired', 'syntaxerror', 'mesgtoobig', 'spamdetected',
   'notcompliantrfc', 'contenterror', 'policyviolation',
 ]);
 
@@ -185,6 +190,8 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
   reason ??= byStatus;
   reason ??= reasonFromText(context);
   if (reason && input.smtpCommand === 'MAIL' && RECIPIENT_REASONS.has(reason)) reason = 'rejected';
+  // "Access denied" in answer to MAIL FROM refuses the sender address, not our IP.
+  if (reason === 'blocked' && input.smtpCommand === 'MAIL' && /access denied/i.test(input.diagnosticCode ?? '')) reason = 'rejected';
   // Refused before any envelope was given (at connect, greeting or HELO): the refusal is about
   // the connecting client, i.e. our IP.
   const beforeEnvelope = input.smtpCommand === 'CONN' || input.smtpCommand === 'HELO' || input.smtpCommand === 'EHLO';

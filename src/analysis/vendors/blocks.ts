@@ -52,6 +52,11 @@ export function readAddressBlocks(text: string, exclude: ReadonlySet<string>, fo
       const address = cleanAddress(match[1] ?? '');
       if (!address || exclude.has(address) || isSystemAddress(address) || seen.has(address)) continue;
       const block: string[] = [line];
+      // Sendmail's per-recipient line ("550 <a@b>... User unknown") is complete in itself.
+      if (/^\s*[45]\d\d[ -]<?[^\s<>]+@[^\s<>]+>?\.\.\. \S/.test(line)) {
+        seen.set(address, recordFor(address, line, format));
+        continue;
+      }
       let blankSeen = false;
       for (let j = i + 1; j < lines.length && j < i + 10; j += 1) {
         const next = lines[j]!;
