@@ -77,7 +77,7 @@ const STATUS_REASONS: Record<string, Reason> = {
 
 /** Codes so specific that the wording around them rarely says something else. */
 const DECISIVE_STATUS = new Set([
-  '5.1.1', '5.1.2', '5.1.6', '5.2.2', '4.2.2', '5.2.3', '5.3.4', '5.6.0', '5.6.1', '5.7.25', '4.7.25',
+  '5.1.1', '5.1.2', '5.1.6', '5.2.2', '4.2.2', '5.2.3', '5.3.4', '5.6.1', '5.7.25', '4.7.25',
   '5.7.23', '5.7.26', '4.7.26', '5.1.10', '5.7.13', '5.1.8', '5.1.7', '5.7.20', '5.7.21', '5.7.22',
 ]);
 
@@ -89,13 +89,15 @@ const DECISIVE_STATUS = new Set([
 const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['norelaying', /relay(?:ing)? (?:access )?(?:is )?(?:denied|not permitted|not allowed|prohibited|refused)|not (?:permitted|allowed|authori[sz]ed) to relay|(?:unable|cannot|can't|will not|we do not) relay|no relaying|relay not permitted|not a (?:gateway|relay)|relaying (?:mail )?to .* (?:denied|not allowed)|open relay/],
   // Wording that names its cause outright, checked before the broader patterns below.
-  ['mailboxfull', /disk quota exceeded/],
+  ['mailboxfull', /disk quota exceeded|quota exceeded/],
+  ['notcompliantrfc', /not rfc ?5322 compliant|not rfc ?2822 compliant/],
   ['mailererror', /^x-unix\s*;|procmail:/],
   ['rejected', /domain of sender (?:address )?.{0,80}does not exist|sender (?:address|domain) .{0,80}does not exist|sender was rejected/],
-  ['policyviolation', /content presents a potential security issue|illegal attachment/],
+  ['policyviolation', /content presents a potential security issue|illegal attachment|for policy reasons/],
   ['spamdetected', /spam classification|flagged as spam|classified as spam/],
   ['toomanyconn', /frequency limited/],
   ['hostunknown', /host or domain name not found/],
+  ['notaccept', /does(?:n't| not) receive (?:any )?e?-?mail/],
   ['networkerror', /name service error|name server reply|dns error|host name lookup failure|wasn't able to establish an smtp connection/],
   ['securityerror', /unauthenticated senders?|does not have authentication information/],
   ['expired', /in the queue too long|message expired|delivery time expired/],
@@ -128,7 +130,7 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['filtered', /filter(?:ed|ing)?\b|recipient preferences|recipient(?:'s)? (?:has )?(?:rejected|refused|blocked)|blocked by (?:the )?recipient|refused by (?:the )?recipient|rejected by (?:the )?recipient|user refuses|recipient (?:is )?not (?:accepting|authorized)|not accept(?:ing)? (?:mail|messages) from|delivery not authori[sz]ed|restricted (?:sms|mail)|protected by|message rejected by|refused to accept/],
   ['contenterror', /content (?:error|not allowed)|invalid (?:content|mime|message)|(?:attachment|file) (?:type )?(?:is )?(?:not allowed|blocked|rejected|prohibited)|conversion (?:failed|required)|media (?:not supported|type)|8-?bit (?:data|characters)|character set/],
   ['notcompliantrfc', /multiple addresses in from|rfc ?(?:5322|2822|822|5321|2821|1123)|not (?:rfc|standards?)[- ]?compliant|duplicate (?:header|field)|multiple (?:from|date|subject|to|message-id) (?:headers?|fields?)|missing (?:required )?(?:header|date|from|message-id)|invalid (?:header|date|from)|malformed (?:message|header|address)|line (?:too long|length exceeded)|bare (?:lf|linefeed|cr)/],
-  ['syntaxerror', /not implemented|syntax error|command (?:not recognized|unrecognized|unknown)|unrecognized command|bad sequence of commands|invalid command|command not implemented|parameters? (?:not recognized|unknown)/],
+  ['syntaxerror', /(?:improper|bad) sequence of commands|not implemented|syntax error|command (?:not recognized|unrecognized|unknown)|unrecognized command|bad sequence of commands|invalid command|command not implemented|parameters? (?:not recognized|unknown)/],
   ['mailererror', /mailer error|program (?:exited|terminated|failed)|command (?:died|failed|returned)|procmail|pipe to .* (?:failed|returned)|unable to (?:execute|run)|exit (?:code|status) \d|local delivery failed|\bsh: |"\|\s*\/|x-unix|mail\.local/],
   ['expired', /connection timed out|all hosts have been failing|not (?:been )?delivered within \d|delivery failed \d+ attempts|envelope expired|did not accept our requests to connect|delivery time expired|retry time(?:out)? (?:exceeded|expired|not reached)|message expired|expired after|(?:queue|delivery) (?:lifetime|time|period) (?:has )?(?:expired|exceeded)|could not be delivered (?:within|for|in) \d|has not been delivered|too long in (?:the )?queue|(?:was|has been|is) delayed|delivery (?:attempts? )?(?:will continue|is delayed)|will (?:be retried|continue to retry|keep trying|try again)|(?:giving|given|gave) up|undelivered for|expired (?:in|on|from) (?:the )?queue|maximum time|timed? ?out (?:while|waiting|in queue)|no answer from host|unable to deliver .* for \d+|still (?:trying|being retried)|delivery attempts? (?:have )?failed for|retry limit/],
   ['networkerror', /network error|name service error|name server reply|maximum hop count|network (?:is )?unreachable|host (?:is )?unreachable|no route to host|connection (?:timed out|reset|refused|lost|closed|dropped|died)|lost connection|timed? ?out|could not connect|unable to connect|can't connect|temporary failure in name resolution|dns (?:lookup )?(?:failure|error|timeout|problem)|name server|too many hops|hop count|routing loop|mail loop|loops? back to myself|loop detected|broken pipe|tls (?:handshake|negotiation) failed/],
