@@ -224,6 +224,14 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
     return { facts: ses.records.map((record) => factFromRecord(record, '', sesOriginal)), originalHeaders, reportHeaders };
   }
 
+  // Apple Mail's unsubscribe button mails the List-Unsubscribe mailto: address with this header:
+  // the recipient asks to stop, an opt-out rather than a bounce or an auto-reply.
+  if (/^\s*true\s*$/i.test(headerValue(reportHeaders, 'x-apple-unsubscribe') ?? '')) {
+    const fact: Fact = { kind: 'complaint', recipient: reportFrom, reason: 'feedback', hardBounce: false, format: 'unsubscribe', feedbackType: 'opt-out' };
+    if (arrivalFromReport) fact.arrivalDate = arrivalFromReport;
+    return { facts: [fact], originalHeaders, reportHeaders };
+  }
+
   // Microsoft JMRP and similar forwards: the complained-of message attached whole, no ARF part.
   const jmrpRecipient = headerValue(originalHeaders, 'x-hmxmroriginalrecipient');
   if (!feedback && (jmrpRecipient !== undefined || /^complaint about message from /i.test(subject.trim()))) {
