@@ -9,7 +9,7 @@ import type { Header, MimePart } from './mime';
 import type { RecipientRecord } from './dsn';
 import type { BounceText } from './vendors/types';
 import { decodeHeaderText, headerValue, normaliseLineEnds, parseHeaders, parseMime, partText, splitHeaderBlock, walkParts } from './mime';
-import { addressIn, cleanAddress, parseDeliveryStatus } from './dsn';
+import { addressIn, cleanAddress, failedCommandInTranscript, parseDeliveryStatus } from './dsn';
 import { readSesNotification } from './vendors/amazonses';
 import { feedbackFromHeaders, parseFeedbackReport } from './arf';
 import { classifyReason, isHardReason, reasonFromText } from './reasons';
@@ -326,6 +326,7 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
     records = [{ recipient: original.to, format: 'text' }];
   }
 
+  for (const record of records) record.smtpCommand ??= failedCommandInTranscript(split.error, record.recipient);
   const context = split.error.replace(/\s+/g, ' ').slice(0, 4000);
   const extra: Partial<Fact> = { ...original };
   if (reportingMta) extra.reportingMta = reportingMta;

@@ -70,6 +70,10 @@ const COMMAND = /\b(?:in reply to|after|while|during|response to) (?:end of )?(?
 
 export function smtpCommandIn(text: string | undefined): string | undefined {
   if (!text) return undefined;
+  // qmail and DMA word it their own way.
+  if (/does not like recipient|most progress was RCPT|did not like our RCPT/i.test(text)) return 'RCPT';
+  if (/failed after I sent the message|did not like our DATA/i.test(text)) return 'DATA';
+  if (/did not like our MAIL|sender was rejected/i.test(text)) return 'MAIL';
   const match = COMMAND.exec(text);
   if (!match) return undefined;
   const word = (match[1] ?? '').toUpperCase();
@@ -162,4 +166,29 @@ export function parseDeliveryStatus(body: string, format = 'dsn'): DsnReport {
     flush();
   }
   return report;
+}
+
+/**
+ * The SMTP command a Sendmail-style session transcript shows failing (">>> RCPT To:<a@b>" then
+ * "<<< 550 ..."), preferring the exchange that names `recipient`.
+ */
+export function failedCommandInTranscript(text: string, recipient: string): string | undefined {
+  if (!text.includes('>>> ')) return undefined;
+  let lastCommand: string | undefined;
+  let lastLine = '';
+  let firstFailure: string | undefined;
+  for (const line of text.split('\n')) {
+    const sent = /^\s*>>>\s*([A-Za-z]+)(?:\s+([A-Za-z]+))?/.exec(line);
+    if (sent) {
+      const verb = (sent[1] ?? '').toUpperCase();
+      lastCommand = verb === 'RCPT' ? 'RCPT' : verb === 'MAIL' ? 'MAIL' : verb === '.' ? 'DATA' : verb;
+      lastLine = line.toLowerCase();
+      continue;
+    }
+    if (/^\s*<<<\s*[45]\d\d/.test(line) && lastCommand) {
+      if (lastLine.includes(recipient)) return lastCommand;
+      firstFailure ??= lastCommand;
+    }
+  }
+  return firstFailure;
 }
