@@ -73,17 +73,16 @@ export function headerValue(headers: Header[], name: string): string | undefined
 export function parseContentType(value: string | undefined): { type: string; params: Record<string, string> } {
   const params: Record<string, string> = {};
   if (!value) return { type: 'text/plain', params };
-  const semi = value.indexOf(';');
-  const type = (semi === -1 ? value : value.slice(0, semi)).trim().toLowerCase() || 'text/plain';
-  if (semi !== -1) {
-    const re = /;\s*([A-Za-z0-9_.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))/g;
-    let match: RegExpExecArray | null;
-    const rest = value.slice(semi);
-    while ((match = re.exec(rest)) !== null) {
-      const key = (match[1] ?? '').toLowerCase().replace(/\*\d*\*?$/, '');
-      const raw = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : (match[3] ?? '');
-      params[key] = key in params ? params[key] + raw : raw;
-    }
+  // The type ends at ';' or at a space: "text/plain charset=..." lost its semicolon somewhere.
+  const typeMatch = /^\s*([^;\s]*)/.exec(value);
+  const type = (typeMatch?.[1] ?? '').toLowerCase() || 'text/plain';
+  const rest = value.slice(typeMatch?.[0].length ?? 0);
+  const re = /[;\s]\s*([A-Za-z0-9_.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))/g;
+  let match: RegExpExecArray | null;
+  while ((match = re.exec(rest)) !== null) {
+    const key = (match[1] ?? '').toLowerCase().replace(/\*\d*\*?$/, '');
+    const raw = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : (match[3] ?? '');
+    params[key] = key in params ? params[key] + raw : raw;
   }
   return { type: type.includes('/') ? type : 'text/plain', params };
 }
