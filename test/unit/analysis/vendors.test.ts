@@ -30,6 +30,12 @@ describe('non-standard bounce families', () => {
     expect(factsOf(raw)).toEqual([expect.objectContaining({ kind: 'complaint', recipient: 'angry@example.net', feedbackType: 'abuse' })]);
   });
 
+  it('reads a Gmail delay notice as a delay with the remote server\'s reason', () => {
+    expect(factsOf(fixture('gmail-delayed.eml'))).toEqual([
+      expect.objectContaining({ kind: 'delay', recipient: 'ana@full.example', reason: 'mailboxfull', hardBounce: false, status: '4.2.2', format: 'gmail' }),
+    ]);
+  });
+
   it('reads a Google Groups refusal in any language as rejected', () => {
     expect(factsOf(fixture('googlegroups-refused.eml'))).toEqual([
       expect.objectContaining({ kind: 'bounce', recipient: 'announce@groups.example.org', reason: 'rejected', hardBounce: false }),
