@@ -52,7 +52,7 @@ for (const [file, right] of score.fileCorrect) {
   if (twin === right) macSame += 1;
 }
 
-const confusions = [...score.confusions.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);
+const confusions = [...score.confusions.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40);
 console.log('top reason confusions (reference -> ours):');
 for (const [pair, count] of confusions) console.log(`  ${String(count).padStart(4)}  ${pair}`);
 console.log('');

@@ -134,7 +134,7 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['mailererror', /mailer error|program (?:exited|terminated|failed)|command (?:died|failed|returned)|procmail|pipe to .* (?:failed|returned)|unable to (?:execute|run)|exit (?:code|status) \d|local delivery failed|\bsh: |"\|\s*\/|x-unix|mail\.local/],
   ['expired', /in the queue too long|connection timed out|all hosts have been failing|not (?:been )?delivered within \d|delivery failed \d+ attempts|envelope expired|did not accept our requests to connect|delivery time expired|retry time(?:out)? (?:exceeded|expired|not reached)|message expired|expired after|(?:queue|delivery) (?:lifetime|time|period) (?:has )?(?:expired|exceeded)|could not be delivered (?:within|for|in) \d|has not been delivered|too long in (?:the )?queue|(?:was|has been|is) delayed|delivery (?:attempts? )?(?:will continue|is delayed)|will (?:be retried|continue to retry|keep trying|try again)|(?:giving|given|gave) up|undelivered for|expired (?:in|on|from) (?:the )?queue|maximum time|timed? ?out (?:while|waiting|in queue)|no answer from host|unable to deliver .* for \d+|still (?:trying|being retried)|delivery attempts? (?:have )?failed for|retry limit/],
   ['networkerror', /network error|name service error|name server reply|maximum hop count|network (?:is )?unreachable|host (?:is )?unreachable|no route to host|connection (?:timed out|reset|refused|lost|closed|dropped|died)|lost connection|timed? ?out|could not connect|unable to connect|can't connect|temporary failure in name resolution|dns (?:lookup )?(?:failure|error|timeout|problem)|name server|too many hops|hop count|routing loop|mail loop|loops? back to myself|loop detected|broken pipe|tls (?:handshake|negotiation) failed/],
-  ['systemerror', /system (?:error|failure|problem)|internal (?:server )?error|server (?:configuration|error|busy|failure)|temporary (?:local )?(?:problem|failure|error)|local (?:error|problem|configuration)|misconfigur|unable to deliver to local|service (?:not available|unavailable|currently unavailable)|resources? (?:temporarily )?unavailable|try (?:again )?later/],
+  ['systemerror', /system (?:error|failure|problem)|internal (?:server )?error|server (?:configuration|error|busy|failure)|temporary local (?:problem|failure|error)|local (?:error|problem|configuration)|misconfigur|unable to deliver to local|service (?:not available|unavailable|currently unavailable)|resources? (?:temporarily )?unavailable/],
 ];
 
 export interface ClassifyInput {
@@ -203,6 +203,8 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
   if (action === 'delayed') return 'expired';
   const reply = input.replyCode ?? '';
   if (reply === '452' || reply === '552') return 'mailboxfull';
-  if (reply.startsWith('4') || reply.startsWith('5') || status) return 'onhold';
+  // Something was said but nothing we can name: on hold (a person should look); nothing said at
+  // all: undefined.
+  if (reply || status || input.diagnosticCode?.trim()) return 'onhold';
   return 'undefined';
 }
