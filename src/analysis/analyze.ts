@@ -11,9 +11,10 @@ import type { BounceText } from './vendors/types';
 import { decodeHeaderText, headerValue, normaliseLineEnds, parseHeaders, parseMime, partText, splitHeaderBlock, walkParts } from './mime';
 import { addressIn, cleanAddress, failedCommandInTranscript, parseDeliveryStatus } from './dsn';
 import { readSesNotification } from './vendors/amazonses';
-import { feedbackFromHeaders, parseFeedbackReport } from './arf';
 import { classifyReason, isHardReason, reasonFromText } from './reasons';
 import { splitMbox } from './mbox';
+import { addressesIn, isBounceEnvelope, splitReturnedMessage, stripHtml, toIsoDate } from './report-text';
+import { readComplaint } from './complaints';
 import { readAddressBlocks } from './vendors/blocks';
 import { VENDOR_READERS } from './vendors';
 import { isAutoReply } from './vendors/autoreply';
@@ -96,45 +97,10 @@ function collect(root: MimePart): Collected {
   return found;
 }
 
-// Where a returned message starts inside a plain-text bounce.
-const ORIGINAL_MARKER =
-  /^[ \t]*(?:-{2,}|={2,}|\*{2,}|_{2,})?[ \t]*(?:below this line is a copy of the message|this is a copy of the message|original message|the original message|returned message|unsent message below|undelivered message (?:is )?attached|forwarded message|headers of (?:the )?(?:original|your) message|message headers follow|the (?:returned|original) message headers?|copy of (?:the |your )?message|your message (?:reads|follows)|text of the message follows|message text follows)\b(?!\s+(?:was|is|has been) (?:received|sent|delivered))(?![^\n]*\bfrom\s*$).*$|^Content-Type: message\/rfc822/im;
-
-function splitReturnedMessage(text: string): { error: string; original?: Header[] } {
-  const marker = ORIGINAL_MARKER.exec(text);
-  let cut = marker ? marker.index : -1;
-  let originalStart = marker ? marker.index + marker[0].length : -1;
-  const embedded = /\n(?:Return-Path|Received|Message-I[Dd]|DKIM-Signature|X-Mailer|MIME-Version): [^\n]*\n(?:[\w-]+: |[ \t])/.exec(text);
-  if (embedded && (cut === -1 || embedded.index < cut)) {
-    cut = embedded.index;
-    originalStart = embedded.index + 1;
-  }
-  if (cut === -1) return { error: text };
-  const rest = text.slice(originalStart).replace(/^\s*\n/, '');
-  const original = parseHeaders(splitHeaderBlock(rest.replace(/^[ \t]+/gm, (m) => (m.length > 0 ? m : ''))).head);
-  return { error: text.slice(0, cut), original: original.length > 0 ? original : undefined };
-}
-
-function stripHtml(html: string): string {
-  return html
-    .replace(/<(?:script|style)[\s\S]*?<\/(?:script|style)>/gi, ' ')
-    .replace(/<br\s*\/?>|<\/(?:p|div|tr|li|h\d)>/gi, '\n')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&');
-}
-
 function firstAddress(value: string | undefined): string {
   return addressIn(value ? decodeHeaderText(value) : undefined);
 }
 
-function toIsoDate(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  const time = Date.parse(value.replace(/\([^)]*\)/g, '').trim());
-  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
-}
 
 function originalFields(headers: Header[] | undefined): Pick<Fact, 'messageId' | 'from' | 'to' | 'subject'> {
   if (!headers || headers.length === 0) return {};
@@ -199,13 +165,6 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   const original = originalFields(originalHeaders);
   const arrivalFromReport = toIsoDate(headerValue(reportHeaders, 'date'));
 
-  // Complaints: ARF part, or ARF fields quoted in a plain body (some forwarders flatten the report).
-  const feedbackPart = found.feedback[0];
-  const feedback = feedbackPart
-    ? parseFeedbackReport(partText(feedbackPart))
-    : /^Feedback-Type:/im.test(bodyText)
-      ? feedbackFromHeaders(parseHeaders(bodyText.slice(bodyText.search(/^Feedback-Type:/im))))
-      : undefined;
   const ses = /amazonses|amazonaws|"notificationType"|"eventType"/.test(bodyText) ? readSesNotification(bodyText) : undefined;
   if (ses) {
     const sesOriginal: Partial<Fact> = { ...original };
@@ -224,36 +183,8 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
     return { facts: ses.records.map((record) => factFromRecord(record, '', sesOriginal)), originalHeaders, reportHeaders };
   }
 
-  // Apple Mail's unsubscribe button mails the List-Unsubscribe mailto: address with this header:
-  // the recipient asks to stop, an opt-out rather than a bounce or an auto-reply.
-  if (/^\s*true\s*$/i.test(headerValue(reportHeaders, 'x-apple-unsubscribe') ?? '')) {
-    const fact: Fact = { kind: 'complaint', recipient: reportFrom, reason: 'feedback', hardBounce: false, format: 'unsubscribe', feedbackType: 'opt-out' };
-    if (arrivalFromReport) fact.arrivalDate = arrivalFromReport;
-    return { facts: [fact], originalHeaders, reportHeaders };
-  }
-
-  // Microsoft JMRP and similar forwards: the complained-of message attached whole, no ARF part.
-  const jmrpRecipient = headerValue(originalHeaders, 'x-hmxmroriginalrecipient');
-  if (!feedback && (jmrpRecipient !== undefined || /^complaint about message from /i.test(subject.trim()))) {
-    const fact: Fact = { kind: 'complaint', recipient: addressIn(jmrpRecipient) || (original.to ?? ''), reason: 'feedback', hardBounce: false, format: 'arf', feedbackType: 'abuse', ...original };
-    const sourceIp = /\b(\d{1,3}(?:\.\d{1,3}){3})\b/.exec(subject)?.[1] ?? headerValue(originalHeaders, 'x-sid-pra') ?? undefined;
-    if (sourceIp && /^\d/.test(sourceIp)) fact.sourceIp = sourceIp;
-    if (arrivalFromReport) fact.arrivalDate = arrivalFromReport;
-    return { facts: [fact], originalHeaders, reportHeaders };
-  }
-
-  if (feedback) {
-    const recipients = feedback.recipients.length > 0 ? feedback.recipients : [original.to ?? ''];
-    const facts = recipients.map((recipient): Fact => {
-      const fact: Fact = { kind: 'complaint', recipient, reason: 'feedback', hardBounce: false, format: 'arf', feedbackType: feedback.feedbackType, ...original };
-      if (feedback.sourceIp) fact.sourceIp = feedback.sourceIp;
-      const arrival = toIsoDate(feedback.arrivalDate) ?? arrivalFromReport;
-      if (arrival) fact.arrivalDate = arrival;
-      if (!fact.from && feedback.originalMailFrom) fact.from = feedback.originalMailFrom;
-      return fact;
-    });
-    return { facts, originalHeaders, reportHeaders };
-  }
+  const complaint = readComplaint({ feedbackPart: found.feedback[0], bodyText, reportHeaders, originalHeaders, original, subject, reportFrom, arrivalFromReport });
+  if (complaint) return { facts: complaint, originalHeaders, reportHeaders };
 
   const exclude = new Set<string>();
   for (const name of ['from', 'to', 'reply-to', 'return-path', 'sender']) {
@@ -344,21 +275,4 @@ function dedupe(records: RecipientRecord[]): RecipientRecord[] {
     if (!previous || (!previous.diagnosticCode && record.diagnosticCode)) byRecipient.set(key, record);
   }
   return [...byRecipient.values()];
-}
-
-function addressesIn(value: string): string[] {
-  const out: string[] = [];
-  for (const match of value.matchAll(/[^\s<>()"',;:]+@[^\s<>()"',;:]+/g)) out.push(match[0].toLowerCase().replace(/\.$/, ''));
-  return out;
-}
-
-const BOUNCE_FROM = /^(?:mailer-daemon|post_?master|mail-daemon|maildaemon|mail.?delivery|mdaemon|double-bounce|bounce|returned|nobody|mail\.?notification|system administrator|root)\b/i;
-const BOUNCE_SUBJECT =
-  /undeliver|undelivered|delivery (?:status|failure|has failed|notification|problem|report)|returned mail|failure notice|mail delivery (?:failed|failure|system|subsystem)|could not (?:be )?deliver|non[- ]?delivery|delivery failed|warning: (?:could not|delayed)|delayed mail|message (?:delay|not delivered|delivery)|rejected|bounce|mail system error|nicht zustellbar|unzustellbar|no entregado|non recapitabile|non remis|不達|エラー|error/i;
-
-function isBounceEnvelope(report: BounceText): boolean {
-  const returnPath = headerValue(report.headers, 'return-path');
-  if (returnPath !== undefined && /^\s*<\s*>\s*$/.test(returnPath)) return true;
-  if (BOUNCE_FROM.test(report.from) || /mailer-daemon|postmaster/i.test(headerValue(report.headers, 'from') ?? '')) return true;
-  return BOUNCE_SUBJECT.test(report.subject);
 }
