@@ -1,6 +1,6 @@
 // `warden analyze <file-or-dir>... [--format ndjson|table]`: reads mbox files and prints their facts.
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliCommand, CliContext } from './command';
 import type { Fact } from '../analysis/fact';
@@ -37,7 +37,8 @@ async function* filesUnder(path: string): AsyncGenerator<{ path: string } | { pa
     yield { path, error: cause instanceof Error ? cause.message : String(cause) };
     return;
   }
-  for (const name of names) yield* filesUnder(join(path, name));
+  // The path as given, joined with the path below it (no normalising: "./inbox" stays "./inbox/...").
+  for (const name of names) yield* filesUnder(path.endsWith(sep) ? path + name : path + sep + name);
 }
 
 async function rowsFor(path: string): Promise<{ rows: Row[]; failed: boolean }> {

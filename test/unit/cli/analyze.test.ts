@@ -30,12 +30,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('warden analyze', () => {
   it('walks a directory and writes one NDJSON line per fact, and a "none" line for a file without one', async () => {
     const ctx = context();
-    const given = join(dir, 'inbox');
+    const given = join(dir, 'inbox') + '/';
     expect(await analyzeCommand.run([given], ctx)).toBe(0);
     const lines = ctx.out.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toEqual([
-      expect.objectContaining({ file: join(given, 'cur', 'a.eml'), kind: 'bounce', recipient: 'maria.lopez@shop.example', reason: 'userunknown' }),
-      { file: join(given, 'note.txt'), kind: 'none' },
+      expect.objectContaining({ file: `${given}cur/a.eml`, kind: 'bounce', recipient: 'maria.lopez@shop.example', reason: 'userunknown' }),
+      { file: `${given}note.txt`, kind: 'none' },
     ]);
   });
 
