@@ -174,21 +174,37 @@ export function parseDeliveryStatus(body: string, format = 'dsn'): DsnReport {
  */
 export function failedCommandInTranscript(text: string, recipient: string): string | undefined {
   if (!text.includes('>>> ')) return undefined;
-  let lastCommand: string | undefined;
-  let lastLine = '';
+  // With PIPELINING the client sends MAIL, RCPT and DATA before reading any reply, so a batch of
+  // commands is answered together: a failure answering a batch that named the recipient in its
+  // RCPT is that RCPT's.
+  let batch: Array<{ verb: string; line: string }> = [];
+  let lastReplyWasSent = false;
+  let dataAccepted = false;
   let firstFailure: string | undefined;
   for (const line of text.split('\n')) {
-    const sent = /^\s*>>>\s*([A-Za-z]+)(?:\s+([A-Za-z]+))?/.exec(line);
+    const sent = /^\s*>>>\s*([A-Za-z.]+)/.exec(line);
     if (sent) {
       const verb = (sent[1] ?? '').toUpperCase();
-      lastCommand = verb === 'RCPT' ? 'RCPT' : verb === 'MAIL' ? 'MAIL' : verb === '.' ? 'DATA' : verb;
-      lastLine = line.toLowerCase();
+      if (lastReplyWasSent) {
+        batch = [];
+        // The message body ends with "." after the 354: still the accepted DATA.
+        if (verb !== '.') dataAccepted = false;
+      }
+      lastReplyWasSent = false;
+      batch.push({ verb: verb === '.' ? 'DATA' : verb, line: line.toLowerCase() });
       continue;
     }
-    if (/^\s*<<<\s*[45]\d\d/.test(line) && lastCommand) {
-      if (lastLine.includes(recipient)) return lastCommand;
-      firstFailure ??= lastCommand;
-    }
+    if (!/^\s*<<<\s*\d{3}/.test(line)) continue;
+    lastReplyWasSent = true;
+    if (/^\s*<<<\s*354/.test(line)) dataAccepted = true;
+    if (!/^\s*<<<\s*[45]/.test(line) || batch.length === 0) continue;
+    const named = batch.find((command) => command.verb === 'RCPT' && command.line.includes(recipient));
+    if (named) return 'RCPT';
+    const verb = batch[batch.length - 1]?.verb;
+    // Sendmail logs only the last command of a pipelined batch: a refusal "at DATA" that never
+    // got its 354 may answer any command of the batch, so it names none.
+    if (verb === 'DATA' && !dataAccepted) continue;
+    firstFailure ??= verb;
   }
   return firstFailure;
 }
