@@ -51,7 +51,9 @@ export function analyzeMessage(raw: Buffer | string): AnalysisResult {
     const text = typeof raw === 'string' ? raw : raw.toString('latin1');
     if (text.trim() === '') return { ok: false, error: new AnalysisError('E_ANALYSIS_EMPTY', 'empty message') };
     const bounded = text.length > MAX_MESSAGE_BYTES ? text.slice(0, MAX_MESSAGE_BYTES) : text;
-    return { ok: true, ...analyzeText(normaliseLineEnds(bounded), 0) };
+    const root = parseMime(normaliseLineEnds(bounded));
+    if (root.headers.length === 0) return { ok: false, error: new AnalysisError('E_ANALYSIS_NOT_MAIL', 'no mail header found') };
+    return { ok: true, ...analyzeRoot(root, 0) };
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
     return { ok: false, error: new AnalysisError('E_ANALYSIS_INTERNAL', `analysis failed: ${message}`) };
@@ -149,10 +151,6 @@ function factFromRecord(record: RecipientRecord, context: string, extra: Partial
 }
 
 const MAX_FORWARD_DEPTH = 3;
-
-function analyzeText(text: string, depth: number): AnalyzedMessage {
-  return analyzeRoot(parseMime(text), depth);
-}
 
 function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   const reportHeaders = root.headers;

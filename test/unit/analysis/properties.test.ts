@@ -74,6 +74,12 @@ describe('the analyzer never throws', () => {
     assertWellFormed(message);
   });
 
+  it('returns a typed error for text that has no mail header', () => {
+    const result = analyzeMessage('just some words\nacross two lines\n');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe('E_ANALYSIS_NOT_MAIL');
+  });
+
   it('returns a typed error for an empty input', () => {
     const result = analyzeMessage('');
     expect(result.ok).toBe(false);
