@@ -50,6 +50,12 @@ describe('RFC 3464 delivery status notifications', () => {
     ]);
   });
 
+  it('reads an Office 365 NDR (HTML notice, 5.1.10 RecipientNotFound) as userunknown, hard', () => {
+    expect(factsOf(fixture('office365-html-ndr.eml'))).toEqual([
+      expect.objectContaining({ kind: 'bounce', recipient: 'lee@contoso.example', reason: 'userunknown', hardBounce: true, status: '5.1.10', messageId: 'spring-2026-0201@acme.example' }),
+    ]);
+  });
+
   it('reads CRLF and CR-only copies exactly like the LF original', () => {
     const lf = factsOf(fixture('dsn-postfix-userunknown.eml'));
     expect(factsOf(withLineEnds(fixture('dsn-postfix-userunknown.eml'), '\r\n'))).toEqual(lf);
