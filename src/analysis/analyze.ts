@@ -258,7 +258,7 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   }
 
   for (const record of records) record.smtpCommand ??= failedCommandInTranscript(split.error, record.recipient);
-  const context = split.error.replace(/\s+/g, ' ').slice(0, 4000);
+  const context = split.error.slice(0, 8000).replace(/\s+/g, ' ').slice(0, 4000);
   const extra: Partial<Fact> = { ...original };
   if (reportingMta) extra.reportingMta = reportingMta;
   const arrivalDate = toIsoDate(arrival) ?? arrivalFromReport;
