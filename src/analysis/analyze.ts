@@ -13,7 +13,7 @@ import type { BounceText } from './vendors/types';
 import { decodeHeaderText, headerValue, normaliseLineEnds, parseHeaders, parseMime, partText, splitHeaderBlock, walkParts } from './mime';
 import { addressIn, cleanAddress, failedCommandInTranscript, parseDeliveryStatus } from './dsn';
 import { readSesNotification } from './vendors/amazonses';
-import { classifyReason, isHardReason, reasonFromText } from './reasons';
+import { classifyReason, forgetWording, isHardReason, reasonFromText } from './reasons';
 import { splitMbox } from './mbox';
 import { addressesIn, isBounceEnvelope, splitReturnedMessage, stripHtml, toIsoDate } from './report-text';
 import { readComplaint } from './complaints';
@@ -51,6 +51,7 @@ export function analyzeMessage(raw: Buffer | string): AnalysisResult {
     const text = typeof raw === 'string' ? raw : raw.toString('latin1');
     if (text.trim() === '') return { ok: false, error: new AnalysisError('E_ANALYSIS_EMPTY', 'empty message') };
     const bounded = text.length > MAX_MESSAGE_BYTES ? text.slice(0, MAX_MESSAGE_BYTES) : text;
+    forgetWording();
     const root = parseMime(normaliseLineEnds(bounded));
     if (root.headers.length === 0) return { ok: false, error: new AnalysisError('E_ANALYSIS_NOT_MAIL', 'no mail header found') };
     return { ok: true, ...analyzeRoot(root, 0) };

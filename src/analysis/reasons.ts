@@ -152,8 +152,27 @@ function statusReason(status: string | undefined): Reason | undefined {
 }
 
 /** Finds the reason named by a diagnostic's wording, or undefined. */
+// The same diagnostic is read several times per report (its DSN field, its text twin, the
+// context): a memo of the pure function saves most of the pattern matching. The analyzer empties
+// it for each message, so figures measured over a repeated corpus stay honest.
+const textMemo = new Map<string, Reason | null>();
+const TEXT_MEMO_LIMIT = 256;
+
+export function forgetWording(): void {
+  textMemo.clear();
+}
+
 export function reasonFromText(text: string | undefined): Reason | undefined {
   if (!text) return undefined;
+  const known = textMemo.get(text);
+  if (known !== undefined) return known ?? undefined;
+  const found = matchWording(text);
+  if (textMemo.size >= TEXT_MEMO_LIMIT) textMemo.clear();
+  textMemo.set(text, found ?? null);
+  return found;
+}
+
+function matchWording(text: string): Reason | undefined {
   // Addresses say nothing about the reason ("filtered@..." is a name), and the code prefixes of a
   // multi-line reply ("550-5.7.1 ... 550 5.7.1 ...") split the wording they interrupt.
   const lower = text
