@@ -192,6 +192,10 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
     for (const header of reportHeaders) if (header.name === name) for (const a of addressesIn(header.value)) exclude.add(a);
   }
   if (original.from) exclude.add(original.from);
+  // Message-IDs look like addresses; the ones the report and the original carry are not recipients.
+  for (const name of ['message-id', 'in-reply-to', 'references']) {
+    for (const header of [...reportHeaders, ...originalHeaders]) if (header.name === name) for (const a of addressesIn(header.value)) exclude.add(a.replace(/^<|>$/g, ''));
+  }
 
   let records: RecipientRecord[] = [];
   let reportingMta: string | undefined;

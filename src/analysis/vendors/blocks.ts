@@ -7,7 +7,8 @@ export const ADDRESS_GLOBAL = /<?([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9
 const REPLY_CODE = /(?:^|\s)[245]\d\d[\s-]|[245]\.\d{1,3}\.\d{1,3}/;
 const ADDRESS_LINE = /^\s*<?[^\s@<>]+@[^\s@<>]+>?:?\s*$/;
 
-const SYSTEM_LOCAL_PARTS = /^(?:mailer-daemon|postmaster|double-bounce|root|nobody|noreply|no-reply|bounce|bounces|abuse)$/i;
+// Mailboxes a notice names for help or as its own sender, never as the failed recipient.
+const SYSTEM_LOCAL_PARTS = /^(?:mailer-daemon|postmaster|double-bounce|root|nobody|noreply|no-reply|bounce|bounces|abuse|support|helpdesk|hostmaster)$/i;
 
 export function isSystemAddress(address: string): boolean {
   const local = address.slice(0, address.lastIndexOf('@'));
@@ -51,6 +52,8 @@ export function readAddressBlocks(text: string, exclude: ReadonlySet<string>, fo
     while ((match = ADDRESS_GLOBAL.exec(line)) !== null) {
       const address = cleanAddress(match[1] ?? '');
       if (!address || exclude.has(address) || isSystemAddress(address) || seen.has(address)) continue;
+      // A path ("/home/u/.forward@...") or a Message-ID quoted in the text is not a mailbox.
+      if (address.startsWith('/') || /message-id|in-reply-to|references/i.test(line)) continue;
       const block: string[] = [line];
       // Sendmail's per-recipient line ("550 <a@b>... User unknown") is complete in itself.
       if (/^\s*[45]\d\d[ -]<?[^\s<>]+@[^\s<>]+>?\.\.\. \S/.test(line)) {
