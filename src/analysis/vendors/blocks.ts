@@ -43,6 +43,9 @@ function startsWithOtherAddress(line: string, address: string, exclude: Readonly
 export function readAddressBlocks(text: string, exclude: ReadonlySet<string>, format: string): RecipientRecord[] {
   const lines = text.split('\n');
   const seen = new Map<string, RecipientRecord>();
+  // A Message-ID quoted anywhere in the notice is not a mailbox wherever else it appears.
+  const messageIds = new Set<string>();
+  for (const match of text.matchAll(/message-id:\s*<?([^\s<>]+@[^\s<>]+)>?/gi)) messageIds.add(cleanAddress(match[1] ?? ''));
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i]!;
     if (!line.includes('@')) continue;
@@ -51,7 +54,7 @@ export function readAddressBlocks(text: string, exclude: ReadonlySet<string>, fo
     let match: RegExpExecArray | null;
     while ((match = ADDRESS_GLOBAL.exec(line)) !== null) {
       const address = cleanAddress(match[1] ?? '');
-      if (!address || exclude.has(address) || isSystemAddress(address) || seen.has(address)) continue;
+      if (!address || exclude.has(address) || messageIds.has(address) || isSystemAddress(address) || seen.has(address)) continue;
       // A path ("/home/u/.forward@...") or a Message-ID quoted in the text is not a mailbox.
       if (address.startsWith('/') || /message-id|in-reply-to|references/i.test(line)) continue;
       const block: string[] = [line];

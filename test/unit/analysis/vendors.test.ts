@@ -48,6 +48,23 @@ describe('non-standard bounce families', () => {
     ]);
   });
 
+  it('does not report help mailboxes, paths or Message-IDs named in the notice as recipients', () => {
+    const raw = [
+      'From: MAILER-DAEMON@mx.isp.example',
+      'To: bounces+acme@relay.example',
+      'Subject: Undelivered Mail Returned to Sender',
+      '',
+      'Your message <spring-77@acme.example> could not be delivered.',
+      'Message-ID: <spring-77@acme.example>',
+      'For help, write to support@isp.example.',
+      '',
+      '<kai@isp.example>: host mx.isp.example[192.0.2.5] said: 550 5.1.1 No such user',
+      '    (in reply to RCPT TO command)',
+      '',
+    ].join('\n');
+    expect(factsOf(raw).map((f) => f.recipient)).toEqual(['kai@isp.example']);
+  });
+
   it('finds nothing in an ordinary message', () => {
     expect(factsOf('From: a@x.example\nTo: b@y.example\nSubject: lunch?\n\nAre you free at noon?\n')).toEqual([]);
   });
