@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeMessage } from '../../../src/analysis/analyze';
-import { parseDeliveryStatus } from '../../../src/analysis/dsn';
+import { failedCommandInTranscript, parseDeliveryStatus } from '../../../src/analysis/dsn';
 import { factsOf, fixture, withLineEnds } from './fixture';
 
 describe('RFC 3464 delivery status notifications', () => {
@@ -87,5 +87,14 @@ describe('RFC 3464 delivery status notifications', () => {
   it('prefers a specific code quoted in the diagnostic over a generic Status', () => {
     const report = parseDeliveryStatus('Final-Recipient: rfc822; a@x.example\nAction: failed\nStatus: 5.0.0\nDiagnostic-Code: smtp; 550 5.1.1 no such user');
     expect(report.records[0]?.status).toBe('5.1.1');
+  });
+
+  it('reads the failing command from a Sendmail transcript, and none from a pipelined refusal at DATA', () => {
+    const atRcpt = '... while talking to mx.x.example.:\n>>> MAIL From:<a@relay.example>\n<<< 250 2.1.0 Ok\n>>> RCPT To:<b@x.example>\n<<< 550 5.1.1 <b@x.example>... User unknown\n';
+    expect(failedCommandInTranscript(atRcpt, 'b@x.example')).toBe('RCPT');
+    const afterBody = '>>> DATA\n<<< 354 Go ahead\n>>> .\n<<< 554 5.7.1 Message rejected as spam\n';
+    expect(failedCommandInTranscript(afterBody, 'b@x.example')).toBe('DATA');
+    const pipelined = '>>> DATA\n<<< 550 5.5.0 Invalid recipient\n<<< 554 5.5.1 Error: no valid recipients\n';
+    expect(failedCommandInTranscript(pipelined, 'b@x.example')).toBeUndefined();
   });
 });
