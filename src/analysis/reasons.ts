@@ -207,7 +207,9 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
     // A mailbox that "does not exist" once the message was sent (at DATA), or with a mailbox-status
     // code (X.2.0), is the recipient's content filter speaking, not the directory.
     const atData = input.smtpCommand === 'DATA' && !status?.startsWith('5.1.');
-    if (atData || status === '5.2.0') reason = 'filtered';
+    // With only a generic 5.0.0 and no sign it answered RCPT, nothing says the directory spoke.
+    const unplaced = status === '5.0.0' && (input.smtpCommand === undefined || input.smtpCommand === 'DATA');
+    if (atData || unplaced || status === '5.2.0') reason = 'filtered';
   }
   reason ??= byStatus;
   reason ??= reasonFromText(context);
