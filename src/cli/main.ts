@@ -4,12 +4,14 @@ import { loadConfig } from '../config/load';
 import { WardenError } from '../errors';
 import { checkCommand } from './check';
 import type { CliCommand, CliContext } from './command';
+import analyzeCommand from './analyze';
 import { jobsCommand } from './jobs';
+import tokenCommand from './token';
 import { migrateCommand } from './migrate';
 import { senderCommand } from './sender';
 import { serveCommand } from './serve';
 
-export const commands: CliCommand[] = [serveCommand, migrateCommand, jobsCommand, checkCommand, senderCommand];
+export const commands: CliCommand[] = [serveCommand, migrateCommand, jobsCommand, checkCommand, analyzeCommand, tokenCommand, senderCommand];
 
 function globalUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

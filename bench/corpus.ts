@@ -1,0 +1,46 @@
+// Loads the shared reference corpus (../shared/corpus/set-of-emails) for the score and the benchmark.
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface LabelFact {
+  recipient: string;
+  reason: string;
+  hardbounce: number;
+  feedbacktype: string;
+  deliverystatus: string;
+  diagnosticcode: string;
+  smtpagent: string;
+}
+
+export interface Corpus {
+  root: string;
+  labels: Record<string, LabelFact[]>;
+  /** Files the reference could not read: left out of accuracy scores. */
+  unlabeled: Set<string>;
+  /** Every file's bytes, keyed by its path relative to root. */
+  files: Map<string, Buffer>;
+}
+
+export const DEFAULT_CORPUS = fileURLToPath(new URL('../../shared/corpus/set-of-emails', import.meta.url));
+
+function walk(dir: string, out: string[]): void {
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path, out);
+    else if (name.endsWith('.eml')) out.push(path);
+  }
+}
+
+export function loadCorpus(root = DEFAULT_CORPUS): Corpus | undefined {
+  const labelsPath = join(root, 'labels.json');
+  if (!existsSync(labelsPath)) return undefined;
+  const labels = JSON.parse(readFileSync(labelsPath, 'utf8')) as Record<string, LabelFact[]>;
+  const unlabeledPath = join(root, 'unlabeled.json');
+  const unlabeled = new Set(existsSync(unlabeledPath) ? Object.keys(JSON.parse(readFileSync(unlabeledPath, 'utf8')) as object) : []);
+  const paths: string[] = [];
+  walk(join(root, 'maildir'), paths);
+  const files = new Map<string, Buffer>();
+  for (const path of paths) files.set(relative(root, path).split('\\').join('/'), readFileSync(path));
+  return { root, labels, unlabeled, files };
+}

@@ -1,0 +1,283 @@
+// Entry point: one raw message (or an mbox of them) → facts, or a typed AnalysisError; never throws.
+//
+// Synchronous by design. The report parts are read by ./mime (a small reader of headers, multipart
+// trees and transfer/charset decoding) rather than mailparser's simpleParser: simpleParser is
+// asynchronous, decodes and renders every part (HTML, attachments) we never look at, and merges
+// message/delivery-status into the body text; the reports need only their headers and report parts.
+// Measured on the reference corpus, simpleParser alone reads about 350 emails/s on a 2-core machine,
+// a sixth of the 2,400 emails/s this analyzer must reach in one process.
+import type { Fact, FactKind } from './fact';
+import type { Header, MimePart } from './mime';
+import type { RecipientRecord } from './dsn';
+import type { BounceText } from './vendors/types';
+import { decodeHeaderText, headerValue, normaliseLineEnds, parseHeaders, parseMime, partText, splitHeaderBlock, walkParts } from './mime';
+import { addressIn, cleanAddress, failedCommandInTranscript, parseDeliveryStatus } from './dsn';
+import { readSesNotification } from './vendors/amazonses';
+import { classifyReason, forgetWording, isHardReason, reasonFromText } from './reasons';
+import { splitMbox } from './mbox';
+import { addressesIn, isBounceEnvelope, splitReturnedMessage, stripHtml, toIsoDate } from './report-text';
+import { readComplaint } from './complaints';
+import { readAddressBlocks } from './vendors/blocks';
+import { VENDOR_READERS } from './vendors';
+import { isAutoReply } from './vendors/autoreply';
+
+export type AnalysisErrorCode = 'E_ANALYSIS_EMPTY' | 'E_ANALYSIS_NOT_MAIL' | 'E_ANALYSIS_INTERNAL';
+
+export class AnalysisError extends Error {
+  override readonly name = 'AnalysisError';
+  constructor(
+    readonly code: AnalysisErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface AnalyzedMessage {
+  facts: Fact[];
+  /** Headers of the original (returned or reported) message, for attribution; [] when absent. */
+  originalHeaders: Header[];
+  /** Headers of the report itself. */
+  reportHeaders: Header[];
+}
+
+export type AnalysisResult = ({ ok: true } & AnalyzedMessage) | { ok: false; error: AnalysisError };
+
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** Analyzes one message. Never throws: failures come back as `{ ok: false, error }`. */
+export function analyzeMessage(raw: Buffer | string): AnalysisResult {
+  try {
+    const text = typeof raw === 'string' ? raw : raw.toString('latin1');
+    if (text.trim() === '') return { ok: false, error: new AnalysisError('E_ANALYSIS_EMPTY', 'empty message') };
+    const bounded = text.length > MAX_MESSAGE_BYTES ? text.slice(0, MAX_MESSAGE_BYTES) : text;
+    forgetWording();
+    const root = parseMime(normaliseLineEnds(bounded));
+    if (root.headers.length === 0) return { ok: false, error: new AnalysisError('E_ANALYSIS_NOT_MAIL', 'no mail header found') };
+    return { ok: true, ...analyzeRoot(root, 0) };
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    return { ok: false, error: new AnalysisError('E_ANALYSIS_INTERNAL', `analysis failed: ${message}`) };
+  }
+}
+
+/** Splits an mbox (or a single message) and analyzes each message. */
+export function analyzeMbox(raw: Buffer | string): AnalysisResult[] {
+  let messages: string[];
+  try {
+    messages = splitMbox(raw);
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    return [{ ok: false, error: new AnalysisError('E_ANALYSIS_INTERNAL', `mbox split failed: ${message}`) }];
+  }
+  return messages.map((message) => analyzeMessage(message));
+}
+
+interface Collected {
+  /** Messages attached whole (message/rfc822), which may themselves be reports. */
+  attached: MimePart[];
+  feedback: MimePart[];
+  deliveryStatus: MimePart[];
+  original?: Header[];
+  texts: string[];
+  htmls: string[];
+}
+
+function collect(root: MimePart): Collected {
+  const found: Collected = { attached: [], feedback: [], deliveryStatus: [], texts: [], htmls: [] };
+  walkParts(root, (part, inside) => {
+    const type = part.contentType;
+    if (inside) return;
+    if (type === 'message/feedback-report') found.feedback.push(part);
+    else if (type === 'message/delivery-status' || type === 'message/global-delivery-status') found.deliveryStatus.push(part);
+    else if (type === 'message/rfc822' || type === 'message/global') {
+      if (part.children[0]) found.attached.push(part.children[0]);
+      if (!found.original && part.children[0]) found.original = part.children[0].headers;
+    } else if (type === 'text/rfc822-headers' || type === 'message/rfc822-headers' || type === 'message/global-headers') {
+      found.original ??= parseHeaders(splitHeaderBlock(partText(part).replace(/^\s+/, '')).head);
+    } else if (type === 'text/plain') {
+      found.texts.push(partText(part));
+    } else if (type === 'text/html') found.htmls.push(partText(part));
+  });
+  return found;
+}
+
+function firstAddress(value: string | undefined): string {
+  return addressIn(value ? decodeHeaderText(value) : undefined);
+}
+
+
+function originalFields(headers: Header[] | undefined): Pick<Fact, 'messageId' | 'from' | 'to' | 'subject'> {
+  if (!headers || headers.length === 0) return {};
+  const fields: Pick<Fact, 'messageId' | 'from' | 'to' | 'subject'> = {};
+  const messageId = headerValue(headers, 'message-id');
+  if (messageId) fields.messageId = messageId.trim().replace(/^<|>$/g, '');
+  const from = firstAddress(headerValue(headers, 'from'));
+  if (from) fields.from = from;
+  const to = firstAddress(headerValue(headers, 'to'));
+  if (to) fields.to = to;
+  const subject = headerValue(headers, 'subject');
+  if (subject !== undefined) fields.subject = decodeHeaderText(subject);
+  return fields;
+}
+
+function kindFor(action: string | undefined, reasonDelivered: boolean): FactKind {
+  if (reasonDelivered) return 'delivered';
+  if (action === 'delayed') return 'delay';
+  return 'bounce';
+}
+
+function factFromRecord(record: RecipientRecord, context: string, extra: Partial<Fact>): Fact {
+  const diagnostic = record.diagnosticCode;
+  const reason = classifyReason(
+    { status: record.status, replyCode: record.replyCode, diagnosticCode: diagnostic, action: record.action, smtpCommand: record.smtpCommand },
+    context,
+  );
+  const kind = kindFor(record.action, reason === 'delivered');
+  const fact: Fact = {
+    kind,
+    recipient: record.recipient,
+    reason,
+    hardBounce: kind === 'bounce' && isHardReason(reason, record.status ?? (record.replyCode ? `${record.replyCode[0]}.0.0` : undefined)),
+    format: record.format,
+    ...extra,
+  };
+  if (record.status) fact.status = record.status;
+  if (record.replyCode) fact.replyCode = record.replyCode;
+  if (diagnostic) fact.diagnosticCode = diagnostic;
+  if (record.remoteMta) fact.remoteMta = record.remoteMta;
+  if (record.action) fact.action = record.action;
+  if (record.smtpCommand) fact.smtpCommand = record.smtpCommand;
+  return fact;
+}
+
+const MAX_FORWARD_DEPTH = 3;
+
+function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
+  const reportHeaders = root.headers;
+  const found = collect(root);
+  const subject = decodeHeaderText(headerValue(reportHeaders, 'subject') ?? '');
+  const reportFrom = firstAddress(headerValue(reportHeaders, 'from'));
+
+  let bodyText = found.texts.join('\n');
+  if (bodyText.trim() === '' && found.htmls.length > 0) bodyText = stripHtml(found.htmls.join('\n'));
+  const split = splitReturnedMessage(bodyText);
+  const originalHeaders = found.original ?? split.original ?? [];
+  const original = originalFields(originalHeaders);
+  const arrivalFromReport = toIsoDate(headerValue(reportHeaders, 'date'));
+
+  const ses = /amazonses|amazonaws|"notificationType"|"eventType"/.test(bodyText) ? readSesNotification(bodyText) : undefined;
+  if (ses) {
+    const sesOriginal: Partial<Fact> = { ...original };
+    if (ses.messageId) sesOriginal.messageId = ses.messageId;
+    if (ses.from) sesOriginal.from = cleanAddress(ses.from);
+    if (ses.subject) sesOriginal.subject = ses.subject;
+    if (arrivalFromReport) sesOriginal.arrivalDate = arrivalFromReport;
+    if (ses.kind === 'complaint') {
+      const facts = ses.records.map((record): Fact => {
+        const fact: Fact = { kind: 'complaint', recipient: record.recipient, reason: 'feedback', hardBounce: false, format: 'amazonses', feedbackType: ses.feedbackType ?? 'abuse', ...sesOriginal };
+        if (ses.sourceIp) fact.sourceIp = ses.sourceIp;
+        return fact;
+      });
+      return { facts, originalHeaders, reportHeaders };
+    }
+    return { facts: ses.records.map((record) => factFromRecord(record, '', sesOriginal)), originalHeaders, reportHeaders };
+  }
+
+  const complaint = readComplaint({ feedbackPart: found.feedback[0], bodyText, reportHeaders, originalHeaders, original, subject, reportFrom, arrivalFromReport });
+  if (complaint) return { facts: complaint, originalHeaders, reportHeaders };
+
+  const exclude = new Set<string>();
+  for (const name of ['from', 'to', 'reply-to', 'return-path', 'sender']) {
+    for (const header of reportHeaders) if (header.name === name) for (const a of addressesIn(header.value)) exclude.add(a);
+  }
+  if (original.from) exclude.add(original.from);
+  // Message-IDs look like addresses; the ones the report and the original carry are not recipients.
+  for (const name of ['message-id', 'in-reply-to', 'references']) {
+    for (const header of [...reportHeaders, ...originalHeaders]) if (header.name === name) for (const a of addressesIn(header.value)) exclude.add(a.replace(/^<|>$/g, ''));
+  }
+
+  let records: RecipientRecord[] = [];
+  let reportingMta: string | undefined;
+  let arrival: string | undefined;
+  for (const part of found.deliveryStatus) {
+    const dsn = parseDeliveryStatus(partText(part));
+    reportingMta ??= dsn.reportingMta;
+    arrival ??= dsn.arrivalDate;
+    records.push(...dsn.records);
+  }
+  if (records.length === 0 && /^(?:Final|Original)-Recipient:/im.test(bodyText)) {
+    const dsn = parseDeliveryStatus(bodyText.slice(Math.max(0, bodyText.search(/^(?:Reporting-MTA|Final-Recipient|Original-Recipient):/im))), 'dsn');
+    reportingMta ??= dsn.reportingMta;
+    arrival ??= dsn.arrivalDate;
+    records = dsn.records;
+  }
+
+  const bounce: BounceText = { headers: reportHeaders, subject, from: reportFrom, text: split.error };
+  const looksLikeBounce = records.length > 0 || isBounceEnvelope(bounce) || root.contentType === 'multipart/report';
+
+  const fromDaemon = /mailer-daemon|postmaster/i.test(headerValue(reportHeaders, 'from') ?? '');
+  if (records.length === 0 && found.deliveryStatus.length === 0 && !fromDaemon && isAutoReply(bounce)) {
+    const fact: Fact = { kind: 'autoreply', recipient: reportFrom, reason: 'vacation', hardBounce: false, format: 'autoreply', ...originalFields(reportHeaders) };
+    fact.subject = subject;
+    return { facts: [fact], originalHeaders: [], reportHeaders };
+  }
+
+  // Vendor wording: fills what the DSN lacks, or is the only source for non-standard bounces.
+  let vendorRecords: RecipientRecord[] = [];
+  if (looksLikeBounce) {
+    const reader = VENDOR_READERS.find((candidate) => candidate.matches(bounce));
+    if (reader) vendorRecords = reader.read(bounce);
+    if (vendorRecords.length === 0) vendorRecords = readAddressBlocks(split.error, exclude, records.length > 0 ? 'dsn' : 'text');
+    // Exim and Google name the failed recipients in a header of their own.
+    for (const part of (headerValue(reportHeaders, 'x-failed-recipients') ?? '').split(',')) {
+      const recipient = addressIn(part);
+      if (recipient && records.length === 0 && !vendorRecords.some((record) => record.recipient === recipient)) {
+        vendorRecords.push({ recipient, format: 'text' });
+      }
+    }
+  }
+  if (records.length === 0) records = vendorRecords;
+  else if (vendorRecords.length > 0) {
+    for (const record of records) {
+      const twin = vendorRecords.find((candidate) => candidate.recipient === record.recipient) ?? (vendorRecords.length === 1 && records.length === 1 ? vendorRecords[0] : undefined);
+      if (!twin) continue;
+      if (!record.diagnosticCode || (twin.diagnosticCode && !reasonFromText(record.diagnosticCode) && reasonFromText(twin.diagnosticCode))) {
+        record.diagnosticCode = twin.diagnosticCode ?? record.diagnosticCode;
+      }
+      record.replyCode ??= twin.replyCode;
+      record.smtpCommand ??= twin.smtpCommand;
+      record.status ??= twin.status;
+    }
+  }
+  // A report forwarded as an attachment (a relay bouncing a bounce, a helpdesk forward): read the
+  // attached message as a report of its own.
+  if (records.length === 0 && depth < MAX_FORWARD_DEPTH) {
+    for (const attached of found.attached) {
+      const inner = analyzeRoot(attached, depth + 1);
+      if (inner.facts.some((fact) => fact.kind !== 'autoreply')) return inner;
+    }
+  }
+  if (records.length === 0 && looksLikeBounce && original.to) {
+    records = [{ recipient: original.to, format: 'text' }];
+  }
+
+  for (const record of records) record.smtpCommand ??= failedCommandInTranscript(split.error, record.recipient);
+  const context = split.error.slice(0, 8000).replace(/\s+/g, ' ').slice(0, 4000);
+  const extra: Partial<Fact> = { ...original };
+  if (reportingMta) extra.reportingMta = reportingMta;
+  const arrivalDate = toIsoDate(arrival) ?? arrivalFromReport;
+  if (arrivalDate) extra.arrivalDate = arrivalDate;
+  const facts = dedupe(records).map((record) => factFromRecord(record, context, extra));
+  return { facts, originalHeaders, reportHeaders };
+}
+
+function dedupe(records: RecipientRecord[]): RecipientRecord[] {
+  const byRecipient = new Map<string, RecipientRecord>();
+  for (const record of records) {
+    const key = record.recipient;
+    const previous = byRecipient.get(key);
+    if (!previous || (!previous.diagnosticCode && record.diagnosticCode)) byRecipient.set(key, record);
+  }
+  return [...byRecipient.values()];
+}

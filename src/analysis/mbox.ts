@@ -1,0 +1,34 @@
+// Splits mbox bytes into messages; a file with no leading "From " line is one message.
+
+/**
+ * Splits an mbox (mboxo/mboxrd) into messages. Every line starting with "From " begins a message
+ * (mboxo quotes such body lines as ">From "); text before the first one, as in a file that has
+ * none, is a message of its own. LF, CRLF and CR-only line ends are all read.
+ */
+export function splitMbox(raw: Buffer | string): string[] {
+  const text = typeof raw === 'string' ? raw : raw.toString('latin1');
+  const lf = text.indexOf('\r') === -1 ? text : text.replace(/\r\n?/g, '\n');
+  const starts: number[] = [];
+  if (lf.startsWith('From ')) starts.push(0);
+  else starts.push(-1);
+  let at = lf.indexOf('\nFrom ');
+  while (at !== -1) {
+    starts.push(at + 1);
+    at = lf.indexOf('\nFrom ', at + 1);
+  }
+  const messages: string[] = [];
+  for (let i = 0; i < starts.length; i += 1) {
+    const start = starts[i]!;
+    const end = i + 1 < starts.length ? starts[i + 1]! : lf.length;
+    let body: string;
+    if (start === -1) body = lf.slice(0, end);
+    else {
+      const lineEnd = lf.indexOf('\n', start);
+      body = lineEnd === -1 || lineEnd >= end ? '' : lf.slice(lineEnd + 1, end);
+    }
+    // mboxrd: ">From " quoted lines are restored.
+    if (body.includes('\n>From ')) body = body.replace(/\n>(>*From )/g, '\n$1');
+    if (body.trim() !== '') messages.push(body);
+  }
+  return messages;
+}

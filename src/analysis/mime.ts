@@ -1,0 +1,238 @@
+// A small, allocation-light MIME reader for reports: headers, multipart trees, transfer and charset
+import { TextDecoder } from 'node:util';
+// decoding. The analyzer needs report parts whole and fast; see analyze.ts for why it is not
+// mailparser's simpleParser on the hot path.
+
+export interface Header {
+  /** Lower-cased field name. */
+  name: string;
+  /** Unfolded, still encoded value. */
+  value: string;
+}
+
+export interface MimePart {
+  headers: Header[];
+  /** Lower-cased media type, 'text/plain' when absent (RFC 2045 §5.2). */
+  contentType: string;
+  params: Record<string, string>;
+  /** Body as a binary (latin1) string with LF line ends, transfer encoding not yet removed. */
+  body: string;
+  children: MimePart[];
+}
+
+const MAX_DEPTH = 12;
+const MAX_PARTS = 400;
+
+/** CRLF and CR-only line ends become LF, so every later step sees one shape. */
+export function normaliseLineEnds(text: string): string {
+  return text.indexOf('\r') === -1 ? text : text.replace(/\r\n?/g, '\n');
+}
+
+/** Splits a header block from its body at the first empty line. */
+export function splitHeaderBlock(text: string): { head: string; body: string } {
+  if (text.startsWith('\n')) return { head: '', body: text.slice(1) };
+  const at = text.indexOf('\n\n');
+  if (at === -1) return { head: text, body: '' };
+  return { head: text.slice(0, at), body: text.slice(at + 2) };
+}
+
+/** Parses an unfolded header block; lines that are not fields end nothing, they are skipped. */
+export function parseHeaders(head: string): Header[] {
+  const headers: Header[] = [];
+  const lines = head.split('\n');
+  let current: Header | undefined;
+  for (const line of lines) {
+    if (line === '') continue;
+    const first = line.charCodeAt(0);
+    if ((first === 32 || first === 9) && current) {
+      current.value += ' ' + line.trim();
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0 || colon > 76) {
+      current = undefined;
+      continue;
+    }
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (name === '' || /\s/.test(name)) {
+      current = undefined;
+      continue;
+    }
+    current = { name, value: line.slice(colon + 1).trim() };
+    headers.push(current);
+  }
+  return headers;
+}
+
+export function headerValue(headers: Header[], name: string): string | undefined {
+  for (const header of headers) if (header.name === name) return header.value;
+  return undefined;
+}
+
+/** Splits `type/subtype; a=b; c="d"` into a lower-cased type and its parameters. */
+export function parseContentType(value: string | undefined): { type: string; params: Record<string, string> } {
+  const params: Record<string, string> = {};
+  if (!value) return { type: 'text/plain', params };
+  // The type ends at ';' or at a space: "text/plain charset=..." lost its semicolon somewhere.
+  const typeMatch = /^\s*([^;\s]*)/.exec(value);
+  const type = (typeMatch?.[1] ?? '').toLowerCase() || 'text/plain';
+  const rest = value.slice(typeMatch?.[0].length ?? 0);
+  const re = /[;\s]\s*([A-Za-z0-9_.*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))/g;
+  let match: RegExpExecArray | null;
+  while ((match = re.exec(rest)) !== null) {
+    const key = (match[1] ?? '').toLowerCase().replace(/\*\d*\*?$/, '');
+    const raw = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : (match[3] ?? '');
+    params[key] = key in params ? params[key] + raw : raw;
+  }
+  return { type: type.includes('/') ? type : 'text/plain', params };
+}
+
+/** Parses a whole message (binary string, LF line ends) into a part tree. */
+export function parseMime(text: string): MimePart {
+  const counter = { parts: 0 };
+  return parsePart(text, 0, counter);
+}
+
+function parsePart(text: string, depth: number, counter: { parts: number }): MimePart {
+  counter.parts += 1;
+  const { head, body } = splitHeaderBlock(text);
+  const headers = parseHeaders(head);
+  const { type, params } = parseContentType(headerValue(headers, 'content-type'));
+  const part: MimePart = { headers, contentType: type, params, body, children: [] };
+  if (depth >= MAX_DEPTH || counter.parts >= MAX_PARTS) return part;
+  if (type.startsWith('multipart/')) {
+    let chunks = params.boundary ? splitMultipart(body, params.boundary) : [];
+    if (chunks.length === 0) {
+      // A boundary parameter that the body never uses (rewritten headers, a lost parameter): the
+      // body's own first "--token" line that recurs is the boundary.
+      const guess = /^--([^\s-][^\s]{5,})\s*$/m.exec(body)?.[1];
+      if (guess && body.indexOf('\n--' + guess, body.indexOf('--' + guess) + 2) !== -1) chunks = splitMultipart(body, guess);
+    }
+    // A multipart body with no parts at all is read as the plain text it really is.
+    if (chunks.length === 0) part.contentType = 'text/plain';
+    for (const chunk of chunks) {
+      if (counter.parts >= MAX_PARTS) break;
+      part.children.push(parsePart(chunk, depth + 1, counter));
+    }
+  } else if (type === 'message/rfc822' || type === 'message/global') {
+    const decoded = decodeTransfer(body, headerValue(headers, 'content-transfer-encoding'));
+    part.children.push(parsePart(decoded, depth + 1, counter));
+  }
+  return part;
+}
+
+function splitMultipart(body: string, boundary: string): string[] {
+  const delimiter = '--' + boundary;
+  const chunks: string[] = [];
+  let start = -1;
+  let pos: number;
+  if (body.startsWith(delimiter)) pos = 0;
+  else {
+    const found = body.indexOf('\n' + delimiter);
+    pos = found === -1 ? -1 : found + 1;
+  }
+  while (pos !== -1) {
+    const lineEnd = body.indexOf('\n', pos);
+    const isClose = body.startsWith('--', pos + delimiter.length);
+    if (start !== -1) chunks.push(body.slice(start, pos > 0 ? pos - 1 : pos));
+    if (isClose || lineEnd === -1) {
+      start = -1;
+      break;
+    }
+    start = lineEnd + 1;
+    const next = body.indexOf('\n' + delimiter, lineEnd);
+    pos = next === -1 ? -1 : next + 1;
+  }
+  // Truncated MIME: a part without its closing delimiter still counts.
+  if (start !== -1 && start < body.length) chunks.push(body.slice(start));
+  return chunks;
+}
+
+export function decodeTransfer(body: string, encoding: string | undefined): string {
+  const cte = (encoding ?? '').trim().toLowerCase();
+  if (cte === 'base64') return Buffer.from(body.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64').toString('latin1');
+  if (cte === 'quoted-printable') return decodeQuotedPrintable(body);
+  return body;
+}
+
+export function decodeQuotedPrintable(body: string): string {
+  return body.replace(/[ \t]+$/gm, '').replace(/=\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) =>
+    String.fromCharCode(parseInt(hex, 16)),
+  );
+}
+
+const decoders = new Map<string, TextDecoder | null>();
+
+function decoderFor(charset: string): TextDecoder | null {
+  const key = charset.trim().toLowerCase();
+  let decoder = decoders.get(key);
+  if (decoder === undefined) {
+    try {
+      decoder = new TextDecoder(key === 'utf8' ? 'utf-8' : key);
+    } catch {
+      decoder = null;
+    }
+    decoders.set(key, decoder);
+  }
+  return decoder;
+}
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/** Turns a binary string into text: the named charset, else UTF-8 when valid, else latin1. */
+export function decodeCharset(binary: string, charset: string | undefined): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(binary) && !/\x1b/.test(binary)) return binary;
+  // Already text (a code point above 0xff cannot be a byte): nothing to decode.
+  if (/[^\x00-\xff]/.test(binary)) return binary;
+  const bytes = Buffer.from(binary, 'latin1');
+  // ISO-2022-JP announces itself with escape sequences even where no charset is declared.
+  const named = charset ? decoderFor(charset) : /\x1b\$[@B]/.test(binary) ? decoderFor('iso-2022-jp') : null;
+  if (named) {
+    try {
+      return named.decode(bytes);
+    } catch {
+      // fall through to the guesses below
+    }
+  }
+  try {
+    return utf8Strict.decode(bytes);
+  } catch {
+    return binary;
+  }
+}
+
+/** Decodes RFC 2047 encoded words and raw 8-bit (UTF-8) header text. */
+export function decodeHeaderText(value: string): string {
+  // Raw 8-bit bytes first (they are the binary string); encoded words are ASCII and decode after.
+  let text = decodeCharset(value, undefined);
+  if (text.includes('=?')) {
+    text = text
+      .replace(/(\?=)\s+(?==\?)/g, '$1')
+      .replace(/=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g, (_m, charset: string, enc: string, data: string) => {
+        const binary =
+          enc.toUpperCase() === 'B'
+            ? Buffer.from(data, 'base64').toString('latin1')
+            : data.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+        return decodeCharset(binary, charset.replace(/\*.*$/, '')) || binary;
+      });
+  }
+  return text;
+}
+
+/** The decoded text of a leaf part. */
+export function partText(part: MimePart): string {
+  const binary = decodeTransfer(part.body, headerValue(part.headers, 'content-transfer-encoding'));
+  return decodeCharset(binary, part.params.charset);
+}
+
+/** Visits every part depth-first, with whether it sits inside an attached message. */
+export function walkParts(root: MimePart, visit: (part: MimePart, insideAttachedMessage: boolean) => void): void {
+  const stack: Array<[MimePart, boolean]> = [[root, false]];
+  while (stack.length > 0) {
+    const [part, inside] = stack.pop()!;
+    visit(part, inside);
+    const attached = inside || part.contentType === 'message/rfc822' || part.contentType === 'message/global';
+    for (let i = part.children.length - 1; i >= 0; i -= 1) stack.push([part.children[i]!, attached]);
+  }
+}

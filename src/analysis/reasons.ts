@@ -1,0 +1,232 @@
+// The closed reason taxonomy and the one place that maps status codes and diagnostic text to a reason.
+
+export const REASONS = [
+  'authfailure', 'badreputation', 'blocked', 'contenterror', 'delivered', 'exceedlimit', 'expired',
+  'failedstarttls', 'feedback', 'filtered', 'hasmoved', 'hostunknown', 'mailboxfull', 'mailererror',
+  'mesgtoobig', 'networkerror', 'norelaying', 'notaccept', 'notcompliantrfc', 'onhold',
+  'policyviolation', 'rejected', 'requireptr', 'securityerror', 'spamdetected', 'speeding',
+  'suppressed', 'suspend', 'syntaxerror', 'systemerror', 'systemfull', 'toomanyconn', 'undefined',
+  'userunknown', 'vacation', 'virusdetected',
+] as const;
+
+export type Reason = (typeof REASONS)[number];
+
+/**
+ * Reasons where the receiver judged our IP, our content or our sending behaviour rather than the
+ * recipient's address: they are evidence about the IP's reputation and must not raise a sender's
+ * hard-bounce rate (FIELD.md: SES counts no bounce caused by a blocked IP).
+ */
+const RECEIVER_JUDGED: ReadonlySet<Reason> = new Set<Reason>([
+  'blocked', 'badreputation', 'spamdetected', 'policyviolation', 'toomanyconn', 'speeding',
+  'requireptr', 'authfailure', 'virusdetected', 'contenterror', 'notcompliantrfc', 'securityerror',
+  'failedstarttls', 'norelaying',
+]);
+
+export function isReceiverJudgement(reason: Reason): boolean {
+  return RECEIVER_JUDGED.has(reason);
+}
+
+/** True when the bounce counts against the sender's list hygiene (bad or gone address). */
+export function countsAgainstSender(reason: Reason): boolean {
+  return reason === 'userunknown' || reason === 'hostunknown' || reason === 'hasmoved' || reason === 'notaccept';
+}
+
+/**
+ * Hard bounce: the address will never work. As in the reference labels, only a bad mailbox, a bad
+ * domain, a moved mailbox, and a permanent "accepts no mail" (null MX) are hard; a full mailbox or a
+ * policy block is soft however permanent its code.
+ */
+export function isHardReason(reason: Reason, status: string | undefined): boolean {
+  if (reason === 'userunknown' || reason === 'hostunknown' || reason === 'hasmoved') return true;
+  if (reason === 'notaccept') return !status || status.startsWith('5');
+  return false;
+}
+
+/** Enhanced status codes (RFC 3463, IANA registry) with one clear meaning. */
+const STATUS_REASONS: Record<string, Reason> = {
+  '2.1.5': 'delivered',
+  '2.6.0': 'delivered',
+  '4.1.6': 'hasmoved', '4.1.7': 'rejected', '4.1.8': 'rejected', '4.1.9': 'systemerror',
+  '4.2.1': 'blocked', '4.2.2': 'mailboxfull', '4.2.3': 'exceedlimit', '4.2.4': 'filtered',
+  '4.3.1': 'systemfull', '4.3.2': 'notaccept', '4.3.3': 'systemerror', '4.3.5': 'systemerror',
+  '4.4.1': 'expired', '4.4.2': 'networkerror', '4.4.3': 'systemerror', '4.4.4': 'networkerror',
+  '4.4.5': 'systemfull', '4.4.6': 'networkerror', '4.4.7': 'expired', '4.4.8': 'networkerror',
+  '4.5.3': 'systemerror', '4.5.5': 'systemerror', '4.6.0': 'contenterror', '4.6.2': 'contenterror',
+  '4.6.5': 'contenterror', '4.7.1': 'blocked', '4.7.2': 'blocked', '4.7.5': 'securityerror',
+  '4.7.6': 'securityerror', '4.7.7': 'securityerror', '4.7.12': 'securityerror', '4.7.15': 'securityerror',
+  '4.7.16': 'mesgtoobig', '4.7.24': 'authfailure', '4.7.25': 'requireptr', '4.7.26': 'authfailure',
+  '5.1.0': 'userunknown', '5.1.1': 'userunknown', '5.1.2': 'hostunknown', '5.1.3': 'userunknown',
+  '5.1.4': 'filtered', '5.1.6': 'hasmoved', '5.1.7': 'rejected', '5.1.8': 'rejected',
+  '5.1.9': 'systemerror', '5.1.10': 'notaccept', '5.2.0': 'filtered', '5.2.1': 'filtered',
+  '5.2.2': 'mailboxfull', '5.2.3': 'exceedlimit', '5.2.4': 'filtered', '5.3.0': 'systemerror',
+  '5.3.1': 'systemfull', '5.3.2': 'notaccept', '5.3.3': 'systemerror', '5.3.4': 'mesgtoobig',
+  '5.3.5': 'systemerror', '5.4.0': 'networkerror', '5.4.3': 'systemerror', '5.4.4': 'hostunknown',
+  '5.4.6': 'networkerror', '5.4.7': 'expired',
+  '5.5.2': 'syntaxerror', '5.5.3': 'toomanyconn', '5.5.4': 'systemerror', '5.5.5': 'systemerror',
+  '5.5.6': 'syntaxerror', '5.6.0': 'contenterror', '5.6.1': 'contenterror', '5.6.2': 'contenterror',
+  '5.6.3': 'contenterror', '5.6.5': 'contenterror', '5.6.6': 'contenterror', '5.6.7': 'contenterror',
+  '5.6.8': 'contenterror', '5.6.9': 'contenterror', '5.7.0': 'securityerror', '5.7.1': 'securityerror',
+  '5.7.2': 'securityerror', '5.7.3': 'securityerror', '5.7.4': 'securityerror', '5.7.5': 'securityerror',
+  '5.7.6': 'securityerror', '5.7.7': 'securityerror', '5.7.8': 'securityerror', '5.7.9': 'securityerror',
+  '5.7.10': 'securityerror', '5.7.11': 'securityerror', '5.7.13': 'suspend', '5.7.14': 'securityerror',
+  '5.7.15': 'securityerror', '5.7.16': 'mesgtoobig', '5.7.17': 'hasmoved', '5.7.18': 'hasmoved',
+  '5.7.19': 'securityerror', '5.7.20': 'authfailure', '5.7.21': 'authfailure', '5.7.22': 'authfailure',
+  '5.7.23': 'authfailure', '5.7.24': 'authfailure', '5.7.25': 'requireptr', '5.7.26': 'authfailure',
+  '5.7.27': 'notaccept', '5.7.28': 'spamdetected', '5.7.29': 'authfailure', '5.7.30': 'failedstarttls',
+};
+
+/** Codes so specific that the wording around them rarely says something else. */
+const DECISIVE_STATUS = new Set([
+  '5.1.1', '5.1.2', '5.1.6', '5.2.2', '4.2.2', '5.2.3', '5.3.4', '5.6.1', '5.7.25', '4.7.25',
+  '5.7.23', '5.7.26', '4.7.26', '5.1.10', '5.7.13', '5.1.8', '5.1.7', '5.7.20', '5.7.21', '5.7.22',
+]);
+
+/**
+ * Diagnostic wording, most specific first. Built from RFC 3463 descriptions and the documented
+ * messages of Postfix, Exim, Sendmail, qmail, Exchange/Office 365, Gmail, Yahoo, AOL, SES and the
+ * common blocklists. One table: a new wording is one line here.
+ */
+const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
+  ['norelaying', /relay(?:ing)? (?:access )?(?:is )?(?:denied|not permitted|not allowed|prohibited|refused)|not (?:permitted|allowed|authori[sz]ed) to relay|(?:unable|cannot|can't|will not|we do not) relay|no relaying|relay not permitted|not a (?:gateway|relay)|relaying (?:mail )?to .* (?:denied|not allowed)|open relay/],
+  // Wording that names its cause outright, checked before the broader patterns below.
+  ['mailboxfull', /disk quota exceeded|quota exceeded/],
+  ['notcompliantrfc', /not rfc ?5322 compliant|not rfc ?2822 compliant/],
+  ['mailererror', /^x-unix\s*;|procmail:/],
+  ['contenterror', /duplicate header/],
+  ['rejected', /sending to\/from an address|domain of sender (?:address )?.{0,80}does not exist|sender (?:address|domain) .{0,80}does not exist|sender was rejected/],
+  ['policyviolation', /content presents a potential|illegal attachment|for policy reasons/],
+  ['spamdetected', /spam classification|flagged as spam|classified as spam/],
+  ['toomanyconn', /frequency limited/],
+  ['hostunknown', /host or domain name not found/],
+  ['notaccept', /does(?:n't| not) receive (?:any )?e?-?mail/],
+  ['networkerror', /name service error|name server reply|dns error|host name lookup failure|wasn't able to establish an smtp connection/],
+  ['securityerror', /unauthenticated senders?/],
+  ['authfailure', /does not have authentication information/],
+  ['notaccept', /couldn't find a mail exchanger|no mx record found/],
+  ['norelaying', /not configured to relay|insecure mail relay/],
+  ['policyviolation', /header error/],
+  ['virusdetected', /\bvirus(?:es)? (?:was |is )?(?:found|detected)|\binfected\b|contains? (?:a )?(?:virus|malware)|\bmalware\b|virus scan/],
+  ['authfailure', /fails? to pass authentication checks|\bspf\b|\bdkim\b|\bdmarc\b|sender policy framework|domainkeys|authentication (?:results|checks?) fail|not authenticated|unauthenticated (?:email|mail|message)|fails? (?:to )?(?:pass )?(?:authentication|auth check)/],
+  ['requireptr', /reverse (?:dns|lookup|mapping|hostname)|\bptr\b(?: record)?|\brdns\b|cannot find your hostname|cannot resolve your (?:address|hostname|ip)|(?:ip|address) name (?:lookup )?fail|does not have (?:a )?(?:valid )?(?:reverse|hostname)|unresolv(?:able|ed) (?:ip|host|client)|no hostname for|hostname verification|fcrdns|forward[- ]confirmed/],
+  ['badreputation', /user complaints|(?:bad|poor|low|negative) (?:ip )?(?:sending )?reputation|reputation of (?:the|your) (?:sending )?(?:ip|domain)|ip reputation|sender reputation|domain reputation/],
+  // Listings of links in the body and mailbox-directory misses read like blocks but are not.
+  ['spamdetected', /content rejected|\bube\b|blacklisted (?:url|link|domain)|\buribl\b|\bsurbl\b/],
+  ['userunknown', /ディレクトリ.{0,20}(?:ありません|見つかりません)|not listed in (?:the )?(?:domino directory|public name)|recipient address rejected\.?\s*$|recipient address rejected: (?:user unknown|access denied)/],
+  ['blocked', /invalid ip for sending|refused to talk to me|not accepting connections|my name was rejected|messages from \[?\d{1,3}(?:\.\d{1,3}){3}\]? weren't sent|spamhaus|spamcop|barracuda ?central|\bsorbs\b|uceprotect|\bcbl\b|\bpbl\b|\bxbl\b|\bsbl\b|dnsbl|\brbl\b|black ?list|block ?list|denylist|listed (?:at|in|on|by) |is (?:currently )?listed|ip listed|(?:your|the|client|sending) (?:ip|host|server|network)(?: address)?(?: \S+)? (?:is |was |has been )?(?:blocked|banned|rejected|refused|not allowed|denied|blacklisted)|(?:blocked|banned|rejected) (?:ip|host|network)|client host (?:\[[^\]]*\] )?(?:rejected|blocked)|connection (?:refused|rejected|denied) (?:by|from|due)|connections? (?:will not be|not) accepted|access denied|all mail from .* (?:is|are) rejected|temporarily (?:deferred|blocked|rejected) due to|has been (?:temporarily )?blocked|blocked (?:for|by|using|due|because)|(?:host|ip|address) (?:is )?blocked|not allowed to send (?:mail )?from|your (?:ip|access) (?:address )?(?:has been|is) (?:blocked|suspended)|go away|dynamic(?:ally)? (?:ip|assigned|pool|address)|dial-?up|residential|too many (?:invalid|bad) recipients|rejected due to (?:ip|local policy)|not (?:accepting|accept) mail from (?:your|this) (?:ip|server|host)/],
+  ['spamdetected', /\bspam\b(?!haus|cop| folder)|\buce\b|unsolicited|junk mail|bulk mail|looks like (?:spam|junk)|classified as (?:junk|spam)|suspicious content|spam ?assassin|content (?:is )?(?:considered|classified)|message (?:has been |was )?(?:identified|determined|detected) as|likely (?:unsolicited|suspicious)|phish/],
+  ['toomanyconn', /too many (?:connections|concurrent|simultaneous|sessions|smtp sessions|open connections|recipients)|connection (?:limit|count) (?:exceeded|reached)|exceed(?:s|ed)? (?:the )?(?:maximum )?(?:number of )?(?:connections|sessions)|connection rate limit/],
+  ['speeding', /rate (?:limit|limited|limiting)|too many (?:messages|mails|emails|requests)|sending (?:rate|too fast|too quickly)|throttl|receiving mail (?:at a rate|too quickly)|exceeded (?:the )?(?:hourly|daily|per-hour|sending) (?:limit|quota)|slow down/],
+  ['systemfull', /insufficient disk space|mail system (?:is )?full|system (?:storage|disk) (?:is )?full|insufficient system (?:storage|resources)|out of disk space on|queue (?:is )?full/],
+  ['mailboxfull', /mailbox exceeds|mailbox (?:is )?(?:full|over|overfull|exceeded)|mail ?box (?:size )?(?:limit|quota)|over ?quota|quota (?:has been |was )?(?:exceeded|exceed|full|reached|limit)|exceed(?:s|ed)? (?:the |his |her |their |its )?(?:storage|disk|mailbox|quota|allocated)|(?:storage|disk) (?:quota|space) (?:exceeded|full)|insufficient (?:disk )?(?:space|storage)|no space left|full mailbox|(?:folder|box|inbox|account) (?:is )?full|is full\b|out of (?:storage|space)|not enough (?:storage|space|disk)|user(?:'s)? (?:mailbox|storage) (?:is )?full|size of (?:the )?mailbox|mailbox (?:size|space)|too much mail|would exceed/],
+  ['exceedlimit', /exceeds? (?:the )?(?:per-mailbox|administrative|recipient's|user's) (?:message )?(?:size )?limit|message length exceeds administrative limit/],
+  ['mesgtoobig', /message (?:is |was )?too (?:big|large|long)|(?:too large|too big) for|size (?:of (?:the )?message )?exceeds|exceeds (?:the )?(?:maximum )?(?:allowed )?(?:message )?size|message size (?:exceeds|limit|too)|maximum (?:message )?size|message length|size limit|email is too large|larger than (?:the )?(?:maximum|allowed)/],
+  ['hasmoved', /has (?:been )?moved|recipient has moved|no longer (?:valid|available|in use)|address (?:has )?changed|moved permanently|is no longer (?:at|with|employed)|mailbox has been relocated/],
+  ['suspend', /(?:account|mailbox|user|address|recipient)(?: (?:account|mailbox))? (?:is |has been |was )?(?:currently )?(?:disabled|suspended|deactivated|inactive|locked|frozen|closed|expired|not active|blocked due to inactivity)|not (?:currently )?active|is inactive|inactive (?:user|account|mailbox)|temporarily (?:disabled|deactivated)|tried to reach is disabled|disabled (?:recipient|user)|temporar(?:y|ily) locked|account is blocked|(?:disabled|suspended|deactivated) (?:account|mailbox|user)|due to (?:extended )?inactivity|account (?:is )?(?:unavailable|on hold)|mailbox (?:unavailable|is unavailable) for|service (?:is )?(?:disabled|suspended)/],
+  ['userunknown', /user(?:name)? (?:is )?unknown|unknown (?:user|recipient|local[- ]?part|mailbox|address|account|alias)|no such (?:user|mailbox|recipient|address|account|person|local user|email)|(?:user|recipient|mailbox|address|account|addressee|e-?mail)(?: address| account| name)? (?:does not|doesn't|did not|not) exist|(?:user|recipient|mailbox|address|account|addressee)(?: address| name)? (?:is )?(?:invalid|not found|not known|unavailable|rejected: user unknown)|invalid (?:recipient|mailbox|user|address|account|e-?mail)|not (?:a )?(?:valid|known) (?:recipient|user|mailbox|address)|mailbox (?:not found|unavailable|not available|does not exist)|no mailbox|addressee unknown|no mailbox here|invalid final delivery|not listed in (?:the )?(?:domino directory|public name)|recipient (?:not found|unknown)|user not found|not our customer|no account by that name|(?:does not|doesn't) have an? .* account|unknown or illegal alias|recipientnotfound|address (?:not present in directory|unknown|not found)|bad destination mailbox|unknown in (?:local recipient|virtual mailbox|virtual alias|relay recipient) table|no valid recipients|dd this user doesn't have|mailbox name not allowed|account that you tried to reach does not exist|\bnouser\b|user doesn't exist|nosuchuser|not listed in .*directory/],
+  ['hostunknown', /unrouteable address|host \S+ not found|domain is not reachable|(?<![@\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,} does not exist|host (?:or domain name )?not found|(?:unknown|invalid|bad) (?:host|domain)|host(?:name)? unknown|domain (?:name )?(?:not found|does not exist|unknown|is not valid|not exist)|no such (?:domain|host)|name or service not known|unrouteable (?:mail )?domain|no mx (?:record|host)|mx (?:record )?not found|nxdomain|non-existent (?:domain|host)|unable to (?:resolve|lookup|look up) (?:the )?(?:domain|host|mx)|domain (?:name )?lookup failed|couldn't find any host named|could not find (?:any )?(?:mail )?(?:host|exchanger)|bad destination system/],
+  ['rejected', /unroutable sender|purported responsible address|from: domain is invalid|sending to\/from an address|not a member of (?:this|the) (?:mailing )?list|may not have permission to post|'send mail as'|sender (?:address )?(?:is )?(?:rejected|denied|refused|blocked|not allowed|not permitted|invalid|unknown|verify failed|verification failed)|sender domain (?:must exist|not found|unknown|does not exist|is not valid)|domain of sender (?:address )?.* does not (?:exist|resolve)|sender (?:address )?verif|mail from (?:address )?.{0,80}(?:rejected|refused|denied|not accepted)|(?:invalid|bad|unverified|unknown) sender|sender (?:is )?(?:on (?:a |the )?)?(?:black|block|deny|reject) ?list|envelope (?:sender|from)|(?:sender|from) address (?:has |is )?(?:null mx|rejected)|not allowed to send (?:mail|email|messages) to|return[- ]path|rejected by recipient preferences|sender address rejected|address (?:\S+ )?rejected.* sender/],
+  ['notaccept', /not accepting network messages|no smtp service|no mx (?:record )?found|does not accept (?:mail|e-?mail|messages)|not accepting (?:any )?(?:mail|e-?mail|messages)|null mx|no mail(?:box)? service|accepts no mail|does not receive (?:any )?mail|server (?:is )?not accepting/],
+  ['policyviolation', /polic(?:y|ies) (?:violation|reasons?|rejection|restrictions?)|violat(?:es|ion of|ed|ing) (?:our|the|local|site)? ?(?:policy|policies|terms|rules)|not (?:allowed|accepted|permitted) (?:by|for) (?:local )?(?:policy|policies)|(?:local|site|content|security) polic(?:y|ies)|by (?:local )?policy|prohibited (?:content|attachment|file|url)|listed (?:url|domain) in|rejected for policy/],
+  ['securityerror', /authentication (?:required|is required|needed)|must (?:first )?(?:authenticate|be authenticated)|(?:invalid|bad) (?:auth|authentication|credentials)|encryption (?:required|needed)|(?:tls|starttls|ssl) (?:is )?(?:required|needed)|must issue a starttls|insecure|certificate (?:verification|validation|error)|not authorized|unauthori[sz]ed|smtp auth/],
+  ['filtered', /filter(?:ed|ing)?\b|recipient preferences|recipient(?:'s)? (?:has )?(?:rejected|refused|blocked)|blocked by (?:the )?recipient|refused by (?:the )?recipient|rejected by (?:the )?recipient|user refuses|recipient (?:is )?not (?:accepting|authorized)|not accept(?:ing)? (?:mail|messages) from|delivery not authori[sz]ed|restricted (?:sms|mail)|protected by|message rejected by|refused to accept/],
+  ['contenterror', /content (?:error|not allowed)|invalid (?:content|mime|message)|(?:attachment|file) (?:type )?(?:is )?(?:not allowed|blocked|rejected|prohibited)|conversion (?:failed|required)|media (?:not supported|type)|8-?bit (?:data|characters)|character set/],
+  ['notcompliantrfc', /multiple addresses in from|\brfc ?(?:5322|2822|822|5321|2821|1123)\b(?!;)|not (?:rfc|standards?)[- ]?compliant|duplicate (?:header|field)|multiple (?:from|date|subject|to|message-id) (?:headers?|fields?)|missing (?:required )?(?:header|date|from|message-id)|invalid (?:header|date|from)|malformed (?:message|header)|line (?:too long|length exceeded)|bare (?:lf|linefeed|cr)/],
+  ['syntaxerror', /malformed address|(?:improper|bad) sequence of commands|not implemented|syntax error|command (?:not recognized|unrecognized|unknown)|unrecognized command|bad sequence of commands|invalid command|command not implemented|parameters? (?:not recognized|unknown)/],
+  ['mailererror', /mailer error|program (?:exited|terminated|failed)|command (?:died|failed|returned)|procmail|pipe to .* (?:failed|returned)|unable to (?:execute|run)|exit (?:code|status) \d|local delivery failed|\bsh: |"\|\s*\/|x-unix|mail\.local/],
+  ['expired', /in the queue too long|connection timed out|all hosts have been failing|not (?:been )?delivered within \d|delivery failed \d+ attempts|envelope expired|did not accept our requests to connect|delivery time expired|retry time(?:out)? (?:exceeded|expired|not reached)|message expired|expired after|(?:queue|delivery) (?:lifetime|time|period) (?:has )?(?:expired|exceeded)|could not be delivered (?:within|for|in) \d|has not been delivered|too long in (?:the )?queue|(?:was|has been|is) delayed|delivery (?:attempts? )?(?:will continue|is delayed)|will (?:be retried|continue to retry|keep trying|try again)|(?:giving|given|gave) up|undelivered for|expired (?:in|on|from) (?:the )?queue|maximum time|timed? ?out (?:while|waiting|in queue)|no answer from host|unable to deliver .* for \d+|still (?:trying|being retried)|delivery attempts? (?:have )?failed for|retry limit/],
+  ['networkerror', /network error|name service error|name server reply|maximum hop count|network (?:is )?unreachable|host (?:is )?unreachable|no route to host|connection (?:timed out|reset|refused|lost|closed|dropped|died)|lost connection|timed? ?out|could not connect|unable to connect|can't connect|temporary failure in name resolution|dns (?:lookup )?(?:failure|error|timeout|problem)|name server|too many hops|hop count|routing loop|mail loop|loops? back to myself|loop detected|broken pipe|tls (?:handshake|negotiation) failed/],
+  ['systemerror', /write error|system (?:error|failure|problem)|internal (?:server )?error|server (?:configuration|error|busy|failure)|temporary local (?:problem|failure|error)|local (?:error|problem|configuration)|misconfigur|unable to deliver to local|service (?:not available|unavailable|currently unavailable)|resources? (?:temporarily )?unavailable/],
+];
+
+export interface ClassifyInput {
+  status?: string;
+  replyCode?: string;
+  diagnosticCode?: string;
+  action?: string;
+  smtpCommand?: string;
+}
+
+function statusReason(status: string | undefined): Reason | undefined {
+  if (!status) return undefined;
+  return STATUS_REASONS[status];
+}
+
+/** Finds the reason named by a diagnostic's wording, or undefined. */
+// The same diagnostic is read several times per report (its DSN field, its text twin, the
+// context): a memo of the pure function saves most of the pattern matching. The analyzer empties
+// it for each message, so figures measured over a repeated corpus stay honest.
+const textMemo = new Map<string, Reason | null>();
+const TEXT_MEMO_LIMIT = 256;
+
+export function forgetWording(): void {
+  textMemo.clear();
+}
+
+export function reasonFromText(text: string | undefined): Reason | undefined {
+  if (!text) return undefined;
+  const known = textMemo.get(text);
+  if (known !== undefined) return known ?? undefined;
+  const found = matchWording(text);
+  if (textMemo.size >= TEXT_MEMO_LIMIT) textMemo.clear();
+  textMemo.set(text, found ?? null);
+  return found;
+}
+
+function matchWording(text: string): Reason | undefined {
+  // Addresses say nothing about the reason ("filtered@..." is a name), and the code prefixes of a
+  // multi-line reply ("550-5.7.1 ... 550 5.7.1 ...") split the wording they interrupt.
+  const lower = text
+    .toLowerCase()
+    .replace(/[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+/g, 'address')
+    .replace(/(?:^|\s)[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?/g, ' ');
+  for (const [reason, pattern] of TEXT_RULES) if (pattern.test(lower)) return reason;
+  return undefined;
+}
+
+/** Reasons whose wording is vague enough that a specific status code should win over it. */
+const VAGUE_TEXT = new Set<Reason>([
+  'systemerror', 'networkerror', 'securityerror', 'expired', 'syntaxerror', 'mesgtoobig', 'spamdetected',
+  'notcompliantrfc', 'contenterror', 'policyviolation',
+]);
+
+/** Reasons a rejection at MAIL FROM cannot mean: the recipient was not yet named. */
+const RECIPIENT_REASONS = new Set<Reason>(['hostunknown', 'userunknown', 'filtered', 'onhold', 'undefined', 'systemerror', 'mailboxfull', 'suspend', 'hasmoved']);
+
+/**
+ * The reason for one failed, delayed or delivered recipient. `context` is the report's wider error
+ * text, consulted only when the recipient's own diagnostic and status say nothing.
+ */
+export function classifyReason(input: ClassifyInput, context?: string): Reason {
+  const action = input.action?.toLowerCase() ?? '';
+  const status = input.status;
+  if (action === 'delivered' || action === 'relayed' || action === 'expanded' || status?.startsWith('2.')) return 'delivered';
+  const byStatus = statusReason(status);
+  let reason = reasonFromText(input.diagnosticCode);
+  if (reason && byStatus && status && DECISIVE_STATUS.has(status) && VAGUE_TEXT.has(reason)) reason = byStatus;
+  if (reason === 'userunknown') {
+    // A mailbox that "does not exist" once the message was sent (at DATA), or with a mailbox-status
+    // code (X.2.0), is the recipient's content filter speaking, not the directory.
+    const atData = input.smtpCommand === 'DATA' && !status?.startsWith('5.1.');
+    // With only a generic 5.0.0 and no sign it answered RCPT, nothing says the directory spoke.
+    const unplaced = status === '5.0.0' && (input.smtpCommand === undefined || input.smtpCommand === 'DATA');
+    if (atData || unplaced || status === '5.2.0') reason = 'filtered';
+  }
+  reason ??= byStatus;
+  reason ??= reasonFromText(context);
+  if (reason && input.smtpCommand === 'MAIL' && RECIPIENT_REASONS.has(reason)) reason = 'rejected';
+  // "Access denied" in answer to MAIL FROM refuses the sender address, not our IP.
+  if (reason === 'blocked' && input.smtpCommand === 'MAIL' && /access denied/i.test(input.diagnosticCode ?? '')) reason = 'rejected';
+  // Refused before any envelope was given (at connect, greeting or HELO): the refusal is about
+  // the connecting client, i.e. our IP.
+  const beforeEnvelope = input.smtpCommand === 'CONN' || input.smtpCommand === 'HELO' || input.smtpCommand === 'EHLO';
+  if (beforeEnvelope && (!reason || reason === 'onhold' || reason === 'undefined' || reason === 'rejected')) reason = 'blocked';
+  if (reason) return reason;
+  if (input.smtpCommand === 'MAIL') return 'rejected';
+  if (action === 'delayed') return 'expired';
+  const reply = input.replyCode ?? '';
+  if (reply === '452' || reply === '552') return 'mailboxfull';
+  // Something was said but nothing we can name: on hold (a person should look); nothing said at
+  // all: undefined.
+  if (reply || status || input.diagnosticCode?.trim()) return 'onhold';
+  return 'undefined';
+}

@@ -1,0 +1,99 @@
+// Amazon SES notifications delivered by email (SNS "AWS Notification Message"): JSON describing a
+// Bounce, Complaint or Delivery, optionally wrapped in an SNS envelope whose Message is the JSON.
+import type { RecipientRecord } from '../dsn';
+import { cleanAddress, replyCodeIn, statusIn } from '../dsn';
+
+interface SesRecipient {
+  emailAddress?: string;
+  action?: string;
+  status?: string;
+  diagnosticCode?: string;
+}
+
+interface SesNotification {
+  notificationType?: string;
+  eventType?: string;
+  bounce?: { bounceType?: string; bounceSubType?: string; bouncedRecipients?: SesRecipient[]; reportingMTA?: string };
+  complaint?: { complainedRecipients?: SesRecipient[]; complaintFeedbackType?: string; arrivalDate?: string; userAgent?: string };
+  delivery?: { recipients?: string[]; smtpResponse?: string; reportingMTA?: string };
+  mail?: { messageId?: string; source?: string; sourceIp?: string; commonHeaders?: { subject?: string; to?: string[]; from?: string[]; messageId?: string } };
+  Message?: string;
+}
+
+export interface SesResult {
+  kind: 'bounce' | 'complaint' | 'delivery';
+  records: RecipientRecord[];
+  feedbackType?: string;
+  sourceIp?: string;
+  messageId?: string;
+  from?: string;
+  subject?: string;
+}
+
+function parseJson(text: string): SesNotification | undefined {
+  const start = text.indexOf('{');
+  const end = text.lastIndexOf('}');
+  if (start === -1 || end <= start) return undefined;
+  const json = text.slice(start, end + 1);
+  // Mail transports wrap long lines (RFC 5322's 998 limit) with a newline and a space, even
+  // inside JSON strings; the second attempt undoes that.
+  for (const candidate of [json, json.replace(/\n /g, '').replace(/\n/g, '')]) {
+    try {
+      const value = JSON.parse(candidate) as unknown;
+      return typeof value === 'object' && value !== null ? (value as SesNotification) : undefined;
+    } catch {
+      // try the next reading
+    }
+  }
+  return undefined;
+}
+
+/** Reads an SES notification from a body, or undefined when the body is not one. */
+export function readSesNotification(body: string): SesResult | undefined {
+  if (!body.includes('"notificationType"') && !body.includes('"eventType"') && !body.includes('\\"notificationType\\"')) return undefined;
+  let note = parseJson(body);
+  if (note && typeof note.Message === 'string') note = parseJson(note.Message);
+  if (!note) return undefined;
+  const type = (note.notificationType ?? note.eventType ?? '').toLowerCase();
+  const mail = note.mail ?? {};
+  const base = {
+    messageId: mail.commonHeaders?.messageId ?? mail.messageId,
+    from: mail.source,
+    subject: mail.commonHeaders?.subject,
+    sourceIp: mail.sourceIp,
+  };
+  if (type === 'bounce' && note.bounce) {
+    const records = (note.bounce.bouncedRecipients ?? []).map((recipient): RecipientRecord => {
+      const diagnostic = recipient.diagnosticCode?.replace(/^smtp;\s*/i, '');
+      return {
+        recipient: cleanAddress(recipient.emailAddress ?? ''),
+        format: 'amazonses',
+        action: recipient.action ?? 'failed',
+        status: statusIn(recipient.status) ?? statusIn(diagnostic),
+        replyCode: replyCodeIn(diagnostic),
+        diagnosticCode: diagnostic ?? `${note!.bounce!.bounceType ?? ''} ${note!.bounce!.bounceSubType ?? ''}`.trim(),
+      };
+    });
+    return { kind: 'bounce', records, ...base };
+  }
+  if (type === 'complaint' && note.complaint) {
+    const records = (note.complaint.complainedRecipients ?? []).map((recipient): RecipientRecord => ({
+      recipient: cleanAddress(recipient.emailAddress ?? ''),
+      format: 'amazonses',
+    }));
+    return { kind: 'complaint', records, feedbackType: note.complaint.complaintFeedbackType ?? 'abuse', ...base };
+  }
+  if (type === 'delivery' && note.delivery) {
+    const response = note.delivery.smtpResponse;
+    const records = (note.delivery.recipients ?? []).map((recipient): RecipientRecord => ({
+      recipient: cleanAddress(recipient),
+      format: 'amazonses',
+      action: 'delivered',
+      status: statusIn(response) ?? '2.0.0',
+      replyCode: replyCodeIn(response),
+      diagnosticCode: response,
+    }));
+    return { kind: 'delivery', records, ...base };
+  }
+  return undefined;
+}

@@ -1,0 +1,8 @@
+// The non-standard bounce families, tried in order; the first whose format matches reads the report.
+import type { VendorReader } from './types';
+import { qmail } from './qmail';
+import { exim } from './exim';
+import { googleGroups } from './googlegroups';
+import { gmail } from './gmail';
+
+export const VENDOR_READERS: readonly VendorReader[] = [googleGroups, gmail, qmail, exim];

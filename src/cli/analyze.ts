@@ -1,0 +1,107 @@
+// `warden analyze <file-or-dir>... [--format ndjson|table]`: reads mbox files and prints their facts.
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CliCommand, CliContext } from './command';
+import type { Fact } from '../analysis/fact';
+import { analyzeMbox } from '../analysis/analyze';
+
+const usage = `Usage: warden analyze <file-or-dir>... [--format ndjson|table]
+
+Reads each file as an mbox (a file with no "From " line is one message); directories are walked
+recursively. Prints one line per fact:
+  ndjson (default)  {"file": "<path>", ...fact}; {"file", "kind": "none"} for a file with no fact;
+                    {"file", "error"} for a file that could not be read (the run continues)
+  table             file, kind, recipient, reason, hard, status, feedback type
+Exit status: 0 when every file was read, 1 when one could not be, 2 on a usage error.
+`;
+
+type Row = { file: string } & (Partial<Fact> | { kind: 'none' } | { error: string; code?: string });
+
+async function* filesUnder(path: string): AsyncGenerator<{ path: string } | { path: string; error: string }> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (cause) {
+    yield { path, error: cause instanceof Error ? cause.message : String(cause) };
+    return;
+  }
+  if (!info.isDirectory()) {
+    yield { path };
+    return;
+  }
+  let names: string[];
+  try {
+    names = (await readdir(path)).sort();
+  } catch (cause) {
+    yield { path, error: cause instanceof Error ? cause.message : String(cause) };
+    return;
+  }
+  // The path as given, joined with the path below it (no normalising: "./inbox" stays "./inbox/...").
+  for (const name of names) yield* filesUnder(path.endsWith(sep) ? path + name : path + sep + name);
+}
+
+async function rowsFor(path: string): Promise<{ rows: Row[]; failed: boolean }> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (cause) {
+    return { rows: [{ file: path, error: cause instanceof Error ? cause.message : String(cause) }], failed: true };
+  }
+  const rows: Row[] = [];
+  for (const result of analyzeMbox(bytes)) {
+    if (result.ok) for (const fact of result.facts) rows.push({ file: path, ...fact });
+    else rows.push({ file: path, error: result.error.message, code: result.error.code });
+  }
+  if (rows.length === 0) rows.push({ file: path, kind: 'none' });
+  return { rows, failed: false };
+}
+
+function tableLine(row: Row): string {
+  if ('error' in row) return `${row.file}\terror\t${row.error}`;
+  const fact = row as Partial<Fact> & { file: string };
+  return [row.file, fact.kind ?? '', fact.recipient ?? '', fact.reason ?? '', fact.hardBounce ? 'hard' : fact.kind === 'bounce' ? 'soft' : '', fact.status ?? '', fact.feedbackType ?? ''].join('\t');
+}
+
+async function run(args: string[], ctx: CliContext): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string', default: 'ndjson' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (cause) {
+    ctx.stderr(`analyze: ${cause instanceof Error ? cause.message : String(cause)}\n${usage}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    ctx.stdout(usage);
+    return 0;
+  }
+  const format = parsed.values.format;
+  if (format !== 'ndjson' && format !== 'table') {
+    ctx.stderr(`analyze: --format must be ndjson or table, not ${format}\n`);
+    return 2;
+  }
+  if (parsed.positionals.length === 0) {
+    ctx.stderr(`analyze: name at least one file or directory\n${usage}`);
+    return 2;
+  }
+  if (format === 'table') ctx.stdout('file\tkind\trecipient\treason\thard\tstatus\tfeedback-type\n');
+  let failed = false;
+  for (const given of parsed.positionals) {
+    for await (const entry of filesUnder(given)) {
+      const { rows, failed: unreadable } =
+        'error' in entry ? { rows: [{ file: entry.path, error: entry.error }], failed: true } : await rowsFor(entry.path);
+      failed ||= unreadable;
+      for (const row of rows) ctx.stdout(format === 'ndjson' ? JSON.stringify(row) + '\n' : tableLine(row) + '\n');
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+const analyzeCommand: CliCommand = {
+  name: 'analyze',
+  summary: 'Read bounce and complaint mail (files, mboxes, directories) and print the facts found',
+  usage,
+  run,
+};
+
+export default analyzeCommand;

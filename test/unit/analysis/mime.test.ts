@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { decodeHeaderText, parseContentType, parseMime } from '../../../src/analysis/mime';
+import { factsOf } from './fixture';
+
+describe('MIME reading', () => {
+  it('decodes encoded words and raw 8-bit UTF-8 headers', () => {
+    expect(decodeHeaderText('=?UTF-8?Q?Spring_offers_=E2=80=94_20=25_off?=')).toBe('Spring offers — 20% off');
+    expect(decodeHeaderText('=?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?=')).toBe('テスト');
+    expect(decodeHeaderText(Buffer.from('Größe', 'utf8').toString('latin1'))).toBe('Größe');
+  });
+
+  it('reads a content type that lost its semicolon', () => {
+    expect(parseContentType('text/plain\n   charset="iso-2022-jp"')).toEqual({ type: 'text/plain', params: { charset: 'iso-2022-jp' } });
+  });
+
+  it('finds the parts when the boundary parameter does not match the body', () => {
+    const root = parseMime('Content-Type: multipart/report; boundary="declared"\n\n--actual-boundary\nContent-Type: text/plain\n\nhello\n--actual-boundary\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; a@x.example\n--actual-boundary--\n');
+    expect(root.children.map((part) => part.contentType)).toEqual(['text/plain', 'message/delivery-status']);
+  });
+
+  it('reads a multipart without any part as plain text', () => {
+    const facts = factsOf('From: MAILER-DAEMON@mx.example\nSubject: Returned mail\nContent-Type: multipart/report; boundary="x"\n\n<gone@x.example>... User unknown\n\nFinal-Recipient: rfc822; gone@x.example\nAction: failed\nStatus: 5.1.1\n');
+    expect(facts).toEqual([expect.objectContaining({ recipient: 'gone@x.example', reason: 'userunknown' })]);
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { factsOf, fixture } from './fixture';
+
+describe('non-standard bounce families', () => {
+  it('reads a qmail bounce as mailboxfull, soft', () => {
+    expect(factsOf(fixture('qmail-mailboxfull.eml'))).toEqual([
+      expect.objectContaining({ kind: 'bounce', recipient: 'sam@hosting.example', reason: 'mailboxfull', hardBounce: false, status: '5.2.2', format: 'qmail', messageId: 'spring-2026-0099@acme.example' }),
+    ]);
+  });
+
+  it('reads an Exim bounce: an unrouteable domain is hostunknown, a refused RCPT is userunknown', () => {
+    const facts = factsOf(fixture('exim-hostunknown.eml'));
+    expect(facts.map((f) => [f.recipient, f.reason, f.hardBounce, f.format])).toEqual([
+      ['ops@no-such-domain.example', 'hostunknown', true, 'exim'],
+      ['pat@corp.example', 'userunknown', true, 'exim'],
+    ]);
+    expect(facts[1]).toMatchObject({ status: '5.1.1', replyCode: '550', smtpCommand: 'RCPT' });
+  });
+
+  it('reads an Amazon SES bounce notification', () => {
+    expect(factsOf(fixture('ses-bounce.eml'))).toEqual([
+      expect.objectContaining({ kind: 'bounce', recipient: 'gone@example.net', reason: 'userunknown', hardBounce: true, status: '5.1.1', format: 'amazonses', from: 'news@acme.example' }),
+    ]);
+  });
+
+  it('reads an Amazon SES complaint notification as a complaint', () => {
+    const raw = fixture('ses-bounce.eml')
+      .toString('utf8')
+      .replace(/\{"notificationType".*\}/, '{"notificationType":"Complaint","complaint":{"complainedRecipients":[{"emailAddress":"angry@example.net"}],"complaintFeedbackType":"abuse"},"mail":{"source":"news@acme.example","messageId":"m-1"}}');
+    expect(factsOf(raw)).toEqual([expect.objectContaining({ kind: 'complaint', recipient: 'angry@example.net', feedbackType: 'abuse' })]);
+  });
+
+  it('reads a Gmail delay notice as a delay with the remote server\'s reason', () => {
+    expect(factsOf(fixture('gmail-delayed.eml'))).toEqual([
+      expect.objectContaining({ kind: 'delay', recipient: 'ana@full.example', reason: 'mailboxfull', hardBounce: false, status: '4.2.2', format: 'gmail' }),
+    ]);
+  });
+
+  it('reads a Google Groups refusal in any language as rejected', () => {
+    expect(factsOf(fixture('googlegroups-refused.eml'))).toEqual([
+      expect.objectContaining({ kind: 'bounce', recipient: 'announce@groups.example.org', reason: 'rejected', hardBounce: false }),
+    ]);
+  });
+
+  it('reads an out-of-office reply as an autoreply, not a bounce', () => {
+    expect(factsOf(fixture('vacation.eml'))).toEqual([
+      expect.objectContaining({ kind: 'autoreply', recipient: 'dana@client.example', reason: 'vacation', hardBounce: false }),
+    ]);
+  });
+
+  it('does not report help mailboxes, paths or Message-IDs named in the notice as recipients', () => {
+    const raw = [
+      'From: MAILER-DAEMON@mx.isp.example',
+      'To: bounces+acme@relay.example',
+      'Subject: Undelivered Mail Returned to Sender',
+      '',
+      'Your message <spring-77@acme.example> could not be delivered.',
+      'Message-ID: <spring-77@acme.example>',
+      'For help, write to support@isp.example.',
+      '',
+      '<kai@isp.example>: host mx.isp.example[192.0.2.5] said: 550 5.1.1 No such user',
+      '    (in reply to RCPT TO command)',
+      '',
+    ].join('\n');
+    expect(factsOf(raw).map((f) => f.recipient)).toEqual(['kai@isp.example']);
+  });
+
+  it('finds nothing in an ordinary message', () => {
+    expect(factsOf('From: a@x.example\nTo: b@y.example\nSubject: lunch?\n\nAre you free at noon?\n')).toEqual([]);
+  });
+});

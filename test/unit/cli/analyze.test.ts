@@ -1,0 +1,97 @@
+import { mkdtempSync, mkdirSync, copyFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CliContext } from '../../../src/cli/command';
+import analyzeCommand from '../../../src/cli/analyze';
+import tokenCommand from '../../../src/cli/token';
+
+function context(config: unknown = {}): CliContext & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    loadConfig: async () => config as never,
+    env: {},
+  };
+}
+
+const fixtures = fileURLToPath(new URL('../../fixtures/mail/', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'warden-analyze-'));
+mkdirSync(join(dir, 'inbox', 'cur'), { recursive: true });
+copyFileSync(join(fixtures, 'dsn-postfix-userunknown.eml'), join(dir, 'inbox', 'cur', 'a.eml'));
+writeFileSync(join(dir, 'inbox', 'note.txt'), 'From: a@x.example\nSubject: hi\n\nhello\n');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('warden analyze', () => {
+  it('walks a directory and writes one NDJSON line per fact, and a "none" line for a file without one', async () => {
+    const ctx = context();
+    const given = join(dir, 'inbox') + '/';
+    expect(await analyzeCommand.run([given], ctx)).toBe(0);
+    const lines = ctx.out.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual([
+      expect.objectContaining({ file: `${given}cur/a.eml`, kind: 'bounce', recipient: 'maria.lopez@shop.example', reason: 'userunknown' }),
+      { file: `${given}note.txt`, kind: 'none' },
+    ]);
+  });
+
+  it('reports a file it cannot read and carries on, exiting 1', async () => {
+    const ctx = context();
+    const missing = join(dir, 'missing.eml');
+    expect(await analyzeCommand.run([missing, join(dir, 'inbox', 'cur', 'a.eml')], ctx)).toBe(1);
+    const lines = ctx.out.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ file: missing, error: expect.any(String) });
+    expect(lines[1]).toMatchObject({ kind: 'bounce' });
+  });
+
+  it('prints a table on request', async () => {
+    const ctx = context();
+    expect(await analyzeCommand.run(['--format', 'table', join(dir, 'inbox', 'cur', 'a.eml')], ctx)).toBe(0);
+    expect(ctx.out.join('')).toContain('maria.lopez@shop.example\tuserunknown\thard\t5.1.1');
+  });
+
+  it('exits 2 on a usage error and prints usage on --help', async () => {
+    expect(await analyzeCommand.run([], context())).toBe(2);
+    expect(await analyzeCommand.run(['--format', 'xml', 'x'], context())).toBe(2);
+    const ctx = context();
+    expect(await analyzeCommand.run(['--help'], ctx)).toBe(0);
+    expect(ctx.out.join('')).toContain('Usage: warden analyze');
+  });
+});
+
+describe('warden token', () => {
+  const config = { attribution: { tokenSecret: 'correct horse battery staple, long enough' } };
+
+  it('signs a sender and verifies the token back', async () => {
+    const sign = context(config);
+    expect(await tokenCommand.run(['sign', 'acme'], sign)).toBe(0);
+    const token = sign.out.join('').trim();
+    const verify = context(config);
+    expect(await tokenCommand.run(['verify', token], verify)).toBe(0);
+    expect(verify.out.join('')).toBe('acme\n');
+  });
+
+  it('rejects an altered token with exit 1', async () => {
+    const sign = context(config);
+    await tokenCommand.run(['sign', 'acme'], sign);
+    const token = sign.out.join('').trim();
+    const altered = token.slice(0, 6) + (token[6] === 'A' ? 'B' : 'A') + token.slice(7);
+    const verify = context(config);
+    expect(await tokenCommand.run(['verify', altered], verify)).toBe(1);
+    expect(verify.err.join('')).toContain('rejected');
+  });
+
+  it('fails with a clear message when no secret is configured', async () => {
+    const ctx = context({});
+    expect(await tokenCommand.run(['sign', 'acme'], ctx)).toBe(1);
+    expect(ctx.err.join('')).toContain('attribution.tokenSecret is not set');
+  });
+
+  it('exits 2 on a usage error', async () => {
+    expect(await tokenCommand.run(['mint', 'acme'], context(config))).toBe(2);
+  });
+});
