@@ -1,11 +1,12 @@
 // One evaluation pass: window counts from the rollups → decisions → state, audit and events, in one
 // transaction. The only file in reputation/ that touches storage, through db/ queries.
+import { createHash } from 'node:crypto';
 import type { ReputationConfig } from '../config/reputation';
 import type { Db } from '../db/client';
 import { recordFacts, type FactInput } from '../db/facts';
-import { windowStats } from '../db/rollups';
+import { loadEvaluationInputs } from '../db/evaluation-inputs';
 import type { SubjectKind } from '../db/schema';
-import { appendAuditAndEvents, loadSubjects, saveSubjects, subjectsWithActions, type AuditWrite, type SubjectRow, type SubjectWrite } from '../db/subjects';
+import { appendAuditAndEvents, readMeta, saveSubjects, writeMeta, type AuditWrite, type SubjectWrite } from '../db/subjects';
 import type { EventWrite } from '../db/events';
 import { zeroCounts } from './counts';
 import { decide, type PolicyAction, type WindowStats } from './decide';
@@ -45,12 +46,11 @@ function statsColumns(stats: WindowStats) {
   };
 }
 
-const sameStats = (row: SubjectRow | undefined, columns: ReturnType<typeof statsColumns>) =>
-  row !== undefined && (Object.keys(columns) as (keyof typeof columns)[]).every((key) => row[key] === columns[key]);
 
 /**
- * Evaluates senders and sending domains. Without `only`, every subject with traffic in the last 30
- * days or an action in force; with it, just those (a complaint was stored for them).
+ * Evaluates senders and sending domains. Without `only`, every subject whose counts changed, that has
+ * an action in force, or is new; everything when the rules changed since the last pass. With `only`,
+ * just those (a complaint was stored for them).
  */
 export async function evaluateReputation(
   db: Db,
@@ -69,19 +69,23 @@ export async function evaluateReputation(
     mark = at;
   };
   const writes: { rows: SubjectWrite[]; changed: SubjectWrite[]; audit: AuditWrite[]; events: EventWrite[] } = { rows: [], changed: [], audit: [], events: [] };
+  // Changed thresholds can change any decision: the first pass under new rules looks at everyone.
+  const fingerprint = rulesFingerprint(rules);
+  const everything = !only && (await readMeta(db, 'rules')) !== fingerprint;
+  lap('readStateMs');
 
   for (const kind of ['sender', 'domain'] as const satisfies SubjectKind[]) {
-    const ids = only ? (kind === 'sender' ? only.senders : only.domains) ?? [] : undefined;
+    const ids = only ? ((kind === 'sender' ? only.senders : only.domains) ?? []) : undefined;
     if (ids && ids.length === 0) continue;
-    lap('decideMs');
-    const stats = await windowStats(db, kind === 'sender' ? 'sender' : 'sender_domain', now, ids);
+    const inputs = await loadEvaluationInputs(db, kind, now, { ids, everything });
     lap('readStatsMs');
-    const existing = await loadSubjects(db, kind, ids);
-    const candidates = new Set([...stats.keys(), ...(ids ?? []), ...(ids ? [] : await subjectsWithActions(db, kind))]);
-    lap('readStateMs');
-    for (const id of candidates) {
-      const windows = stats.get(id) ?? { '24h': zeroCounts(), '7d': zeroCounts(), '30d': zeroCounts() };
-      const previous = existing.get(id);
+    for (const input of inputs) {
+      const windows: WindowStats = {
+        '24h': { ...zeroCounts(), sent: input.sent24h, complaints: input.complaints24h, hardBounces: input.hardBounces24h },
+        '7d': { ...zeroCounts(), sent: input.sent7d, complaints: input.complaints7d, hardBounces: input.hardBounces7d },
+        '30d': { ...zeroCounts(), sent: input.sent30d, complaints: input.complaints30d, hardBounces: input.hardBounces30d },
+      };
+      const previous = input.previous;
       const decision = decide(
         windows,
         { action: previous?.autoAction ?? 'allow', since: previous?.autoSince ?? null, clearSince: previous?.clearSince ?? null },
@@ -89,17 +93,14 @@ export async function evaluateReputation(
         now,
       );
       summary[kind === 'sender' ? 'senders' : 'domains']++;
-      const columns = statsColumns(windows);
-      const clearChanged = (previous?.clearSince?.getTime() ?? null) !== (decision.clearSince?.getTime() ?? null);
-      if (!decision.changed && !clearChanged && sameStats(previous, columns)) continue;
       const row: SubjectWrite = {
         kind,
-        id,
+        id: input.id,
         autoAction: decision.action,
         autoSince: decision.since,
         autoReason: decision.changed || !previous ? decision.reason : previous.autoReason,
         clearSince: decision.clearSince,
-        ...columns,
+        ...statsColumns(windows),
         evaluatedAt: now,
       };
       if (!decision.changed) {
@@ -113,7 +114,7 @@ export async function evaluateReputation(
       const from = previous?.autoAction ?? 'allow';
       writes.audit.push({
         kind,
-        subject: id,
+        subject: input.id,
         at: now,
         actor: 'automatic',
         source: 'automatic',
@@ -125,23 +126,29 @@ export async function evaluateReputation(
       writes.events.push({
         type: `${kind}.${verb}`,
         severity: severityOf[decision.action],
-        subject: `${kind}:${id}`,
-        summary: `${kind} ${id} ${verb}: ${decision.reason}`,
-        payload: { kind, id, fromAction: from, toAction: decision.action, evidence: decision.evidence, overridden: Boolean(previous?.overrideAction) },
+        subject: `${kind}:${input.id}`,
+        summary: `${kind} ${input.id} ${verb}: ${decision.reason}`,
+        payload: { kind, id: input.id, fromAction: from, toAction: decision.action, evidence: decision.evidence, overridden: Boolean(previous?.overridden) },
         at: now,
       });
     }
+    lap('decideMs');
   }
-  lap('decideMs');
-  if (writes.rows.length + writes.changed.length > 0) {
+  if (writes.rows.length + writes.changed.length > 0 || everything) {
     await db.transaction(async (tx) => {
       await saveSubjects(tx, writes.rows, false);
       await saveSubjects(tx, writes.changed, true);
       await appendAuditAndEvents(tx, writes.audit, writes.events);
+      if (everything) await writeMeta(tx, 'rules', fingerprint);
     });
   }
   lap('writeMs');
   return summary;
+}
+
+function rulesFingerprint(rules: ReputationConfig): string {
+  const { complaintRate, hardBounceRate, minVolume, confidence, windows, releaseAfterHours } = rules;
+  return createHash('sha256').update(JSON.stringify({ complaintRate, hardBounceRate, minVolume, confidence, windows, releaseAfterHours })).digest('hex').slice(0, 16);
 }
 
 /**

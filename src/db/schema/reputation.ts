@@ -180,3 +180,10 @@ export const events = pgTable(
   },
   (t) => [index('events_at_idx').on(t.at), index('events_type_idx').on(t.type, t.at)],
 );
+
+/** Small facts about the stored state, e.g. the fingerprint of the rules the state was decided by. */
+export const reputationMeta = pgTable('reputation_meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
