@@ -32,8 +32,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   let secret: string | undefined;
   try {
-    const config = (await ctx.loadConfig()) as unknown as { attribution?: unknown };
-    secret = attributionConfig.parse(config.attribution ?? {}).tokenSecret;
+    secret = (await ctx.loadConfig()).attribution.tokenSecret;
   } catch (cause) {
     ctx.stderr(`token: cannot load the config: ${cause instanceof Error ? cause.message : String(cause)}\n`);
     return 1;
