@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { CliCommand, CliContext } from './command';
-import { attributionConfig } from '../config/attribution';
 import { signToken, verifyToken } from '../attribution/token';
 
 const usage = `Usage: warden token sign <sender>
