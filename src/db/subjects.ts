@@ -1,6 +1,6 @@
 // Per-sender and per-domain state: automatic action, manual override, latest figures; the audit
 // log and the events every change emits.
-import { and, asc, desc, eq, gt, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, or, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { insertEvents, type EventWrite } from './events';
 import { policyAudit, reputationMeta, reputationSubjects, type StoredAction, type SubjectKind } from './schema';
@@ -9,15 +9,6 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export type SubjectRow = typeof reputationSubjects.$inferSelect;
 export type SubjectWrite = typeof reputationSubjects.$inferInsert;
 export type AuditWrite = typeof policyAudit.$inferInsert;
-
-export async function loadSubjects(db: Db, kind: SubjectKind, ids?: string[]): Promise<Map<string, SubjectRow>> {
-  if (ids && ids.length === 0) return new Map();
-  const rows = await db
-    .select()
-    .from(reputationSubjects)
-    .where(and(eq(reputationSubjects.kind, kind), ids ? inArray(reputationSubjects.id, ids) : undefined));
-  return new Map(rows.map((row) => [row.id, row]));
-}
 
 export async function getSubject(db: Db, kind: SubjectKind, id: string): Promise<SubjectRow | undefined> {
   const [row] = await db.select().from(reputationSubjects).where(and(eq(reputationSubjects.kind, kind), eq(reputationSubjects.id, id)));
@@ -146,15 +137,6 @@ export function listSubjects(
     .orderBy(query.order === 'asc' ? asc(column) : desc(column), asc(reputationSubjects.id))
     .limit(query.limit)
     .offset(query.offset);
-}
-
-/** Subjects with an automatic action in force: a full pass must revisit them even without traffic. */
-export async function subjectsWithActions(db: Db, kind: SubjectKind): Promise<string[]> {
-  const rows = await db
-    .select({ id: reputationSubjects.id })
-    .from(reputationSubjects)
-    .where(and(eq(reputationSubjects.kind, kind), ne(reputationSubjects.autoAction, 'allow')));
-  return rows.map((row) => row.id);
 }
 
 export async function readMeta(db: Db, key: string): Promise<string | undefined> {
