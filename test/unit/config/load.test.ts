@@ -38,6 +38,7 @@ describe('config loading', () => {
       WARDEN_OPS_TOKEN: 'o'.repeat(32),
       FBL_IMAP_PASSWORD: 'imap-secret',
       WARDEN_WEBHOOK_SECRET: 'whsec_abcdefghijklmnop',
+      WARDEN_TOKEN_SECRET: 't'.repeat(40),
     };
     const config = loadConfig({ configPath: join(projectRoot, 'warden.example.yaml'), env });
     expect(config.auth.tokens.map((t) => t.token)).toEqual([env.WARDEN_RELAY_TOKEN, env.WARDEN_OPS_TOKEN]);
