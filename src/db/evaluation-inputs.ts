@@ -1,7 +1,9 @@
 // What an evaluation pass needs, in one query per kind: each subject's window counts computed from
-// the rollups, next to its stored state. Subjects whose counts equal the stored ones and that have
-// no action in force are left out: their decision cannot have changed, so a pass costs the
-// aggregation in the database plus work proportional to what changed.
+// the rollups, next to its stored state. Only subjects whose counts can have moved are aggregated:
+// those marked in rollup_changes since the last pass, those with rollup rows in the hours and days
+// that left a window since then, and those with an action in force. Of those, the ones whose counts
+// equal the stored ones and that have no action in force are left out. A pass so costs what changed,
+// not how much was ever sent.
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from './client';
 import { startOfDay, startOfHour } from './rollups';
@@ -24,20 +26,54 @@ export interface EvaluationInput {
 
 const counters = ['sent', 'complaints', 'hard_bounces'] as const;
 
-export async function loadEvaluationInputs(
-  db: Db,
-  kind: SubjectKind,
-  now: Date,
-  scope: { ids?: string[]; everything: boolean },
-): Promise<EvaluationInput[]> {
+const windowStarts = (at: Date) => {
+  const today = startOfDay(at).getTime();
+  return {
+    since24h: new Date(startOfHour(at).getTime() - 23 * 3_600_000).toISOString(),
+    since7d: new Date(today - 6 * 86_400_000).toISOString(),
+    since30d: new Date(today - 29 * 86_400_000).toISOString(),
+  };
+};
+
+export type EvaluationScope =
+  /** Just these subjects (a complaint was stored for them). */
+  | { ids: string[] }
+  /** Every subject with data (first pass, or the rules changed); clears the change marks. */
+  | { everything: true }
+  /** What can have changed since the previous pass at `previousPass`; clears the marks it read. */
+  | { previousPass: Date };
+
+export async function loadEvaluationInputs(db: Db, kind: SubjectKind, now: Date, scope: EvaluationScope): Promise<EvaluationInput[]> {
   const dimension: RollupDimension = kind === 'sender' ? 'sender' : 'sender_domain';
-  const since24h = new Date(startOfHour(now).getTime() - 23 * 3_600_000).toISOString();
-  const today = startOfDay(now).getTime();
-  const since7d = new Date(today - 6 * 86_400_000).toISOString();
-  const since30d = new Date(today - 29 * 86_400_000).toISOString();
+  const { since24h, since7d, since30d } = windowStarts(now);
   const until = now.toISOString();
-  const ids = scope.ids ? sql`and key = any(${sql.param(scope.ids)}::text[])` : sql``;
-  const subjectIds = scope.ids ? sql`and id = any(${sql.param(scope.ids)}::text[])` : sql``;
+  let candidates = sql``;
+  let ids = sql``;
+  let subjectIds = sql``;
+  if ('ids' in scope) {
+    ids = sql`and key = any(${sql.param(scope.ids)}::text[])`;
+    subjectIds = sql`and id = any(${sql.param(scope.ids)}::text[])`;
+  } else if ('everything' in scope) {
+    candidates = sql`cleared as (delete from rollup_changes where dimension = ${dimension}),`;
+  } else {
+    const before = windowStarts(scope.previousPass);
+    // A change committed after this statement began stays marked for the next pass: the delete and
+    // the aggregation below read the same snapshot.
+    candidates = sql`
+      touched as (delete from rollup_changes where dimension = ${dimension} returning key),
+      candidates as (
+        select key from touched
+        union select key from hourly_rollups
+          where dimension = ${dimension} and hour >= ${before.since24h}::timestamptz and hour < ${since24h}::timestamptz
+        union select key from daily_rollups
+          where dimension = ${dimension} and day >= ${before.since7d}::timestamptz and day < ${since7d}::timestamptz
+        union select key from daily_rollups
+          where dimension = ${dimension} and day >= ${before.since30d}::timestamptz and day < ${since30d}::timestamptz
+        union select id from reputation_subjects where kind = ${kind} and (auto_action <> 'allow' or clear_since is not null)
+      ),`;
+    ids = sql`and key in (select key from candidates)`;
+    subjectIds = sql`and id in (select key from candidates)`;
+  }
   const sums = counters.map(
     (c) => sql.raw(`coalesce(sum(${c}) filter (where w = 'h'), 0)::int as ${c}_24h,
       coalesce(sum(${c}) filter (where w = 'd' and at >= '${since7d}'::timestamptz), 0)::int as ${c}_7d,
@@ -51,7 +87,7 @@ export async function loadEvaluationInputs(
   const rows = await queryRows<Record<string, unknown>>(
     db,
     sql`
-    with windows as (
+    with ${candidates} windows as (
       select key, ${sql.join(sums, sql`, `)}
       from (
         select key, 'h' as w, hour as at, sent, complaints, hard_bounces from hourly_rollups
@@ -67,7 +103,7 @@ export async function loadEvaluationInputs(
       ${sql.raw(['24h', '7d', '30d'].flatMap((window) => counters.map((c) => `coalesce(w.${c}_${window}, 0) as ${c}_${window}`)).join(', '))},
       s.id is not null as known, s.auto_action, s.auto_since, s.auto_reason, s.clear_since, s.override_action is not null as overridden
     from windows w full outer join subjects s on s.id = w.key
-    where ${scope.everything || scope.ids ? sql`true` : sql`s.id is null or s.auto_action <> 'allow' or ${sql.join(changed, sql` or `)}`}`,
+    where ${'previousPass' in scope ? sql`s.id is null or s.auto_action <> 'allow' or s.clear_since is not null or ${sql.join(changed, sql` or `)}` : sql`true`}`,
   );
   const date = (value: unknown) => (value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value)));
   return rows.map((row) => ({

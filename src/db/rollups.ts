@@ -3,7 +3,7 @@ import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { DecisionWindow } from '../config/reputation';
 import { zeroCounts, type RollupCounts } from '../reputation/counts';
 import type { Db } from './client';
-import { dailyRollups, hourlyRollups, type RollupDimension } from './schema';
+import { dailyRollups, hourlyRollups, rollupChanges, type RollupDimension } from './schema';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Writer = Db | Tx;
@@ -38,6 +38,15 @@ function merge(increments: RollupIncrement[], bucket: (at: Date) => Date) {
 /** Adds increments to the hourly and daily rollups (call inside the transaction storing the source rows). */
 export async function addToRollups(db: Writer, increments: RollupIncrement[]): Promise<void> {
   if (increments.length === 0) return;
+  // Mark the senders and domains whose figures moved, for the next evaluation pass.
+  const changed = new Map<string, { dimension: RollupDimension; key: string }>();
+  for (const { dimension, key } of increments) {
+    if (dimension === 'sender' || dimension === 'sender_domain') changed.set(`${dimension}\u0000${key}`, { dimension, key });
+  }
+  const marks = [...changed.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, mark]) => mark);
+  for (let i = 0; i < marks.length; i += 5000) {
+    await db.insert(rollupChanges).values(marks.slice(i, i + 5000)).onConflictDoNothing();
+  }
   for (const [table, bucket, timeColumn] of [
     [hourlyRollups, startOfHour, 'hour'],
     [dailyRollups, startOfDay, 'day'],

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { ReputationConfig } from '../config/reputation';
 import type { Db } from '../db/client';
 import { recordFacts, type FactInput } from '../db/facts';
-import { loadEvaluationInputs } from '../db/evaluation-inputs';
+import { loadEvaluationInputs, type EvaluationScope } from '../db/evaluation-inputs';
 import type { SubjectKind } from '../db/schema';
 import { appendAuditAndEvents, readMeta, saveSubjects, writeMeta, type AuditWrite, type SubjectWrite } from '../db/subjects';
 import type { EventWrite } from '../db/events';
@@ -71,13 +71,17 @@ export async function evaluateReputation(
   const writes: { rows: SubjectWrite[]; changed: SubjectWrite[]; audit: AuditWrite[]; events: EventWrite[] } = { rows: [], changed: [], audit: [], events: [] };
   // Changed thresholds can change any decision: the first pass under new rules looks at everyone.
   const fingerprint = rulesFingerprint(rules);
-  const everything = !only && (await readMeta(db, 'rules')) !== fingerprint;
+  const previousPassText = only ? undefined : await readMeta(db, 'previous-pass');
+  const previousPass = previousPassText ? new Date(previousPassText) : undefined;
+  const everything = !only && ((await readMeta(db, 'rules')) !== fingerprint || !previousPass || previousPass > now);
+  const scopeOf = (ids: string[] | undefined): EvaluationScope =>
+    ids ? { ids } : everything ? { everything: true } : { previousPass: previousPass! };
   lap('readStateMs');
 
   for (const kind of ['sender', 'domain'] as const satisfies SubjectKind[]) {
     const ids = only ? ((kind === 'sender' ? only.senders : only.domains) ?? []) : undefined;
     if (ids && ids.length === 0) continue;
-    const inputs = await loadEvaluationInputs(db, kind, now, { ids, everything });
+    const inputs = await loadEvaluationInputs(db, kind, now, scopeOf(ids));
     lap('readStatsMs');
     for (const input of inputs) {
       const windows: WindowStats = {
@@ -134,14 +138,13 @@ export async function evaluateReputation(
     }
     lap('decideMs');
   }
-  if (writes.rows.length + writes.changed.length > 0 || everything) {
-    await db.transaction(async (tx) => {
-      await saveSubjects(tx, writes.rows, false);
-      await saveSubjects(tx, writes.changed, true);
-      await appendAuditAndEvents(tx, writes.audit, writes.events);
-      if (everything) await writeMeta(tx, 'rules', fingerprint);
-    });
-  }
+  await db.transaction(async (tx) => {
+    await saveSubjects(tx, writes.rows, false);
+    await saveSubjects(tx, writes.changed, true);
+    await appendAuditAndEvents(tx, writes.audit, writes.events);
+    if (everything) await writeMeta(tx, 'rules', fingerprint);
+    if (!only) await writeMeta(tx, 'previous-pass', now.toISOString());
+  });
   lap('writeMs');
   return summary;
 }

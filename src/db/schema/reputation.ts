@@ -187,3 +187,16 @@ export const reputationMeta = pgTable('reputation_meta', {
   value: text('value').notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Senders and sending domains whose rollups changed since the last evaluation pass: the pass reads
+ * and clears them, so its cost follows what changed, not how much was ever sent.
+ */
+export const rollupChanges = pgTable(
+  'rollup_changes',
+  {
+    dimension: text('dimension').$type<RollupDimension>().notNull(),
+    key: text('key').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.dimension, t.key] })],
+);

@@ -207,6 +207,30 @@ describe.each(testEngines())('reputation decisions on $name', (engine) => {
     expect((await loadSenderPolicy(database.db, 'kate', undefined, hours(2), 100)).action).toBe('suspend');
   });
 
+  it('re-reads only what changed: nothing after a quiet minute, a sender whose sends left a window', async () => {
+    await send(database.db, 'lena', 500, hours(0));
+    await send(database.db, 'mike', 400, hours(3));
+    expect(await evaluateReputation(database.db, rules, hours(4))).toMatchObject({ senders: 2 });
+    expect(await evaluateReputation(database.db, rules, new Date(hours(4).getTime() + 60_000))).toMatchObject({ senders: 0, domains: 0 });
+    await send(database.db, 'mike', 10, hours(5));
+    expect(await evaluateReputation(database.db, rules, hours(5))).toMatchObject({ senders: 1 });
+    expect(await getSubject(database.db, 'sender', 'mike')).toMatchObject({ sent24h: 410 });
+    // A day later lena's sends have left the 24-hour window (but not the 7-day one).
+    expect(await evaluateReputation(database.db, rules, hours(25))).toMatchObject({ senders: 1 });
+    expect(await getSubject(database.db, 'sender', 'lena')).toMatchObject({ sent24h: 0, sent7d: 500 });
+    expect(await getSubject(database.db, 'sender', 'mike')).toMatchObject({ sent24h: 410 });
+  });
+
+  it('looks at every subject again when the rules change', async () => {
+    await send(database.db, 'nina', 2000, hours(0));
+    await complain(database.db, 'nina', 1, hours(1));
+    await evaluateReputation(database.db, rules, hours(2));
+    expect(await evaluateReputation(database.db, rules, hours(2.5))).toMatchObject({ senders: 0 });
+    const stricter = reputationConfig.parse({ complaintRate: { warn: 0.00001, throttle: 0.00005, suspend: 0.05 } });
+    const summary = await evaluateReputation(database.db, stricter, hours(3));
+    expect(summary).toMatchObject({ senders: 1, throttled: 2 });
+  });
+
   it('stores a retried batch of send events and facts once', async () => {
     expect(await send(database.db, 'ivy', 300, hours(0))).toMatchObject({ stored: 300, duplicates: 0 });
     expect(await send(database.db, 'ivy', 300, hours(0))).toMatchObject({ stored: 0, duplicates: 300 });
