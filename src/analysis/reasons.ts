@@ -189,6 +189,21 @@ const VAGUE_TEXT = new Set<Reason>([
   'notcompliantrfc', 'contenterror', 'policyviolation',
 ]);
 
+/**
+ * Status codes under which "no such user" wording is the recipient directory speaking: the X.1.x
+ * address statuses (RFC 3463 §3.2), and X.5.0, which Outlook.com and Hotmail answer to an unknown
+ * mailbox ("550 5.5.0 Requested action not taken: mailbox unavailable").
+ */
+const ADDRESS_STATUS = /^[45]\.1\.\d{1,3}$|^5\.5\.0$/;
+
+/**
+ * Wording only a mailbox directory or a local delivery agent uses: a lookup that found no such
+ * user, whatever command it answered (Exchange's "recipient name is not recognized", IMail's
+ * "invalid final delivery userid", Domino's directory, Yahoo's "dd This user doesn't have",
+ * mail.local's "unknown user").
+ */
+const DIRECTORY_WORDING = /recipient name is not recognized|invalid final delivery userid|not listed in (?:the )?(?:domino directory|public name)|domino ディレクトリ|\bdd this user doesn't have|mail\.local: unknown user|no valid recipients for this mm/i;
+
 /** Reasons a rejection at MAIL FROM cannot mean: the recipient was not yet named. */
 const RECIPIENT_REASONS = new Set<Reason>(['hostunknown', 'userunknown', 'filtered', 'onhold', 'undefined', 'systemerror', 'mailboxfull', 'suspend', 'hasmoved']);
 
@@ -206,10 +221,8 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
   if (reason === 'userunknown') {
     // A mailbox that "does not exist" once the message was sent (at DATA), or with a mailbox-status
     // code (X.2.0), is the recipient's content filter speaking, not the directory.
-    const atData = input.smtpCommand === 'DATA' && !status?.startsWith('5.1.');
-    // With only a generic 5.0.0 and no sign it answered RCPT, nothing says the directory spoke.
-    const unplaced = status === '5.0.0' && (input.smtpCommand === undefined || input.smtpCommand === 'DATA');
-    if (atData || unplaced || status === '5.2.0') reason = 'filtered';
+    const placed = input.smtpCommand === 'RCPT' || input.smtpCommand === 'MAIL';
+    if (!placed && !ADDRESS_STATUS.test(status ?? '') && !DIRECTORY_WORDING.test(input.diagnosticCode ?? '')) reason = 'filtered';
   }
   reason ??= byStatus;
   reason ??= reasonFromText(context);
