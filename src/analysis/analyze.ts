@@ -11,7 +11,7 @@ import type { Header, MimePart } from './mime';
 import type { RecipientRecord } from './dsn';
 import type { BounceText } from './vendors/types';
 import { decodeHeaderText, headerValue, normaliseLineEnds, parseHeaders, parseMime, partText, splitHeaderBlock, walkParts } from './mime';
-import { addressIn, cleanAddress, failedCommandInTranscript, parseDeliveryStatus } from './dsn';
+import { addressIn, bestStatus, cleanAddress, failedCommandInTranscript, parseDeliveryStatus } from './dsn';
 import { readSesNotification } from './vendors/amazonses';
 import { classifyReason, forgetWording, isHardReason, reasonFromText } from './reasons';
 import { splitMbox } from './mbox';
@@ -130,7 +130,7 @@ function kindFor(action: string | undefined, reasonDelivered: boolean): FactKind
 function factFromRecord(record: RecipientRecord, context: string, extra: Partial<Fact>): Fact {
   const diagnostic = record.diagnosticCode;
   const reason = classifyReason(
-    { status: record.status, replyCode: record.replyCode, diagnosticCode: diagnostic, action: record.action, smtpCommand: record.smtpCommand },
+    { status: record.status, replyCode: record.replyCode, diagnosticCode: diagnostic, action: record.action, smtpCommand: record.smtpCommand, bounceCategory: record.bounceCategory },
     context,
   );
   const kind = kindFor(record.action, reason === 'delivered');
@@ -247,7 +247,8 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
       }
       record.replyCode ??= twin.replyCode;
       record.smtpCommand ??= twin.smtpCommand;
-      record.status ??= twin.status;
+      // OpenSMTPD (and others) put only a generic X.0.0 in the DSN and the remote reply in the text.
+      record.status = bestStatus(record.status, twin.status) ?? twin.status;
     }
   }
   // A report forwarded as an attachment (a relay bouncing a bounce, a helpdesk forward): read the

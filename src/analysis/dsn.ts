@@ -11,6 +11,8 @@ export interface RecipientRecord {
   remoteMta?: string;
   smtpCommand?: string;
   lastAttemptDate?: string;
+  /** The reporting MTA's own classification (PowerMTA's X-PowerMTA-BounceCategory). */
+  bounceCategory?: string;
   format: string;
 }
 
@@ -74,6 +76,9 @@ export function smtpCommandIn(text: string | undefined): string | undefined {
   if (/does not like recipient|most progress was RCPT|did not like our RCPT/i.test(text)) return 'RCPT';
   if (/failed after I sent the message|did not like our DATA/i.test(text)) return 'DATA';
   if (/did not like our MAIL|sender was rejected/i.test(text)) return 'MAIL';
+  // Yahoo closes the remote reply with the command it answered: "... User Unknown [RCPT_TO]".
+  const bracketed = /\[(RCPT_TO|MAIL_FROM|DATA)\]/.exec(text);
+  if (bracketed) return bracketed[1] === 'RCPT_TO' ? 'RCPT' : bracketed[1] === 'MAIL_FROM' ? 'MAIL' : 'DATA';
   const match = COMMAND.exec(text);
   if (!match) return undefined;
   const word = (match[1] ?? '').toUpperCase();
@@ -90,7 +95,7 @@ function fieldValue(value: string): string {
 }
 
 /** Picks the more specific of the Status field and a code quoted in the diagnostic. */
-function bestStatus(field: string | undefined, diagnostic: string | undefined): string | undefined {
+export function bestStatus(field: string | undefined, diagnostic: string | undefined): string | undefined {
   const fromField = statusIn(field);
   const fromText = statusIn(diagnostic);
   if (!fromField) return fromText;
@@ -119,6 +124,7 @@ export function parseDeliveryStatus(body: string, format = 'dsn'): DsnReport {
           remoteMta: current.remoteMta,
           smtpCommand: smtpCommandIn(diagnosticCode),
           lastAttemptDate: current.lastAttemptDate,
+          bounceCategory: current.bounceCategory,
         });
       }
       current = {};
@@ -155,6 +161,9 @@ export function parseDeliveryStatus(body: string, format = 'dsn'): DsnReport {
           break;
         case 'last-attempt-date':
           current.lastAttemptDate = value;
+          break;
+        case 'x-powermta-bouncecategory':
+          current.bounceCategory = value.trim().toLowerCase();
           break;
         case 'x-actual-recipient':
           if (!current.final) current.final = value;

@@ -144,7 +144,18 @@ export interface ClassifyInput {
   diagnosticCode?: string;
   action?: string;
   smtpCommand?: string;
+  bounceCategory?: string;
 }
+
+/**
+ * PowerMTA's bounce categories (X-PowerMTA-BounceCategory, from its bounce-category patterns): the
+ * sending MTA has already classified the reply; the ones with one clear reason.
+ */
+const BOUNCE_CATEGORIES: Record<string, Reason> = {
+  'bad-mailbox': 'userunknown', 'bad-domain': 'hostunknown', 'inactive-mailbox': 'suspend',
+  'quota-issues': 'mailboxfull', 'message-expired': 'expired', 'no-answer-from-host': 'networkerror',
+  'spam-related': 'spamdetected', 'virus-related': 'virusdetected', 'relaying-issues': 'norelaying',
+};
 
 function statusReason(status: string | undefined): Reason | undefined {
   if (!status) return undefined;
@@ -215,6 +226,8 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
   const action = input.action?.toLowerCase() ?? '';
   const status = input.status;
   if (action === 'delivered' || action === 'relayed' || action === 'expanded' || status?.startsWith('2.')) return 'delivered';
+  const byCategory = input.bounceCategory ? BOUNCE_CATEGORIES[input.bounceCategory] : undefined;
+  if (byCategory) return byCategory;
   const byStatus = statusReason(status);
   let reason = reasonFromText(input.diagnosticCode);
   if (reason && byStatus && status && DECISIVE_STATUS.has(status) && VAGUE_TEXT.has(reason)) reason = byStatus;

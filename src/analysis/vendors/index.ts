@@ -4,5 +4,6 @@ import { qmail } from './qmail';
 import { exim } from './exim';
 import { googleGroups } from './googlegroups';
 import { gmail } from './gmail';
+import { mFilter } from './mfilter';
 
-export const VENDOR_READERS: readonly VendorReader[] = [googleGroups, gmail, qmail, exim];
+export const VENDOR_READERS: readonly VendorReader[] = [googleGroups, gmail, mFilter, qmail, exim];
