@@ -20,6 +20,7 @@ import { readComplaint } from './complaints';
 import { readAddressBlocks } from './vendors/blocks';
 import { VENDOR_READERS } from './vendors';
 import { isAutoReply } from './vendors/autoreply';
+import { isMcAfeeAppliance } from './vendors/mcafee';
 
 export type AnalysisErrorCode = 'E_ANALYSIS_EMPTY' | 'E_ANALYSIS_NOT_MAIL' | 'E_ANALYSIS_INTERNAL';
 
@@ -264,6 +265,7 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   }
 
   for (const record of records) record.smtpCommand ??= failedCommandInTranscript(split.error, record.recipient);
+  if (isMcAfeeAppliance(reportHeaders)) for (const record of records) record.smtpCommand ??= 'RCPT';
   const context = split.error.slice(0, 8000).replace(/\s+/g, ' ').slice(0, 4000);
   const extra: Partial<Fact> = { ...original };
   if (reportingMta) extra.reportingMta = reportingMta;

@@ -98,6 +98,8 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['spamdetected', /spam classification|flagged as spam|classified as spam/],
   ['toomanyconn', /frequency limited/],
   ['hostunknown', /host or domain name not found/],
+  // A loop names itself; "refused to accept your message ... hop count exceeded" is not a filter.
+  ['networkerror', /hop count exceeded|maximum hop count|routing loop|mail loop/],
   ['notaccept', /does(?:n't| not) receive (?:any )?e?-?mail/],
   ['networkerror', /name service error|name server reply|dns error|host name lookup failure|wasn't able to establish an smtp connection/],
   ['securityerror', /unauthenticated senders?/],
@@ -210,10 +212,10 @@ const ADDRESS_STATUS = /^[45]\.1\.\d{1,3}$|^5\.5\.0$/;
 /**
  * Wording only a mailbox directory or a local delivery agent uses: a lookup that found no such
  * user, whatever command it answered (Exchange's "recipient name is not recognized", IMail's
- * "invalid final delivery userid", Domino's directory, Yahoo's "dd This user doesn't have",
+ * "invalid final delivery userid" and "Unknown user: <address>", Domino's directory, Yahoo's "dd This user doesn't have",
  * mail.local's "unknown user").
  */
-const DIRECTORY_WORDING = /recipient name is not recognized|invalid final delivery userid|not listed in (?:the )?(?:domino directory|public name)|domino ディレクトリ|\bdd this user doesn't have|mail\.local: unknown user|no valid recipients for this mm/i;
+const DIRECTORY_WORDING = /^unknown user: \S+@|recipient name is not recognized|invalid final delivery userid|not listed in (?:the )?(?:domino directory|public name)|domino ディレクトリ|\bdd this user doesn't have|mail\.local: unknown user|no valid recipients for this mm/i;
 
 /** Reasons a rejection at MAIL FROM cannot mean: the recipient was not yet named. */
 const RECIPIENT_REASONS = new Set<Reason>(['hostunknown', 'userunknown', 'filtered', 'onhold', 'undefined', 'systemerror', 'mailboxfull', 'suspend', 'hasmoved']);
