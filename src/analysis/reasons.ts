@@ -1,5 +1,7 @@
 // The closed reason taxonomy and the one place that maps status codes and diagnostic text to a reason.
 
+import { statusIn } from './dsn';
+
 export const REASONS = [
   'authfailure', 'badreputation', 'blocked', 'contenterror', 'delivered', 'exceedlimit', 'expired',
   'failedstarttls', 'feedback', 'filtered', 'hasmoved', 'hostunknown', 'mailboxfull', 'mailererror',
@@ -237,7 +239,8 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
     // A mailbox that "does not exist" once the message was sent (at DATA), or with a mailbox-status
     // code (X.2.0), is the recipient's content filter speaking, not the directory.
     const placed = input.smtpCommand === 'RCPT' || input.smtpCommand === 'MAIL';
-    if (!placed && !ADDRESS_STATUS.test(status ?? '') && !DIRECTORY_WORDING.test(input.diagnosticCode ?? '')) reason = 'filtered';
+    const addressStatus = ADDRESS_STATUS.test(status ?? statusIn(input.diagnosticCode) ?? '');
+    if (!placed && !addressStatus && !DIRECTORY_WORDING.test(input.diagnosticCode ?? '')) reason = 'filtered';
   }
   reason ??= byStatus;
   reason ??= reasonFromText(context);
