@@ -28,6 +28,31 @@ describe('reason mapping', () => {
     expect(classifyReason({ status: '5.0.0', smtpCommand: 'DATA', diagnosticCode: '550 Unknown user a@b.example' })).toBe('filtered');
   });
 
+  it('calls "user unknown" the directory only when it answered RCPT or carries an address status', () => {
+    expect(classifyReason({ status: '5.0.0', smtpCommand: 'RCPT', diagnosticCode: '550 <a@b.example>: User unknown' })).toBe('userunknown');
+    expect(classifyReason({ status: '5.1.1', diagnosticCode: '550 5.1.1 <a@b.example>... User unknown' })).toBe('userunknown');
+    // Outlook.com and Hotmail answer an unknown mailbox with 5.5.0.
+    expect(classifyReason({ status: '5.5.0', diagnosticCode: '550 Requested action not taken: mailbox unavailable' })).toBe('userunknown');
+    expect(classifyReason({ status: '5.2.1', diagnosticCode: '550 5.2.1 <a@b.example>... User Unknown' })).toBe('filtered');
+    expect(classifyReason({ status: '5.7.1', diagnosticCode: '550 5.7.1 <a@b.example>: Recipient address rejected: User unknown' })).toBe('filtered');
+    expect(classifyReason({ diagnosticCode: 'a@b.example [User unknown]' })).toBe('filtered');
+  });
+
+  it('trusts a mailbox directory\'s own wording whatever command it answered', () => {
+    expect(classifyReason({ diagnosticCode: 'The recipient name is not recognized MSEXCH:IMS:ACME:HQ:MAIL1 0 (000C05A6) Unknown Recipient' })).toBe('userunknown');
+    expect(classifyReason({ diagnosticCode: 'Unknown user: pat@b.example' })).toBe('userunknown');
+    expect(classifyReason({ status: '5.0.0', diagnosticCode: "554 delivery error: dd This user doesn't have a b.example account (pat@b.example) [0] - mta7.mail.b.example" })).toBe('userunknown');
+  });
+
+  it('takes the sending MTA\'s own bounce category when it has one meaning', () => {
+    expect(classifyReason({ status: '5.2.1', diagnosticCode: '550 5.2.1 <a@b.example>... User Unknown', bounceCategory: 'bad-mailbox' })).toBe('userunknown');
+    expect(classifyReason({ status: '5.0.0', diagnosticCode: '552 sorry', bounceCategory: 'quota-issues' })).toBe('mailboxfull');
+  });
+
+  it('reads a hop-count loop as a network error even when worded as a refusal', () => {
+    expect(classifyReason({ status: '5.4.6', diagnosticCode: 'SMTP Server <192.0.2.9> refused to accept your message (DATA), with the following error message: [554 5.4.6 Hop count exceeded - possible mail loop]' })).toBe('networkerror');
+  });
+
   it('calls a refusal at MAIL FROM a rejected sender', () => {
     expect(classifyReason({ smtpCommand: 'MAIL', diagnosticCode: '553 sorry, that domain isn\'t in my list of allowed rcpthosts' })).toBe('rejected');
   });

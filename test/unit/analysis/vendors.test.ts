@@ -69,3 +69,23 @@ describe('non-standard bounce families', () => {
     expect(factsOf('From: a@x.example\nTo: b@y.example\nSubject: lunch?\n\nAre you free at noon?\n')).toEqual([]);
   });
 });
+
+describe('families that say which command a refusal answered', () => {
+  it('reads a McAfee appliance notice as a refused recipient: userunknown, hard', () => {
+    expect(factsOf(fixture('mcafee-userunknown.eml'))).toEqual([
+      expect.objectContaining({ recipient: 'j.berg@partner.example', reason: 'userunknown', hardBounce: true, smtpCommand: 'RCPT' }),
+    ]);
+  });
+
+  it('reads m-FILTER\'s server message and command: "unknown user" at DATA is filtered, soft', () => {
+    expect(factsOf(fixture('mfilter-filtered.eml'))).toEqual([
+      expect.objectContaining({ recipient: 'k.sato@partner.example', reason: 'filtered', hardBounce: false, smtpCommand: 'DATA', replyCode: '550', format: 'mfilter' }),
+    ]);
+  });
+
+  it('takes OpenSMTPD\'s per-recipient reply over the generic 5.0.0 of its DSN', () => {
+    expect(factsOf(fixture('opensmtpd-generic-status.eml'))).toEqual([
+      expect.objectContaining({ recipient: 'lee@shop.example', reason: 'userunknown', hardBounce: true, status: '5.1.1' }),
+    ]);
+  });
+});
