@@ -101,7 +101,16 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['toomanyconn', /frequency limited/],
   ['hostunknown', /host or domain name not found/],
   // A loop names itself; "refused to accept your message ... hop count exceeded" is not a filter.
-  ['networkerror', /hop count exceeded|maximum hop count|routing loop|mail loop/],
+  // Exchange Online's "Message expired, DNS query failed" (5.4.312) gave up on DNS, not on time.
+  ['networkerror', /hop count exceeded|maximum hop count|routing loop|mail loop|dns query failed/],
+  // A per-hour recipient quota is a sending rate (GoDaddy's "has sent to too many recipients this hour").
+  ['speeding', /too many recipients (?:this|per|an|each) hour/],
+  // "Use your ISP's mail server": the receiver refuses direct mail from the connecting IP.
+  ['blocked', /use the smtp server of your isp|use your (?:isp|provider)'?s? (?:smtp|mail|outgoing) (?:server|relay)/],
+  // Mimecast refuses a connecting network its Permitted Senders policy does not list.
+  ['policyviolation', /host network not allowed/],
+  // au (EZweb) reports the recipient's domain filter (receive-refusal setting) in these words.
+  ['filtered', /each of the following recipients was rejected by a remote mail server/],
   ['notaccept', /does(?:n't| not) receive (?:any )?e?-?mail/],
   ['networkerror', /name service error|name server reply|dns error|host name lookup failure|wasn't able to establish an smtp connection/],
   ['securityerror', /unauthenticated senders?/],
@@ -111,7 +120,7 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['policyviolation', /header error/],
   ['virusdetected', /\bvirus(?:es)? (?:was |is )?(?:found|detected)|\binfected\b|contains? (?:a )?(?:virus|malware)|\bmalware\b|virus scan/],
   ['authfailure', /fails? to pass authentication checks|\bspf\b|\bdkim\b|\bdmarc\b|sender policy framework|domainkeys|authentication (?:results|checks?) fail|not authenticated|unauthenticated (?:email|mail|message)|fails? (?:to )?(?:pass )?(?:authentication|auth check)/],
-  ['requireptr', /reverse (?:dns|lookup|mapping|hostname)|\bptr\b(?: record)?|\brdns\b|cannot find your hostname|cannot resolve your (?:address|hostname|ip)|(?:ip|address) name (?:lookup )?fail|does not have (?:a )?(?:valid )?(?:reverse|hostname)|unresolv(?:able|ed) (?:ip|host|client)|no hostname for|hostname verification|fcrdns|forward[- ]confirmed/],
+  ['requireptr', /mismatches client ip|unverif(?:i|y)able sending ips?|reverse (?:dns|lookup|mapping|hostname)|\bptr\b(?: record)?|\brdns\b|cannot find your hostname|cannot resolve your (?:address|hostname|ip)|(?:ip|address) name (?:lookup )?fail|does not have (?:a )?(?:valid )?(?:reverse|hostname)|unresolv(?:able|ed) (?:ip|host|client)|no hostname for|hostname verification|fcrdns|forward[- ]confirmed/],
   ['badreputation', /user complaints|(?:bad|poor|low|negative) (?:ip )?(?:sending )?reputation|reputation of (?:the|your) (?:sending )?(?:ip|domain)|ip reputation|sender reputation|domain reputation/],
   // Listings of links in the body and mailbox-directory misses read like blocks but are not.
   ['spamdetected', /content rejected|\bube\b|blacklisted (?:url|link|domain)|\buribl\b|\bsurbl\b/],
@@ -235,6 +244,8 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
   const byStatus = statusReason(status);
   let reason = reasonFromText(input.diagnosticCode);
   if (reason && byStatus && status && DECISIVE_STATUS.has(status) && VAGUE_TEXT.has(reason)) reason = byStatus;
+  // X.1.6 (RFC 3463: mailbox has moved) or reply 551 (RFC 5321: user not local) say more than "not our user".
+  if (reason === 'userunknown' && byStatus === 'hasmoved') reason = 'hasmoved';
   if (reason === 'userunknown') {
     // A mailbox that "does not exist" once the message was sent (at DATA), or with a mailbox-status
     // code (X.2.0), is the recipient's content filter speaking, not the directory.

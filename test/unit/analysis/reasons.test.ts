@@ -15,6 +15,13 @@ describe('reason mapping', () => {
     ['552 5.3.4 Message size exceeds fixed limit', 'mesgtoobig'],
     ['550 5.2.1 The email account that you tried to reach is disabled', 'suspend'],
     ['retry timeout exceeded', 'expired'],
+    ['550 5.4.312 Message expired, DNS query failed', 'networkerror'],
+    ['550 5.1.1 <a@b.example> - 192.0.2.7 has sent to too many recipients this hour. IB607', 'speeding'],
+    ['550 5.7.0 <news@acme.example>... Please use the smtp server of your ISP.', 'blocked'],
+    ['554 Host network not allowed - https://community.mimecast.com/docs/DOC-1369#554', 'policyviolation'],
+    ['Each of the following recipients was rejected by a remote mail server.', 'filtered'],
+    ['550 domain [acme.example] mismatches client ip 192.0.2.7.', 'requireptr'],
+    ['450 service permits 2 unverifyable sending IPs - acme.example is not 192.0.2.7', 'requireptr'],
   ])('reads "%s" as %s', (diagnostic, reason) => {
     expect(classifyReason({ diagnosticCode: diagnostic })).toBe(reason);
   });
@@ -42,6 +49,10 @@ describe('reason mapping', () => {
     expect(classifyReason({ diagnosticCode: 'The recipient name is not recognized MSEXCH:IMS:ACME:HQ:MAIL1 0 (000C05A6) Unknown Recipient' })).toBe('userunknown');
     expect(classifyReason({ diagnosticCode: 'Unknown user: pat@b.example' })).toBe('userunknown');
     expect(classifyReason({ status: '5.0.0', diagnosticCode: "554 delivery error: dd This user doesn't have a b.example account (pat@b.example) [0] - mta7.mail.b.example" })).toBe('userunknown');
+  });
+
+  it('reads a moved mailbox (X.1.6) as hasmoved even when worded as unknown', () => {
+    expect(classifyReason({ status: '5.1.6', diagnosticCode: '551 not our customer' })).toBe('hasmoved');
   });
 
   it('takes the sending MTA\'s own bounce category when it has one meaning', () => {
