@@ -151,6 +151,38 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['systemerror', /write error|system (?:error|failure|problem)|internal (?:server )?error|server (?:configuration|error|busy|failure)|temporary local (?:problem|failure|error)|local (?:error|problem|configuration)|misconfigur|unable to deliver to local|service (?:not available|unavailable|currently unavailable)|resources? (?:temporarily )?unavailable/],
 ];
 
+/**
+ * Providers that put a code of their own in the reply, documented on their postmaster pages: the
+ * code names the cause more exactly than the (often generic) wording around it.
+ */
+// Orange / La Poste ("OFR_506", "LPN007_416", "OFR004_405 [405]"): the last three digits.
+const ORANGE_CODES: Record<string, Reason> = {
+  '101': 'blocked', '102': 'blocked', '103': 'blocked', '104': 'toomanyconn', '305': 'securityerror',
+  '401': 'authfailure', '402': 'securityerror', '403': 'rejected', '405': 'rejected', '415': 'rejected',
+  '416': 'userunknown', '417': 'mailboxfull', '420': 'suspend', '421': 'rejected', '426': 'suspend',
+  '505': 'systemerror', '506': 'spamdetected', '510': 'blocked', '514': 'mesgtoobig', '517': 'authfailure',
+  '630': 'policyviolation', '999': 'blocked',
+};
+// Spectrum / Charter ("AUP#In-1310", "AUP#O-1000"): ranges of four-digit codes.
+const SPECTRUM_CODES: ReadonlyArray<readonly [number, number, Reason]> = [
+  [1000, 1000, 'blocked'], [1010, 1080, 'rejected'], [1090, 1090, 'systemerror'], [1100, 1150, 'requireptr'],
+  [1160, 1190, 'policyviolation'], [1200, 1250, 'blocked'], [1260, 1260, 'networkerror'], [1300, 1340, 'toomanyconn'],
+  [1350, 1490, 'speeding'], [1500, 1520, 'rejected'], [1530, 1530, 'mesgtoobig'], [1540, 1550, 'speeding'],
+  [1560, 1560, 'policyviolation'], [1580, 1580, 'speeding'],
+];
+
+function reasonFromProviderCode(diagnostic: string | undefined): Reason | undefined {
+  if (!diagnostic) return undefined;
+  const orange = /\b(?:LPN|LPNAAA|OFR|OUK)(?:_\d{3}|\d{3}[-_]\d{3})\b/i.exec(diagnostic);
+  if (orange) return ORANGE_CODES[orange[0].slice(-3)];
+  const spectrum = /AUP#[A-Za-z-]*(\d{4})/.exec(diagnostic);
+  if (spectrum) {
+    const code = Number(spectrum[1]);
+    return SPECTRUM_CODES.find(([from, to]) => code >= from && code <= to)?.[2];
+  }
+  return undefined;
+}
+
 export interface ClassifyInput {
   status?: string;
   replyCode?: string;
@@ -241,6 +273,8 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
   if (action === 'delivered' || action === 'relayed' || action === 'expanded' || status?.startsWith('2.')) return 'delivered';
   const byCategory = input.bounceCategory ? BOUNCE_CATEGORIES[input.bounceCategory] : undefined;
   if (byCategory) return byCategory;
+  const byProviderCode = reasonFromProviderCode(input.diagnosticCode);
+  if (byProviderCode) return byProviderCode;
   const byStatus = statusReason(status);
   let reason = reasonFromText(input.diagnosticCode);
   if (reason && byStatus && status && DECISIVE_STATUS.has(status) && VAGUE_TEXT.has(reason)) reason = byStatus;

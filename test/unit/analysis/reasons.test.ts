@@ -51,6 +51,13 @@ describe('reason mapping', () => {
     expect(classifyReason({ status: '5.0.0', diagnosticCode: "554 delivery error: dd This user doesn't have a b.example account (pat@b.example) [0] - mta7.mail.b.example" })).toBe('userunknown');
   });
 
+  it('reads the codes Orange, La Poste and Spectrum document in their replies', () => {
+    expect(classifyReason({ status: '5.2.0', diagnosticCode: '550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]' })).toBe('spamdetected');
+    expect(classifyReason({ status: '5.7.1', diagnosticCode: '554 5.7.1 <relay.acme.example[192.0.2.7]:4931>: Client host rejected: #216 lpn LPN000_630' })).toBe('policyviolation');
+    expect(classifyReason({ status: '5.1.0', diagnosticCode: '550 5.1.0 <b-1@relay.acme.example> sender rejected. AUP#In-1310' })).toBe('toomanyconn');
+    expect(classifyReason({ status: '4.2.0', diagnosticCode: '421 4.2.0 Service refuse. Service refused, please try later. OFR005_505 [505]' })).toBe('systemerror');
+  });
+
   it('reads a moved mailbox (X.1.6) as hasmoved even when worded as unknown', () => {
     expect(classifyReason({ status: '5.1.6', diagnosticCode: '551 not our customer' })).toBe('hasmoved');
   });
