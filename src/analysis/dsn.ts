@@ -36,7 +36,14 @@ export function addressIn(value: string | undefined): string {
   const quoted = QUOTED_ADDRESS.exec(rest);
   if (quoted) return quoted[0].toLowerCase().replace(/[>.,)]+$/, '');
   const match = ADDRESS.exec(rest) ?? ADDRESS.exec(value);
-  return match ? cleanAddress(match[0]) : '';
+  if (match) return cleanAddress(match[0]);
+  // An address-type field ("rfc822; user@mailhub") may name a host without a dot: a local
+  // delivery on an internal host reports the recipient as that host knows it.
+  if (semi !== -1 && /^\s*rfc822\s*$/i.test(value.slice(0, semi))) {
+    const local = /^\s*<?([^\s<>()"',;:[\]@]+@[A-Za-z0-9-]+)>?\s*$/.exec(rest);
+    if (local) return cleanAddress(local[1]!);
+  }
+  return '';
 }
 
 export function cleanAddress(address: string): string {

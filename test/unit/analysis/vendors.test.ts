@@ -88,4 +88,28 @@ describe('families that say which command a refusal answered', () => {
       expect.objectContaining({ recipient: 'lee@shop.example', reason: 'userunknown', hardBounce: true, status: '5.1.1' }),
     ]);
   });
+
+  it('reads an Exim-style notice with the address flush left (1&1)', () => {
+    const raw = [
+      'From: Mail Delivery System <mailer-daemon@mx.provider.example>',
+      'To: news@acme.example',
+      'Subject: Mail delivery failed: returning message to sender',
+      '',
+      'This message was created automatically by mail delivery software.',
+      '',
+      'A message that you sent could not be delivered to one or more of',
+      'its recipients. This is a permanent error. The following address(es)',
+      'failed:',
+      '',
+      'ana@shop.example:',
+      'SMTP error from remote server for TEXT command, host: mx.shop.example (192.0.2.9) reason: 550 5.7.1 Message rejected as spam',
+      '',
+      '--- The header of the original message is following. ---',
+      '',
+      'From: news@acme.example',
+      'To: ana@shop.example',
+      '',
+    ].join('\n');
+    expect(factsOf(raw)).toEqual([expect.objectContaining({ recipient: 'ana@shop.example', reason: 'spamdetected', format: 'exim' })]);
+  });
 });
