@@ -21,6 +21,7 @@ import { readAddressBlocks } from './vendors/blocks';
 import { VENDOR_READERS } from './vendors';
 import { isAutoReply } from './vendors/autoreply';
 import { isMcAfeeAppliance } from './vendors/mcafee';
+import { isFmlRefusal } from './vendors/fml';
 
 export type AnalysisErrorCode = 'E_ANALYSIS_EMPTY' | 'E_ANALYSIS_NOT_MAIL' | 'E_ANALYSIS_INTERNAL';
 
@@ -215,7 +216,7 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   }
 
   const bounce: BounceText = { headers: reportHeaders, subject, from: reportFrom, text: split.error };
-  const looksLikeBounce = records.length > 0 || isBounceEnvelope(bounce) || root.contentType === 'multipart/report';
+  const looksLikeBounce = records.length > 0 || isBounceEnvelope(bounce) || root.contentType === 'multipart/report' || isFmlRefusal(bounce);
 
   const fromDaemon = /mailer-daemon|postmaster/i.test(headerValue(reportHeaders, 'from') ?? '');
   if (records.length === 0 && found.deliveryStatus.length === 0 && !fromDaemon && isAutoReply(bounce)) {

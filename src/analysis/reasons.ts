@@ -95,6 +95,8 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['notcompliantrfc', /not rfc ?5322 compliant|not rfc ?2822 compliant/],
   ['mailererror', /^x-unix\s*;|procmail:/],
   ['contenterror', /duplicate header/],
+  // A list manager that has already seen the Message-ID refuses the post as a loop or replay.
+  ['systemerror', /duplicated message-id/],
   ['rejected', /sending to\/from an address|domain of sender (?:address )?.{0,80}does not exist|sender (?:address|domain) .{0,80}does not exist|sender was rejected/],
   ['policyviolation', /content presents a potential|illegal attachment|for policy reasons/],
   ['spamdetected', /spam classification|flagged as spam|classified as spam/],

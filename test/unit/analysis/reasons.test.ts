@@ -21,6 +21,7 @@ describe('reason mapping', () => {
     ['554 Host network not allowed - https://community.mimecast.com/docs/DOC-1369#554', 'policyviolation'],
     ['Each of the following recipients was rejected by a remote mail server.', 'filtered'],
     ['550 domain [acme.example] mismatches client ip 192.0.2.7.', 'requireptr'],
+    ['Duplicated Message-ID in <garden-club@lists.example.org>.', 'systemerror'],
     ['450 service permits 2 unverifyable sending IPs - acme.example is not 192.0.2.7', 'requireptr'],
   ])('reads "%s" as %s', (diagnostic, reason) => {
     expect(classifyReason({ diagnosticCode: diagnostic })).toBe(reason);

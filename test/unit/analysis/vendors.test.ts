@@ -112,4 +112,15 @@ describe('families that say which command a refusal answered', () => {
     ].join('\n');
     expect(factsOf(raw)).toEqual([expect.objectContaining({ recipient: 'ana@shop.example', reason: 'spamdetected', format: 'exim' })]);
   });
+
+  it('reads an fml list refusal as the list rejecting our post', () => {
+    expect(factsOf(fixture('fml-not-member.eml'))).toEqual([
+      expect.objectContaining({ kind: 'bounce', recipient: 'garden-club@lists.example.org', reason: 'rejected', hardBounce: false, format: 'fml' }),
+    ]);
+  });
+
+  it('leaves an ordinary list message alone', () => {
+    const raw = fixture('fml-not-member.eml').toString('utf8').replace(/You are not a member of this mailing list/, 'Welcome to the list');
+    expect(factsOf(raw)).toEqual([]);
+  });
 });
