@@ -192,6 +192,7 @@ export interface ClassifyInput {
   action?: string;
   smtpCommand?: string;
   bounceCategory?: string;
+  reportingMta?: string;
 }
 
 /**
@@ -262,6 +263,8 @@ const ADDRESS_STATUS = /^[45]\.1\.\d{1,3}$|^5\.5\.0$/;
  */
 const DIRECTORY_WORDING = /^unknown user: \S+@|recipient name is not recognized|invalid final delivery userid|not listed in (?:the )?(?:domino directory|public name)|domino ディレクトリ|\bdd this user doesn't have|mail\.local: unknown user|no valid recipients for this mm/i;
 
+const SES_RECEIVING = /(?:^|\.)inbound-smtp\.[a-z0-9-]+\.amazonaws\.com$/i;
+
 /** Reasons a rejection at MAIL FROM cannot mean: the recipient was not yet named. */
 const RECIPIENT_REASONS = new Set<Reason>(['hostunknown', 'userunknown', 'filtered', 'onhold', 'undefined', 'systemerror', 'mailboxfull', 'suspend', 'hasmoved']);
 
@@ -289,6 +292,10 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
     const addressStatus = ADDRESS_STATUS.test(status ?? statusIn(input.diagnosticCode) ?? '');
     if (!placed && !addressStatus && !DIRECTORY_WORDING.test(input.diagnosticCode ?? '')) reason = 'filtered';
   }
+  // Amazon SES receiving keeps no mailbox directory: a bounce it reports (from
+  // inbound-smtp.<region>.amazonaws.com) is a receipt rule's Bounce action chosen by the domain's
+  // owner, so its preset "550 5.1.1 Mailbox does not exist" is a filter, not a directory lookup.
+  if (reason === 'userunknown' && SES_RECEIVING.test(input.reportingMta ?? '')) reason = 'filtered';
   reason ??= byStatus;
   reason ??= reasonFromText(context);
   if (reason && input.smtpCommand === 'MAIL' && RECIPIENT_REASONS.has(reason)) reason = 'rejected';

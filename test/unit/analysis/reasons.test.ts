@@ -59,6 +59,12 @@ describe('reason mapping', () => {
     expect(classifyReason({ status: '4.2.0', diagnosticCode: '421 4.2.0 Service refuse. Service refused, please try later. OFR005_505 [505]' })).toBe('systemerror');
   });
 
+  it('reads an Amazon SES receipt rule\'s "Mailbox does not exist" as the domain owner\'s filter', () => {
+    const preset = { status: '5.1.1', diagnosticCode: '550 5.1.1 Mailbox does not exist' };
+    expect(classifyReason({ ...preset, reportingMta: 'inbound-smtp.eu-west-1.amazonaws.com' })).toBe('filtered');
+    expect(classifyReason({ ...preset, reportingMta: 'mx1.shop.example' })).toBe('userunknown');
+  });
+
   it('reads a moved mailbox (X.1.6) as hasmoved even when worded as unknown', () => {
     expect(classifyReason({ status: '5.1.6', diagnosticCode: '551 not our customer' })).toBe('hasmoved');
   });
