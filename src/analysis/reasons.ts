@@ -288,7 +288,11 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
   if (reason === 'userunknown') {
     // A mailbox that "does not exist" once the message was sent (at DATA), or with a mailbox-status
     // code (X.2.0), is the recipient's content filter speaking, not the directory.
-    const placed = input.smtpCommand === 'RCPT' || input.smtpCommand === 'MAIL';
+    // A reply quoting the refused address ("550 <a@b.example>: User unknown") answers that
+    // recipient's RCPT; the same words with the address slot empty ("550 : User unknown") answer
+    // the whole message after DATA, as au's (KDDI) recipient-side filter replies.
+    const quotesRecipient = /(?:^|\s)[45]\d\d:? <[^\s<>]+@[^\s<>]+>: user unknown/i.test(input.diagnosticCode ?? '');
+    const placed = input.smtpCommand === 'RCPT' || input.smtpCommand === 'MAIL' || (quotesRecipient && input.smtpCommand !== 'DATA');
     const addressStatus = ADDRESS_STATUS.test(status ?? statusIn(input.diagnosticCode) ?? '');
     if (!placed && !addressStatus && !DIRECTORY_WORDING.test(input.diagnosticCode ?? '')) reason = 'filtered';
   }

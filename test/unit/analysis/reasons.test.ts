@@ -46,6 +46,12 @@ describe('reason mapping', () => {
     expect(classifyReason({ diagnosticCode: 'a@b.example [User unknown]' })).toBe('filtered');
   });
 
+  it('reads a reply quoting the refused address as the RCPT answer, an empty address slot as a filter', () => {
+    expect(classifyReason({ status: '5.0.0', diagnosticCode: '550 <pat@b.example>: User unknown' })).toBe('userunknown');
+    expect(classifyReason({ status: '5.0.0', diagnosticCode: '550 : User unknown' })).toBe('filtered');
+    expect(classifyReason({ status: '5.0.0', smtpCommand: 'DATA', diagnosticCode: '550 <pat@b.example>: User unknown' })).toBe('filtered');
+  });
+
   it('trusts a mailbox directory\'s own wording whatever command it answered', () => {
     expect(classifyReason({ diagnosticCode: 'The recipient name is not recognized MSEXCH:IMS:ACME:HQ:MAIL1 0 (000C05A6) Unknown Recipient' })).toBe('userunknown');
     expect(classifyReason({ diagnosticCode: 'Unknown user: pat@b.example' })).toBe('userunknown');
