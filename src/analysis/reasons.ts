@@ -97,7 +97,7 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['contenterror', /duplicate header/],
   // A list manager that has already seen the Message-ID refuses the post as a loop or replay.
   ['systemerror', /duplicated message-id/],
-  ['rejected', /sending to\/from an address|domain of sender (?:address )?.{0,80}does not exist|sender (?:address|domain) .{0,80}does not exist|sender was rejected/],
+  ['rejected', /sending to\/from an address|domain of sender (?:address )?.{0,80}does not exist|sender (?:address|domain) .{0,80}does not exist/],
   ['policyviolation', /content presents a potential|illegal attachment|for policy reasons/],
   ['spamdetected', /spam classification|flagged as spam|classified as spam/],
   ['toomanyconn', /frequency limited/],

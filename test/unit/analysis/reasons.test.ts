@@ -84,6 +84,12 @@ describe('reason mapping', () => {
     expect(classifyReason({ status: '5.4.6', diagnosticCode: 'SMTP Server <192.0.2.9> refused to accept your message (DATA), with the following error message: [554 5.4.6 Hop count exceeded - possible mail loop]' })).toBe('networkerror');
   });
 
+  it('reads the remote reason behind qmail\'s "sender was rejected" frame', () => {
+    const diagnostic = 'Connected to 192.0.2.9 but sender was rejected. Remote host said: 421 4.7.0 [TSS04] Messages from 192.0.2.7 temporarily deferred due to unexpected volume or user complaints';
+    expect(classifyReason({ status: '4.7.0', smtpCommand: 'MAIL', diagnosticCode: diagnostic })).toBe('badreputation');
+    expect(classifyReason({ smtpCommand: 'MAIL', diagnosticCode: 'Connected to 192.0.2.9 but sender was rejected. Remote host said: 553 sorry' })).toBe('rejected');
+  });
+
   it('calls a refusal at MAIL FROM a rejected sender', () => {
     expect(classifyReason({ smtpCommand: 'MAIL', diagnosticCode: '553 sorry, that domain isn\'t in my list of allowed rcpthosts' })).toBe('rejected');
   });
