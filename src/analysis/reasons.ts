@@ -153,11 +153,10 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['systemerror', /write error|system (?:error|failure|problem)|internal (?:server )?error|server (?:configuration|error|busy|failure)|temporary local (?:problem|failure|error)|local (?:error|problem|configuration)|misconfigur|unable to deliver to local|service (?:not available|unavailable|currently unavailable)|resources? (?:temporarily )?unavailable/],
 ];
 
-/**
- * Providers that put a code of their own in the reply, documented on their postmaster pages: the
- * code names the cause more exactly than the (often generic) wording around it.
- */
-// Orange / La Poste ("OFR_506", "LPN007_416", "OFR004_405 [405]"): the last three digits.
+// Providers that put a code of their own in the reply, documented on their postmaster pages: the
+// code names the cause more exactly than the (often generic) wording around it.
+
+/** Orange / La Poste ("OFR_506", "LPN007_416", "OFR004_405 [405]"): the last three digits. */
 const ORANGE_CODES: Record<string, Reason> = {
   '101': 'blocked', '102': 'blocked', '103': 'blocked', '104': 'toomanyconn', '305': 'securityerror',
   '401': 'authfailure', '402': 'securityerror', '403': 'rejected', '405': 'rejected', '415': 'rejected',
@@ -165,7 +164,7 @@ const ORANGE_CODES: Record<string, Reason> = {
   '505': 'systemerror', '506': 'spamdetected', '510': 'blocked', '514': 'mesgtoobig', '517': 'authfailure',
   '630': 'policyviolation', '999': 'blocked',
 };
-// Spectrum / Charter ("AUP#In-1310", "AUP#O-1000"): ranges of four-digit codes.
+/** Spectrum / Charter ("AUP#In-1310", "AUP#O-1000"): ranges of four-digit codes. */
 const SPECTRUM_CODES: ReadonlyArray<readonly [number, number, Reason]> = [
   [1000, 1000, 'blocked'], [1010, 1080, 'rejected'], [1090, 1090, 'systemerror'], [1100, 1150, 'requireptr'],
   [1160, 1190, 'policyviolation'], [1200, 1250, 'blocked'], [1260, 1260, 'networkerror'], [1300, 1340, 'toomanyconn'],
@@ -258,8 +257,8 @@ const ADDRESS_STATUS = /^[45]\.1\.\d{1,3}$|^5\.5\.0$/;
 /**
  * Wording only a mailbox directory or a local delivery agent uses: a lookup that found no such
  * user, whatever command it answered (Exchange's "recipient name is not recognized", IMail's
- * "invalid final delivery userid" and "Unknown user: <address>", Domino's directory, Yahoo's "dd This user doesn't have",
- * mail.local's "unknown user").
+ * "invalid final delivery userid" and "Unknown user: <address>", Domino's directory, Yahoo's
+ * "dd This user doesn't have", mail.local's "unknown user").
  */
 const DIRECTORY_WORDING = /^unknown user: \S+@|recipient name is not recognized|invalid final delivery userid|not listed in (?:the )?(?:domino directory|public name)|domino ディレクトリ|\bdd this user doesn't have|mail\.local: unknown user|no valid recipients for this mm/i;
 
@@ -283,18 +282,21 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
   const byStatus = statusReason(status);
   let reason = reasonFromText(input.diagnosticCode);
   if (reason && byStatus && status && DECISIVE_STATUS.has(status) && VAGUE_TEXT.has(reason)) reason = byStatus;
-  // X.1.6 (RFC 3463: mailbox has moved) or reply 551 (RFC 5321: user not local) say more than "not our user".
+  // A moved-mailbox status (X.1.6, RFC 3463) says more than "not our user" wording around it.
   if (reason === 'userunknown' && byStatus === 'hasmoved') reason = 'hasmoved';
   if (reason === 'userunknown') {
-    // A mailbox that "does not exist" once the message was sent (at DATA), or with a mailbox-status
-    // code (X.2.0), is the recipient's content filter speaking, not the directory.
+    // "No such user" is the recipient directory speaking only when the reply answered RCPT (the
+    // recipient was looked up) or carries an address status (X.1.x). Said once the message was
+    // sent (after DATA), or under a mailbox or policy status (X.2.x, X.7.x), it is the recipient's
+    // filter refusing this message, whatever its words: the address may well exist.
     // A reply quoting the refused address ("550 <a@b.example>: User unknown") answers that
     // recipient's RCPT; the same words with the address slot empty ("550 : User unknown") answer
     // the whole message after DATA, as au's (KDDI) recipient-side filter replies.
-    const quotesRecipient = /(?:^|\s)[45]\d\d:? <[^\s<>]+@[^\s<>]+>: user unknown/i.test(input.diagnosticCode ?? '');
+    const diagnostic = input.diagnosticCode ?? '';
+    const quotesRecipient = /(?:^|\s)[45]\d\d:? <[^\s<>]+@[^\s<>]+>: user unknown/i.test(diagnostic);
     const placed = input.smtpCommand === 'RCPT' || input.smtpCommand === 'MAIL' || (quotesRecipient && input.smtpCommand !== 'DATA');
-    const addressStatus = ADDRESS_STATUS.test(status ?? statusIn(input.diagnosticCode) ?? '');
-    if (!placed && !addressStatus && !DIRECTORY_WORDING.test(input.diagnosticCode ?? '')) reason = 'filtered';
+    const addressStatus = ADDRESS_STATUS.test(status ?? statusIn(diagnostic) ?? '');
+    if (!placed && !addressStatus && !DIRECTORY_WORDING.test(diagnostic)) reason = 'filtered';
   }
   // Amazon SES receiving keeps no mailbox directory: a bounce it reports (from
   // inbound-smtp.<region>.amazonaws.com) is a receipt rule's Bounce action chosen by the domain's

@@ -2,8 +2,7 @@
 // a notice of its own naming the list in angle brackets ("You are not a member of this mailing list
 // <list@example.org>.", "Duplicated Message-ID in <list@example.org>.").
 import type { RecipientRecord } from '../dsn';
-import type { BounceText } from './types';
-import type { VendorReader } from './types';
+import type { BounceText, VendorReader } from './types';
 import { headerValue } from '../mime';
 import { recordFor } from './blocks';
 
