@@ -111,6 +111,8 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['blocked', /use the smtp server of your isp|use your (?:isp|provider)'?s? (?:smtp|mail|outgoing) (?:server|relay)/],
   // Mimecast refuses a connecting network its Permitted Senders policy does not list.
   ['policyviolation', /host network not allowed/],
+  // Amazon SES as the sending relay refuses a From identity not verified with it: it will not relay.
+  ['norelaying', /email address is not verified\. the following identities failed the check/],
   // au (EZweb) reports the recipient's domain filter (receive-refusal setting) in these words.
   ['filtered', /each of the following recipients was rejected by a remote mail server/],
   ['notaccept', /does(?:n't| not) receive (?:any )?e?-?mail/],
