@@ -89,7 +89,7 @@ const DECISIVE_STATUS = new Set([
  * common blocklists. One table: a new wording is one line here.
  */
 const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
-  ['norelaying', /relay(?:ing)? (?:access )?(?:is )?(?:denied|not permitted|not allowed|prohibited|refused)|not (?:permitted|allowed|authori[sz]ed) to relay|(?:unable|cannot|can't|will not|we do not) relay|no relaying|relay not permitted|not a (?:gateway|relay)|relaying (?:mail )?to .* (?:denied|not allowed)|open relay/],
+  ['norelaying', /relay(?:ing)? (?:access )?(?:is )?(?:denied|not permitted|not allowed|prohibited|refused)|not (?:permitted|allowed|authori[sz]ed) to relay|(?:unable|cannot|can't|will not|we do not) relay|no relaying|relay not permitted|not a (?:gateway|relay)|relaying (?:mail )?to .* (?:denied|not allowed)/],
   // Wording that names its cause outright, checked before the broader patterns below.
   ['mailboxfull', /disk quota exceeded|quota exceeded/],
   ['notcompliantrfc', /not rfc ?5322 compliant|not rfc ?2822 compliant/],
@@ -107,6 +107,8 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['networkerror', /hop count exceeded|maximum hop count|routing loop|mail loop|dns query failed/],
   // A per-hour recipient quota is a sending rate (GoDaddy's "has sent to too many recipients this hour").
   ['speeding', /too many recipients (?:this|per|an|each) hour/],
+  // A receiver naming *our* server an open relay refuses our IP; it is not refusing to relay for us.
+  ['blocked', /(?:which|that) is an open relay|(?:listed|known|detected) as an? open relay/],
   // "Use your ISP's mail server": the receiver refuses direct mail from the connecting IP.
   ['blocked', /use the smtp server of your isp|use your (?:isp|provider)'?s? (?:smtp|mail|outgoing) (?:server|relay)/],
   // Mimecast refuses a connecting network its Permitted Senders policy does not list.

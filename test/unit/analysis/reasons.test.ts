@@ -22,6 +22,8 @@ describe('reason mapping', () => {
     ['Each of the following recipients was rejected by a remote mail server.', 'filtered'],
     ['550 domain [acme.example] mismatches client ip 192.0.2.7.', 'requireptr'],
     ['Duplicated Message-ID in <garden-club@lists.example.org>.', 'systemerror'],
+    ['501 <news@acme.example>... no access from mail server [192.0.2.7] which is an open relay.', 'blocked'],
+    ['550 Insecure Mail Relay', 'norelaying'],
     ['554 Message rejected: Email address is not verified. The following identities failed the check in region EU-WEST-1: news@acme.example', 'norelaying'],
     ['450 service permits 2 unverifyable sending IPs - acme.example is not 192.0.2.7', 'requireptr'],
   ])('reads "%s" as %s', (diagnostic, reason) => {
