@@ -24,6 +24,7 @@ describe('reason mapping', () => {
     ['Duplicated Message-ID in <garden-club@lists.example.org>.', 'systemerror'],
     ['501 <news@acme.example>... no access from mail server [192.0.2.7] which is an open relay.', 'blocked'],
     ['550 Insecure Mail Relay', 'norelaying'],
+    ['Delivery to the following recipients was aborted after 5.0 hour(s)', 'expired'],
     ['554 Message rejected: Email address is not verified. The following identities failed the check in region EU-WEST-1: news@acme.example', 'norelaying'],
     ['450 service permits 2 unverifyable sending IPs - acme.example is not 192.0.2.7', 'requireptr'],
   ])('reads "%s" as %s', (diagnostic, reason) => {
