@@ -6,6 +6,9 @@ import { loadCorpus } from './corpus';
 import { percent, scoreCorpus } from './score';
 
 const verbose = process.argv.includes('--verbose');
+// `--confusion filtered,userunknown` lists the files behind one confusion with both readings.
+const confusionArg = process.argv.indexOf('--confusion');
+const confusion = confusionArg === -1 ? undefined : (process.argv[confusionArg + 1] ?? '').split(',');
 const corpus = loadCorpus();
 if (!corpus) {
   console.log('corpus:score: ../shared/corpus/set-of-emails not found; nothing to score.');
@@ -41,6 +44,22 @@ const emailsPerSecond = corpus.files.size / seconds;
 
 const score = scoreCorpus(corpus, factsByFile);
 if (verbose) for (const miss of score.misses) console.log(`miss ${miss.file}: expected ${miss.expected}, got ${miss.got}`);
+if (confusion) {
+  const [expectedReason, gotReason] = confusion;
+  for (const miss of score.misses) {
+    const ref = miss.reference;
+    const ours = miss.ours;
+    if (expectedReason && ref.reason !== expectedReason) continue;
+    if (gotReason && (ours?.reason ?? '(none)') !== gotReason) continue;
+    console.log(`${miss.file}  ${ref.recipient}`);
+    console.log(`  reference: ${ref.reason} hard=${ref.hardbounce} status=${ref.deliverystatus} reply=${ref.replycode ?? ''} cmd=${ref.smtpcommand ?? ''} action=${ref.action ?? ''} agent=${ref.smtpagent}`);
+    console.log(`             diag: ${ref.diagnosticcode.slice(0, 300)}`);
+    if (ours) {
+      console.log(`  ours:      ${ours.reason} hard=${ours.hardBounce ? 1 : 0} status=${ours.status ?? ''} reply=${ours.replyCode ?? ''} cmd=${ours.smtpCommand ?? ''} action=${ours.action ?? ''} format=${ours.format}`);
+      console.log(`             diag: ${(ours.diagnosticCode ?? '').slice(0, 300)}`);
+    }
+  }
+}
 
 let macSame = 0;
 let macTotal = 0;

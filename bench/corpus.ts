@@ -11,6 +11,9 @@ export interface LabelFact {
   deliverystatus: string;
   diagnosticcode: string;
   smtpagent: string;
+  smtpcommand?: string;
+  replycode?: string;
+  action?: string;
 }
 
 export interface Corpus {

@@ -17,7 +17,7 @@ export interface Score {
   feedbackFacts: number;
   feedbackHits: number;
   confusions: Map<string, number>;
-  misses: Array<{ file: string; expected: string; got: string }>;
+  misses: Array<{ file: string; expected: string; got: string; reference: LabelFact; ours?: Fact }>;
   /** Per file: every reference fact matched with the right reason and hard/soft. */
   fileCorrect: Map<string, boolean>;
 }
@@ -59,7 +59,7 @@ export function scoreCorpus(corpus: Corpus, factsByFile: Map<string, Fact[]>): S
         allRight = false;
         const key = `${reference.reason} -> ${got}`;
         score.confusions.set(key, (score.confusions.get(key) ?? 0) + 1);
-        score.misses.push({ file, expected: `${reference.reason} ${reference.recipient}`, got: match ? `${match.reason} ${match.recipient}` : `(none) [${facts.map((f) => f.recipient).join(',')}]` });
+        score.misses.push({ file, expected: `${reference.reason} ${reference.recipient}`, got: match ? `${match.reason} ${match.recipient}` : `(none) [${facts.map((f) => f.recipient).join(',')}]`, reference, ours: match });
       }
     }
     score.fileCorrect.set(file, allRight);

@@ -11,7 +11,7 @@ import type { Header, MimePart } from './mime';
 import type { RecipientRecord } from './dsn';
 import type { BounceText } from './vendors/types';
 import { decodeHeaderText, headerValue, normaliseLineEnds, parseHeaders, parseMime, partText, splitHeaderBlock, walkParts } from './mime';
-import { addressIn, cleanAddress, failedCommandInTranscript, parseDeliveryStatus } from './dsn';
+import { addressIn, bestStatus, cleanAddress, failedCommandInTranscript, parseDeliveryStatus } from './dsn';
 import { readSesNotification } from './vendors/amazonses';
 import { classifyReason, forgetWording, isHardReason, reasonFromText } from './reasons';
 import { splitMbox } from './mbox';
@@ -20,6 +20,8 @@ import { readComplaint } from './complaints';
 import { readAddressBlocks } from './vendors/blocks';
 import { VENDOR_READERS } from './vendors';
 import { isAutoReply } from './vendors/autoreply';
+import { isMcAfeeAppliance } from './vendors/mcafee';
+import { isFmlRefusal } from './vendors/fml';
 
 export type AnalysisErrorCode = 'E_ANALYSIS_EMPTY' | 'E_ANALYSIS_NOT_MAIL' | 'E_ANALYSIS_INTERNAL';
 
@@ -130,7 +132,7 @@ function kindFor(action: string | undefined, reasonDelivered: boolean): FactKind
 function factFromRecord(record: RecipientRecord, context: string, extra: Partial<Fact>): Fact {
   const diagnostic = record.diagnosticCode;
   const reason = classifyReason(
-    { status: record.status, replyCode: record.replyCode, diagnosticCode: diagnostic, action: record.action, smtpCommand: record.smtpCommand },
+    { status: record.status, replyCode: record.replyCode, diagnosticCode: diagnostic, action: record.action, smtpCommand: record.smtpCommand, bounceCategory: record.bounceCategory, reportingMta: extra.reportingMta },
     context,
   );
   const kind = kindFor(record.action, reason === 'delivered');
@@ -214,7 +216,7 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   }
 
   const bounce: BounceText = { headers: reportHeaders, subject, from: reportFrom, text: split.error };
-  const looksLikeBounce = records.length > 0 || isBounceEnvelope(bounce) || root.contentType === 'multipart/report';
+  const looksLikeBounce = records.length > 0 || isBounceEnvelope(bounce) || root.contentType === 'multipart/report' || isFmlRefusal(bounce);
 
   const fromDaemon = /mailer-daemon|postmaster/i.test(headerValue(reportHeaders, 'from') ?? '');
   if (records.length === 0 && found.deliveryStatus.length === 0 && !fromDaemon && isAutoReply(bounce)) {
@@ -247,7 +249,8 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
       }
       record.replyCode ??= twin.replyCode;
       record.smtpCommand ??= twin.smtpCommand;
-      record.status ??= twin.status;
+      // OpenSMTPD (and others) put only a generic X.0.0 in the DSN and the remote reply in the text.
+      record.status = bestStatus(record.status, twin.status) ?? twin.status;
     }
   }
   // A report forwarded as an attachment (a relay bouncing a bounce, a helpdesk forward): read the
@@ -263,6 +266,7 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   }
 
   for (const record of records) record.smtpCommand ??= failedCommandInTranscript(split.error, record.recipient);
+  if (isMcAfeeAppliance(reportHeaders)) for (const record of records) record.smtpCommand ??= 'RCPT';
   const context = split.error.slice(0, 8000).replace(/\s+/g, ' ').slice(0, 4000);
   const extra: Partial<Fact> = { ...original };
   if (reportingMta) extra.reportingMta = reportingMta;

@@ -11,6 +11,8 @@ export interface RecipientRecord {
   remoteMta?: string;
   smtpCommand?: string;
   lastAttemptDate?: string;
+  /** The reporting MTA's own classification (PowerMTA's X-PowerMTA-BounceCategory). */
+  bounceCategory?: string;
   format: string;
 }
 
@@ -34,7 +36,14 @@ export function addressIn(value: string | undefined): string {
   const quoted = QUOTED_ADDRESS.exec(rest);
   if (quoted) return quoted[0].toLowerCase().replace(/[>.,)]+$/, '');
   const match = ADDRESS.exec(rest) ?? ADDRESS.exec(value);
-  return match ? cleanAddress(match[0]) : '';
+  if (match) return cleanAddress(match[0]);
+  // An address-type field ("rfc822; user@mailhub") may name a host without a dot: a local
+  // delivery on an internal host reports the recipient as that host knows it.
+  if (semi !== -1 && /^\s*rfc822\s*$/i.test(value.slice(0, semi))) {
+    const local = /^\s*<?([^\s<>()"',;:[\]@]+@[A-Za-z0-9-]+)>?\s*$/.exec(rest);
+    if (local) return cleanAddress(local[1]!);
+  }
+  return '';
 }
 
 export function cleanAddress(address: string): string {
@@ -74,6 +83,9 @@ export function smtpCommandIn(text: string | undefined): string | undefined {
   if (/does not like recipient|most progress was RCPT|did not like our RCPT/i.test(text)) return 'RCPT';
   if (/failed after I sent the message|did not like our DATA/i.test(text)) return 'DATA';
   if (/did not like our MAIL|sender was rejected/i.test(text)) return 'MAIL';
+  // Yahoo closes the remote reply with the command it answered: "... User Unknown [RCPT_TO]".
+  const bracketed = /\[(RCPT_TO|MAIL_FROM|DATA)\]/.exec(text);
+  if (bracketed) return bracketed[1] === 'RCPT_TO' ? 'RCPT' : bracketed[1] === 'MAIL_FROM' ? 'MAIL' : 'DATA';
   const match = COMMAND.exec(text);
   if (!match) return undefined;
   const word = (match[1] ?? '').toUpperCase();
@@ -90,7 +102,7 @@ function fieldValue(value: string): string {
 }
 
 /** Picks the more specific of the Status field and a code quoted in the diagnostic. */
-function bestStatus(field: string | undefined, diagnostic: string | undefined): string | undefined {
+export function bestStatus(field: string | undefined, diagnostic: string | undefined): string | undefined {
   const fromField = statusIn(field);
   const fromText = statusIn(diagnostic);
   if (!fromField) return fromText;
@@ -119,6 +131,7 @@ export function parseDeliveryStatus(body: string, format = 'dsn'): DsnReport {
           remoteMta: current.remoteMta,
           smtpCommand: smtpCommandIn(diagnosticCode),
           lastAttemptDate: current.lastAttemptDate,
+          bounceCategory: current.bounceCategory,
         });
       }
       current = {};
@@ -155,6 +168,9 @@ export function parseDeliveryStatus(body: string, format = 'dsn'): DsnReport {
           break;
         case 'last-attempt-date':
           current.lastAttemptDate = value;
+          break;
+        case 'x-powermta-bouncecategory':
+          current.bounceCategory = value.trim().toLowerCase();
           break;
         case 'x-actual-recipient':
           if (!current.final) current.final = value;

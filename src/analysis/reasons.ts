@@ -1,5 +1,7 @@
 // The closed reason taxonomy and the one place that maps status codes and diagnostic text to a reason.
 
+import { statusIn } from './dsn';
+
 export const REASONS = [
   'authfailure', 'badreputation', 'blocked', 'contenterror', 'delivered', 'exceedlimit', 'expired',
   'failedstarttls', 'feedback', 'filtered', 'hasmoved', 'hostunknown', 'mailboxfull', 'mailererror',
@@ -87,17 +89,34 @@ const DECISIVE_STATUS = new Set([
  * common blocklists. One table: a new wording is one line here.
  */
 const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
-  ['norelaying', /relay(?:ing)? (?:access )?(?:is )?(?:denied|not permitted|not allowed|prohibited|refused)|not (?:permitted|allowed|authori[sz]ed) to relay|(?:unable|cannot|can't|will not|we do not) relay|no relaying|relay not permitted|not a (?:gateway|relay)|relaying (?:mail )?to .* (?:denied|not allowed)|open relay/],
+  ['norelaying', /relay(?:ing)? (?:access )?(?:is )?(?:denied|not permitted|not allowed|prohibited|refused)|not (?:permitted|allowed|authori[sz]ed) to relay|(?:unable|cannot|can't|will not|we do not) relay|no relaying|relay not permitted|not a (?:gateway|relay)|relaying (?:mail )?to .* (?:denied|not allowed)/],
   // Wording that names its cause outright, checked before the broader patterns below.
   ['mailboxfull', /disk quota exceeded|quota exceeded/],
   ['notcompliantrfc', /not rfc ?5322 compliant|not rfc ?2822 compliant/],
   ['mailererror', /^x-unix\s*;|procmail:/],
   ['contenterror', /duplicate header/],
-  ['rejected', /sending to\/from an address|domain of sender (?:address )?.{0,80}does not exist|sender (?:address|domain) .{0,80}does not exist|sender was rejected/],
+  // A list manager that has already seen the Message-ID refuses the post as a loop or replay.
+  ['systemerror', /duplicated message-id/],
+  ['rejected', /sending to\/from an address|domain of sender (?:address )?.{0,80}does not exist|sender (?:address|domain) .{0,80}does not exist/],
   ['policyviolation', /content presents a potential|illegal attachment|for policy reasons/],
   ['spamdetected', /spam classification|flagged as spam|classified as spam/],
   ['toomanyconn', /frequency limited/],
   ['hostunknown', /host or domain name not found/],
+  // A loop names itself; "refused to accept your message ... hop count exceeded" is not a filter.
+  // Exchange Online's "Message expired, DNS query failed" (5.4.312) gave up on DNS, not on time.
+  ['networkerror', /hop count exceeded|maximum hop count|routing loop|mail loop|dns query failed/],
+  // A per-hour recipient quota is a sending rate (GoDaddy's "has sent to too many recipients this hour").
+  ['speeding', /too many recipients (?:this|per|an|each) hour/],
+  // A receiver naming *our* server an open relay refuses our IP; it is not refusing to relay for us.
+  ['blocked', /(?:which|that) is an open relay|(?:listed|known|detected) as an? open relay/],
+  // "Use your ISP's mail server": the receiver refuses direct mail from the connecting IP.
+  ['blocked', /use the smtp server of your isp|use your (?:isp|provider)'?s? (?:smtp|mail|outgoing) (?:server|relay)/],
+  // Mimecast refuses a connecting network its Permitted Senders policy does not list.
+  ['policyviolation', /host network not allowed/],
+  // Amazon SES as the sending relay refuses a From identity not verified with it: it will not relay.
+  ['norelaying', /email address is not verified\. the following identities failed the check/],
+  // au (EZweb) reports the recipient's domain filter (receive-refusal setting) in these words.
+  ['filtered', /each of the following recipients was rejected by a remote mail server/],
   ['notaccept', /does(?:n't| not) receive (?:any )?e?-?mail/],
   ['networkerror', /name service error|name server reply|dns error|host name lookup failure|wasn't able to establish an smtp connection/],
   ['securityerror', /unauthenticated senders?/],
@@ -107,7 +126,7 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['policyviolation', /header error/],
   ['virusdetected', /\bvirus(?:es)? (?:was |is )?(?:found|detected)|\binfected\b|contains? (?:a )?(?:virus|malware)|\bmalware\b|virus scan/],
   ['authfailure', /fails? to pass authentication checks|\bspf\b|\bdkim\b|\bdmarc\b|sender policy framework|domainkeys|authentication (?:results|checks?) fail|not authenticated|unauthenticated (?:email|mail|message)|fails? (?:to )?(?:pass )?(?:authentication|auth check)/],
-  ['requireptr', /reverse (?:dns|lookup|mapping|hostname)|\bptr\b(?: record)?|\brdns\b|cannot find your hostname|cannot resolve your (?:address|hostname|ip)|(?:ip|address) name (?:lookup )?fail|does not have (?:a )?(?:valid )?(?:reverse|hostname)|unresolv(?:able|ed) (?:ip|host|client)|no hostname for|hostname verification|fcrdns|forward[- ]confirmed/],
+  ['requireptr', /mismatches client ip|unverif(?:i|y)able sending ips?|reverse (?:dns|lookup|mapping|hostname)|\bptr\b(?: record)?|\brdns\b|cannot find your hostname|cannot resolve your (?:address|hostname|ip)|(?:ip|address) name (?:lookup )?fail|does not have (?:a )?(?:valid )?(?:reverse|hostname)|unresolv(?:able|ed) (?:ip|host|client)|no hostname for|hostname verification|fcrdns|forward[- ]confirmed/],
   ['badreputation', /user complaints|(?:bad|poor|low|negative) (?:ip )?(?:sending )?reputation|reputation of (?:the|your) (?:sending )?(?:ip|domain)|ip reputation|sender reputation|domain reputation/],
   // Listings of links in the body and mailbox-directory misses read like blocks but are not.
   ['spamdetected', /content rejected|\bube\b|blacklisted (?:url|link|domain)|\buribl\b|\bsurbl\b/],
@@ -133,10 +152,41 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['notcompliantrfc', /multiple addresses in from|\brfc ?(?:5322|2822|822|5321|2821|1123)\b(?!;)|not (?:rfc|standards?)[- ]?compliant|duplicate (?:header|field)|multiple (?:from|date|subject|to|message-id) (?:headers?|fields?)|missing (?:required )?(?:header|date|from|message-id)|invalid (?:header|date|from)|malformed (?:message|header)|line (?:too long|length exceeded)|bare (?:lf|linefeed|cr)/],
   ['syntaxerror', /malformed address|(?:improper|bad) sequence of commands|not implemented|syntax error|command (?:not recognized|unrecognized|unknown)|unrecognized command|bad sequence of commands|invalid command|command not implemented|parameters? (?:not recognized|unknown)/],
   ['mailererror', /mailer error|program (?:exited|terminated|failed)|command (?:died|failed|returned)|procmail|pipe to .* (?:failed|returned)|unable to (?:execute|run)|exit (?:code|status) \d|local delivery failed|\bsh: |"\|\s*\/|x-unix|mail\.local/],
-  ['expired', /in the queue too long|connection timed out|all hosts have been failing|not (?:been )?delivered within \d|delivery failed \d+ attempts|envelope expired|did not accept our requests to connect|delivery time expired|retry time(?:out)? (?:exceeded|expired|not reached)|message expired|expired after|(?:queue|delivery) (?:lifetime|time|period) (?:has )?(?:expired|exceeded)|could not be delivered (?:within|for|in) \d|has not been delivered|too long in (?:the )?queue|(?:was|has been|is) delayed|delivery (?:attempts? )?(?:will continue|is delayed)|will (?:be retried|continue to retry|keep trying|try again)|(?:giving|given|gave) up|undelivered for|expired (?:in|on|from) (?:the )?queue|maximum time|timed? ?out (?:while|waiting|in queue)|no answer from host|unable to deliver .* for \d+|still (?:trying|being retried)|delivery attempts? (?:have )?failed for|retry limit/],
+  ['expired', /(?:aborted|abandoned) after [\d.]+ (?:hour|day)|in the queue too long|connection timed out|all hosts have been failing|not (?:been )?delivered within \d|delivery failed \d+ attempts|envelope expired|did not accept our requests to connect|delivery time expired|retry time(?:out)? (?:exceeded|expired|not reached)|message expired|expired after|(?:queue|delivery) (?:lifetime|time|period) (?:has )?(?:expired|exceeded)|could not be delivered (?:within|for|in) \d|has not been delivered|too long in (?:the )?queue|(?:was|has been|is) delayed|delivery (?:attempts? )?(?:will continue|is delayed)|will (?:be retried|continue to retry|keep trying|try again)|(?:giving|given|gave) up|undelivered for|expired (?:in|on|from) (?:the )?queue|maximum time|timed? ?out (?:while|waiting|in queue)|no answer from host|unable to deliver .* for \d+|still (?:trying|being retried)|delivery attempts? (?:have )?failed for|retry limit/],
   ['networkerror', /network error|name service error|name server reply|maximum hop count|network (?:is )?unreachable|host (?:is )?unreachable|no route to host|connection (?:timed out|reset|refused|lost|closed|dropped|died)|lost connection|timed? ?out|could not connect|unable to connect|can't connect|temporary failure in name resolution|dns (?:lookup )?(?:failure|error|timeout|problem)|name server|too many hops|hop count|routing loop|mail loop|loops? back to myself|loop detected|broken pipe|tls (?:handshake|negotiation) failed/],
   ['systemerror', /write error|system (?:error|failure|problem)|internal (?:server )?error|server (?:configuration|error|busy|failure)|temporary local (?:problem|failure|error)|local (?:error|problem|configuration)|misconfigur|unable to deliver to local|service (?:not available|unavailable|currently unavailable)|resources? (?:temporarily )?unavailable/],
 ];
+
+// Providers that put a code of their own in the reply, documented on their postmaster pages: the
+// code names the cause more exactly than the (often generic) wording around it.
+
+/** Orange / La Poste ("OFR_506", "LPN007_416", "OFR004_405 [405]"): the last three digits. */
+const ORANGE_CODES: Record<string, Reason> = {
+  '101': 'blocked', '102': 'blocked', '103': 'blocked', '104': 'toomanyconn', '305': 'securityerror',
+  '401': 'authfailure', '402': 'securityerror', '403': 'rejected', '405': 'rejected', '415': 'rejected',
+  '416': 'userunknown', '417': 'mailboxfull', '420': 'suspend', '421': 'rejected', '426': 'suspend',
+  '505': 'systemerror', '506': 'spamdetected', '510': 'blocked', '514': 'mesgtoobig', '517': 'authfailure',
+  '630': 'policyviolation', '999': 'blocked',
+};
+/** Spectrum / Charter ("AUP#In-1310", "AUP#O-1000"): ranges of four-digit codes. */
+const SPECTRUM_CODES: ReadonlyArray<readonly [number, number, Reason]> = [
+  [1000, 1000, 'blocked'], [1010, 1080, 'rejected'], [1090, 1090, 'systemerror'], [1100, 1150, 'requireptr'],
+  [1160, 1190, 'policyviolation'], [1200, 1250, 'blocked'], [1260, 1260, 'networkerror'], [1300, 1340, 'toomanyconn'],
+  [1350, 1490, 'speeding'], [1500, 1520, 'rejected'], [1530, 1530, 'mesgtoobig'], [1540, 1550, 'speeding'],
+  [1560, 1560, 'policyviolation'], [1580, 1580, 'speeding'],
+];
+
+function reasonFromProviderCode(diagnostic: string | undefined): Reason | undefined {
+  if (!diagnostic) return undefined;
+  const orange = /\b(?:LPN|LPNAAA|OFR|OUK)(?:_\d{3}|\d{3}[-_]\d{3})\b/i.exec(diagnostic);
+  if (orange) return ORANGE_CODES[orange[0].slice(-3)];
+  const spectrum = /AUP#[A-Za-z-]*(\d{4})/.exec(diagnostic);
+  if (spectrum) {
+    const code = Number(spectrum[1]);
+    return SPECTRUM_CODES.find(([from, to]) => code >= from && code <= to)?.[2];
+  }
+  return undefined;
+}
 
 export interface ClassifyInput {
   status?: string;
@@ -144,7 +194,19 @@ export interface ClassifyInput {
   diagnosticCode?: string;
   action?: string;
   smtpCommand?: string;
+  bounceCategory?: string;
+  reportingMta?: string;
 }
+
+/**
+ * PowerMTA's bounce categories (X-PowerMTA-BounceCategory, from its bounce-category patterns): the
+ * sending MTA has already classified the reply; the ones with one clear reason.
+ */
+const BOUNCE_CATEGORIES: Record<string, Reason> = {
+  'bad-mailbox': 'userunknown', 'bad-domain': 'hostunknown', 'inactive-mailbox': 'suspend',
+  'quota-issues': 'mailboxfull', 'message-expired': 'expired', 'no-answer-from-host': 'networkerror',
+  'spam-related': 'spamdetected', 'virus-related': 'virusdetected', 'relaying-issues': 'norelaying',
+};
 
 function statusReason(status: string | undefined): Reason | undefined {
   if (!status) return undefined;
@@ -189,6 +251,23 @@ const VAGUE_TEXT = new Set<Reason>([
   'notcompliantrfc', 'contenterror', 'policyviolation',
 ]);
 
+/**
+ * Status codes under which "no such user" wording is the recipient directory speaking: the X.1.x
+ * address statuses (RFC 3463 §3.2), and X.5.0, which Outlook.com and Hotmail answer to an unknown
+ * mailbox ("550 5.5.0 Requested action not taken: mailbox unavailable").
+ */
+const ADDRESS_STATUS = /^[45]\.1\.\d{1,3}$|^5\.5\.0$/;
+
+/**
+ * Wording only a mailbox directory or a local delivery agent uses: a lookup that found no such
+ * user, whatever command it answered (Exchange's "recipient name is not recognized", IMail's
+ * "invalid final delivery userid" and "Unknown user: <address>", Domino's directory, Yahoo's
+ * "dd This user doesn't have", mail.local's "unknown user").
+ */
+const DIRECTORY_WORDING = /^unknown user: \S+@|recipient name is not recognized|invalid final delivery userid|not listed in (?:the )?(?:domino directory|public name)|domino ディレクトリ|\bdd this user doesn't have|mail\.local: unknown user|no valid recipients for this mm/i;
+
+const SES_RECEIVING = /(?:^|\.)inbound-smtp\.[a-z0-9-]+\.amazonaws\.com$/i;
+
 /** Reasons a rejection at MAIL FROM cannot mean: the recipient was not yet named. */
 const RECIPIENT_REASONS = new Set<Reason>(['hostunknown', 'userunknown', 'filtered', 'onhold', 'undefined', 'systemerror', 'mailboxfull', 'suspend', 'hasmoved']);
 
@@ -200,17 +279,33 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
   const action = input.action?.toLowerCase() ?? '';
   const status = input.status;
   if (action === 'delivered' || action === 'relayed' || action === 'expanded' || status?.startsWith('2.')) return 'delivered';
+  const byCategory = input.bounceCategory ? BOUNCE_CATEGORIES[input.bounceCategory] : undefined;
+  if (byCategory) return byCategory;
+  const byProviderCode = reasonFromProviderCode(input.diagnosticCode);
+  if (byProviderCode) return byProviderCode;
   const byStatus = statusReason(status);
   let reason = reasonFromText(input.diagnosticCode);
   if (reason && byStatus && status && DECISIVE_STATUS.has(status) && VAGUE_TEXT.has(reason)) reason = byStatus;
+  // A moved-mailbox status (X.1.6, RFC 3463) says more than "not our user" wording around it.
+  if (reason === 'userunknown' && byStatus === 'hasmoved') reason = 'hasmoved';
   if (reason === 'userunknown') {
-    // A mailbox that "does not exist" once the message was sent (at DATA), or with a mailbox-status
-    // code (X.2.0), is the recipient's content filter speaking, not the directory.
-    const atData = input.smtpCommand === 'DATA' && !status?.startsWith('5.1.');
-    // With only a generic 5.0.0 and no sign it answered RCPT, nothing says the directory spoke.
-    const unplaced = status === '5.0.0' && (input.smtpCommand === undefined || input.smtpCommand === 'DATA');
-    if (atData || unplaced || status === '5.2.0') reason = 'filtered';
+    // "No such user" is the recipient directory speaking only when the reply answered RCPT (the
+    // recipient was looked up) or carries an address status (X.1.x). Said once the message was
+    // sent (after DATA), or under a mailbox or policy status (X.2.x, X.7.x), it is the recipient's
+    // filter refusing this message, whatever its words: the address may well exist.
+    // A reply quoting the refused address ("550 <a@b.example>: User unknown") answers that
+    // recipient's RCPT; the same words with the address slot empty ("550 : User unknown") answer
+    // the whole message after DATA, as au's (KDDI) recipient-side filter replies.
+    const diagnostic = input.diagnosticCode ?? '';
+    const quotesRecipient = /(?:^|\s)[45]\d\d:? <[^\s<>]+@[^\s<>]+>: user unknown/i.test(diagnostic);
+    const placed = input.smtpCommand === 'RCPT' || input.smtpCommand === 'MAIL' || (quotesRecipient && input.smtpCommand !== 'DATA');
+    const addressStatus = ADDRESS_STATUS.test(status ?? statusIn(diagnostic) ?? '');
+    if (!placed && !addressStatus && !DIRECTORY_WORDING.test(diagnostic)) reason = 'filtered';
   }
+  // Amazon SES receiving keeps no mailbox directory: a bounce it reports (from
+  // inbound-smtp.<region>.amazonaws.com) is a receipt rule's Bounce action chosen by the domain's
+  // owner, so its preset "550 5.1.1 Mailbox does not exist" is a filter, not a directory lookup.
+  if (reason === 'userunknown' && SES_RECEIVING.test(input.reportingMta ?? '')) reason = 'filtered';
   reason ??= byStatus;
   reason ??= reasonFromText(context);
   if (reason && input.smtpCommand === 'MAIL' && RECIPIENT_REASONS.has(reason)) reason = 'rejected';

@@ -6,6 +6,8 @@ import { recordFor } from './blocks';
 
 const ADDRESS_LINE = /^([ \t]+)<?([^\s<>@]+@[^\s<>:]+\.[A-Za-z0-9-]+)>?(?::\s*(.*)|\s+(?:\(.*\))?|\s*<[^>]*>.*)?$/;
 
+const FLUSH_ADDRESS_LINE = /^<?([^\s<>@]+@[^\s<>:]+\.[A-Za-z0-9-]+)>?:$/;
+
 export const exim: VendorReader = {
   family: 'exim',
   matches: (report) =>
@@ -14,6 +16,17 @@ export const exim: VendorReader = {
     const records: RecipientRecord[] = [];
     const lines = report.text.split('\n');
     for (let i = 0; i < lines.length; i += 1) {
+      // 1&1 (Exim-based) writes the address flush left, "user@example.org:", its error below it.
+      const flush = FLUSH_ADDRESS_LINE.exec(lines[i]!);
+      if (flush) {
+        const error: string[] = [];
+        let j = i + 1;
+        for (; j < lines.length && lines[j]!.trim() !== ''; j += 1) error.push(lines[j]!);
+        const address = flush[1] ?? '';
+        if (error.length > 0 && !records.some((record) => record.recipient === address.toLowerCase())) records.push(recordFor(address, error.join(' '), 'exim'));
+        i = j - 1;
+        continue;
+      }
       const match = ADDRESS_LINE.exec(lines[i]!);
       if (!match) continue;
       const indent = (match[1] ?? '').replace(/\t/g, '        ').length;

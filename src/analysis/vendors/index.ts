@@ -4,5 +4,7 @@ import { qmail } from './qmail';
 import { exim } from './exim';
 import { googleGroups } from './googlegroups';
 import { gmail } from './gmail';
+import { mFilter } from './mfilter';
+import { fml } from './fml';
 
-export const VENDOR_READERS: readonly VendorReader[] = [googleGroups, gmail, qmail, exim];
+export const VENDOR_READERS: readonly VendorReader[] = [googleGroups, fml, gmail, mFilter, qmail, exim];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeMessage } from '../../../src/analysis/analyze';
-import { failedCommandInTranscript, parseDeliveryStatus } from '../../../src/analysis/dsn';
+import { addressIn, failedCommandInTranscript, parseDeliveryStatus, smtpCommandIn } from '../../../src/analysis/dsn';
 import { factsOf, fixture, withLineEnds } from './fixture';
 
 describe('RFC 3464 delivery status notifications', () => {
@@ -96,5 +96,20 @@ describe('RFC 3464 delivery status notifications', () => {
     expect(failedCommandInTranscript(afterBody, 'b@x.example')).toBe('DATA');
     const pipelined = '>>> DATA\n<<< 550 5.5.0 Invalid recipient\n<<< 554 5.5.1 Error: no valid recipients\n';
     expect(failedCommandInTranscript(pipelined, 'b@x.example')).toBeUndefined();
+  });
+
+  it('reads the command Yahoo names after the remote reply', () => {
+    expect(smtpCommandIn('Remote host said: 550 5.2.1 <a@b.example>... User Unknown [RCPT_TO]')).toBe('RCPT');
+    expect(smtpCommandIn('Remote host said: 554 Message not allowed [DATA]')).toBe('DATA');
+  });
+
+  it('keeps PowerMTA\'s bounce category for the recipient', () => {
+    const report = parseDeliveryStatus('Reporting-MTA: dns; pmta.relay.example\n\nFinal-Recipient: rfc822;a@b.example\nAction: failed\nStatus: 5.2.1\nDiagnostic-Code: smtp;550 5.2.1 <a@b.example>... User Unknown\nX-PowerMTA-BounceCategory: bad-mailbox\n');
+    expect(report.records[0]).toMatchObject({ recipient: 'a@b.example', status: '5.2.1', bounceCategory: 'bad-mailbox' });
+  });
+
+  it('accepts a dotless host in an rfc822 recipient field, and nowhere else', () => {
+    expect(addressIn('rfc822; pat@mailhub')).toBe('pat@mailhub');
+    expect(addressIn('pat@mailhub')).toBe('');
   });
 });

@@ -15,6 +15,18 @@ describe('reason mapping', () => {
     ['552 5.3.4 Message size exceeds fixed limit', 'mesgtoobig'],
     ['550 5.2.1 The email account that you tried to reach is disabled', 'suspend'],
     ['retry timeout exceeded', 'expired'],
+    ['550 5.4.312 Message expired, DNS query failed', 'networkerror'],
+    ['550 5.1.1 <a@b.example> - 192.0.2.7 has sent to too many recipients this hour. IB607', 'speeding'],
+    ['550 5.7.0 <news@acme.example>... Please use the smtp server of your ISP.', 'blocked'],
+    ['554 Host network not allowed - https://community.mimecast.com/docs/DOC-1369#554', 'policyviolation'],
+    ['Each of the following recipients was rejected by a remote mail server.', 'filtered'],
+    ['550 domain [acme.example] mismatches client ip 192.0.2.7.', 'requireptr'],
+    ['Duplicated Message-ID in <garden-club@lists.example.org>.', 'systemerror'],
+    ['501 <news@acme.example>... no access from mail server [192.0.2.7] which is an open relay.', 'blocked'],
+    ['550 Insecure Mail Relay', 'norelaying'],
+    ['Delivery to the following recipients was aborted after 5.0 hour(s)', 'expired'],
+    ['554 Message rejected: Email address is not verified. The following identities failed the check in region EU-WEST-1: news@acme.example', 'norelaying'],
+    ['450 service permits 2 unverifyable sending IPs - acme.example is not 192.0.2.7', 'requireptr'],
   ])('reads "%s" as %s', (diagnostic, reason) => {
     expect(classifyReason({ diagnosticCode: diagnostic })).toBe(reason);
   });
@@ -26,6 +38,60 @@ describe('reason mapping', () => {
 
   it('calls a "user unknown" after DATA the recipient\'s filter', () => {
     expect(classifyReason({ status: '5.0.0', smtpCommand: 'DATA', diagnosticCode: '550 Unknown user a@b.example' })).toBe('filtered');
+  });
+
+  it('calls "user unknown" the directory only when it answered RCPT or carries an address status', () => {
+    expect(classifyReason({ status: '5.0.0', smtpCommand: 'RCPT', diagnosticCode: '550 <a@b.example>: User unknown' })).toBe('userunknown');
+    expect(classifyReason({ status: '5.1.1', diagnosticCode: '550 5.1.1 <a@b.example>... User unknown' })).toBe('userunknown');
+    // Outlook.com and Hotmail answer an unknown mailbox with 5.5.0.
+    expect(classifyReason({ status: '5.5.0', diagnosticCode: '550 Requested action not taken: mailbox unavailable' })).toBe('userunknown');
+    expect(classifyReason({ status: '5.2.1', diagnosticCode: '550 5.2.1 <a@b.example>... User Unknown' })).toBe('filtered');
+    expect(classifyReason({ status: '5.7.1', diagnosticCode: '550 5.7.1 <a@b.example>: Recipient address rejected: User unknown' })).toBe('filtered');
+    expect(classifyReason({ diagnosticCode: 'a@b.example [User unknown]' })).toBe('filtered');
+  });
+
+  it('reads a reply quoting the refused address as the RCPT answer, an empty address slot as a filter', () => {
+    expect(classifyReason({ status: '5.0.0', diagnosticCode: '550 <pat@b.example>: User unknown' })).toBe('userunknown');
+    expect(classifyReason({ status: '5.0.0', diagnosticCode: '550 : User unknown' })).toBe('filtered');
+    expect(classifyReason({ status: '5.0.0', smtpCommand: 'DATA', diagnosticCode: '550 <pat@b.example>: User unknown' })).toBe('filtered');
+  });
+
+  it('trusts a mailbox directory\'s own wording whatever command it answered', () => {
+    expect(classifyReason({ diagnosticCode: 'The recipient name is not recognized MSEXCH:IMS:ACME:HQ:MAIL1 0 (000C05A6) Unknown Recipient' })).toBe('userunknown');
+    expect(classifyReason({ diagnosticCode: 'Unknown user: pat@b.example' })).toBe('userunknown');
+    expect(classifyReason({ status: '5.0.0', diagnosticCode: "554 delivery error: dd This user doesn't have a b.example account (pat@b.example) [0] - mta7.mail.b.example" })).toBe('userunknown');
+  });
+
+  it('reads the codes Orange, La Poste and Spectrum document in their replies', () => {
+    expect(classifyReason({ status: '5.2.0', diagnosticCode: '550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]' })).toBe('spamdetected');
+    expect(classifyReason({ status: '5.7.1', diagnosticCode: '554 5.7.1 <relay.acme.example[192.0.2.7]:4931>: Client host rejected: #216 lpn LPN000_630' })).toBe('policyviolation');
+    expect(classifyReason({ status: '5.1.0', diagnosticCode: '550 5.1.0 <b-1@relay.acme.example> sender rejected. AUP#In-1310' })).toBe('toomanyconn');
+    expect(classifyReason({ status: '4.2.0', diagnosticCode: '421 4.2.0 Service refuse. Service refused, please try later. OFR005_505 [505]' })).toBe('systemerror');
+  });
+
+  it('reads an Amazon SES receipt rule\'s "Mailbox does not exist" as the domain owner\'s filter', () => {
+    const preset = { status: '5.1.1', diagnosticCode: '550 5.1.1 Mailbox does not exist' };
+    expect(classifyReason({ ...preset, reportingMta: 'inbound-smtp.eu-west-1.amazonaws.com' })).toBe('filtered');
+    expect(classifyReason({ ...preset, reportingMta: 'mx1.shop.example' })).toBe('userunknown');
+  });
+
+  it('reads a moved mailbox (X.1.6) as hasmoved even when worded as unknown', () => {
+    expect(classifyReason({ status: '5.1.6', diagnosticCode: '551 not our customer' })).toBe('hasmoved');
+  });
+
+  it('takes the sending MTA\'s own bounce category when it has one meaning', () => {
+    expect(classifyReason({ status: '5.2.1', diagnosticCode: '550 5.2.1 <a@b.example>... User Unknown', bounceCategory: 'bad-mailbox' })).toBe('userunknown');
+    expect(classifyReason({ status: '5.0.0', diagnosticCode: '552 sorry', bounceCategory: 'quota-issues' })).toBe('mailboxfull');
+  });
+
+  it('reads a hop-count loop as a network error even when worded as a refusal', () => {
+    expect(classifyReason({ status: '5.4.6', diagnosticCode: 'SMTP Server <192.0.2.9> refused to accept your message (DATA), with the following error message: [554 5.4.6 Hop count exceeded - possible mail loop]' })).toBe('networkerror');
+  });
+
+  it('reads the remote reason behind qmail\'s "sender was rejected" frame', () => {
+    const diagnostic = 'Connected to 192.0.2.9 but sender was rejected. Remote host said: 421 4.7.0 [TSS04] Messages from 192.0.2.7 temporarily deferred due to unexpected volume or user complaints';
+    expect(classifyReason({ status: '4.7.0', smtpCommand: 'MAIL', diagnosticCode: diagnostic })).toBe('badreputation');
+    expect(classifyReason({ smtpCommand: 'MAIL', diagnosticCode: 'Connected to 192.0.2.9 but sender was rejected. Remote host said: 553 sorry' })).toBe('rejected');
   });
 
   it('calls a refusal at MAIL FROM a rejected sender', () => {

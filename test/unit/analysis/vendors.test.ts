@@ -69,3 +69,58 @@ describe('non-standard bounce families', () => {
     expect(factsOf('From: a@x.example\nTo: b@y.example\nSubject: lunch?\n\nAre you free at noon?\n')).toEqual([]);
   });
 });
+
+describe('families that say which command a refusal answered', () => {
+  it('reads a McAfee appliance notice as a refused recipient: userunknown, hard', () => {
+    expect(factsOf(fixture('mcafee-userunknown.eml'))).toEqual([
+      expect.objectContaining({ recipient: 'j.berg@partner.example', reason: 'userunknown', hardBounce: true, smtpCommand: 'RCPT' }),
+    ]);
+  });
+
+  it('reads m-FILTER\'s server message and command: "unknown user" at DATA is filtered, soft', () => {
+    expect(factsOf(fixture('mfilter-filtered.eml'))).toEqual([
+      expect.objectContaining({ recipient: 'k.sato@partner.example', reason: 'filtered', hardBounce: false, smtpCommand: 'DATA', replyCode: '550', format: 'mfilter' }),
+    ]);
+  });
+
+  it('takes OpenSMTPD\'s per-recipient reply over the generic 5.0.0 of its DSN', () => {
+    expect(factsOf(fixture('opensmtpd-generic-status.eml'))).toEqual([
+      expect.objectContaining({ recipient: 'lee@shop.example', reason: 'userunknown', hardBounce: true, status: '5.1.1' }),
+    ]);
+  });
+
+  it('reads an Exim-style notice with the address flush left (1&1)', () => {
+    const raw = [
+      'From: Mail Delivery System <mailer-daemon@mx.provider.example>',
+      'To: news@acme.example',
+      'Subject: Mail delivery failed: returning message to sender',
+      '',
+      'This message was created automatically by mail delivery software.',
+      '',
+      'A message that you sent could not be delivered to one or more of',
+      'its recipients. This is a permanent error. The following address(es)',
+      'failed:',
+      '',
+      'ana@shop.example:',
+      'SMTP error from remote server for TEXT command, host: mx.shop.example (192.0.2.9) reason: 550 5.7.1 Message rejected as spam',
+      '',
+      '--- The header of the original message is following. ---',
+      '',
+      'From: news@acme.example',
+      'To: ana@shop.example',
+      '',
+    ].join('\n');
+    expect(factsOf(raw)).toEqual([expect.objectContaining({ recipient: 'ana@shop.example', reason: 'spamdetected', format: 'exim' })]);
+  });
+
+  it('reads an fml list refusal as the list rejecting our post', () => {
+    expect(factsOf(fixture('fml-not-member.eml'))).toEqual([
+      expect.objectContaining({ kind: 'bounce', recipient: 'garden-club@lists.example.org', reason: 'rejected', hardBounce: false, format: 'fml' }),
+    ]);
+  });
+
+  it('leaves an ordinary list message alone', () => {
+    const raw = fixture('fml-not-member.eml').toString('utf8').replace(/You are not a member of this mailing list/, 'Welcome to the list');
+    expect(factsOf(raw)).toEqual([]);
+  });
+});

@@ -1,0 +1,9 @@
+// McAfee Email and Web Security Appliance ("X-NAI-Header: Modified by McAfee ..."): its "The
+// following addresses had delivery problems" notice reports the recipients its SMTP proxy refused
+// while checking them, i.e. answers to RCPT, even though the DSN it attaches names no command.
+import type { Header } from '../mime';
+import { headerValue } from '../mime';
+
+export function isMcAfeeAppliance(headers: Header[]): boolean {
+  return /mcafee/i.test(headerValue(headers, 'x-nai-header') ?? '');
+}
