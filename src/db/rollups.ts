@@ -52,17 +52,27 @@ export async function addToRollups(db: Writer, increments: RollupIncrement[]): P
     [dailyRollups, startOfDay, 'day'],
   ] as const) {
     const rows = merge(increments, bucket);
-    for (let i = 0; i < rows.length; i += 2000) {
-      const chunk = rows.slice(i, i + 2000).map((r) => ({ dimension: r.dimension, key: r.key, [timeColumn]: r.at, ...r.counts }));
-      await db
-        .insert(table)
-        .values(chunk as never)
-        .onConflictDoUpdate({
-          target: [table.dimension, table.key, timeColumn === 'hour' ? hourlyRollups.hour : dailyRollups.day],
-          set: Object.fromEntries(
-            counterNames.map((name) => [name, sql`${table[name]} + excluded.${sql.identifier(table[name].name)}`]),
-          ),
-        });
+    for (let i = 0; i < rows.length; i += 5000) {
+      const payload = JSON.stringify(
+        rows.slice(i, i + 5000).map((r) => ({
+          dimension: r.dimension,
+          key: r.key,
+          at: r.at.toISOString(),
+          sent: r.counts.sent,
+          delivered: r.counts.delivered,
+          complaints: r.counts.complaints,
+          hard_bounces: r.counts.hardBounces,
+          soft_bounces: r.counts.softBounces,
+          blocked: r.counts.blocked,
+        })),
+      );
+      const counters = ['sent', 'delivered', 'complaints', 'hard_bounces', 'soft_bounces', 'blocked'];
+      await db.execute(sql`
+        insert into ${sql.identifier(table === hourlyRollups ? 'hourly_rollups' : 'daily_rollups')} (dimension, key, ${sql.identifier(timeColumn)}, ${sql.raw(counters.join(', '))})
+        select dimension, key, at, ${sql.raw(counters.join(', '))}
+        from jsonb_to_recordset(${payload}::jsonb) as r(dimension text, key text, at timestamptz, ${sql.raw(counters.map((c) => `${c} int`).join(', '))})
+        on conflict (dimension, key, ${sql.identifier(timeColumn)}) do update set
+          ${sql.raw(counters.map((c) => `${c} = ${table === hourlyRollups ? 'hourly_rollups' : 'daily_rollups'}.${c} + excluded.${c}`).join(', '))}`);
     }
   }
 }

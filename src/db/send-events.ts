@@ -1,6 +1,6 @@
 // The relay's send log: stored once per (message, recipient), counted into the rollups.
-import { inArray, lt } from 'drizzle-orm';
-import type { Db } from './client';
+import { inArray, lt, sql } from 'drizzle-orm';
+import { queryRows, type Db } from './client';
 import { addToRollups, type RollupIncrement } from './rollups';
 import { sendEvents } from './schema';
 
@@ -27,28 +27,43 @@ export async function storeSendEvents(db: Db, events: SendEventInput[]): Promise
     let stored = 0;
     const increments: RollupIncrement[] = [];
     const senders = new Set<string>();
-    for (let i = 0; i < events.length; i += 1000) {
-      const fresh = await tx
-        .insert(sendEvents)
-        .values(events.slice(i, i + 1000))
-        .onConflictDoNothing({ target: [sendEvents.messageId, sendEvents.recipientKey] })
-        .returning({
-          sender: sendEvents.sender,
-          senderDomain: sendEvents.senderDomain,
-          recipientDomain: sendEvents.recipientDomain,
-          ip: sendEvents.ip,
-          at: sendEvents.at,
-          outcome: sendEvents.outcome,
-        });
+    // One JSON parameter per 5,000 rows, unpacked server-side: far fewer round trips and parameters
+    // than a VALUES list, the difference between a relay's burst being absorbed or queued.
+    for (let i = 0; i < events.length; i += 5000) {
+      const payload = JSON.stringify(
+        events.slice(i, i + 5000).map((e) => ({
+          message_id: e.messageId,
+          recipient_key: e.recipientKey,
+          sender: e.sender,
+          sender_domain: e.senderDomain,
+          recipient_domain: e.recipientDomain,
+          ip: e.ip,
+          at: e.at.toISOString(),
+          outcome: e.outcome ?? null,
+          client_address: e.clientAddress ?? null,
+          sasl_username: e.saslUsername ?? null,
+        })),
+      );
+      const fresh = await queryRows<{ sender: string; sender_domain: string; recipient_domain: string; ip: string; at: string | Date; outcome: string | null }>(
+        tx as unknown as Db,
+        sql`
+        insert into send_events (message_id, recipient_key, sender, sender_domain, recipient_domain, ip, at, outcome, client_address, sasl_username)
+        select message_id, recipient_key, sender, sender_domain, recipient_domain, ip, at, outcome, client_address, sasl_username
+        from jsonb_to_recordset(${payload}::jsonb) as r(message_id text, recipient_key text, sender text, sender_domain text,
+          recipient_domain text, ip text, at timestamptz, outcome text, client_address text, sasl_username text)
+        on conflict (message_id, recipient_key) do nothing
+        returning sender, sender_domain, recipient_domain, ip, at, outcome`,
+      );
       stored += fresh.length;
       for (const event of fresh) {
         const counts = { sent: 1, delivered: event.outcome === 'delivered' ? 1 : 0 };
+        const at = event.at instanceof Date ? event.at : new Date(event.at);
         senders.add(event.sender);
         increments.push(
-          { dimension: 'sender', key: event.sender, at: event.at, counts },
-          { dimension: 'sender_domain', key: event.senderDomain, at: event.at, counts },
-          { dimension: 'recipient_domain', key: event.recipientDomain, at: event.at, counts },
-          { dimension: 'ip', key: event.ip, at: event.at, counts },
+          { dimension: 'sender', key: event.sender, at, counts },
+          { dimension: 'sender_domain', key: event.sender_domain, at, counts },
+          { dimension: 'recipient_domain', key: event.recipient_domain, at, counts },
+          { dimension: 'ip', key: event.ip, at, counts },
         );
       }
     }
