@@ -4,7 +4,7 @@ CREATE TABLE "alert_deliveries" (
 	"destination" text NOT NULL,
 	"kind" text NOT NULL,
 	"message_id" text NOT NULL,
-	"body" text NOT NULL,
+	"message" jsonb NOT NULL,
 	"status" text NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"created_at" timestamp with time zone NOT NULL,

@@ -66,10 +66,36 @@ export interface AlertEventSample {
   payload: Record<string, unknown> | null;
 }
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
-export type DeliveryKind = 'trigger' | 'resolve' | 'test';
+/** The AlertMessage of src/alerts/formats/message.ts with dates as ISO text. */
+export interface StoredAlertMessage {
+  kind: 'trigger' | 'resolve' | 'notice' | 'test';
+  createdAt: string;
+  alert: {
+    id: number;
+    dedupKey: string;
+    kind: string;
+    state: AlertState;
+    severity: AlertSeverityColumn;
+    title: string;
+    labels: Record<string, string>;
+    subjects: string[];
+    openSubjects: string[];
+    eventCount: number;
+    firstAt: string;
+    lastAt: string;
+    resolvedAt: string | null;
+    recentEvents: AlertEventSample[];
+  };
+}
 
-/** One message to one destination. Rendered once, so every retry sends the same bytes and id. */
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+export type DeliveryKind = StoredAlertMessage['kind'];
+
+/**
+ * One message to one destination. The message (alert snapshot) is frozen at enqueue time and
+ * rendered per attempt by a pure function, so every retry sends the same bytes under the same id,
+ * and destination secrets (URL, PagerDuty routing key) stay in the config, never in the database.
+ */
 export const alertDeliveries = pgTable(
   'alert_deliveries',
   {
@@ -79,7 +105,7 @@ export const alertDeliveries = pgTable(
     kind: text('kind').$type<DeliveryKind>().notNull(),
     /** webhook-id and Idempotency-Key: the same on every attempt. */
     messageId: text('message_id').notNull().unique(),
-    body: text('body').notNull(),
+    message: jsonb('message').$type<StoredAlertMessage>().notNull(),
     status: text('status').$type<DeliveryStatus>().notNull(),
     attempts: integer('attempts').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
