@@ -1,7 +1,8 @@
 // Every job Relay Warden schedules. A job is a thin entry point over src/.
 import type { JobDefinition } from '../src/scheduler/job';
+import { deliverAlertsJob } from './deliver-alerts';
 import { evaluateReputationJob } from './evaluate-reputation';
 import { pruneHistoryJob } from './prune-history';
 import { pruneSendEventsJob } from './prune-send-events';
 
-export const allJobs: JobDefinition[] = [evaluateReputationJob, pruneSendEventsJob, pruneHistoryJob];
+export const allJobs: JobDefinition[] = [evaluateReputationJob, pruneSendEventsJob, pruneHistoryJob, deliverAlertsJob];
