@@ -29,7 +29,7 @@ export interface DeliverySummary {
 /** Deliveries one destination sends in one run, so one busy destination cannot hold a run for ever. */
 const maxPerDestinationPerRun = 100;
 /** A claim outlives the request's timeout by this much before another worker may take it over. */
-const claimMarginMs = 30_000;
+const claimMarginMs = 5_000;
 
 export async function deliverPending(deps: DeliveryDeps, now: Date): Promise<DeliverySummary> {
   const summary: DeliverySummary = { delivered: 0, retrying: 0, deadLettered: 0, waiting: 0 };
