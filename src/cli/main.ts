@@ -2,13 +2,14 @@
 import { ConfigError } from '../config/config-error';
 import { loadConfig } from '../config/load';
 import { WardenError } from '../errors';
+import { alertsCommand } from './alerts';
 import type { CliCommand, CliContext } from './command';
 import { jobsCommand } from './jobs';
 import { migrateCommand } from './migrate';
 import { senderCommand } from './sender';
 import { serveCommand } from './serve';
 
-export const commands: CliCommand[] = [serveCommand, migrateCommand, jobsCommand, senderCommand];
+export const commands: CliCommand[] = [serveCommand, migrateCommand, jobsCommand, senderCommand, alertsCommand];
 
 function globalUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

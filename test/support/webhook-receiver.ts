@@ -46,7 +46,7 @@ export async function startWebhookReceiver(secret: string, behaviour: ReceiverBe
         signatureValid: verifySignature(secret, { id: webhookId, timestamp: header('webhook-timestamp'), signature: header('webhook-signature') }, rawBody, Math.floor(Date.now() / 1000)),
         body: safeJson(rawBody),
         rawBody,
-        answered: answer,
+        answered: answer === 'hold' ? 'held' : answer,
       };
       received.push(entry);
       if (answer === 'hold') {
