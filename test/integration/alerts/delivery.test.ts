@@ -8,6 +8,7 @@ import type { Database } from '../../../src/db/client';
 import { insertEvents, type EventWrite } from '../../../src/db/events';
 import { alertOutbox, events } from '../../../src/db/schema';
 import { createLogger } from '../../../src/logger';
+import { runJobOnce } from '../../../src/scheduler/run-job';
 import { testEngines } from '../../support/engines';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhook-receiver';
 
@@ -146,6 +147,27 @@ describe.each(testEngines())('alert delivery on $name', (engine) => {
     await deliverAlertsJob.run({ db: database.db, config, logger }, later(401));
     expect(target.accepted()).toHaveLength(3);
     expect(target.accepted()[2]!.body).toMatchObject({ kind: 'resolve', alert: { state: 'resolved', dedupKey: grouped.body.alert.dedupKey } });
+  });
+
+  it('raises one job.failing alert when a job starts failing, resolved when it succeeds again', async () => {
+    const target = await receiver();
+    const config = configFor({ target }, { groupWaitSeconds: 0 });
+    let fail = true;
+    const flaky = { name: 'poll-mailbox', description: 'test', defaultSchedule: '* * * * *', run: async () => { if (fail) throw new Error('IMAP login refused'); return {}; } };
+    const run = () => runJobOnce(flaky, { db: database.db, config, logger }, { trigger: 'manual', slot: null, instance: 'test' });
+    // The job records real times; the delivery job runs just after them.
+    const sinceT0 = () => Math.ceil((Date.now() - t0.getTime()) / 1000) + 1;
+    await run();
+    await run();
+    await runUntil(config, sinceT0(), () => target.accepted().length === 1, 1);
+    fail = false;
+    await run();
+    await run();
+    const types = (await database.db.select().from(events)).map((e) => e.type);
+    expect(types).toEqual(['job.failing', 'job.recovered']);
+    await runUntil(config, sinceT0(), () => target.accepted().length === 2, 1);
+    expect(target.accepted().map((r) => `${r.body.kind} ${r.body.alert.dedupKey}`)).toEqual(['trigger job:failing:job:poll-mailbox', 'resolve job:failing:job:poll-mailbox']);
+    expect(target.accepted()[0]!.body.alert.title).toContain('IMAP login refused');
   });
 
   it('does not follow redirects', async () => {
