@@ -99,8 +99,9 @@ export function groupOf(
   config: Pick<WebhooksConfig, 'groupIpv4Prefix' | 'groupIpv6Prefix'>,
 ): { key: string; labels: Record<string, string> } {
   const zone = [event.payload?.zone, event.payload?.zoneId].find((value): value is string => typeof value === 'string');
-  const ip = /^ip:(.+)$/.exec(event.subject)?.[1];
-  const network = ip ? networkOf(ip, config.groupIpv4Prefix, config.groupIpv6Prefix) : undefined;
+  // The blocklist monitor names an IP as the bare address (payload.target too); others as `ip:<address>`.
+  const ip = /^ip:(.+)$/.exec(event.subject)?.[1] ?? event.subject;
+  const network = networkOf(ip, config.groupIpv4Prefix, config.groupIpv6Prefix);
   if (network) {
     const labels: Record<string, string> = zone ? { zone, network } : { network };
     return { key: zone ? `${zone}:${network}` : network, labels };

@@ -12,6 +12,21 @@ describe('alert routing', () => {
     expect([...keys]).toEqual(['dnsbl:listed:zen.spamhaus.org:192.0.2.0/24']);
   });
 
+  it('groups the blocklist monitor’s events, whose subject is the bare address', () => {
+    const config = webhooks();
+    const dnsblEvent = (type: string, subject: string) =>
+      event({ type, subject, payload: { zoneId: 'spamhaus-zen', zone: 'zen.spamhaus.org', targetKind: 'ipv4', target: subject } });
+    const keys = ['192.0.2.10', '192.0.2.11'].map((ip) => routeEvent(dnsblEvent('dnsbl.listed', ip), config)[0]!.dedupKey);
+    expect(keys).toEqual(['dnsbl:listed:zen.spamhaus.org:192.0.2.0/24', 'dnsbl:listed:zen.spamhaus.org:192.0.2.0/24']);
+    expect(routeEvent(dnsblEvent('dnsbl.delisted', '192.0.2.10'), config)[0]).toMatchObject({ action: 'resolve', dedupKey: keys[0] });
+    const zone = event({ type: 'dnsbl.zone_unhealthy', subject: 'zen.spamhaus.org', payload: { zone: 'zen.spamhaus.org', targetKind: null, target: null } });
+    expect(routeEvent(zone, config)[0]!.dedupKey).toBe('dnsbl:zone_unhealthy:zen.spamhaus.org');
+    const recovered = { ...zone, type: 'dnsbl.zone_recovered' };
+    expect(routeEvent(recovered, config).map((s) => s.dedupKey)).toContain('dnsbl:zone_unhealthy:zen.spamhaus.org');
+    const domain = event({ type: 'dnsbl.listed', subject: 'mail.example', payload: { zone: 'dbl.spamhaus.org', targetKind: 'domain' } });
+    expect(routeEvent(domain, config)[0]!.dedupKey).toBe('dnsbl:listed:dbl.spamhaus.org:mail.example');
+  });
+
   it('keeps listings on different zones and different networks apart', () => {
     const config = webhooks();
     const key = (subject: string, zone: string) => routeEvent(event({ type: 'dnsbl.listed', subject, payload: { zone } }), config)[0]!.dedupKey;
