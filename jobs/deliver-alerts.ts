@@ -13,4 +13,6 @@ export const deliverAlertsJob: JobDefinition = {
     const delivery = await deliverPending({ db, config: config.webhooks, logger }, now);
     return { ...routing, ...delivery };
   },
+  // Every 5 seconds: only runs that routed or sent something are worth an info line.
+  idle: (summary) => Object.entries(summary).every(([key, value]) => key === 'waiting' || value === 0),
 };

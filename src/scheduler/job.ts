@@ -19,4 +19,9 @@ export interface JobDefinition {
   /** node-cron expression (5 fields, or 6 with seconds first) used unless config overrides it. */
   defaultSchedule: string;
   run: (deps: JobDeps, now: Date) => Promise<JobSummary>;
+  /**
+   * For jobs that fire every few seconds: a run whose summary this accepts (nothing happened) is
+   * logged at debug instead of info. Failures are always logged.
+   */
+  idle?: (summary: JobSummary) => boolean;
 }

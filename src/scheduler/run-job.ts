@@ -31,13 +31,15 @@ export async function runJobOnce(
     startedAt,
   });
   const logger = deps.logger.child({ job: job.name, runId });
-  logger.info({ trigger: run.trigger, slot: run.slot }, 'job started');
+  // A frequent job logs its start at debug; its end says whether anything happened.
+  (job.idle ? logger.debug.bind(logger) : logger.info.bind(logger))({ trigger: run.trigger, slot: run.slot }, 'job started');
   const started = performance.now();
   let result: JobRunResult;
   try {
     const summary = await job.run({ ...deps, logger }, startedAt);
     result = { runId, job: job.name, outcome: 'succeeded', startedAt, durationMs: Math.round(performance.now() - started), summary };
-    logger.info({ durationMs: result.durationMs, summary }, 'job succeeded');
+    const level = job.idle?.(summary) ? 'debug' : 'info';
+    logger[level]({ durationMs: result.durationMs, summary }, 'job succeeded');
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     result = { runId, job: job.name, outcome: 'failed', startedAt, durationMs: Math.round(performance.now() - started), error: message };
