@@ -41,5 +41,5 @@ describe('warden alerts', () => {
     const usage = await runWarden(['alerts', 'replay'], { cwd, env });
     expect(usage.code).toBe(2);
     expect(usage.output).toContain('give a delivery id or --all-dead');
-  }, 120_000);
+  }, 240_000);
 });

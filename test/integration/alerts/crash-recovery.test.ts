@@ -57,7 +57,7 @@ webhooks:
   retry: { baseSeconds: 1, capSeconds: 2 }
 `,
     );
-    let serve = await startServe({ cwd, env: database.env });
+    let serve = await startServe({ cwd, env: database.env, startTimeoutMs: 60_000 });
     try {
       for (const sender of ['alice', 'bob', 'carol']) {
         const response = await fetch(`${serve.url}/api/v1/senders/${sender}/override`, {
@@ -71,7 +71,7 @@ webhooks:
       serve.child.kill('SIGKILL');
       await serve.exited;
 
-      serve = await startServe({ cwd, env: database.env });
+      serve = await startServe({ cwd, env: database.env, startTimeoutMs: 60_000 });
       await waitFor(() => receiver!.accepted().length >= 3, { timeoutMs: 30_000, what: 'all three alerts after the restart' });
 
       const accepted = receiver.accepted();
@@ -88,9 +88,9 @@ webhooks:
       for (const r of receiver.received) perId.set(r.webhookId, (perId.get(r.webhookId) ?? 0) + 1);
       expect([...perId.entries()].filter(([, count]) => count > 1)).toEqual([[heldId, 2]]);
     } finally {
-      serve.child.kill('SIGTERM');
+      serve.child.kill('SIGKILL');
       await serve.exited;
       await database.drop();
     }
-  }, 90_000);
+  }, 180_000);
 });
