@@ -7,6 +7,7 @@ import type { WardenConfig } from '../config/schema';
 import type { Database } from '../db/client';
 import { httpRequestsTotal, metricsRegistry } from '../metrics';
 import type { ScheduledJob, Scheduler } from '../scheduler/scheduler';
+import { alertsRouter } from './alerts';
 import { authenticate } from './auth';
 import type { ApiEnv } from './env';
 import { errorResponse, handleError } from './errors';
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps) {
   const clock = deps.clock ?? (() => new Date());
   app.route('/api/v1', jobsRouter(deps.database.db, deps.jobs, deps.scheduler));
   app.route('/api/v1', sendEventsRouter(deps.database.db));
+  app.route('/api/v1', alertsRouter(deps.database.db, deps.config.webhooks, deps.logger, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'sender', deps.config.reputation, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, clock));
   app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl));

@@ -3,6 +3,7 @@ import { ConfigError } from '../config/config-error';
 import { loadConfig } from '../config/load';
 import { WardenError } from '../errors';
 import { checkCommand } from './check';
+import { alertsCommand } from './alerts';
 import type { CliCommand, CliContext } from './command';
 import analyzeCommand from './analyze';
 import { jobsCommand } from './jobs';
@@ -11,7 +12,7 @@ import { migrateCommand } from './migrate';
 import { senderCommand } from './sender';
 import { serveCommand } from './serve';
 
-export const commands: CliCommand[] = [serveCommand, migrateCommand, jobsCommand, checkCommand, analyzeCommand, tokenCommand, senderCommand];
+export const commands: CliCommand[] = [serveCommand, migrateCommand, jobsCommand, checkCommand, analyzeCommand, tokenCommand, senderCommand, alertsCommand];
 
 function globalUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,5 +1,5 @@
 // Queries over the scheduler tables: leases, claimed fires and run history.
-import { and, desc, eq, lt, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { jobFires, jobLeases, jobRuns, type JobOutcome } from './schema';
 
@@ -80,6 +80,17 @@ export function listJobRuns(db: Db, filter: { job?: string; limit: number }) {
     .where(filter.job ? eq(jobRuns.job, filter.job) : undefined)
     .orderBy(desc(jobRuns.startedAt), desc(jobRuns.id))
     .limit(filter.limit);
+}
+
+/** How the job's latest finished run ended, or undefined if it never finished one. */
+export async function lastFinishedOutcome(db: Db, job: string): Promise<'succeeded' | 'failed' | undefined> {
+  const [row] = await db
+    .select({ outcome: jobRuns.outcome })
+    .from(jobRuns)
+    .where(and(eq(jobRuns.job, job), inArray(jobRuns.outcome, ['succeeded', 'failed'])))
+    .orderBy(desc(jobRuns.startedAt), desc(jobRuns.id))
+    .limit(1);
+  return row?.outcome as 'succeeded' | 'failed' | undefined;
 }
 
 /** The latest run of each job, for the job list. */

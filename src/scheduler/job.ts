@@ -24,4 +24,9 @@ export interface JobDefinition {
    */
   configuredSchedule?: (config: WardenConfig) => string | undefined;
   run: (deps: JobDeps, now: Date) => Promise<JobSummary>;
+  /**
+   * For jobs that fire every few seconds: a run whose summary this accepts (nothing happened) is
+   * logged at debug instead of info. Failures are always logged.
+   */
+  idle?: (summary: JobSummary) => boolean;
 }

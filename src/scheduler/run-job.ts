@@ -1,5 +1,6 @@
 // Runs one job once and records the run; the scheduler and `warden jobs run` both come here.
-import { finishJobRun, insertJobRun } from '../db/job-queries';
+import { insertEvents } from '../db/events';
+import { finishJobRun, insertJobRun, lastFinishedOutcome } from '../db/job-queries';
 import type { JobOutcome } from '../db/schema';
 import { jobRunSeconds, jobRunsTotal } from '../metrics';
 import type { JobDefinition, JobDeps, JobSummary } from './job';
@@ -21,6 +22,7 @@ export async function runJobOnce(
 ): Promise<JobRunResult> {
   const now = run.now ?? (() => new Date());
   const startedAt = now();
+  const previousOutcome = await lastFinishedOutcome(deps.db, job.name);
   const runId = await insertJobRun(deps.db, {
     job: job.name,
     slot: run.slot,
@@ -29,13 +31,15 @@ export async function runJobOnce(
     startedAt,
   });
   const logger = deps.logger.child({ job: job.name, runId });
-  logger.info({ trigger: run.trigger, slot: run.slot }, 'job started');
+  // A frequent job logs its start at debug; its end says whether anything happened.
+  (job.idle ? logger.debug.bind(logger) : logger.info.bind(logger))({ trigger: run.trigger, slot: run.slot }, 'job started');
   const started = performance.now();
   let result: JobRunResult;
   try {
     const summary = await job.run({ ...deps, logger }, startedAt);
     result = { runId, job: job.name, outcome: 'succeeded', startedAt, durationMs: Math.round(performance.now() - started), summary };
-    logger.info({ durationMs: result.durationMs, summary }, 'job succeeded');
+    const level = job.idle?.(summary) ? 'debug' : 'info';
+    logger[level]({ durationMs: result.durationMs, summary }, 'job succeeded');
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     result = { runId, job: job.name, outcome: 'failed', startedAt, durationMs: Math.round(performance.now() - started), error: message };
@@ -50,5 +54,37 @@ export async function runJobOnce(
     summary: result.summary,
     error: result.error,
   });
+  await emitHealthChange(deps, job.name, previousOutcome, result, logger);
   return result;
+}
+
+/**
+ * A job that starts failing raises `job.failing` (an alert for on-call: a mailbox nobody reads is
+ * complaints nobody counts), and `job.recovered` when it next succeeds; repeated failures raise
+ * nothing more. Best effort: the run is recorded whether or not the event can be.
+ */
+async function emitHealthChange(
+  deps: JobDeps,
+  name: string,
+  previous: 'succeeded' | 'failed' | undefined,
+  result: JobRunResult,
+  logger: JobDeps['logger'],
+): Promise<void> {
+  const failing = result.outcome === 'failed' && previous !== 'failed';
+  const recovered = result.outcome === 'succeeded' && previous === 'failed';
+  if (!failing && !recovered) return;
+  try {
+    await insertEvents(deps.db, [
+      {
+        type: failing ? 'job.failing' : 'job.recovered',
+        severity: failing ? 'error' : 'info',
+        subject: `job:${name}`,
+        summary: failing ? `job ${name} failed: ${result.error}` : `job ${name} succeeds again`,
+        payload: { runId: result.runId, error: result.error ?? null },
+        at: new Date(result.startedAt.getTime() + result.durationMs),
+      },
+    ]);
+  } catch (error) {
+    logger.error({ err: error }, 'could not record the job health event');
+  }
 }

@@ -33,14 +33,21 @@ export async function runWarden(args: string[], options: { cwd: string; env?: No
 }
 
 /** Starts `warden serve` and resolves with its base URL once it logs that it listens. */
-export async function startServe(options: { cwd: string; env?: NodeJS.ProcessEnv; args?: string[] }) {
+export async function startServe(options: { cwd: string; env?: NodeJS.ProcessEnv; args?: string[]; startTimeoutMs?: number }) {
   const serve = spawnWarden([...(options.args ?? []), 'serve'], { ...options, env: { PORT: '0', ...options.env } });
-  const url = await waitFor(
-    () => {
-      if (serve.child.exitCode !== null) throw new Error(`warden serve exited: ${serve.output()}`);
-      return /"url":"(http:[^"]+)".*"msg":"Relay Warden listening"/.exec(serve.output())?.[1];
-    },
-    { timeoutMs: 30_000, what: 'warden serve to listen' },
-  );
+  let url: string;
+  try {
+    url = await waitFor(
+      () => {
+        if (serve.child.exitCode !== null) throw new Error(`warden serve exited: ${serve.output()}`);
+        return /"url":"(http:[^"]+)".*"msg":"Relay Warden listening"/.exec(serve.output())?.[1];
+      },
+      { timeoutMs: options.startTimeoutMs ?? 30_000, what: 'warden serve to listen' },
+    );
+  } catch (error) {
+    // A server that never came up must not outlive the test (it would keep its jobs running).
+    serve.child.kill('SIGKILL');
+    throw error;
+  }
   return { ...serve, url };
 }

@@ -39,11 +39,20 @@ describe('config loading', () => {
       FBL_IMAP_PASSWORD: 'imap-secret',
       WARDEN_WEBHOOK_SECRET: 'whsec_abcdefghijklmnop',
       WARDEN_TOKEN_SECRET: 't'.repeat(40),
+      PAGERDUTY_ROUTING_KEY: 'R0UT1NGKEY',
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.example/services/T0/B0/x',
     };
     const config = loadConfig({ configPath: join(projectRoot, 'warden.example.yaml'), env });
     expect(config.auth.tokens.map((t) => t.token)).toEqual([env.WARDEN_RELAY_TOKEN, env.WARDEN_OPS_TOKEN]);
     expect(config.relay.ips).toContain('198.51.100.0/28');
     expect(config.mailboxes.imap[0]!.password).toBe('imap-secret');
+    expect(config.webhooks.routes[0]!.destinations).toEqual(['pager']);
+    expect(config.jobs['deliver-alerts']!.schedule).toBe('*/5 * * * * *');
+  });
+
+  it('refuses a webhook route naming a destination that does not exist', () => {
+    const path = writeConfig('webhooks:\n  destinations: [{ name: a, url: "https://h.example/a" }]\n  routes: [{ destinations: [b] }]\n');
+    expect(() => loadConfig({ configPath: path, env: {} })).toThrow(/webhooks\.routes\[0\]\.destinations\[0\].*no destination named b/);
   });
 
   it('interpolates ${VAR} and ${VAR:-fallback} in values, and $${ stays literal', () => {

@@ -1,0 +1,141 @@
+// Pure: folds an alert signal into the incident it belongs to. A new incident waits a quiet period
+// (groupWait) before its trigger goes out, gathering the rest of its group (a /24 listed on one
+// zone is one alert); after that, more members join silently: on-call hears once per incident.
+// A resolve goes out when the last open member resolves, only if the trigger went out at all.
+import type { AlertSeverity } from '../config/webhooks';
+import type { AlertEventSample, AlertState } from '../db/schema';
+import { severityRank, type AlertSignal } from './routing';
+
+/** An alert row without its id. */
+export interface AlertSnapshot {
+  dedupKey: string;
+  kind: string;
+  state: AlertState;
+  severity: AlertSeverity;
+  title: string;
+  labels: Record<string, string>;
+  subjects: string[];
+  openSubjects: string[];
+  recentEvents: AlertEventSample[];
+  eventCount: number;
+  destinations: string[];
+  firstAt: Date;
+  lastAt: Date;
+  notifyAfter: Date;
+  notifiedAt: Date | null;
+  resolvedAt: Date | null;
+}
+
+export type AlertOutcome =
+  | { change: 'none' }
+  | { change: 'open' | 'update'; alert: AlertSnapshot; notify: 'notice' | 'resolve' | null };
+
+/** Bounded so a grouped /24 keeps a small row and message. */
+export const maxRecentEvents = 20;
+
+export function sampleOf(signal: AlertSignal): AlertEventSample {
+  const { event } = signal;
+  return { id: event.id, type: event.type, severity: event.severity, subject: event.subject, summary: event.summary, at: event.at.toISOString(), payload: event.payload };
+}
+
+function titleOf(signal: AlertSignal, memberCount: number): string {
+  if (memberCount <= 1) return signal.event.summary;
+  const where = Object.entries(signal.labels).map(([k, v]) => `${k} ${v}`).join(', ');
+  return `${signal.event.type} for ${memberCount} subjects (${where})`;
+}
+
+/**
+ * `open` is the firing alert with the signal's dedup key, if any. Returns what to store and
+ * whether to notify now (a trigger is never sent from here: it waits for the quiet period).
+ */
+export function applySignal(open: AlertSnapshot | undefined, signal: AlertSignal, groupWaitMs: number): AlertOutcome {
+  const at = signal.event.at;
+  if (signal.action === 'notice') {
+    if (signal.destinations.length === 0) return { change: 'none' };
+    return {
+      change: 'open',
+      notify: 'notice',
+      alert: {
+        dedupKey: signal.dedupKey,
+        kind: signal.kind,
+        state: 'resolved',
+        severity: signal.severity,
+        title: signal.event.summary,
+        labels: signal.labels,
+        subjects: [signal.member],
+        openSubjects: [],
+        recentEvents: [sampleOf(signal)],
+        eventCount: 1,
+        destinations: signal.destinations,
+        firstAt: at,
+        lastAt: at,
+        notifyAfter: at,
+        notifiedAt: at,
+        resolvedAt: at,
+      },
+    };
+  }
+  if (signal.action === 'fire') {
+    if (!open) {
+      if (signal.destinations.length === 0) return { change: 'none' };
+      return {
+        change: 'open',
+        notify: null,
+        alert: {
+          dedupKey: signal.dedupKey,
+          kind: signal.kind,
+          state: 'firing',
+          severity: signal.severity,
+          title: titleOf(signal, 1),
+          labels: signal.labels,
+          subjects: [signal.member],
+          openSubjects: [signal.member],
+          recentEvents: [sampleOf(signal)],
+          eventCount: 1,
+          destinations: signal.destinations,
+          firstAt: at,
+          lastAt: at,
+          notifyAfter: new Date(at.getTime() + groupWaitMs),
+          notifiedAt: null,
+          resolvedAt: null,
+        },
+      };
+    }
+    const subjects = open.subjects.includes(signal.member) ? open.subjects : [...open.subjects, signal.member];
+    const openSubjects = open.openSubjects.includes(signal.member) ? open.openSubjects : [...open.openSubjects, signal.member];
+    const severity = severityRank(signal.severity) > severityRank(open.severity) ? signal.severity : open.severity;
+    return {
+      change: 'update',
+      notify: null,
+      alert: {
+        ...open,
+        severity,
+        title: titleOf(signal, subjects.length),
+        subjects,
+        openSubjects,
+        recentEvents: [...open.recentEvents, sampleOf(signal)].slice(-maxRecentEvents),
+        eventCount: open.eventCount + 1,
+        // Until the trigger goes out, a more severe member may widen who hears about it.
+        destinations: open.notifiedAt ? open.destinations : [...new Set([...open.destinations, ...signal.destinations])],
+        lastAt: at,
+      },
+    };
+  }
+  // resolve
+  if (!open || !open.openSubjects.includes(signal.member)) return { change: 'none' };
+  const openSubjects = open.openSubjects.filter((member) => member !== signal.member);
+  const resolved = openSubjects.length === 0;
+  return {
+    change: 'update',
+    notify: resolved && open.notifiedAt ? 'resolve' : null,
+    alert: {
+      ...open,
+      openSubjects,
+      recentEvents: [...open.recentEvents, sampleOf(signal)].slice(-maxRecentEvents),
+      eventCount: open.eventCount + 1,
+      lastAt: at,
+      state: resolved ? 'resolved' : 'firing',
+      resolvedAt: resolved ? at : null,
+    },
+  };
+}

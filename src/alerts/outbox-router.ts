@@ -1,0 +1,89 @@
+// Turns outbox rows into alerts and queued deliveries: routes each unrouted event, folds it into
+// its incident, and queues triggers whose quiet period is over. One transaction per batch, so an
+// event is routed exactly once even if the process dies half-way.
+import type { WebhooksConfig } from '../config/webhooks';
+import type { Db } from '../db/client';
+import {
+  findFiringAlert,
+  insertAlert,
+  insertDeliveries,
+  lockDueAlerts,
+  lockUnroutedEvents,
+  markRouted,
+  updateAlert,
+  type AlertRow,
+  type NewDelivery,
+} from '../db/alert-queries';
+import type { Tx } from '../db/events';
+import type { DeliveryKind } from '../db/schema';
+import { applySignal, type AlertSnapshot } from './grouping';
+import { newMessageId, snapshotMessage } from './messages';
+import { routeEvent, type RoutableEvent } from './routing';
+
+const hourMs = 3_600_000;
+const batchSize = 500;
+
+export interface RoutingSummary {
+  eventsRouted: number;
+  alertsOpened: number;
+  alertsResolved: number;
+  triggersQueued: number;
+  resolvesQueued: number;
+  noticesQueued: number;
+}
+
+function deliveriesFor(alert: AlertRow, kind: DeliveryKind, config: WebhooksConfig, now: Date): NewDelivery[] {
+  const configured = new Set(config.destinations.map((d) => d.name));
+  return alert.destinations
+    .filter((name) => configured.has(name))
+    .map((destination) => ({
+      alertId: alert.id,
+      destination,
+      kind,
+      messageId: newMessageId(),
+      message: snapshotMessage(alert, kind, now),
+      createdAt: now,
+      giveUpAt: new Date(now.getTime() + config.giveUpAfterHours * hourMs),
+    }));
+}
+
+export async function routeOutbox(db: Db, config: WebhooksConfig, now: Date): Promise<RoutingSummary> {
+  const summary: RoutingSummary = { eventsRouted: 0, alertsOpened: 0, alertsResolved: 0, triggersQueued: 0, resolvesQueued: 0, noticesQueued: 0 };
+  for (;;) {
+    const routed = await db.transaction(async (tx) => {
+      const rows = await lockUnroutedEvents(tx, batchSize);
+      for (const row of rows) await routeOne(tx, row as RoutableEvent, config, now, summary);
+      await markRouted(tx, rows.map((row) => row.id), now);
+      return rows.length;
+    });
+    summary.eventsRouted += routed;
+    if (routed < batchSize) break;
+  }
+  const triggers = await db.transaction(async (tx) => {
+    const due = await lockDueAlerts(tx, now, batchSize);
+    let queued = 0;
+    for (const alert of due) {
+      const notified = await updateAlert(tx, alert.id, { notifiedAt: now });
+      queued += (await insertDeliveries(tx, deliveriesFor(notified, 'trigger', config, now))).length;
+    }
+    return queued;
+  });
+  summary.triggersQueued += triggers;
+  return summary;
+}
+
+async function routeOne(tx: Tx, event: RoutableEvent, config: WebhooksConfig, now: Date, summary: RoutingSummary): Promise<void> {
+  for (const signal of routeEvent(event, config)) {
+    const open = signal.action === 'notice' ? undefined : await findFiringAlert(tx, signal.dedupKey);
+    const outcome = applySignal(open as AlertSnapshot | undefined, signal, config.groupWaitSeconds * 1000);
+    if (outcome.change === 'none') continue;
+    const stored = outcome.change === 'open' ? await insertAlert(tx, outcome.alert) : await updateAlert(tx, open!.id, outcome.alert);
+    if (outcome.change === 'open') summary.alertsOpened++;
+    if (outcome.change === 'update' && open?.state === 'firing' && stored.state === 'resolved') summary.alertsResolved++;
+    if (outcome.notify) {
+      const queued = (await insertDeliveries(tx, deliveriesFor(stored, outcome.notify, config, now))).length;
+      if (outcome.notify === 'resolve') summary.resolvesQueued += queued;
+      else summary.noticesQueued += queued;
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { retryDelayMs } from '../../../src/alerts/backoff';
+import { renderMessage } from '../../../src/alerts/formats';
+import type { AlertMessage } from '../../../src/alerts/formats/message';
+import { sign, signatureHeaders, verifySignature } from '../../../src/alerts/signing';
+
+const message = (kind: AlertMessage['kind']): AlertMessage => ({
+  messageId: 'msg_1',
+  kind,
+  createdAt: new Date('2026-11-25T10:00:30Z'),
+  alert: {
+    id: 7,
+    dedupKey: 'dnsbl:listed:zen:192.0.2.0/24',
+    kind: 'listed',
+    state: kind === 'resolve' ? 'resolved' : 'firing',
+    severity: 'critical',
+    title: 'dnsbl.listed for 3 subjects (zone zen, network 192.0.2.0/24)',
+    labels: { zone: 'zen', network: '192.0.2.0/24' },
+    subjects: ['ip:192.0.2.1', 'ip:192.0.2.2', 'ip:192.0.2.3'],
+    openSubjects: ['ip:192.0.2.1', 'ip:192.0.2.2', 'ip:192.0.2.3'],
+    eventCount: 3,
+    firstAt: new Date('2026-11-25T10:00:00Z'),
+    lastAt: new Date('2026-11-25T10:00:02Z'),
+    resolvedAt: null,
+    recentEvents: [],
+  },
+});
+
+describe('retry backoff', () => {
+  const policy = { baseSeconds: 5, capSeconds: 600 };
+  it('doubles per attempt within jitter bounds, capped', () => {
+    expect(retryDelayMs(1, policy, 0)).toBe(2_500);
+    expect(retryDelayMs(1, policy, 0.999_999)).toBeCloseTo(5_000, -1);
+    expect(retryDelayMs(3, policy, 0)).toBe(10_000);
+    expect(retryDelayMs(30, policy, 1)).toBe(600_000);
+    expect(retryDelayMs(1000, policy, 0.5)).toBe(450_000);
+  });
+});
+
+describe('Standard Webhooks signing', () => {
+  // The example of the Standard Webhooks specification's reference libraries.
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  it('signs "id.timestamp.body" with the base64-decoded whsec_ secret', () => {
+    const body = '{"test": 2432232314}';
+    expect(sign(secret, 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, body)).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+  });
+
+  it('verifies its own headers and refuses a changed body, a wrong secret or an old timestamp', () => {
+    const headers = signatureHeaders(secret, 'msg_1', 1_700_000_000, '{"a":1}');
+    const given = { id: headers['webhook-id']!, timestamp: headers['webhook-timestamp']!, signature: headers['webhook-signature']! };
+    expect(headers['idempotency-key']).toBe('msg_1');
+    expect(verifySignature(secret, given, '{"a":1}', 1_700_000_100)).toBe(true);
+    expect(verifySignature(secret, given, '{"a":2}', 1_700_000_100)).toBe(false);
+    expect(verifySignature('whsec_AAAAAAAAAAAAAAAAAAAAAAAA', given, '{"a":1}', 1_700_000_100)).toBe(false);
+    expect(verifySignature(secret, given, '{"a":1}', 1_700_000_301)).toBe(false);
+  });
+
+  it('sends no signature without a secret', () => {
+    expect(signatureHeaders(undefined, 'msg_1', 1, '{}')['webhook-signature']).toBeUndefined();
+  });
+});
+
+describe('formats', () => {
+  it('renders the generic JSON with a version and the full subject list', () => {
+    const body = JSON.parse(renderMessage(message('trigger'), { format: 'json' }));
+    expect(body).toMatchObject({ version: 1, id: 'msg_1', kind: 'trigger', alert: { state: 'firing', dedupKey: 'dnsbl:listed:zen:192.0.2.0/24', eventCount: 3 } });
+    expect(body.alert.subjects).toHaveLength(3);
+    expect(JSON.parse(renderMessage(message('resolve'), { format: 'json' })).alert.state).toBe('resolved');
+  });
+
+  it('renders PagerDuty trigger and resolve with the same dedup_key', () => {
+    const trigger = JSON.parse(renderMessage(message('trigger'), { format: 'pagerduty', routingKey: 'R0UT1NG' }));
+    const resolve = JSON.parse(renderMessage(message('resolve'), { format: 'pagerduty', routingKey: 'R0UT1NG' }));
+    expect(trigger).toMatchObject({ routing_key: 'R0UT1NG', event_action: 'trigger', dedup_key: 'dnsbl:listed:zen:192.0.2.0/24', payload: { severity: 'critical', source: '192.0.2.0/24' } });
+    expect(trigger.payload.summary.length).toBeLessThanOrEqual(1024);
+    expect(resolve).toEqual({ routing_key: 'R0UT1NG', event_action: 'resolve', dedup_key: trigger.dedup_key });
+  });
+
+  it('renders a Slack message with escaped text and a Teams adaptive card', () => {
+    const withMarkup = message('trigger');
+    withMarkup.alert.title = 'a <b> & c';
+    const slack = JSON.parse(renderMessage(withMarkup, { format: 'slack' }));
+    expect(slack.text).toContain('[FIRING] [critical] a &lt;b&gt; &amp; c');
+    const teams = JSON.parse(renderMessage(message('resolve'), { format: 'teams' }));
+    expect(teams.attachments[0].contentType).toBe('application/vnd.microsoft.card.adaptive');
+    expect(teams.attachments[0].content.body[0].text).toContain('[RESOLVED]');
+  });
+});
