@@ -86,7 +86,7 @@ describe('warden token', () => {
   });
 
   it('fails with a clear message when no secret is configured', async () => {
-    const ctx = context({});
+    const ctx = context({ attribution: {} });
     expect(await tokenCommand.run(['sign', 'acme'], ctx)).toBe(1);
     expect(ctx.err.join('')).toContain('attribution.tokenSecret is not set');
   });
