@@ -30,11 +30,31 @@ const updatableColumns = [
   'sent30d', 'complaints30d', 'hardBounces30d', 'complaintRate7d', 'hardBounceRate7d', 'evaluatedAt',
 ] as const;
 
+/** The channel every policy change is announced on, with the new policy version as payload. */
+export const policyChannel = 'warden_policy';
+// Any constant works; it only has to be the same for every instance of Relay Warden.
+const policyVersionLockKey = 7_780_002;
+
+/**
+ * Takes the next policy versions in commit order: the lock is held until this transaction commits,
+ * so a reader that has seen version n never later finds a row committed with a version below n —
+ * which is what makes `?since=` complete. Policy writes are rare (an evaluation pass, an override).
+ * The NOTIFY is delivered at commit, after the rows are visible.
+ */
+async function lockPolicyVersions(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${policyVersionLockKey})`);
+}
+
+async function notifyPolicyChange(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_notify(${policyChannel}, currval('policy_version')::text)`);
+}
+
 /**
  * Writes evaluated subjects. Rows whose policy changed get a new version from the policy_version
  * sequence, which is what relays keeping a local copy ask changes since.
  */
 export async function saveSubjects(tx: Tx, rows: SubjectWrite[], policyChanged: boolean): Promise<void> {
+  if (policyChanged && rows.length > 0) await lockPolicyVersions(tx);
   for (let i = 0; i < rows.length; i += 1000) {
     const chunk = rows.slice(i, i + 1000);
     const set: Record<string, SQL> = Object.fromEntries(
@@ -46,6 +66,7 @@ export async function saveSubjects(tx: Tx, rows: SubjectWrite[], policyChanged: 
       .values(policyChanged ? chunk.map((row) => ({ ...row, version: sql`nextval('policy_version')` })) : chunk)
       .onConflictDoUpdate({ target: [reputationSubjects.kind, reputationSubjects.id], set });
   }
+  if (policyChanged && rows.length > 0) await notifyPolicyChange(tx);
 }
 
 export async function appendAuditAndEvents(tx: Tx, audit: AuditWrite[], emitted: EventWrite[]): Promise<void> {
@@ -64,6 +85,7 @@ export interface OverrideInput {
 /** Sets (or, with null, clears) a manual override, with its audit row and event, in one transaction. */
 export async function writeOverride(db: Db, kind: SubjectKind, id: string, override: OverrideInput | null, actor: string, reason: string, now: Date) {
   return db.transaction(async (tx) => {
+    await lockPolicyVersions(tx);
     const [before] = await tx
       .select()
       .from(reputationSubjects)
@@ -82,6 +104,7 @@ export async function writeOverride(db: Db, kind: SubjectKind, id: string, overr
       .values({ kind, id, ...values })
       .onConflictDoUpdate({ target: [reputationSubjects.kind, reputationSubjects.id], set: values })
       .returning();
+    await notifyPolicyChange(tx);
     const fromAction = before?.overrideAction ?? before?.autoAction ?? 'allow';
     const toAction = override?.action ?? after!.autoAction;
     await appendAuditAndEvents(

@@ -1,3 +1,4 @@
 // The whole database schema: one file per area, re-exported here for drizzle and drizzle-kit.
 export * from './scheduler';
 export * from './reputation';
+export * from './relay';
