@@ -1,6 +1,6 @@
 // Messages accepted per sender in the current UTC hour, for throttle limits: counted in memory at
 // once, written to the database in batches, and shared by every instance through it.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
 import { relayHourlyCounts } from '../db/schema';
@@ -27,10 +27,12 @@ export interface HourlyCounterOptions {
 }
 
 /**
- * The trade-off: a decision never waits on a write, and at most one read per sender and hour (the
- * first lookup of a throttled sender). Another instance's messages are seen at the next flush, so
- * with N instances a sender can overshoot its limit by what the others accept in one flush
- * interval (default 1 s); a crash loses at most that interval's counts.
+ * The trade-off: a decision never waits on the database. The shared count of a throttled sender
+ * is read once an hour, in the background, at its first message (reads arriving together share one
+ * query); until it arrives that message is decided on this instance's count. Writes are batched
+ * every flush interval (default 1 s) and each write returns the shared total. So a sender can
+ * overshoot its limit by what other instances accept in one flush interval, plus the messages that
+ * arrive during the first read after a restart; a crash loses at most one interval's counts.
  */
 export class HourlyCounter {
   private readonly counts = new Map<string, SenderCount>();
@@ -70,21 +72,57 @@ export class HourlyCounter {
     return entry.loaded ? entry.stored + entry.pending : undefined;
   }
 
+  /** Whether the shared count has been read (or written) this hour. */
+  isLoaded(sender: string, now: Date): boolean {
+    return this.entry(sender, now).loaded;
+  }
+
+  /** Messages accepted here this hour and not yet written. */
+  pendingHere(sender: string, now: Date): number {
+    return this.entry(sender, now).pending;
+  }
+
   /** Messages accepted for the sender this hour, on every instance (as of the last flush). */
   async count(sender: string, now: Date): Promise<number> {
     const entry = this.entry(sender, now);
     if (!entry.loaded) {
-      entry.loading ??= (async () => {
-        const [row] = await this.db
-          .select({ accepted: relayHourlyCounts.accepted })
-          .from(relayHourlyCounts)
-          .where(and(eq(relayHourlyCounts.sender, sender), eq(relayHourlyCounts.hour, new Date(entry.hour))));
-        entry.stored = Math.max(entry.stored, row?.accepted ?? 0);
-        entry.loaded = true;
-      })().finally(() => (entry.loading = undefined));
+      entry.loading ??= this.queueLoad(sender, entry);
       await entry.loading;
     }
     return entry.stored + entry.pending;
+  }
+
+  // First lookups arriving together (many connections, many senders) share one query.
+  private loadQueue = new Map<string, SenderCount>();
+  private loadBatch: Promise<void> | undefined;
+
+  private queueLoad(sender: string, entry: SenderCount): Promise<void> {
+    this.loadQueue.set(sender, entry);
+    this.loadBatch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.loadQueued());
+    return this.loadBatch;
+  }
+
+  private async loadQueued(): Promise<void> {
+    const batch = [...this.loadQueue];
+    this.loadQueue = new Map();
+    this.loadBatch = undefined;
+    try {
+      for (let i = 0; i < batch.length; i += 1000) {
+        const chunk = batch.slice(i, i + 1000);
+        const hours = [...new Set(chunk.map(([, entry]) => entry.hour))].map((hour) => new Date(hour));
+        const rows = await this.db
+          .select()
+          .from(relayHourlyCounts)
+          .where(and(inArray(relayHourlyCounts.sender, chunk.map(([sender]) => sender)), inArray(relayHourlyCounts.hour, hours)));
+        const found = new Map(rows.map((row) => [`${row.sender}|${row.hour.getTime()}`, row.accepted]));
+        for (const [sender, entry] of chunk) {
+          entry.stored = Math.max(entry.stored, found.get(`${sender}|${entry.hour}`) ?? 0);
+          entry.loaded = true;
+        }
+      }
+    } finally {
+      for (const [, entry] of batch) entry.loading = undefined;
+    }
   }
 
   /** Counts one accepted message, and queues its send event when given. */

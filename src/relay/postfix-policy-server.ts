@@ -10,8 +10,6 @@ import { domainOf, type PolicySnapshot } from './policy-snapshot';
 import { formatAction, isEndOfMessage, PolicyRequestReader, type PolicyAttributes, type PolicyRequest, type PostfixAction } from './postfix-protocol';
 
 const dunno: PostfixAction = { kind: 'DUNNO' };
-/** A decision that must read the shared count waits this long at most, then fails open. */
-const countReadTimeoutMs = 1000;
 
 /**
  * The answer for a message from a sender under a policy. The texts reach the sender's mail client,
@@ -75,32 +73,9 @@ export class PostfixPolicyServer {
     this.sockets.add(socket);
     socket.setTimeout(this.deps.config.idleTimeoutSeconds * 1000, () => socket.end());
     const reader = new PolicyRequestReader();
-    let waiting = false;
-    let backlog: PolicyRequest[] = [];
     const log = this.deps.logger.child({ client: `${socket.remoteAddress}:${socket.remotePort}` });
 
-    // Answers strictly in order; a request that must wait for a count holds the ones behind it.
-    const answerAll = (requests: PolicyRequest[]) => {
-      let out = '';
-      for (let i = 0; i < requests.length; i++) {
-        const answer = this.answer(requests[i]!, log);
-        if (answer instanceof Promise) {
-          waiting = true;
-          backlog = requests.slice(i + 1).concat(backlog);
-          void answer.then((action) => {
-            if (!socket.destroyed) socket.write(formatAction(action));
-            waiting = false;
-            const next = backlog;
-            backlog = [];
-            answerAll(next);
-          });
-          break;
-        }
-        out += formatAction(answer);
-      }
-      if (out && !socket.destroyed) socket.write(out);
-    };
-
+    // Every answer is decided without waiting, so answers leave in request order, batched per read.
     socket.on('data', (chunk: Buffer) => {
       const requests = reader.push(chunk);
       if (reader.overflowed) {
@@ -109,8 +84,9 @@ export class PostfixPolicyServer {
         socket.end(formatAction(dunno));
         return;
       }
-      if (waiting) backlog.push(...requests);
-      else if (requests.length > 0) answerAll(requests);
+      let out = '';
+      for (const request of requests) out += formatAction(this.answer(request, log));
+      if (out && !socket.destroyed) socket.write(out);
     });
     socket.on('error', (error) => log.debug({ err: error }, 'policy connection error'));
     socket.on('close', () => this.sockets.delete(socket));
@@ -125,7 +101,7 @@ export class PostfixPolicyServer {
     return value ? value : undefined;
   }
 
-  private answer(request: PolicyRequest, log: Logger): PostfixAction | Promise<PostfixAction> {
+  private answer(request: PolicyRequest, log: Logger): PostfixAction {
     this.stats.requests += 1;
     if (!request.ok) {
       this.stats.malformed += 1;
@@ -144,27 +120,20 @@ export class PostfixPolicyServer {
     try {
       const now = this.clock();
       const policy = this.deps.snapshot.lookup(sender, domainOf(attributes.sender ?? ''), now);
-      if (policy.action !== 'throttle') return this.settle(sender, attributes, policy, 0, now, log);
-      const known = this.deps.counter.peek(sender, now);
-      if (known !== undefined) return this.settle(sender, attributes, policy, known, now, log);
-      return this.withTimeout(this.deps.counter.count(sender, now))
-        .then((count) => this.settle(sender, attributes, policy, count, now, log))
-        .catch((error: unknown) => {
-          log.error({ err: error, sender }, 'reading the hourly count failed; answering DUNNO (fail open)');
-          return dunno;
-        });
+      let accepted = 0;
+      if (policy.action === 'throttle') {
+        // The first message of a sender in an hour is decided on this instance's own count while
+        // the shared count is read: a decision never waits on the database (see hourly-counter.ts).
+        accepted = this.deps.counter.peek(sender, now) ?? this.deps.counter.pendingHere(sender, now);
+        if (!this.deps.counter.isLoaded(sender, now)) {
+          this.deps.counter.count(sender, now).catch((error: unknown) => log.error({ err: error, sender }, 'reading the hourly count failed'));
+        }
+      }
+      return this.settle(sender, attributes, policy, accepted, now, log);
     } catch (error) {
       log.error({ err: error, sender }, 'policy decision failed; answering DUNNO (fail open)');
       return dunno;
     }
-  }
-
-  private withTimeout<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no count within ${countReadTimeoutMs} ms`)), countReadTimeoutMs);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
   private settle(sender: string, attributes: PolicyAttributes, policy: EffectivePolicy, accepted: number, now: Date, log: Logger): PostfixAction {
