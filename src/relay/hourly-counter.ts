@@ -9,6 +9,7 @@ import { storeSendEvents, type SendEventInput } from '../db/send-events';
 const hourMs = 3_600_000;
 /** Send events kept while the database is unreachable; beyond this the oldest are dropped (and logged). */
 const maxPendingEvents = 100_000;
+const eventsPerWrite = 250;
 
 interface SenderCount {
   hour: number;
@@ -153,8 +154,8 @@ export class HourlyCounter {
     const events = this.pendingEvents;
     this.pendingEvents = [];
     try {
-      for (let i = 0; i < increments.length; i += 1000) {
-        const chunk = increments.slice(i, i + 1000);
+      for (let i = 0; i < increments.length; i += 500) {
+        const chunk = increments.slice(i, i + 500);
         const rows = await this.db
           .insert(relayHourlyCounts)
           .values(chunk.map(({ sender, hour, accepted }) => ({ sender, hour, accepted })))
@@ -173,7 +174,12 @@ export class HourlyCounter {
           }
         }
       }
-      if (events.length > 0) await storeSendEvents(this.db, events);
+      // Small transactions: building one query is synchronous work, and the policy server's
+      // answers wait behind it.
+      while (events.length > 0) {
+        await storeSendEvents(this.db, events.slice(0, eventsPerWrite));
+        events.splice(0, eventsPerWrite);
+      }
     } catch (error) {
       // Counts not written stay pending (entry.pending was not reduced); events go back in the queue.
       this.pendingEvents = [...events, ...this.pendingEvents].slice(-maxPendingEvents);
