@@ -4,12 +4,15 @@ import { createServer, isIP, type AddressInfo, type Server, type Socket } from '
 import type { Logger } from 'pino';
 import type { PolicyServerConfig } from '../config/relay';
 import type { SendEventInput } from '../db/send-events';
+import { policyDecisionsTotal } from '../metrics';
 import type { EffectivePolicy } from '../reputation/effective-policy';
 import type { HourlyCounter } from './hourly-counter';
 import { domainOf, type PolicySnapshot } from './policy-snapshot';
 import { formatAction, isEndOfMessage, PolicyRequestReader, type PolicyAttributes, type PolicyRequest, type PostfixAction } from './postfix-protocol';
 
 const dunno: PostfixAction = { kind: 'DUNNO' };
+/** Connections still open this long after close() are cut (Postfix reconnects on its next request). */
+const closeGraceMs = 5000;
 
 /**
  * The answer for a message from a sender under a policy. The texts reach the sender's mail client,
@@ -65,7 +68,11 @@ export class PostfixPolicyServer {
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.end();
+    const cut = setTimeout(() => {
+      for (const socket of this.sockets) socket.destroy();
+    }, closeGraceMs);
     await closed;
+    clearTimeout(cut);
   }
 
   private accept(socket: Socket): void {
@@ -85,7 +92,11 @@ export class PostfixPolicyServer {
         return;
       }
       let out = '';
-      for (const request of requests) out += formatAction(this.answer(request, log));
+      for (const request of requests) {
+        const action = this.answer(request, log);
+        policyDecisionsTotal.inc({ action: action.kind });
+        out += formatAction(action);
+      }
       if (out && !socket.destroyed) socket.write(out);
     });
     socket.on('error', (error) => log.debug({ err: error }, 'policy connection error'));
