@@ -132,3 +132,34 @@ describe.each(testEngines())('Postfix policy server on $name', (engine) => {
     await waitFor(async () => (await database.db.select().from(sendEvents)).length === 4000, { what: '4,000 accepted messages stored' });
   });
 });
+
+describe('Postfix policy server sender identity', () => {
+  it('identifies senders by envelope address or by mapped client address', async () => {
+    const database = await testEngines()[0]!.open();
+    await writeOverride(database.db, 'sender', 'webshop-42', suspend, 'ops', 'x', now);
+    await writeOverride(database.db, 'sender', 'mallory@shop.example', suspend, 'ops', 'x', now);
+    const snapshot = new PolicySnapshot(database, { throttleLimitPerHour: 100, refreshSeconds: 3600, logger });
+    await snapshot.start();
+    const counter = new HourlyCounter(database.db, { flushMs: 3_600_000, logger });
+    const servers = [
+      new PostfixPolicyServer({ config: policyServerConfig.parse({ port: 0, senderFrom: 'sender' }), snapshot, counter, logger, recordSendEvents: false, clock: () => now }),
+      new PostfixPolicyServer({
+        config: policyServerConfig.parse({ port: 0, senderFrom: 'client_address', clientAddressSenders: { '192.0.2.50': 'webshop-42' } }),
+        snapshot, counter, logger, recordSendEvents: false, clock: () => now,
+      }),
+    ];
+    try {
+      const [bySender, byAddress] = await Promise.all(servers.map(async (server) => PolicyClient.open((await server.listen()).port)));
+      expect(await bySender!.ask({ sender: 'Mallory@Shop.example' })).toMatch(/^REJECT/);
+      expect(await bySender!.ask({ sender: '' })).toBe('DUNNO');
+      expect(await byAddress!.ask({ client_address: '192.0.2.50' })).toMatch(/^REJECT/);
+      expect(await byAddress!.ask({ client_address: '192.0.2.51' })).toBe('DUNNO');
+      bySender!.close();
+      byAddress!.close();
+    } finally {
+      await Promise.all(servers.map((server) => server.close()));
+      await snapshot.stop();
+      await database.close();
+    }
+  });
+});
