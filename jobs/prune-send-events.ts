@@ -1,5 +1,7 @@
-// Deletes raw send events past reputation.eventRetentionDays; the rollups keep their counts.
+// Deletes raw send events past reputation.eventRetentionDays (the rollups keep their counts), and
+// the relay's hourly message counts of past hours.
 import { pruneSendEvents } from '../src/db/send-events';
+import { pruneHourlyCounts } from '../src/relay/hourly-counter';
 import type { JobDefinition } from '../src/scheduler/job';
 
 export const pruneSendEventsJob: JobDefinition = {
@@ -8,6 +10,9 @@ export const pruneSendEventsJob: JobDefinition = {
   defaultSchedule: '41 * * * *',
   async run({ db, config }, now) {
     const before = new Date(now.getTime() - config.reputation.eventRetentionDays * 86_400_000);
-    return { deleted: await pruneSendEvents(db, before), before: before.toISOString() };
+    const deleted = await pruneSendEvents(db, before);
+    // A throttle limit is per hour; a day of counts is kept for the dashboard and for debugging.
+    const hourlyCountsDeleted = await pruneHourlyCounts(db, new Date(now.getTime() - 86_400_000));
+    return { deleted, hourlyCountsDeleted, before: before.toISOString() };
   },
 };

@@ -25,3 +25,10 @@ export const httpRequestsTotal = new Counter({
   labelNames: ['method', 'route', 'status'] as const,
   registers: [metricsRegistry],
 });
+
+export const policyDecisionsTotal = new Counter({
+  name: 'warden_postfix_policy_decisions_total',
+  help: 'Postfix policy server answers by action (DUNNO, DEFER_IF_PERMIT, REJECT)',
+  labelNames: ['action'] as const,
+  registers: [metricsRegistry],
+});

@@ -6,6 +6,9 @@ import { allJobs } from '../jobs';
 import { createApp } from './api/app';
 import type { WardenConfig } from './config/schema';
 import { openDatabase, type Database } from './db/client';
+import { HourlyCounter } from './relay/hourly-counter';
+import { PolicySnapshot } from './relay/policy-snapshot';
+import { PostfixPolicyServer } from './relay/postfix-policy-server';
 import type { JobDefinition } from './scheduler/job';
 import { newInstanceId, resolveJobs, Scheduler } from './scheduler/scheduler';
 
@@ -13,6 +16,9 @@ export interface RunningService {
   url: string;
   database: Database;
   scheduler?: Scheduler;
+  policySnapshot: PolicySnapshot;
+  /** Where the Postfix policy server listens, when enabled. */
+  policyServer?: { host: string; port: number };
   /** Stops scheduling, waits for jobs and requests in flight, closes the database. */
   stop(): Promise<void>;
 }
@@ -29,14 +35,39 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
   const instanceId = newInstanceId();
   let scheduler: Scheduler | undefined;
   let server: ServerType | undefined;
+  const policySnapshot = new PolicySnapshot(database, {
+    throttleLimitPerHour: config.reputation.throttleLimitPerHour,
+    refreshSeconds: config.relay.snapshotRefreshSeconds,
+    logger: logger.child({ component: 'policy-snapshot' }),
+  });
+  const counter = new HourlyCounter(database.db, { flushMs: config.relay.policyServer.countFlushMs, logger: logger.child({ component: 'hourly-counter' }) });
+  let policyServer: PostfixPolicyServer | undefined;
+  let policyAddress: { host: string; port: number } | undefined;
   try {
     await database.migrate();
     logger.info({ engine: database.engine, instanceId }, 'database ready');
+    await policySnapshot.start();
     scheduler = new Scheduler(scheduledJobs, { db: database.db, config, logger }, instanceId);
-    const app = createApp({ database, config, logger, jobs: scheduledJobs, scheduler });
+    const app = createApp({ database, config, logger, jobs: scheduledJobs, scheduler, policySnapshot });
+    if (config.relay.policyServer.enabled) {
+      counter.start();
+      policyServer = new PostfixPolicyServer({
+        config: config.relay.policyServer,
+        snapshot: policySnapshot,
+        counter,
+        recordSendEvents: config.relay.policyServer.recordSendEvents,
+        logger: logger.child({ component: 'postfix-policy' }),
+      });
+      const address = await policyServer.listen();
+      policyAddress = { host: address.address, port: address.port };
+      logger.info({ ...policyAddress, senderFrom: config.relay.policyServer.senderFrom }, 'Postfix policy server listening');
+    }
     server = await listen(app.fetch, config.server.host, config.server.port);
     if (config.scheduler.enabled) scheduler.start();
   } catch (error) {
+    await policyServer?.close().catch(() => {});
+    await counter.stop().catch(() => {});
+    await policySnapshot.stop().catch(() => {});
     await scheduler?.stop().catch(() => {});
     await database.close().catch(() => {});
     throw error;
@@ -55,13 +86,19 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     url,
     database,
     scheduler,
+    policySnapshot,
+    policyServer: policyAddress,
     stop: () =>
       (stopping ??= (async () => {
         logger.info('shutting down: no new job runs, finishing requests and runs in flight');
         const closed = new Promise<void>((resolve) => runningServer.close(() => resolve()));
         // Keep-alive connections would hold close() open; idle ones can go now.
         if ('closeIdleConnections' in runningServer) runningServer.closeIdleConnections();
-        await Promise.all([scheduler?.stop(), closed]);
+        // Postfix gets the answers in flight, then its connections close; it reconnects elsewhere
+        // or applies smtpd_policy_service_default_action.
+        await Promise.all([scheduler?.stop(), closed, policyServer?.close()]);
+        await counter.stop();
+        await policySnapshot.stop();
         await database.close();
         logger.info('stopped');
       })()),

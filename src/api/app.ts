@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { WardenConfig } from '../config/schema';
 import type { Database } from '../db/client';
 import { httpRequestsTotal, metricsRegistry } from '../metrics';
+import type { PolicySnapshot } from '../relay/policy-snapshot';
 import type { ScheduledJob, Scheduler } from '../scheduler/scheduler';
 import { alertsRouter } from './alerts';
 import { authenticate } from './auth';
@@ -14,6 +15,7 @@ import { errorResponse, handleError } from './errors';
 import { healthRouter } from './health';
 import { ipsRouter } from './ips';
 import { jobsRouter } from './jobs';
+import { policyRouter } from './policy';
 import { sendEventsRouter } from './send-events';
 import { subjectsRouter } from './subjects';
 
@@ -24,6 +26,8 @@ export interface AppDeps {
   jobs: ScheduledJob[];
   /** Absent in processes that serve the API without scheduling (and in some tests). */
   scheduler?: Scheduler;
+  /** Current policies in memory, for the throttle API; without it the policy routes are absent. */
+  policySnapshot?: PolicySnapshot;
   /** The time; tests pass a fixed one. */
   clock?: () => Date;
 }
@@ -59,6 +63,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', jobsRouter(deps.database.db, deps.jobs, deps.scheduler));
   app.route('/api/v1', sendEventsRouter(deps.database.db));
   app.route('/api/v1', alertsRouter(deps.database.db, deps.config.webhooks, deps.logger, clock));
+  if (deps.policySnapshot) app.route('/api/v1', policyRouter(deps.policySnapshot, deps.config.reputation.throttleLimitPerHour, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'sender', deps.config.reputation, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, clock));
   app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl));

@@ -8,8 +8,39 @@ const hostname = z
     message: 'expected a domain name such as mail.example.com',
   });
 
+/** The Postfix policy delegation server (check_policy_service); off unless enabled. */
+export const policyServerConfig = z
+  .object({
+    enabled: z.boolean().default(false),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535).default(10_031),
+    /**
+     * Which request attribute names the sender: the SASL login (submission relays), the envelope
+     * sender address, or the client's IP address looked up in clientAddressSenders (relays whose
+     * senders are hosts, with no login and no header to trust).
+     */
+    senderFrom: z.enum(['sasl_username', 'sender', 'client_address']).default('sasl_username'),
+    /** For senderFrom client_address: client IP → sender id. */
+    clientAddressSenders: z.record(z.string(), z.string().min(1)).default({}),
+    /**
+     * Store one send event per accepted message (the volume behind every rate). Turn off when the
+     * relay reports its deliveries through POST /api/v1/events instead, or they count twice.
+     */
+    recordSendEvents: z.boolean().default(true),
+    /** Milliseconds between writes of accepted-message counts and send events to the database. */
+    countFlushMs: z.number().int().min(10).max(60_000).default(1000),
+    /** Connections held at once; Postfix keeps one per smtpd process. */
+    maxConnections: z.number().int().min(1).default(2000),
+    /** An idle connection is closed after this (Postfix's own idle limit is 300 s). */
+    idleTimeoutSeconds: z.number().int().min(1).default(600),
+  })
+  .strict();
+
 export const relayConfig = z
   .object({
+    policyServer: policyServerConfig.prefault({}),
+    /** Seconds between full re-reads of the policy snapshot, behind LISTEN/NOTIFY. */
+    snapshotRefreshSeconds: z.number().int().min(1).max(3600).default(30),
     /** Sending IPs: single addresses or CIDR ranges, IPv4 or IPv6. */
     ips: z.array(z.string()).default([]),
     /** Domains the relay sends from (envelope and header From), checked against domain lists. */
@@ -42,3 +73,4 @@ export const relayConfig = z
   });
 
 export type RelayConfig = z.infer<typeof relayConfig>;
+export type PolicyServerConfig = z.infer<typeof policyServerConfig>;

@@ -24,6 +24,11 @@ export interface Database {
   migrate(): Promise<void>;
   /** Migrations applied and expected, for readiness. */
   migrationStatus(): Promise<{ applied: number; expected: number }>;
+  /**
+   * Calls onNotify with each payload NOTIFY sends on the channel, from any connection or instance.
+   * Resolves once listening; the returned function stops it.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -88,6 +93,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         }
       },
       migrationStatus: async () => ({ applied: await appliedMigrations(db), expected }),
+      // postgres.js keeps one extra connection for LISTEN and re-listens after a reconnect.
+      async listen(channel, onNotify) {
+        const { unlisten } = await client.listen(channel, onNotify);
+        return unlisten;
+      },
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -124,6 +134,7 @@ export function wrapPglite(client: PGlite, expected = expectedMigrations(), rele
     engine: 'pglite',
     migrate: () => migratePglite(drizzlePglite({ client }), { migrationsFolder }),
     migrationStatus: async () => ({ applied: await appliedMigrations(db), expected }),
+    listen: (channel, onNotify) => client.listen(channel, onNotify),
     close: async () => {
       await client.close();
       releaseLock();

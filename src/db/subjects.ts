@@ -23,6 +23,25 @@ const writtenColumns = {
   evaluatedAt: 'timestamptz',
 } as const satisfies Partial<Record<keyof SubjectWrite, string>>;
 
+/** The channel every policy change is announced on, with the new policy version as payload. */
+export const policyChannel = 'warden_policy';
+// Any constant works; it only has to be the same for every instance of Relay Warden.
+const policyVersionLockKey = 7_780_002;
+
+/**
+ * Takes the next policy versions in commit order: the lock is held until this transaction commits,
+ * so a reader that has seen version n never later finds a row committed with a version below n —
+ * which is what makes `?since=` complete. Policy writes are rare (an evaluation pass, an override).
+ * The NOTIFY is delivered at commit, after the rows are visible.
+ */
+async function lockPolicyVersions(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${policyVersionLockKey})`);
+}
+
+async function notifyPolicyChange(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_notify(${policyChannel}, currval('policy_version')::text)`);
+}
+
 /**
  * Writes evaluated subjects. The rows travel as one JSON parameter unpacked by jsonb_to_recordset:
  * a hundred thousand rows in one statement, where a VALUES list would need two million parameters.
@@ -31,6 +50,7 @@ const writtenColumns = {
  */
 export async function saveSubjects(tx: Tx, rows: SubjectWrite[], policyChanged: boolean): Promise<void> {
   if (rows.length === 0) return;
+  if (policyChanged) await lockPolicyVersions(tx);
   const keys = Object.keys(writtenColumns) as (keyof typeof writtenColumns)[];
   const name = (key: keyof typeof writtenColumns) => reputationSubjects[key].name;
   const payload = JSON.stringify(rows.map((row) => Object.fromEntries(keys.map((key) => [name(key), row[key] ?? null]))));
@@ -42,6 +62,7 @@ export async function saveSubjects(tx: Tx, rows: SubjectWrite[], policyChanged: 
     select ${sql.raw(columns.join(', '))}, ${policyChanged ? sql.raw(`nextval('policy_version')`) : sql.raw('0')}
     from jsonb_to_recordset(${payload}::jsonb) as r(${sql.raw(keys.map((key) => `${name(key)} ${writtenColumns[key]}`).join(', '))})
     on conflict (kind, id) do update set ${sql.raw(updates.join(', '))}`);
+  if (policyChanged) await notifyPolicyChange(tx);
 }
 
 export async function appendAuditAndEvents(tx: Tx, audit: AuditWrite[], emitted: EventWrite[]): Promise<void> {
@@ -60,6 +81,7 @@ export interface OverrideInput {
 /** Sets (or, with null, clears) a manual override, with its audit row and event, in one transaction. */
 export async function writeOverride(db: Db, kind: SubjectKind, id: string, override: OverrideInput | null, actor: string, reason: string, now: Date) {
   return db.transaction(async (tx) => {
+    await lockPolicyVersions(tx);
     const [before] = await tx
       .select()
       .from(reputationSubjects)
@@ -78,6 +100,7 @@ export async function writeOverride(db: Db, kind: SubjectKind, id: string, overr
       .values({ kind, id, ...values })
       .onConflictDoUpdate({ target: [reputationSubjects.kind, reputationSubjects.id], set: values })
       .returning();
+    await notifyPolicyChange(tx);
     const fromAction = before?.overrideAction ?? before?.autoAction ?? 'allow';
     const toAction = override?.action ?? after!.autoAction;
     await appendAuditAndEvents(

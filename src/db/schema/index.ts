@@ -3,3 +3,4 @@ export * from './scheduler';
 export * from './reputation';
 export * from './dnsbl';
 export * from './alerts';
+export * from './relay';

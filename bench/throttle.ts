@@ -1,0 +1,180 @@
+// Throttle API and Postfix policy server throughput, on one machine.
+//
+//   npm run bench:throttle -- [--policies 100000] [--connections 50] [--seconds 10] [--pglite]
+//   (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test; a scratch database is
+//   created and dropped; --pglite uses embedded PGlite in memory instead)
+//
+// A child process serves (the app factory on @hono/node-server, the policy server, the database
+// seeded with N sender policies); this process drives it, so load generator and server do
+// not share an event loop. Printed: requests/s, p50/p99 latency of
+//   1. GET /api/v1/bench/constant — a bare hono route returning a constant, mounted in the same
+//      app behind the same middleware (request id, metrics, bearer auth): the ceiling;
+//   2. GET /api/v1/policy/senders/<random of N> — the throttle API;
+// and the ratio, then decisions/s of the policy protocol over persistent connections, each doing
+// what an smtpd does: one END-OF-MESSAGE request, wait for the answer, next (counted and stored).
+import { fork, type ChildProcess } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { serve } from '@hono/node-server';
+import pino from 'pino';
+import { createApp } from '../src/api/app';
+import { wardenConfigSchema } from '../src/config/schema';
+import { openDatabase } from '../src/db/client';
+import { HourlyCounter } from '../src/relay/hourly-counter';
+import { PolicySnapshot } from '../src/relay/policy-snapshot';
+import { PostfixPolicyServer } from '../src/relay/postfix-policy-server';
+import { createTestDatabase, type TestDatabase } from '../test/support/postgres';
+
+const { values } = parseArgs({
+  options: {
+    policies: { type: 'string', default: '100000' },
+    connections: { type: 'string', default: '50' },
+    seconds: { type: 'string', default: '10' },
+    serve: { type: 'boolean', default: false },
+    pglite: { type: 'boolean', default: false },
+    /** Requests in flight per policy connection; Postfix has 1 (an smtpd waits for each answer). */
+    depth: { type: 'string', default: '1' },
+    /** Count accepted messages toward the hourly limit but store no send events. */
+    'count-only': { type: 'boolean', default: false },
+    url: { type: 'string' },
+  },
+});
+const policies = Number(values.policies);
+const connections = Number(values.connections);
+const seconds = Number(values.seconds);
+const token = 'bench-token-0123456789abcdef0123';
+
+async function runServer(): Promise<void> {
+  const config = wardenConfigSchema.parse({
+    server: { port: 0 },
+    database: { dataDir: 'memory://' },
+    auth: { tokens: [{ name: 'bench', token, scopes: ['relay'] }] },
+    relay: { policyServer: { enabled: true, port: 0 } },
+  });
+  // Per-request info lines off, as in a production deployment at this rate.
+  const logger = pino({ level: 'warn' });
+  // PGlite runs queries on the event loop's thread: its flushes stall the server, PostgreSQL's do not.
+  const database = await openDatabase(values.url ? { url: values.url } : { dataDir: 'memory://' });
+  await database.migrate();
+  await database.db.execute(`
+    insert into reputation_subjects (kind, id, auto_action, auto_reason, version)
+    select 'sender', 's' || g, (array['throttle', 'suspend', 'warn', 'allow'])[1 + g % 4], 'bench', nextval('policy_version')
+    from generate_series(0, ${policies - 1}) g` as never);
+  const snapshot = new PolicySnapshot(database, { throttleLimitPerHour: 1_000_000, refreshSeconds: 30, logger });
+  await snapshot.start();
+  const counter = new HourlyCounter(database.db, { flushMs: 1000, logger });
+  counter.start();
+  const policyServer = new PostfixPolicyServer({ config: config.relay.policyServer, snapshot, counter, logger, recordSendEvents: !values['count-only'] });
+  const policyAddress = await policyServer.listen();
+  const app = createApp({ database, config, logger, jobs: [], policySnapshot: snapshot });
+  app.get('/api/v1/bench/constant', (c) => c.json({ sender: 'constant', action: 'allow', reason: 'no policy', version: 0 }));
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
+    process.send!({ httpPort: info.port, policyPort: policyAddress.port, senders: snapshot.size.senders });
+  });
+  process.on('message', async () => {
+    server.close();
+    await policyServer.close();
+    await counter.stop();
+    process.send!({ stored: policyServer.stats });
+    await snapshot.stop();
+    await database.close();
+    process.exit(0);
+  });
+}
+
+function httpRun(url: string, path: () => string) {
+  return autocannon({
+    url,
+    connections,
+    duration: seconds,
+    headers: { authorization: `Bearer ${token}` },
+    requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
+  });
+}
+
+/** One smtpd-like loop per connection: request, answer, next request. */
+async function policyRun(port: number, depth: number): Promise<{ decisions: number; p50: number; p99: number }> {
+  const latencies: number[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  let sequence = 0;
+  const loop = (socket: Socket) =>
+    new Promise<void>((resolve) => {
+      let buffered = '';
+      const sentAt: number[] = [];
+      let inFlight = 0;
+      const next = () => {
+        if (performance.now() >= deadline) {
+          if (inFlight === 0) {
+            socket.end();
+            resolve();
+          }
+          return;
+        }
+        sequence += 1;
+        inFlight += 1;
+        sentAt.push(performance.now());
+        socket.write(
+          `request=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE\nprotocol_name=ESMTP\nclient_address=192.0.2.44\n` +
+            `server_address=192.0.2.10\nsender=user@shop.example\nrecipient=u@gmail.example\nrecipient_count=1\n` +
+            `queue_id=B${sequence}\ninstance=i${sequence}\nsasl_method=PLAIN\nsasl_username=s${Math.floor(Math.random() * policies)}\n\n`,
+        );
+      };
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        buffered += chunk;
+        while (buffered.includes('\n\n')) {
+          buffered = buffered.slice(buffered.indexOf('\n\n') + 2);
+          latencies.push(performance.now() - sentAt.shift()!);
+          inFlight -= 1;
+          next();
+        }
+      });
+      for (let i = 0; i < depth; i++) next();
+    });
+  const sockets = await Promise.all(
+    Array.from({ length: connections }, () => new Promise<Socket>((resolve) => {
+      const socket = connect({ port, host: '127.0.0.1', noDelay: true }, () => resolve(socket));
+    })),
+  );
+  const started = performance.now();
+  await Promise.all(sockets.map(loop));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { decisions: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
+}
+
+async function main(): Promise<void> {
+  let scratch: TestDatabase | undefined;
+  if (!values.pglite) scratch = await createTestDatabase(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve', '--policies', String(policies), ...(values['count-only'] ? ['--count-only'] : []), ...(scratch ? ['--url', scratch.url] : [])], {
+    execArgv: process.execArgv,
+  });
+  const ready = await new Promise<{ httpPort: number; policyPort: number; senders: number }>((resolve) => child.once('message', resolve as never));
+  const url = `http://127.0.0.1:${ready.httpPort}`;
+  console.log(`throttle bench: ${ready.senders} sender policies in the snapshot (${scratch ? 'PostgreSQL' : 'PGlite'}), ${connections} connections, ${seconds} s per run`);
+  // Warm-up: JIT and connection setup out of the measured runs.
+  await autocannon({ url: `${url}/api/v1/bench/constant`, connections, duration: 2, headers: { authorization: `Bearer ${token}` } });
+  const bare = await httpRun(url, () => '/api/v1/bench/constant');
+  const throttle = await httpRun(url, () => `/api/v1/policy/senders/s${Math.floor(Math.random() * policies)}`);
+  const row = (name: string, result: autocannon.Result) =>
+    `${name.padEnd(34)} ${result.requests.average.toFixed(0).padStart(8)} req/s   p50 ${String(result.latency.p50).padStart(3)} ms   p99 ${String(result.latency.p99).padStart(3)} ms   errors ${result.errors + result.non2xx}`;
+  console.log(row('bare route (ceiling)', bare));
+  console.log(row('GET /api/v1/policy/senders/:id', throttle));
+  const ratio = throttle.requests.average / bare.requests.average;
+  console.log(`ratio throttle/bare: ${(ratio * 100).toFixed(1)}%   (target >= 80%, p99 < 5 ms)`);
+  const depth = Number(values.depth);
+  const policy = await policyRun(ready.policyPort, depth);
+  console.log(
+    `Postfix policy protocol            ${policy.decisions.toFixed(0).padStart(8)} decisions/s   p50 ${policy.p50.toFixed(2)} ms   p99 ${policy.p99.toFixed(2)} ms   ` +
+      `(${connections} persistent connections, ${depth} request${depth > 1 ? 's' : ''} in flight each; target >= 20,000/s)`,
+  );
+  child.send('stop');
+  await new Promise((resolve) => child.once('exit', resolve));
+  await scratch?.drop();
+}
+
+if (values.serve) await runServer();
+else await main();

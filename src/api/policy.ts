@@ -1,0 +1,136 @@
+// The throttle API (relay scope): "may this sender send now?", and the policy changes since a
+// version for relays that keep a local copy. Answered from the in-memory snapshot, never the database.
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { domainOf, type PolicySnapshot, type SnapshotEntry } from '../relay/policy-snapshot';
+import { effectivePolicy } from '../reputation/effective-policy';
+import type { PolicyAction } from '../reputation/decide';
+import { requireScope } from './auth';
+import type { ApiEnv } from './env';
+import { authErrorResponses } from './errors';
+
+const relayAction = z.enum(['allow', 'throttle', 'suspend']);
+const security = [{ bearer: [] }];
+
+/** `warn` is a note for ops; for the relay it sends like `allow`. */
+const toRelayAction = (action: PolicyAction) => (action === 'warn' ? 'allow' : action);
+
+const senderPolicyBody = z
+  .object({
+    sender: z.string(),
+    action: relayAction,
+    limitPerHour: z.number().optional().openapi({ description: 'Messages per hour, when throttled' }),
+    reason: z.string(),
+    until: z.string().optional().openapi({ description: 'When a manual override ends' }),
+    version: z.number().openapi({ description: 'Policy version the answer reflects (0: never had a policy)' }),
+  })
+  .openapi('SenderPolicy');
+
+const changeBody = z
+  .object({
+    kind: z.enum(['sender', 'domain']),
+    id: z.string(),
+    action: relayAction,
+    limitPerHour: z.number().optional(),
+    reason: z.string(),
+    until: z.string().optional().openapi({ description: 'The action above ends then; `then` applies after it' }),
+    then: z.object({ action: relayAction, limitPerHour: z.number().optional(), reason: z.string() }).optional(),
+    version: z.number(),
+  })
+  .openapi('PolicyChange');
+
+const changesBody = z.object({ version: z.number(), changes: z.array(changeBody) }).openapi('PolicyChanges');
+
+const senderRoute = createRoute({
+  method: 'get',
+  path: '/policy/senders/{id}',
+  tags: ['relay'],
+  security,
+  description:
+    'What applies to a sender now: its manual override until it expires, else the stricter of its own automatic action ' +
+    'and its sending domain\'s (from `domain`, or from the sender id when it is an address).',
+  request: {
+    params: z.object({ id: z.string().min(1).max(320) }),
+    query: z.object({ domain: z.string().min(1).max(253).optional() }),
+  },
+  responses: {
+    200: { description: 'The policy in force', content: { 'application/json': { schema: senderPolicyBody } } },
+    ...authErrorResponses,
+  },
+});
+
+const changesRoute = createRoute({
+  method: 'get',
+  path: '/policy',
+  tags: ['relay'],
+  security,
+  description:
+    'Senders and domains whose policy changed after `since` (0 or absent: every subject with a policy). A subject absent ' +
+    'from the list is `allow`; keep `version` and ask again with `since=<version>`. An ETag makes an unchanged poll a 304.',
+  request: { query: z.object({ since: z.coerce.number().int().min(0).default(0) }) },
+  responses: {
+    200: { description: 'Changes, oldest first', content: { 'application/json': { schema: changesBody } } },
+    304: { description: 'Nothing changed since the ETag given in If-None-Match' },
+    ...authErrorResponses,
+  },
+});
+
+function changeOf(entry: SnapshotEntry, throttleLimitPerHour: number) {
+  // Evaluated with no clock: an override is reported with its end (`until`) and what follows it,
+  // so the answer depends on the version alone and the ETag stays valid.
+  const always = new Date(0);
+  const current = effectivePolicy(entry.policy, null, always, throttleLimitPerHour);
+  const after = effectivePolicy({ ...entry.policy, override: null }, null, always, throttleLimitPerHour);
+  const action = toRelayAction(current.action);
+  return {
+    kind: entry.kind,
+    id: entry.id,
+    action,
+    ...(action === 'throttle' && current.limitPerHour !== null ? { limitPerHour: current.limitPerHour } : {}),
+    reason: current.reason,
+    ...(current.until
+      ? {
+          until: current.until.toISOString(),
+          then: { action: toRelayAction(after.action), ...(after.limitPerHour !== null ? { limitPerHour: after.limitPerHour } : {}), reason: after.reason },
+        }
+      : {}),
+    version: entry.version,
+  };
+}
+
+export function policyRouter(snapshot: PolicySnapshot, throttleLimitPerHour: number, clock: () => Date) {
+  const router = new OpenAPIHono<ApiEnv>();
+  router.use('/policy', requireScope('relay'));
+  router.use('/policy/*', requireScope('relay'));
+
+  return router
+    .openapi(senderRoute, (c) => {
+      const { id } = c.req.valid('param');
+      const domain = c.req.valid('query').domain?.toLowerCase() ?? domainOf(id);
+      const policy = snapshot.lookup(id, domain, clock());
+      const action = toRelayAction(policy.action);
+      return c.json(
+        {
+          sender: id,
+          action,
+          ...(action === 'throttle' && policy.limitPerHour !== null ? { limitPerHour: policy.limitPerHour } : {}),
+          reason: action === 'allow' && policy.version === 0 ? 'no policy' : policy.reason,
+          ...(policy.until ? { until: policy.until.toISOString() } : {}),
+          version: policy.version,
+        },
+        200,
+      );
+    })
+    .openapi(changesRoute, (c) => {
+      const { since } = c.req.valid('query');
+      const version = snapshot.version;
+      const etag = `"${version}"`;
+      c.header('ETag', etag);
+      c.header('Cache-Control', 'no-cache');
+      const ifNoneMatch = c.req.header('if-none-match');
+      if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+        return c.body(null, 304);
+      }
+      const changes = snapshot.changesSince(since).map((entry) => changeOf(entry, throttleLimitPerHour));
+      return c.json({ version, changes }, 200);
+    });
+}

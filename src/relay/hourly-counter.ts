@@ -1,0 +1,198 @@
+// Messages accepted per sender in the current UTC hour, for throttle limits: counted in memory at
+// once, written to the database in batches, and shared by every instance through it.
+import { and, inArray, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Db } from '../db/client';
+import { relayHourlyCounts } from '../db/schema';
+import { storeSendEvents, type SendEventInput } from '../db/send-events';
+
+const hourMs = 3_600_000;
+/** Send events kept while the database is unreachable; beyond this the oldest are dropped (and logged). */
+const maxPendingEvents = 100_000;
+const eventsPerWrite = 250;
+
+interface SenderCount {
+  hour: number;
+  /** The shared count as the database last reported it (this and every other instance). */
+  stored: number;
+  /** Accepted here and not yet written. */
+  pending: number;
+  /** Pending reads of `stored` for the first lookup of a sender in an hour. */
+  loading?: Promise<void>;
+  loaded: boolean;
+}
+
+export interface HourlyCounterOptions {
+  flushMs: number;
+  logger: Logger;
+}
+
+/**
+ * The trade-off: a decision never waits on the database. The shared count of a throttled sender
+ * is read once an hour, in the background, at its first message (reads arriving together share one
+ * query); until it arrives that message is decided on this instance's count. Writes are batched
+ * every flush interval (default 1 s) and each write returns the shared total. So a sender can
+ * overshoot its limit by what other instances accept in one flush interval, plus the messages that
+ * arrive during the first read after a restart; a crash loses at most one interval's counts.
+ */
+export class HourlyCounter {
+  private readonly counts = new Map<string, SenderCount>();
+  private pendingEvents: SendEventInput[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: HourlyCounterOptions,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.options.flushMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and writes what is pending. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  private entry(sender: string, now: Date): SenderCount {
+    const hour = Math.floor(now.getTime() / hourMs) * hourMs;
+    let entry = this.counts.get(sender);
+    if (!entry || entry.hour !== hour) {
+      entry = { hour, stored: 0, pending: 0, loaded: false };
+      this.counts.set(sender, entry);
+    }
+    return entry;
+  }
+
+  /** The count without waiting, or undefined when the shared count has not been read yet this hour. */
+  peek(sender: string, now: Date): number | undefined {
+    const entry = this.entry(sender, now);
+    return entry.loaded ? entry.stored + entry.pending : undefined;
+  }
+
+  /** Whether the shared count has been read (or written) this hour. */
+  isLoaded(sender: string, now: Date): boolean {
+    return this.entry(sender, now).loaded;
+  }
+
+  /** Messages accepted here this hour and not yet written. */
+  pendingHere(sender: string, now: Date): number {
+    return this.entry(sender, now).pending;
+  }
+
+  /** Messages accepted for the sender this hour, on every instance (as of the last flush). */
+  async count(sender: string, now: Date): Promise<number> {
+    const entry = this.entry(sender, now);
+    if (!entry.loaded) {
+      entry.loading ??= this.queueLoad(sender, entry);
+      await entry.loading;
+    }
+    return entry.stored + entry.pending;
+  }
+
+  // First lookups arriving together (many connections, many senders) share one query.
+  private loadQueue = new Map<string, SenderCount>();
+  private loadBatch: Promise<void> | undefined;
+
+  private queueLoad(sender: string, entry: SenderCount): Promise<void> {
+    this.loadQueue.set(sender, entry);
+    this.loadBatch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.loadQueued());
+    return this.loadBatch;
+  }
+
+  private async loadQueued(): Promise<void> {
+    const batch = [...this.loadQueue];
+    this.loadQueue = new Map();
+    this.loadBatch = undefined;
+    try {
+      for (let i = 0; i < batch.length; i += 1000) {
+        const chunk = batch.slice(i, i + 1000);
+        const hours = [...new Set(chunk.map(([, entry]) => entry.hour))].map((hour) => new Date(hour));
+        const rows = await this.db
+          .select()
+          .from(relayHourlyCounts)
+          .where(and(inArray(relayHourlyCounts.sender, chunk.map(([sender]) => sender)), inArray(relayHourlyCounts.hour, hours)));
+        const found = new Map(rows.map((row) => [`${row.sender}|${row.hour.getTime()}`, row.accepted]));
+        for (const [sender, entry] of chunk) {
+          entry.stored = Math.max(entry.stored, found.get(`${sender}|${entry.hour}`) ?? 0);
+          entry.loaded = true;
+        }
+      }
+    } finally {
+      for (const [, entry] of batch) entry.loading = undefined;
+    }
+  }
+
+  /** Counts one accepted message, and queues its send event when given. */
+  add(sender: string, now: Date, event?: SendEventInput): void {
+    this.entry(sender, now).pending += 1;
+    if (event) {
+      if (this.pendingEvents.length >= maxPendingEvents) {
+        this.pendingEvents.shift();
+        this.options.logger.warn({ sender }, 'send event dropped: the database has not taken events for a while');
+      }
+      this.pendingEvents.push(event);
+    }
+  }
+
+  /** Writes pending counts and send events; one flush at a time. */
+  flush(): Promise<void> {
+    this.flushing ??= this.write().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    const increments: { sender: string; hour: Date; accepted: number; entry: SenderCount }[] = [];
+    const currentHour = Math.floor(Date.now() / hourMs) * hourMs;
+    for (const [sender, entry] of this.counts) {
+      if (entry.pending > 0) increments.push({ sender, hour: new Date(entry.hour), accepted: entry.pending, entry });
+      else if (entry.hour < currentHour - hourMs) this.counts.delete(sender);
+    }
+    const events = this.pendingEvents;
+    this.pendingEvents = [];
+    try {
+      for (let i = 0; i < increments.length; i += 500) {
+        const chunk = increments.slice(i, i + 500);
+        const rows = await this.db
+          .insert(relayHourlyCounts)
+          .values(chunk.map(({ sender, hour, accepted }) => ({ sender, hour, accepted })))
+          .onConflictDoUpdate({
+            target: [relayHourlyCounts.sender, relayHourlyCounts.hour],
+            set: { accepted: sql`${relayHourlyCounts.accepted} + excluded.accepted` },
+          })
+          .returning();
+        const totals = new Map(rows.map((row) => [`${row.sender}|${row.hour.getTime()}`, row.accepted]));
+        for (const { sender, hour, accepted, entry } of chunk) {
+          entry.pending -= accepted;
+          const total = totals.get(`${sender}|${hour.getTime()}`);
+          if (total !== undefined) {
+            entry.stored = total;
+            entry.loaded = true;
+          }
+        }
+      }
+      // Small transactions: building one query is synchronous work, and the policy server's
+      // answers wait behind it.
+      while (events.length > 0) {
+        await storeSendEvents(this.db, events.slice(0, eventsPerWrite));
+        events.splice(0, eventsPerWrite);
+      }
+    } catch (error) {
+      // Counts not written stay pending (entry.pending was not reduced); events go back in the queue.
+      this.pendingEvents = [...events, ...this.pendingEvents].slice(-maxPendingEvents);
+      this.options.logger.error({ err: error, events: events.length }, 'writing accepted-message counts failed; retrying at the next flush');
+    }
+  }
+}
+
+/** Deletes counts of hours before `before` (a limit is per hour: old rows serve nothing). */
+export async function pruneHourlyCounts(db: Db, before: Date): Promise<number> {
+  const deleted = await db
+    .delete(relayHourlyCounts)
+    .where(sql`${relayHourlyCounts.hour} < ${before.toISOString()}::timestamptz`)
+    .returning({ sender: relayHourlyCounts.sender });
+  return deleted.length;
+}

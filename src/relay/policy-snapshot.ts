@@ -1,0 +1,143 @@
+// The in-memory copy of every sender's and domain's policy that relay lookups read: loaded once,
+// then refreshed by version on each NOTIFY of a policy change and on a fallback timer.
+import { gt } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Database } from '../db/client';
+import { reputationSubjects, type SubjectKind } from '../db/schema';
+import { policyChannel } from '../db/subjects';
+import { effectivePolicy, type EffectivePolicy, type SubjectPolicy } from '../reputation/effective-policy';
+import { subjectPolicy } from '../reputation/sender-policy';
+
+export interface SnapshotEntry {
+  kind: SubjectKind;
+  id: string;
+  policy: SubjectPolicy;
+  version: number;
+}
+
+export interface SnapshotLookup extends EffectivePolicy {
+  /** The highest version among the rows the answer was computed from (0: never had a policy). */
+  version: number;
+}
+
+export interface PolicySnapshotOptions {
+  throttleLimitPerHour: number;
+  /** Seconds between fallback refreshes, in case a NOTIFY was lost with a dropped connection. */
+  refreshSeconds: number;
+  logger: Logger;
+}
+
+const noPolicy: SubjectPolicy = { automatic: { action: 'allow', reason: null, since: null }, override: null };
+
+/** The sending domain of an address-like sender id (`alice@shop.example` → `shop.example`). */
+export function domainOf(sender: string): string | undefined {
+  const at = sender.lastIndexOf('@');
+  return at >= 0 && at < sender.length - 1 ? sender.slice(at + 1).toLowerCase() : undefined;
+}
+
+/**
+ * Holds every subject whose policy was ever set (version > 0); a subject absent from it is
+ * `allow`. Versions are taken in commit order (see db/subjects.ts), so "rows with a version above
+ * the highest one loaded" is a complete incremental refresh.
+ */
+export class PolicySnapshot {
+  private readonly senders = new Map<string, SnapshotEntry>();
+  private readonly domains = new Map<string, SnapshotEntry>();
+  private loadedVersion = 0;
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
+  private timer: NodeJS.Timeout | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private lastRefreshAt: Date | undefined;
+
+  constructor(
+    private readonly database: Database,
+    private readonly options: PolicySnapshotOptions,
+  ) {}
+
+  /** Listens first, then loads: a change committed in between is refreshed again, never missed. */
+  async start(): Promise<void> {
+    this.unlisten = await this.database.listen(policyChannel, (payload) => {
+      if (Number(payload) > this.loadedVersion) void this.refresh();
+    });
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.options.refreshSeconds * 1000);
+    this.timer.unref();
+    this.options.logger.info({ version: this.loadedVersion, senders: this.senders.size, domains: this.domains.size }, 'policy snapshot loaded');
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.unlisten?.().catch(() => {});
+    await this.refreshing?.catch(() => {});
+  }
+
+  /** The highest policy version loaded: what `?since=` is answered up to. */
+  get version(): number {
+    return this.loadedVersion;
+  }
+
+  get size(): { senders: number; domains: number; refreshedAt: Date | undefined } {
+    return { senders: this.senders.size, domains: this.domains.size, refreshedAt: this.lastRefreshAt };
+  }
+
+  /** Reads the rows changed since the last refresh; concurrent calls share one read and one more after it. */
+  refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      try {
+        do {
+          this.refreshAgain = false;
+          await this.readChanges();
+        } while (this.refreshAgain);
+      } catch (error) {
+        // Lookups keep answering from what is loaded; the next NOTIFY or timer tries again.
+        this.options.logger.error({ err: error, version: this.loadedVersion }, 'policy snapshot refresh failed');
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private async readChanges(): Promise<void> {
+    const rows = await this.database.db
+      .select()
+      .from(reputationSubjects)
+      .where(gt(reputationSubjects.version, this.loadedVersion))
+      .orderBy(reputationSubjects.version);
+    for (const row of rows) {
+      const entry: SnapshotEntry = { kind: row.kind, id: row.id, policy: subjectPolicy(row), version: row.version };
+      (row.kind === 'sender' ? this.senders : this.domains).set(row.id, entry);
+      if (row.version > this.loadedVersion) this.loadedVersion = row.version;
+    }
+    this.lastRefreshAt = new Date();
+    if (rows.length > 0) this.options.logger.debug({ changed: rows.length, version: this.loadedVersion }, 'policy snapshot refreshed');
+  }
+
+  /** What applies to a sender now; override expiry is evaluated here, at lookup time. */
+  lookup(sender: string, senderDomain: string | undefined, now: Date): SnapshotLookup {
+    const own = this.senders.get(sender);
+    const domain = senderDomain ? this.domains.get(senderDomain) : undefined;
+    const policy = effectivePolicy(
+      own?.policy ?? noPolicy,
+      domain ? { name: domain.id, policy: domain.policy } : null,
+      now,
+      this.options.throttleLimitPerHour,
+    );
+    return { ...policy, version: Math.max(own?.version ?? 0, domain?.version ?? 0) };
+  }
+
+  /** Subjects whose policy changed after `since`, oldest change first. */
+  changesSince(since: number): SnapshotEntry[] {
+    if (since >= this.loadedVersion) return [];
+    const changed: SnapshotEntry[] = [];
+    for (const entries of [this.senders, this.domains]) {
+      for (const entry of entries.values()) if (entry.version > since) changed.push(entry);
+    }
+    return changed.sort((a, b) => a.version - b.version);
+  }
+}

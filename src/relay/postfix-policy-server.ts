@@ -1,0 +1,179 @@
+// The Postfix policy server (check_policy_service): a TCP listener answering each request from
+// the policy snapshot and the hourly counter. It fails open: whatever goes wrong, Postfix gets DUNNO.
+import { createServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { PolicyServerConfig } from '../config/relay';
+import type { SendEventInput } from '../db/send-events';
+import { policyDecisionsTotal } from '../metrics';
+import type { EffectivePolicy } from '../reputation/effective-policy';
+import type { HourlyCounter } from './hourly-counter';
+import { domainOf, type PolicySnapshot } from './policy-snapshot';
+import { formatAction, isEndOfMessage, PolicyRequestReader, type PolicyAttributes, type PolicyRequest, type PostfixAction } from './postfix-protocol';
+
+const dunno: PostfixAction = { kind: 'DUNNO' };
+/** Connections still open this long after close() are cut (Postfix reconnects on its next request). */
+const closeGraceMs = 5000;
+
+/**
+ * The answer for a message from a sender under a policy. The texts reach the sender's mail client,
+ * so they name the rule, not the internal reason (complaint figures, the operator's note).
+ */
+export function postfixActionFor(sender: string, policy: EffectivePolicy, acceptedThisHour: number): PostfixAction {
+  if (policy.action === 'suspend') {
+    return { kind: 'REJECT', status: '5.7.1', text: `Sender ${sender} is suspended from sending through this relay` };
+  }
+  if (policy.action === 'throttle' && policy.limitPerHour !== null && acceptedThisHour >= policy.limitPerHour) {
+    return {
+      kind: 'DEFER_IF_PERMIT',
+      status: '4.7.1',
+      text: `Sender ${sender} is over its limit of ${policy.limitPerHour} messages per hour; try again later`,
+    };
+  }
+  return dunno;
+}
+
+export interface PostfixPolicyServerDeps {
+  config: PolicyServerConfig;
+  snapshot: PolicySnapshot;
+  counter: HourlyCounter;
+  logger: Logger;
+  /** Store one send event per accepted message (off when the relay reports events itself). */
+  recordSendEvents: boolean;
+  clock?: () => Date;
+}
+
+export class PostfixPolicyServer {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly clock: () => Date;
+  readonly stats = { connections: 0, requests: 0, malformed: 0, rejected: 0, deferred: 0 };
+
+  constructor(private readonly deps: PostfixPolicyServerDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+    this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server.maxConnections = deps.config.maxConnections;
+  }
+
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.deps.config.port, this.deps.config.host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Stops accepting; open connections get the answers in flight, then are closed. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.end();
+    const cut = setTimeout(() => {
+      for (const socket of this.sockets) socket.destroy();
+    }, closeGraceMs);
+    await closed;
+    clearTimeout(cut);
+  }
+
+  private accept(socket: Socket): void {
+    this.stats.connections += 1;
+    this.sockets.add(socket);
+    socket.setTimeout(this.deps.config.idleTimeoutSeconds * 1000, () => socket.end());
+    const reader = new PolicyRequestReader();
+    const log = this.deps.logger.child({ client: `${socket.remoteAddress}:${socket.remotePort}` });
+
+    // Every answer is decided without waiting, so answers leave in request order, batched per read.
+    socket.on('data', (chunk: Buffer) => {
+      const requests = reader.push(chunk);
+      if (reader.overflowed) {
+        this.stats.malformed += 1;
+        log.warn('policy request line too long; answering DUNNO and closing the connection');
+        socket.end(formatAction(dunno));
+        return;
+      }
+      let out = '';
+      for (const request of requests) {
+        const action = this.answer(request, log);
+        policyDecisionsTotal.inc({ action: action.kind });
+        out += formatAction(action);
+      }
+      if (out && !socket.destroyed) socket.write(out);
+    });
+    socket.on('error', (error) => log.debug({ err: error }, 'policy connection error'));
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  private senderOf(attributes: PolicyAttributes): string | undefined {
+    const { senderFrom, clientAddressSenders } = this.deps.config;
+    const value =
+      senderFrom === 'sasl_username' ? attributes.sasl_username
+      : senderFrom === 'sender' ? attributes.sender?.toLowerCase()
+      : clientAddressSenders[attributes.client_address ?? ''];
+    return value ? value : undefined;
+  }
+
+  private answer(request: PolicyRequest, log: Logger): PostfixAction {
+    this.stats.requests += 1;
+    if (!request.ok) {
+      this.stats.malformed += 1;
+      log.warn({ error: request.error }, 'malformed policy request; answering DUNNO');
+      return dunno;
+    }
+    const attributes = request.attributes;
+    if (attributes.request !== 'smtpd_access_policy') {
+      this.stats.malformed += 1;
+      log.warn({ request: attributes.request ?? null }, 'policy request without request=smtpd_access_policy; answering DUNNO');
+      return dunno;
+    }
+    const sender = this.senderOf(attributes);
+    // Unauthenticated or null-sender mail: not ours to judge (the relay's own restrictions are).
+    if (!sender) return dunno;
+    try {
+      const now = this.clock();
+      const policy = this.deps.snapshot.lookup(sender, domainOf(attributes.sender ?? ''), now);
+      let accepted = 0;
+      if (policy.action === 'throttle') {
+        // The first message of a sender in an hour is decided on this instance's own count while
+        // the shared count is read: a decision never waits on the database (see hourly-counter.ts).
+        accepted = this.deps.counter.peek(sender, now) ?? this.deps.counter.pendingHere(sender, now);
+        if (!this.deps.counter.isLoaded(sender, now)) {
+          this.deps.counter.count(sender, now).catch((error: unknown) => log.error({ err: error, sender }, 'reading the hourly count failed'));
+        }
+      }
+      return this.settle(sender, attributes, policy, accepted, now, log);
+    } catch (error) {
+      log.error({ err: error, sender }, 'policy decision failed; answering DUNNO (fail open)');
+      return dunno;
+    }
+  }
+
+  private settle(sender: string, attributes: PolicyAttributes, policy: EffectivePolicy, accepted: number, now: Date, log: Logger): PostfixAction {
+    const action = postfixActionFor(sender, policy, accepted);
+    if (action.kind === 'REJECT') this.stats.rejected += 1;
+    else if (action.kind === 'DEFER_IF_PERMIT') this.stats.deferred += 1;
+    if (action.kind !== 'DUNNO') {
+      log.info({ sender, action: action.kind, reason: policy.reason, queueId: attributes.queue_id, state: attributes.protocol_state }, 'policy refused a message');
+    } else if (isEndOfMessage(attributes)) {
+      // Counted once per message, at the end of DATA, and only when accepted here.
+      this.deps.counter.add(sender, now, this.deps.recordSendEvents ? sendEventOf(sender, attributes, now) : undefined);
+    }
+    return action;
+  }
+}
+
+/** One send event per message: the recipient domain is known only when the message has one recipient. */
+function sendEventOf(sender: string, attributes: PolicyAttributes, now: Date): SendEventInput {
+  const recipientDomain = domainOf(attributes.recipient ?? '') ?? 'unknown';
+  const id = attributes.queue_id || attributes.instance || `${now.getTime()}-${Math.random().toString(36).slice(2)}`;
+  return {
+    messageId: `postfix:${attributes.server_address ?? ''}:${id}`,
+    recipientKey: `@${recipientDomain}`,
+    sender,
+    senderDomain: domainOf(attributes.sender ?? '') ?? 'unknown',
+    recipientDomain,
+    ip: attributes.server_address || 'unknown',
+    at: now,
+    clientAddress: attributes.client_address && isIP(attributes.client_address) ? attributes.client_address : undefined,
+    saslUsername: attributes.sasl_username || undefined,
+  };
+}

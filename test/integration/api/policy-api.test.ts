@@ -1,0 +1,82 @@
+// The throttle API through the app factory: one sender's policy, and changes since a version.
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allJobs } from '../../../jobs';
+import { createApp } from '../../../src/api/app';
+import { wardenConfigSchema } from '../../../src/config/schema';
+import type { Database } from '../../../src/db/client';
+import { writeOverride } from '../../../src/db/subjects';
+import { PolicySnapshot } from '../../../src/relay/policy-snapshot';
+import { resolveJobs } from '../../../src/scheduler/scheduler';
+import { testEngines } from '../../support/engines';
+import { json } from '../../support/http';
+import { waitFor } from '../../support/poll';
+
+const opsToken = 'ops-token-0123456789abcdef01';
+const relayToken = 'relay-token-0123456789abcdef0';
+const config = wardenConfigSchema.parse({
+  auth: { tokens: [{ name: 'ops', token: opsToken, scopes: ['ops'] }, { name: 'postfix', token: relayToken, scopes: ['relay'] }] },
+});
+const now = new Date('2026-11-20T12:30:00Z');
+const logger = pino({ level: 'silent' });
+
+describe('throttle API', () => {
+  let database: Database;
+  let snapshot: PolicySnapshot;
+  let app: ReturnType<typeof createApp>;
+  beforeAll(async () => {
+    database = await testEngines()[0]!.open();
+    snapshot = new PolicySnapshot(database, { throttleLimitPerHour: 100, refreshSeconds: 3600, logger });
+    await snapshot.start();
+    app = createApp({ database, config, logger, jobs: resolveJobs(allJobs, {}), clock: () => now, policySnapshot: snapshot });
+  });
+  afterAll(async () => {
+    await snapshot.stop();
+    await database.close();
+  });
+  const get = (path: string, headers: Record<string, string> = {}, token = relayToken) =>
+    app.request(path, { headers: { authorization: `Bearer ${token}`, ...headers } });
+
+  it('answers allow for an unknown sender', async () => {
+    const response = await get('/api/v1/policy/senders/alice');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ sender: 'alice', action: 'allow', reason: 'no policy', version: 0 });
+  });
+
+  it('answers throttle with the limit, suspend, and the domain of an address-like sender', async () => {
+    const until = new Date('2026-11-21T00:00:00Z');
+    await writeOverride(database.db, 'sender', 'trudy', { action: 'throttle', reason: 'new', until, limitPerHour: 20, by: 'ops' }, 'ops', 'new', now);
+    await writeOverride(database.db, 'domain', 'spam.example', { action: 'suspend', reason: 'snowshoe', until: null, limitPerHour: null, by: 'ops' }, 'ops', 'snowshoe', now);
+    await waitFor(() => snapshot.lookup('x', 'spam.example', now).action === 'suspend', { timeoutMs: 1000, intervalMs: 10 });
+    expect(await json(get('/api/v1/policy/senders/trudy'))).toMatchObject({ action: 'throttle', limitPerHour: 20, until: until.toISOString(), reason: expect.stringContaining('new') });
+    expect(await json(get('/api/v1/policy/senders/bob@spam.example'))).toMatchObject({ action: 'suspend', reason: expect.stringContaining('sending domain spam.example') });
+    expect(await json(get('/api/v1/policy/senders/bob?domain=spam.example'))).toMatchObject({ action: 'suspend' });
+    expect(await json(get('/api/v1/policy/senders/bob?domain=shop.example'))).toMatchObject({ action: 'allow' });
+  });
+
+  it('lists changes since a version, with an ETag that makes an unchanged poll a 304', async () => {
+    const all = await get('/api/v1/policy');
+    const body = await json(all);
+    expect(body.changes.map((c: { id: string }) => c.id)).toEqual(['trudy', 'spam.example']);
+    expect(body.changes[0]).toMatchObject({ kind: 'sender', action: 'throttle', limitPerHour: 20, until: '2026-11-21T00:00:00.000Z', then: { action: 'allow' } });
+    const etag = all.headers.get('etag')!;
+    expect((await get(`/api/v1/policy?since=${body.version}`)).status).toBe(200);
+    expect(await json(get(`/api/v1/policy?since=${body.version}`))).toEqual({ version: body.version, changes: [] });
+    expect((await get('/api/v1/policy', { 'if-none-match': etag })).status).toBe(304);
+    await writeOverride(database.db, 'sender', 'trudy', null, 'ops', 'cleared', now);
+    await waitFor(() => snapshot.version > body.version, { timeoutMs: 1000, intervalMs: 10 });
+    const after = await get(`/api/v1/policy?since=${body.version}`, { 'if-none-match': etag });
+    expect(after.status).toBe(200);
+    expect((await json(after)).changes).toMatchObject([{ id: 'trudy', action: 'allow' }]);
+  });
+
+  it('needs a token with the relay scope (ops has every scope)', async () => {
+    expect((await app.request('/api/v1/policy/senders/alice')).status).toBe(401);
+    expect((await get('/api/v1/policy/senders/alice', {}, opsToken)).status).toBe(200);
+  });
+
+  it('documents the routes in the OpenAPI document', async () => {
+    const document = await json(app.request('/openapi.json'));
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/policy/senders/{id}', '/api/v1/policy']));
+  });
+});
