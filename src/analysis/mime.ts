@@ -1,7 +1,7 @@
 // A small, allocation-light MIME reader for reports: headers, multipart trees, transfer and charset
-import { TextDecoder } from 'node:util';
 // decoding. The analyzer needs report parts whole and fast; see analyze.ts for why it is not
 // mailparser's simpleParser on the hot path.
+import { TextDecoder } from 'node:util';
 
 export interface Header {
   /** Lower-cased field name. */
