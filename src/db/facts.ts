@@ -3,6 +3,7 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { countsOfFact, type CountableFact } from '../reputation/counts';
 import type { Db } from './client';
+import type { Tx } from './events';
 import { addToRollups, type RollupIncrement } from './rollups';
 import { mailFacts } from './schema';
 import { findSendsByMessageId } from './send-events';
@@ -32,71 +33,83 @@ const domainOf = (address: string | null | undefined) => {
   return at >= 0 ? address!.slice(at + 1).toLowerCase() : null;
 };
 
-/** Stores facts once; returns the senders whose counts changed (to re-evaluate them now). */
-export async function recordFacts(
-  db: Db,
-  facts: FactInput[],
-): Promise<{ stored: number; duplicates: number; senders: string[]; domains: string[] }> {
-  if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [] };
+export type FactsOutcome = { stored: number; duplicates: number; senders: string[]; domains: string[] };
+export type SendsByMessageId = Awaited<ReturnType<typeof findSendsByMessageId>>;
+
+/** The send-log entries that attribute the facts naming no sender (read before the transaction). */
+export function sendsForFacts(db: Db, facts: FactInput[]): Promise<SendsByMessageId> {
   const unattributed = facts.filter((f) => !f.sender && f.originalMessageId).map((f) => f.originalMessageId!);
-  const sends = await findSendsByMessageId(db, [...new Set(unattributed)]);
-  return db.transaction(async (tx) => {
-    const increments: RollupIncrement[] = [];
-    const senders = new Set<string>();
-    const domains = new Set<string>();
-    let stored = 0;
-    for (const fact of facts) {
-      const send = !fact.sender && fact.originalMessageId ? sends.get(fact.originalMessageId) : undefined;
-      const sender = fact.sender ?? send?.sender ?? null;
-      const senderDomain = fact.senderDomain ?? send?.senderDomain ?? domainOf(sender);
-      const ip = fact.ip ?? send?.ip ?? null;
-      const recipientDomain = domainOf(fact.recipient);
-      const counts = countsOfFact(fact);
-      const inserted = await tx
-        .insert(mailFacts)
-        .values({
-          dedupKey: fact.dedupKey,
-          kind: fact.kind,
-          reason: fact.reason ?? null,
-          hardBounce: Boolean(fact.hardBounce),
-          feedbackType: fact.feedbackType ?? null,
-          counted: counterOf(counts),
-          recipient: fact.recipient ?? null,
-          recipientDomain,
-          sender,
-          senderDomain,
-          ip,
-          originalMessageId: fact.originalMessageId ?? null,
-          status: fact.status ?? null,
-          diagnosticCode: fact.diagnosticCode ?? null,
-          subject: fact.subject ?? null,
-          source: fact.source,
-          occurredAt: fact.occurredAt,
-          details: fact.details ?? null,
-        })
-        .onConflictDoNothing({ target: mailFacts.dedupKey })
-        .returning({ id: mailFacts.id });
-      if (inserted.length === 0) continue;
-      stored++;
-      if (counterOf(counts) === 'none') continue;
-      const at = fact.occurredAt;
-      // A block of our IP or content is evidence about the IP and the receiving provider, not
-      // about the sender's list: it goes to the ip and recipient_domain rollups only.
-      const onSender = counts.blocked === 0;
-      if (sender && onSender) {
-        senders.add(sender);
-        increments.push({ dimension: 'sender', key: sender, at, counts });
-      }
-      if (senderDomain && onSender) {
-        domains.add(senderDomain);
-        increments.push({ dimension: 'sender_domain', key: senderDomain, at, counts });
-      }
-      if (recipientDomain) increments.push({ dimension: 'recipient_domain', key: recipientDomain, at, counts });
-      if (ip) increments.push({ dimension: 'ip', key: ip, at, counts });
+  return findSendsByMessageId(db, [...new Set(unattributed)]);
+}
+
+/** Stores facts once; returns the senders whose counts changed (to re-evaluate them now). */
+export async function recordFacts(db: Db, facts: FactInput[]): Promise<FactsOutcome> {
+  if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [] };
+  const sends = await sendsForFacts(db, facts);
+  return db.transaction((tx) => recordFactsIn(tx, facts, sends));
+}
+
+/**
+ * `recordFacts` inside a transaction the caller holds, so the facts commit together with whatever
+ * else the caller writes (mailbox ingestion: the raw message and the folder checkpoint).
+ */
+export async function recordFactsIn(tx: Tx, facts: FactInput[], sends: SendsByMessageId): Promise<FactsOutcome> {
+  if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [] };
+  const increments: RollupIncrement[] = [];
+  const senders = new Set<string>();
+  const domains = new Set<string>();
+  let stored = 0;
+  for (const fact of facts) {
+    const send = !fact.sender && fact.originalMessageId ? sends.get(fact.originalMessageId) : undefined;
+    const sender = fact.sender ?? send?.sender ?? null;
+    const senderDomain = fact.senderDomain ?? send?.senderDomain ?? domainOf(sender);
+    const ip = fact.ip ?? send?.ip ?? null;
+    const recipientDomain = domainOf(fact.recipient);
+    const counts = countsOfFact(fact);
+    const inserted = await tx
+      .insert(mailFacts)
+      .values({
+        dedupKey: fact.dedupKey,
+        kind: fact.kind,
+        reason: fact.reason ?? null,
+        hardBounce: Boolean(fact.hardBounce),
+        feedbackType: fact.feedbackType ?? null,
+        counted: counterOf(counts),
+        recipient: fact.recipient ?? null,
+        recipientDomain,
+        sender,
+        senderDomain,
+        ip,
+        originalMessageId: fact.originalMessageId ?? null,
+        status: fact.status ?? null,
+        diagnosticCode: fact.diagnosticCode ?? null,
+        subject: fact.subject ?? null,
+        source: fact.source,
+        occurredAt: fact.occurredAt,
+        details: fact.details ?? null,
+      })
+      .onConflictDoNothing({ target: mailFacts.dedupKey })
+      .returning({ id: mailFacts.id });
+    if (inserted.length === 0) continue;
+    stored++;
+    if (counterOf(counts) === 'none') continue;
+    const at = fact.occurredAt;
+    // A block of our IP or content is evidence about the IP and the receiving provider, not
+    // about the sender's list: it goes to the ip and recipient_domain rollups only.
+    const onSender = counts.blocked === 0;
+    if (sender && onSender) {
+      senders.add(sender);
+      increments.push({ dimension: 'sender', key: sender, at, counts });
     }
-    await addToRollups(tx, increments);
-    return { stored, duplicates: facts.length - stored, senders: [...senders], domains: [...domains] };
-  });
+    if (senderDomain && onSender) {
+      domains.add(senderDomain);
+      increments.push({ dimension: 'sender_domain', key: senderDomain, at, counts });
+    }
+    if (recipientDomain) increments.push({ dimension: 'recipient_domain', key: recipientDomain, at, counts });
+    if (ip) increments.push({ dimension: 'ip', key: ip, at, counts });
+  }
+  await addToRollups(tx, increments);
+  return { stored, duplicates: facts.length - stored, senders: [...senders], domains: [...domains] };
 }
 
 export function recentFacts(db: Db, filter: { sender?: string; senderDomain?: string; kinds: FactInput['kind'][]; limit: number }) {

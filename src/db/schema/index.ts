@@ -2,3 +2,4 @@
 export * from './scheduler';
 export * from './reputation';
 export * from './dnsbl';
+export * from './ingest';
