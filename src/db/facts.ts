@@ -55,45 +55,55 @@ export async function recordFacts(db: Db, facts: FactInput[]): Promise<FactsOutc
  */
 export async function recordFactsIn(tx: Tx, facts: FactInput[], sends: SendsByMessageId): Promise<FactsOutcome> {
   if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [] };
+  const rows = facts.map((fact) => {
+    const send = !fact.sender && fact.originalMessageId ? sends.get(fact.originalMessageId) : undefined;
+    const sender = fact.sender ?? send?.sender ?? null;
+    return {
+      dedupKey: fact.dedupKey,
+      kind: fact.kind,
+      reason: fact.reason ?? null,
+      hardBounce: Boolean(fact.hardBounce),
+      feedbackType: fact.feedbackType ?? null,
+      counted: counterOf(countsOfFact(fact)),
+      recipient: fact.recipient ?? null,
+      recipientDomain: domainOf(fact.recipient),
+      sender,
+      senderDomain: fact.senderDomain ?? send?.senderDomain ?? domainOf(sender),
+      ip: fact.ip ?? send?.ip ?? null,
+      originalMessageId: fact.originalMessageId ?? null,
+      status: fact.status ?? null,
+      diagnosticCode: fact.diagnosticCode ?? null,
+      subject: fact.subject ?? null,
+      source: fact.source,
+      occurredAt: fact.occurredAt,
+      details: fact.details ?? null,
+    };
+  });
+  // One multi-row insert per chunk: what comes back is what was new; a known dedup key adds nothing.
+  const fresh = new Set<string>();
+  for (let i = 0; i < rows.length; i += 500) {
+    const inserted = await tx
+      .insert(mailFacts)
+      .values(rows.slice(i, i + 500))
+      .onConflictDoNothing({ target: mailFacts.dedupKey })
+      .returning({ dedupKey: mailFacts.dedupKey });
+    for (const row of inserted) fresh.add(row.dedupKey);
+  }
   const increments: RollupIncrement[] = [];
   const senders = new Set<string>();
   const domains = new Set<string>();
   let stored = 0;
-  for (const fact of facts) {
-    const send = !fact.sender && fact.originalMessageId ? sends.get(fact.originalMessageId) : undefined;
-    const sender = fact.sender ?? send?.sender ?? null;
-    const senderDomain = fact.senderDomain ?? send?.senderDomain ?? domainOf(sender);
-    const ip = fact.ip ?? send?.ip ?? null;
-    const recipientDomain = domainOf(fact.recipient);
-    const counts = countsOfFact(fact);
-    const inserted = await tx
-      .insert(mailFacts)
-      .values({
-        dedupKey: fact.dedupKey,
-        kind: fact.kind,
-        reason: fact.reason ?? null,
-        hardBounce: Boolean(fact.hardBounce),
-        feedbackType: fact.feedbackType ?? null,
-        counted: counterOf(counts),
-        recipient: fact.recipient ?? null,
-        recipientDomain,
-        sender,
-        senderDomain,
-        ip,
-        originalMessageId: fact.originalMessageId ?? null,
-        status: fact.status ?? null,
-        diagnosticCode: fact.diagnosticCode ?? null,
-        subject: fact.subject ?? null,
-        source: fact.source,
-        occurredAt: fact.occurredAt,
-        details: fact.details ?? null,
-      })
-      .onConflictDoNothing({ target: mailFacts.dedupKey })
-      .returning({ id: mailFacts.id });
-    if (inserted.length === 0) continue;
+  const seen = new Set<string>();
+  for (const [index, fact] of facts.entries()) {
+    const row = rows[index]!;
+    // The same key twice in one call is stored (and counted) once.
+    if (!fresh.has(row.dedupKey) || seen.has(row.dedupKey)) continue;
+    seen.add(row.dedupKey);
     stored++;
-    if (counterOf(counts) === 'none') continue;
+    const counts = countsOfFact(fact);
+    if (row.counted === 'none') continue;
     const at = fact.occurredAt;
+    const { sender, senderDomain, recipientDomain, ip } = row;
     // A block of our IP or content is evidence about the IP and the receiving provider, not
     // about the sender's list: it goes to the ip and recipient_domain rollups only.
     const onSender = counts.blocked === 0;

@@ -5,7 +5,7 @@ import type { WardenConfig } from '../config/schema';
 import type { Db } from '../db/client';
 import { storeBatch } from '../db/ingest-queries';
 import { evaluateReputation } from '../reputation/evaluation';
-import { prepareMessage, type FolderHolds, type RawMessage } from './message';
+import { prepareMessage, type FolderHolds, type PreparedMessage, type RawMessage } from './message';
 
 export interface IngestDeps {
   db: Db;
@@ -30,17 +30,29 @@ export interface SourceCounts {
 
 export const zeroSourceCounts = (): SourceCounts => ({ fetched: 0, stored: 0, duplicates: 0, quarantined: 0, facts: 0, errors: 0, changed: 0 });
 
-export async function ingestBatch(
-  deps: IngestDeps,
-  messages: RawMessage[],
-  options: { holds: FolderHolds; maxMessageBytes: number; checkpoint: { source: string; folder: string; uidValidity: bigint; lastUid: number } | null },
-  counts: SourceCounts,
-): Promise<void> {
-  const prepared = messages.map((message) =>
-    prepareMessage(message, { maxMessageBytes: options.maxMessageBytes, holds: options.holds, attribution: deps.config.attribution, now: deps.now }),
-  );
-  const outcome = await storeBatch(deps.db, prepared, options.checkpoint, deps.now);
-  counts.fetched += messages.length;
+export interface BatchOptions {
+  holds: FolderHolds;
+  maxMessageBytes: number;
+  checkpoint: { source: string; folder: string; uidValidity: bigint; lastUid: number } | null;
+}
+
+/**
+ * Analyzes a batch, yielding to the event loop every few messages: the previous batch's database
+ * writes and the next batch's fetch make progress while this one is analyzed.
+ */
+export async function prepareBatch(deps: IngestDeps, messages: RawMessage[], options: Pick<BatchOptions, 'holds' | 'maxMessageBytes'>): Promise<PreparedMessage[]> {
+  const prepared: PreparedMessage[] = [];
+  for (const [index, message] of messages.entries()) {
+    if (index > 0 && index % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
+    prepared.push(prepareMessage(message, { maxMessageBytes: options.maxMessageBytes, holds: options.holds, attribution: deps.config.attribution, now: deps.now }));
+  }
+  return prepared;
+}
+
+/** Stores an analyzed batch with its checkpoint in one transaction, then re-evaluates who it touched. */
+export async function storePrepared(deps: IngestDeps, prepared: PreparedMessage[], checkpoint: BatchOptions['checkpoint'], counts: SourceCounts): Promise<void> {
+  const outcome = await storeBatch(deps.db, prepared, checkpoint, deps.now);
+  counts.fetched += prepared.length;
   counts.duplicates += outcome.duplicates;
   counts.quarantined += outcome.quarantined;
   counts.stored += outcome.claimed - outcome.quarantined;
@@ -53,4 +65,8 @@ export async function ingestBatch(
     const evaluation = await evaluateReputation(deps.db, deps.config.reputation, deps.now, { senders: outcome.senders, domains: outcome.domains });
     counts.changed += evaluation.changed;
   }
+}
+
+export async function ingestBatch(deps: IngestDeps, messages: RawMessage[], options: BatchOptions, counts: SourceCounts): Promise<void> {
+  await storePrepared(deps, await prepareBatch(deps, messages, options), options.checkpoint, counts);
 }

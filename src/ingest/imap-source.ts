@@ -4,7 +4,7 @@
 import { ImapFlow, type FetchMessageObject, type MailboxObject } from 'imapflow';
 import type { MailboxesConfig } from '../config/mailboxes';
 import { readCheckpoint } from '../db/ingest-queries';
-import { ingestBatch, zeroSourceCounts, type IngestDeps, type SourceCounts } from './batch';
+import { prepareBatch, storePrepared, zeroSourceCounts, type IngestDeps, type SourceCounts } from './batch';
 import { classifyImapError, IngestError } from './errors';
 import { messageKeyOf, type RawMessage } from './message';
 
@@ -102,7 +102,7 @@ async function ingestFolder(deps: IngestDeps, client: ImapFlow, account: ImapAcc
     // A new UIDVALIDITY (folder re-created, server migrated) voids every UID: read from the start;
     // the content hash recognises the messages already stored.
     const changed = checkpoint !== null && checkpoint.uidValidity !== uidValidity;
-    let lastUid = checkpoint && !changed ? checkpoint.lastUid : 0;
+    const lastUid = checkpoint && !changed ? checkpoint.lastUid : 0;
     report.uidValidity = String(uidValidity);
     report.uidValidityChanged = changed;
     if (changed) deps.logger.warn({ source, folder: folder.path, from: String(checkpoint!.uidValidity), to: String(uidValidity) }, 'UIDVALIDITY changed: re-reading the folder');
@@ -115,29 +115,43 @@ async function ingestFolder(deps: IngestDeps, client: ImapFlow, account: ImapAcc
     for (let i = 0; i < pending.length; i += account.batchSize) chunks.push(pending.slice(i, i + account.batchSize));
     const fetchChunk = (uids: number[]) =>
       client.fetchAll(uidSet(uids), { uid: true, size: true, internalDate: true, source: { maxLength: account.maxMessageBytes } }, { uid: true });
-    // The next batch is fetched while the current one is analyzed and stored; imapflow runs the
-    // commands in order, so a batch's post-action still goes out only after its commit.
+    // Three stages overlap: batch n+1 is fetched and analyzed while batch n is written. Batches
+    // commit in order (each with its checkpoint) and a batch's post-action is sent only after its
+    // commit; imapflow runs the commands in the order they were issued.
     let next: Promise<FetchMessageObject[]> | undefined = chunks[0] ? fetchChunk(chunks[0]) : undefined;
-    for (let i = 0; i < chunks.length; i++) {
-      const fetched = await next!;
-      next = chunks[i + 1] ? fetchChunk(chunks[i + 1]!) : undefined;
-      next?.catch(() => {}); // observed when awaited; a failure before that must not go unhandled
-      const messages: RawMessage[] = fetched.map((message) => ({
-        source,
-        folder: folder.path,
-        uidValidity,
-        uid: message.uid,
-        messageKey: messageKeyOf(source, folder.path, uidValidity, message.uid),
-        raw: message.source ?? Buffer.alloc(0),
-        size: message.size ?? message.source?.length ?? 0,
-        receivedAt: message.internalDate instanceof Date ? message.internalDate : undefined,
-      }));
-      const chunk = chunks[i]!;
-      lastUid = chunk[chunk.length - 1]!;
-      await ingestBatch(deps, messages, { holds: folder.holds, maxMessageBytes: account.maxMessageBytes, checkpoint: { source, folder: folder.path, uidValidity, lastUid } }, counts);
-      await postAction(client, folder, fetched.map((message) => message.uid));
-      report.lastUid = lastUid;
+    let writing: Promise<void> = Promise.resolve();
+    try {
+      for (let i = 0; i < chunks.length; i++) {
+        const fetched = await next!;
+        next = chunks[i + 1] ? fetchChunk(chunks[i + 1]!) : undefined;
+        next?.catch(() => {}); // observed when awaited; a failure before that must not go unhandled
+        const messages: RawMessage[] = fetched.map((message) => ({
+          source,
+          folder: folder.path,
+          uidValidity,
+          uid: message.uid,
+          messageKey: messageKeyOf(source, folder.path, uidValidity, message.uid),
+          raw: message.source ?? Buffer.alloc(0),
+          size: message.size ?? message.source?.length ?? 0,
+          receivedAt: message.internalDate instanceof Date ? message.internalDate : undefined,
+        }));
+        const prepared = await prepareBatch(deps, messages, { holds: folder.holds, maxMessageBytes: account.maxMessageBytes });
+        await writing;
+        const chunk = chunks[i]!;
+        const checkpoint = { source, folder: folder.path, uidValidity, lastUid: chunk[chunk.length - 1]! };
+        writing = (async () => {
+          await storePrepared(deps, prepared, checkpoint, counts);
+          await postAction(client, folder, fetched.map((message) => message.uid));
+          report.lastUid = checkpoint.lastUid;
+        })();
+        writing.catch(() => {}); // awaited before the next commit and at the end
+      }
+    } catch (error) {
+      // A batch being written when the connection failed still commits (or not) before we report.
+      await writing.catch(() => {});
+      throw error;
     }
+    await writing;
   } finally {
     lock.release();
   }
