@@ -13,6 +13,7 @@ import { errorResponse, handleError } from './errors';
 import { healthRouter } from './health';
 import { ipsRouter } from './ips';
 import { jobsRouter } from './jobs';
+import { mailRouter } from './mail';
 import { sendEventsRouter } from './send-events';
 import { subjectsRouter } from './subjects';
 
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', subjectsRouter(deps.database.db, 'sender', deps.config.reputation, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, clock));
   app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl));
+  app.route('/api/v1', mailRouter(deps.database.db));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', {

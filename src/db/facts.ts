@@ -1,6 +1,6 @@
 // Complaint and bounce facts: stored once each, attributed through the send log when the report
 // itself names no sender, and counted into the rollups in the same transaction.
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, or } from 'drizzle-orm';
 import { countsOfFact, type CountableFact } from '../reputation/counts';
 import type { Db } from './client';
 import type { Tx } from './events';
@@ -131,6 +131,33 @@ export function recentFacts(db: Db, filter: { sender?: string; senderDomain?: st
         filter.sender ? eq(mailFacts.sender, filter.sender) : undefined,
         filter.senderDomain ? eq(mailFacts.senderDomain, filter.senderDomain) : undefined,
         inArray(mailFacts.kind, filter.kinds),
+      ),
+    )
+    .orderBy(desc(mailFacts.occurredAt), desc(mailFacts.id))
+    .limit(filter.limit);
+}
+
+/**
+ * A page of facts, newest first, for the API: keyset pagination on (occurred_at, id), so a page
+ * stays stable while new facts arrive.
+ */
+export function factsPage(
+  db: Db,
+  filter: { kinds: FactInput['kind'][]; sender?: string; senderDomain?: string; from?: Date; to?: Date; before?: { at: Date; id: number }; limit: number },
+) {
+  return db
+    .select()
+    .from(mailFacts)
+    .where(
+      and(
+        inArray(mailFacts.kind, filter.kinds),
+        filter.sender ? eq(mailFacts.sender, filter.sender) : undefined,
+        filter.senderDomain ? eq(mailFacts.senderDomain, filter.senderDomain) : undefined,
+        filter.from ? gte(mailFacts.occurredAt, filter.from) : undefined,
+        filter.to ? lt(mailFacts.occurredAt, filter.to) : undefined,
+        filter.before
+          ? or(lt(mailFacts.occurredAt, filter.before.at), and(eq(mailFacts.occurredAt, filter.before.at), lt(mailFacts.id, filter.before.id)))
+          : undefined,
       ),
     )
     .orderBy(desc(mailFacts.occurredAt), desc(mailFacts.id))

@@ -1,6 +1,6 @@
 // Storage of mailbox ingestion: one transaction per batch claims the messages, stores their facts
 // and quarantine rows and moves the checkpoint, so a crash leaves either all of it or none.
-import { and, asc, desc, eq, gt, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNotNull, lt, sql } from 'drizzle-orm';
 import type { PreparedMessage } from '../ingest/message';
 import type { Db } from './client';
 import { recordFactsIn, sendsForFacts } from './facts';
@@ -181,6 +181,3 @@ export async function settleQuarantined(
   });
 }
 
-export function messagesByIds(db: Db, ids: number[]) {
-  return db.select().from(ingestedMessages).where(inArray(ingestedMessages.id, ids));
-}

@@ -88,8 +88,15 @@ function dateOf(value: string | undefined): Date | undefined {
   return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
+/**
+ * The identity of a message's content, wherever it is found. Line ends are normalised and trailing
+ * blank lines dropped first: the same message reads with CRLF over IMAP, LF from a Maildir or an
+ * mbox, and an mbox writer may add a blank line after it.
+ */
 export function contentHashOf(message: Pick<RawMessage, 'raw' | 'size'>): string {
-  const hash = createHash('sha256').update(message.raw);
+  const text = message.raw.toString('latin1');
+  const normalised = (text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text).replace(/\s+$/, '');
+  const hash = createHash('sha256').update(normalised, 'latin1');
   // Two oversized messages sharing their first maxMessageBytes still differ in size, usually.
   if (message.raw.length < message.size) hash.update(`\u0000${message.size}`);
   return hash.digest('hex');
