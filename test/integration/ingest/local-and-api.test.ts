@@ -65,7 +65,6 @@ describe('local mail stores, the mail API and warden quarantine', () => {
     const fromMbox = await ingest([{ name: 'fbl-mbox', path: mbox, format: 'mbox', holds: 'auto' }]);
     expect(fromMbox.failures).toEqual([]);
     expect(fromMbox.fetched).toBe(names.length);
-    const extra = await queryRows(database.db, sql`select m.source, f.recipient, f.dedup_key from ingested_messages m left join mail_facts f on f.dedup_key like 'msg:' || m.content_hash || ':%' where m.source = 'local:fbl-mbox'`);
     expect(fromMbox.stored).toBe(0);
   });
 
