@@ -5,5 +5,6 @@ import { evaluateReputationJob } from './evaluate-reputation';
 import { dnsblCheckJob } from './dnsbl-check';
 import { pruneHistoryJob } from './prune-history';
 import { pruneSendEventsJob } from './prune-send-events';
+import { ingestMailboxesJob } from './ingest-mailboxes';
 
-export const allJobs: JobDefinition[] = [evaluateReputationJob, dnsblCheckJob, deliverAlertsJob, pruneSendEventsJob, pruneHistoryJob];
+export const allJobs: JobDefinition[] = [ingestMailboxesJob, evaluateReputationJob, dnsblCheckJob, deliverAlertsJob, pruneSendEventsJob, pruneHistoryJob];

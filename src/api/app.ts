@@ -16,6 +16,7 @@ import { healthRouter } from './health';
 import { ipsRouter } from './ips';
 import { jobsRouter } from './jobs';
 import { policyRouter } from './policy';
+import { mailRouter } from './mail';
 import { sendEventsRouter } from './send-events';
 import { subjectsRouter } from './subjects';
 
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', subjectsRouter(deps.database.db, 'sender', deps.config.reputation, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, clock));
   app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl));
+  app.route('/api/v1', mailRouter(deps.database.db));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', {

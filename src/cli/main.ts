@@ -9,10 +9,11 @@ import analyzeCommand from './analyze';
 import { jobsCommand } from './jobs';
 import tokenCommand from './token';
 import { migrateCommand } from './migrate';
+import { quarantineCommand } from './quarantine';
 import { senderCommand } from './sender';
 import { serveCommand } from './serve';
 
-export const commands: CliCommand[] = [serveCommand, migrateCommand, jobsCommand, checkCommand, analyzeCommand, tokenCommand, senderCommand, alertsCommand];
+export const commands: CliCommand[] = [serveCommand, migrateCommand, jobsCommand, checkCommand, analyzeCommand, tokenCommand, senderCommand, quarantineCommand, alertsCommand];
 
 function globalUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

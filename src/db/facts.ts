@@ -1,8 +1,9 @@
 // Complaint and bounce facts: stored once each, attributed through the send log when the report
 // itself names no sender, and counted into the rollups in the same transaction.
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, or } from 'drizzle-orm';
 import { countsOfFact, type CountableFact } from '../reputation/counts';
 import type { Db } from './client';
+import type { Tx } from './events';
 import { addToRollups, type RollupIncrement } from './rollups';
 import { mailFacts } from './schema';
 import { findSendsByMessageId } from './send-events';
@@ -32,71 +33,93 @@ const domainOf = (address: string | null | undefined) => {
   return at >= 0 ? address!.slice(at + 1).toLowerCase() : null;
 };
 
-/** Stores facts once; returns the senders whose counts changed (to re-evaluate them now). */
-export async function recordFacts(
-  db: Db,
-  facts: FactInput[],
-): Promise<{ stored: number; duplicates: number; senders: string[]; domains: string[] }> {
-  if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [] };
+export type FactsOutcome = { stored: number; duplicates: number; senders: string[]; domains: string[] };
+export type SendsByMessageId = Awaited<ReturnType<typeof findSendsByMessageId>>;
+
+/** The send-log entries that attribute the facts naming no sender (read before the transaction). */
+export function sendsForFacts(db: Db, facts: FactInput[]): Promise<SendsByMessageId> {
   const unattributed = facts.filter((f) => !f.sender && f.originalMessageId).map((f) => f.originalMessageId!);
-  const sends = await findSendsByMessageId(db, [...new Set(unattributed)]);
-  return db.transaction(async (tx) => {
-    const increments: RollupIncrement[] = [];
-    const senders = new Set<string>();
-    const domains = new Set<string>();
-    let stored = 0;
-    for (const fact of facts) {
-      const send = !fact.sender && fact.originalMessageId ? sends.get(fact.originalMessageId) : undefined;
-      const sender = fact.sender ?? send?.sender ?? null;
-      const senderDomain = fact.senderDomain ?? send?.senderDomain ?? domainOf(sender);
-      const ip = fact.ip ?? send?.ip ?? null;
-      const recipientDomain = domainOf(fact.recipient);
-      const counts = countsOfFact(fact);
-      const inserted = await tx
-        .insert(mailFacts)
-        .values({
-          dedupKey: fact.dedupKey,
-          kind: fact.kind,
-          reason: fact.reason ?? null,
-          hardBounce: Boolean(fact.hardBounce),
-          feedbackType: fact.feedbackType ?? null,
-          counted: counterOf(counts),
-          recipient: fact.recipient ?? null,
-          recipientDomain,
-          sender,
-          senderDomain,
-          ip,
-          originalMessageId: fact.originalMessageId ?? null,
-          status: fact.status ?? null,
-          diagnosticCode: fact.diagnosticCode ?? null,
-          subject: fact.subject ?? null,
-          source: fact.source,
-          occurredAt: fact.occurredAt,
-          details: fact.details ?? null,
-        })
-        .onConflictDoNothing({ target: mailFacts.dedupKey })
-        .returning({ id: mailFacts.id });
-      if (inserted.length === 0) continue;
-      stored++;
-      if (counterOf(counts) === 'none') continue;
-      const at = fact.occurredAt;
-      // A block of our IP or content is evidence about the IP and the receiving provider, not
-      // about the sender's list: it goes to the ip and recipient_domain rollups only.
-      const onSender = counts.blocked === 0;
-      if (sender && onSender) {
-        senders.add(sender);
-        increments.push({ dimension: 'sender', key: sender, at, counts });
-      }
-      if (senderDomain && onSender) {
-        domains.add(senderDomain);
-        increments.push({ dimension: 'sender_domain', key: senderDomain, at, counts });
-      }
-      if (recipientDomain) increments.push({ dimension: 'recipient_domain', key: recipientDomain, at, counts });
-      if (ip) increments.push({ dimension: 'ip', key: ip, at, counts });
-    }
-    await addToRollups(tx, increments);
-    return { stored, duplicates: facts.length - stored, senders: [...senders], domains: [...domains] };
+  return findSendsByMessageId(db, [...new Set(unattributed)]);
+}
+
+/** Stores facts once; returns the senders whose counts changed (to re-evaluate them now). */
+export async function recordFacts(db: Db, facts: FactInput[]): Promise<FactsOutcome> {
+  if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [] };
+  const sends = await sendsForFacts(db, facts);
+  return db.transaction((tx) => recordFactsIn(tx, facts, sends));
+}
+
+/**
+ * `recordFacts` inside a transaction the caller holds, so the facts commit together with whatever
+ * else the caller writes (mailbox ingestion: the raw message and the folder checkpoint).
+ */
+export async function recordFactsIn(tx: Tx, facts: FactInput[], sends: SendsByMessageId): Promise<FactsOutcome> {
+  if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [] };
+  const rows = facts.map((fact) => {
+    const send = !fact.sender && fact.originalMessageId ? sends.get(fact.originalMessageId) : undefined;
+    const sender = fact.sender ?? send?.sender ?? null;
+    return {
+      dedupKey: fact.dedupKey,
+      kind: fact.kind,
+      reason: fact.reason ?? null,
+      hardBounce: Boolean(fact.hardBounce),
+      feedbackType: fact.feedbackType ?? null,
+      counted: counterOf(countsOfFact(fact)),
+      recipient: fact.recipient ?? null,
+      recipientDomain: domainOf(fact.recipient),
+      sender,
+      senderDomain: fact.senderDomain ?? send?.senderDomain ?? domainOf(sender),
+      ip: fact.ip ?? send?.ip ?? null,
+      originalMessageId: fact.originalMessageId ?? null,
+      status: fact.status ?? null,
+      diagnosticCode: fact.diagnosticCode ?? null,
+      subject: fact.subject ?? null,
+      source: fact.source,
+      occurredAt: fact.occurredAt,
+      details: fact.details ?? null,
+    };
   });
+  // One multi-row insert per chunk: what comes back is what was new; a known dedup key adds nothing.
+  const fresh = new Set<string>();
+  for (let i = 0; i < rows.length; i += 500) {
+    const inserted = await tx
+      .insert(mailFacts)
+      .values(rows.slice(i, i + 500))
+      .onConflictDoNothing({ target: mailFacts.dedupKey })
+      .returning({ dedupKey: mailFacts.dedupKey });
+    for (const row of inserted) fresh.add(row.dedupKey);
+  }
+  const increments: RollupIncrement[] = [];
+  const senders = new Set<string>();
+  const domains = new Set<string>();
+  let stored = 0;
+  const seen = new Set<string>();
+  for (const [index, fact] of facts.entries()) {
+    const row = rows[index]!;
+    // The same key twice in one call is stored (and counted) once.
+    if (!fresh.has(row.dedupKey) || seen.has(row.dedupKey)) continue;
+    seen.add(row.dedupKey);
+    stored++;
+    const counts = countsOfFact(fact);
+    if (row.counted === 'none') continue;
+    const at = fact.occurredAt;
+    const { sender, senderDomain, recipientDomain, ip } = row;
+    // A block of our IP or content is evidence about the IP and the receiving provider, not
+    // about the sender's list: it goes to the ip and recipient_domain rollups only.
+    const onSender = counts.blocked === 0;
+    if (sender && onSender) {
+      senders.add(sender);
+      increments.push({ dimension: 'sender', key: sender, at, counts });
+    }
+    if (senderDomain && onSender) {
+      domains.add(senderDomain);
+      increments.push({ dimension: 'sender_domain', key: senderDomain, at, counts });
+    }
+    if (recipientDomain) increments.push({ dimension: 'recipient_domain', key: recipientDomain, at, counts });
+    if (ip) increments.push({ dimension: 'ip', key: ip, at, counts });
+  }
+  await addToRollups(tx, increments);
+  return { stored, duplicates: facts.length - stored, senders: [...senders], domains: [...domains] };
 }
 
 export function recentFacts(db: Db, filter: { sender?: string; senderDomain?: string; kinds: FactInput['kind'][]; limit: number }) {
@@ -108,6 +131,33 @@ export function recentFacts(db: Db, filter: { sender?: string; senderDomain?: st
         filter.sender ? eq(mailFacts.sender, filter.sender) : undefined,
         filter.senderDomain ? eq(mailFacts.senderDomain, filter.senderDomain) : undefined,
         inArray(mailFacts.kind, filter.kinds),
+      ),
+    )
+    .orderBy(desc(mailFacts.occurredAt), desc(mailFacts.id))
+    .limit(filter.limit);
+}
+
+/**
+ * A page of facts, newest first, for the API: keyset pagination on (occurred_at, id), so a page
+ * stays stable while new facts arrive.
+ */
+export function factsPage(
+  db: Db,
+  filter: { kinds: FactInput['kind'][]; sender?: string; senderDomain?: string; from?: Date; to?: Date; before?: { at: Date; id: number }; limit: number },
+) {
+  return db
+    .select()
+    .from(mailFacts)
+    .where(
+      and(
+        inArray(mailFacts.kind, filter.kinds),
+        filter.sender ? eq(mailFacts.sender, filter.sender) : undefined,
+        filter.senderDomain ? eq(mailFacts.senderDomain, filter.senderDomain) : undefined,
+        filter.from ? gte(mailFacts.occurredAt, filter.from) : undefined,
+        filter.to ? lt(mailFacts.occurredAt, filter.to) : undefined,
+        filter.before
+          ? or(lt(mailFacts.occurredAt, filter.before.at), and(eq(mailFacts.occurredAt, filter.before.at), lt(mailFacts.id, filter.before.id)))
+          : undefined,
       ),
     )
     .orderBy(desc(mailFacts.occurredAt), desc(mailFacts.id))

@@ -4,3 +4,4 @@ export * from './reputation';
 export * from './dnsbl';
 export * from './alerts';
 export * from './relay';
+export * from './ingest';

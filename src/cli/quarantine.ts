@@ -1,0 +1,118 @@
+// `warden quarantine list|show|retry`: the messages ingestion could not turn into facts.
+import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { openDatabase } from '../db/client';
+import { getQuarantined, listQuarantine } from '../db/ingest-queries';
+import { retryQuarantined } from '../ingest/retry';
+import { createLogger } from '../logger';
+import type { CliCommand } from './command';
+
+const usage = `Usage: warden quarantine list [--all] [--limit <n>] [--json]
+       warden quarantine show <id> [--raw]
+       warden quarantine retry <id>... | --all
+
+list   open entries (every entry with --all): id, reason code, where the message came from, size
+show   one entry with its reason and the message's headers (the whole message with --raw)
+retry  analyze the stored message again; an entry that now yields facts is stored and resolved
+       (--all retries every open entry). Exits 1 when an entry stays in quarantine.`;
+
+export const quarantineCommand: CliCommand = {
+  name: 'quarantine',
+  summary: 'List, show or retry quarantined messages',
+  usage,
+  async run(args, ctx) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        allowPositionals: true,
+        options: { all: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, raw: { type: 'boolean', default: false }, limit: { type: 'string', default: '100' } },
+      });
+    } catch (error) {
+      ctx.stderr(`warden quarantine: ${(error as Error).message}\n${usage}\n`);
+      return 2;
+    }
+    const [verb, ...ids] = parsed.positionals;
+    const { values } = parsed;
+    const numericIds = ids.map(Number);
+    const problem = (() => {
+      if (verb === 'list') return ids.length > 0 ? 'list takes no id' : !/^\d+$/.test(values.limit) ? '--limit takes a whole number' : undefined;
+      if (verb === 'show') return ids.length !== 1 || !(numericIds[0]! > 0) ? 'show takes one numeric id' : undefined;
+      if (verb === 'retry') {
+        if (values.all === ids.length > 0) return 'retry takes ids or --all';
+        return numericIds.every((id) => Number.isInteger(id) && id > 0) ? undefined : 'ids are whole numbers';
+      }
+      return verb ? `unknown verb ${verb}` : 'expected list, show or retry';
+    })();
+    if (problem) {
+      ctx.stderr(`warden quarantine: ${problem}\n${usage}\n`);
+      return 2;
+    }
+    const config = await ctx.loadConfig();
+    const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+    try {
+      await database.migrate();
+      const db = database.db;
+      if (verb === 'list') {
+        const rows = await listQuarantine(db, { status: values.all ? undefined : 'open', limit: Number(values.limit) });
+        if (values.json) {
+          ctx.stdout(`${JSON.stringify(rows, null, 2)}\n`);
+          return 0;
+        }
+        if (rows.length === 0) {
+          ctx.stdout(values.all ? 'quarantine is empty\n' : 'no open quarantine entries\n');
+          return 0;
+        }
+        const table = rows.map((row) => [
+          String(row.id),
+          row.status,
+          row.reasonCode,
+          `${row.source}${row.folder ? `/${row.folder}` : ''}${row.uid ? ` uid ${row.uid}` : ''}`,
+          `${row.size}${row.headersOnly ? ' (headers kept)' : ''}`,
+          row.quarantinedAt.toISOString(),
+        ]);
+        ctx.stdout(formatTable(['ID', 'STATUS', 'REASON', 'FROM', 'BYTES', 'QUARANTINED'], table));
+        return 0;
+      }
+      if (verb === 'show') {
+        const entry = await getQuarantined(db, numericIds[0]!);
+        if (!entry) {
+          ctx.stderr(`warden quarantine: no entry ${numericIds[0]}\n`);
+          return 1;
+        }
+        const raw = entry.rawGzip ? gunzipSync(entry.rawGzip).toString('latin1') : '';
+        const shown = values.raw ? raw : raw.split(/\r?\n\r?\n/, 1)[0]!;
+        ctx.stdout(
+          [
+            `id:          ${entry.id} (${entry.status}, ${entry.retries} retries)`,
+            `reason:      ${entry.reasonCode}: ${entry.reason}`,
+            `from:        ${entry.source}${entry.folder ? `/${entry.folder}` : ''}${entry.uid ? ` uid ${entry.uid}` : ''}`,
+            `size:        ${entry.size} bytes${entry.headersOnly ? ' (over the limit: headers kept)' : ''}`,
+            `quarantined: ${entry.quarantinedAt.toISOString()}`,
+            `sha256:      ${entry.contentHash}`,
+            '',
+            raw ? shown : '(raw message no longer kept)',
+            '',
+          ].join('\n'),
+        );
+        return 0;
+      }
+      const targets = values.all ? (await listQuarantine(db, { status: 'open', limit: 100_000 })).map((row) => row.id) : numericIds;
+      const logger = createLogger('warn', process.stderr as never);
+      let left = 0;
+      for (const id of targets) {
+        const outcome = await retryQuarantined({ db, config, logger, now: new Date() }, id);
+        if (!outcome.resolved) left++;
+        ctx.stdout(outcome.resolved ? `${id}: resolved, ${outcome.facts} fact(s) stored\n` : `${id}: still quarantined: ${outcome.reasonCode}: ${outcome.reason}\n`);
+      }
+      return left === 0 ? 0 : 1;
+    } finally {
+      await database.close();
+    }
+  },
+};
+
+function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}

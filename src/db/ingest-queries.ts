@@ -1,0 +1,183 @@
+// Storage of mailbox ingestion: one transaction per batch claims the messages, stores their facts
+// and quarantine rows and moves the checkpoint, so a crash leaves either all of it or none.
+import { and, asc, desc, eq, gt, isNotNull, lt, sql } from 'drizzle-orm';
+import type { PreparedMessage } from '../ingest/message';
+import type { Db } from './client';
+import { recordFactsIn, sendsForFacts } from './facts';
+import { ingestCheckpoints, ingestedMessages, ingestRuns, quarantine } from './schema';
+
+export interface Checkpoint {
+  uidValidity: bigint;
+  lastUid: number;
+}
+
+export interface BatchOutcome {
+  /** Messages new to the store (stored or quarantined). */
+  claimed: number;
+  /** Messages already stored (same place, or same content elsewhere). */
+  duplicates: number;
+  quarantined: number;
+  facts: number;
+  senders: string[];
+  domains: string[];
+}
+
+export async function readCheckpoint(db: Db, source: string, folder: string): Promise<Checkpoint | null> {
+  const [row] = await db
+    .select({ uidValidity: ingestCheckpoints.uidValidity, lastUid: ingestCheckpoints.lastUid })
+    .from(ingestCheckpoints)
+    .where(and(eq(ingestCheckpoints.source, source), eq(ingestCheckpoints.folder, folder)));
+  return row ?? null;
+}
+
+/**
+ * Stores a batch: inserts a row per message (a message already known by place or content is a
+ * duplicate and adds nothing), the facts of the new ones, quarantine rows, and the checkpoint.
+ */
+export async function storeBatch(
+  db: Db,
+  batch: PreparedMessage[],
+  checkpoint: { source: string; folder: string; uidValidity: bigint; lastUid: number } | null,
+  now: Date,
+): Promise<BatchOutcome> {
+  const sends = await sendsForFacts(db, batch.flatMap((item) => item.facts));
+  return db.transaction(async (tx) => {
+    const outcome: BatchOutcome = { claimed: 0, duplicates: 0, quarantined: 0, facts: 0, senders: [], domains: [] };
+    const claimed = new Map<string, number>();
+    for (let i = 0; i < batch.length; i += 500) {
+      const rows = await tx
+        .insert(ingestedMessages)
+        .values(
+          batch.slice(i, i + 500).map((item) => ({
+            messageKey: item.message.messageKey,
+            contentHash: item.contentHash,
+            source: item.message.source,
+            folder: item.message.folder,
+            uidValidity: item.message.uidValidity,
+            uid: item.message.uid,
+            size: item.message.size,
+            outcome: item.quarantine ? ('quarantined' as const) : ('stored' as const),
+            facts: item.facts.length,
+            rawGzip: item.rawGzip,
+            headersOnly: item.headersOnly,
+            ingestedAt: now,
+          })),
+        )
+        // Either key already present means this message was taken in before.
+        .onConflictDoNothing()
+        .returning({ id: ingestedMessages.id, messageKey: ingestedMessages.messageKey });
+      for (const row of rows) claimed.set(row.messageKey, row.id);
+    }
+    const fresh = batch.filter((item) => claimed.has(item.message.messageKey));
+    outcome.claimed = fresh.length;
+    outcome.duplicates = batch.length - fresh.length;
+    const quarantineRows = fresh
+      .filter((item) => item.quarantine)
+      .map((item) => ({ messageId: claimed.get(item.message.messageKey)!, reasonCode: item.quarantine!.code, reason: item.quarantine!.reason, quarantinedAt: now }));
+    if (quarantineRows.length > 0) await tx.insert(quarantine).values(quarantineRows);
+    outcome.quarantined = quarantineRows.length;
+    const facts = await recordFactsIn(tx, fresh.flatMap((item) => item.facts), sends);
+    outcome.facts = facts.stored;
+    outcome.senders = facts.senders;
+    outcome.domains = facts.domains;
+    if (checkpoint) {
+      const values = { ...checkpoint, updatedAt: now };
+      await tx
+        .insert(ingestCheckpoints)
+        .values(values)
+        .onConflictDoUpdate({ target: [ingestCheckpoints.source, ingestCheckpoints.folder], set: { uidValidity: values.uidValidity, lastUid: values.lastUid, updatedAt: now } });
+    }
+    return outcome;
+  });
+}
+
+/** The message keys already stored for a source (local stores skip those files unread). */
+export async function knownMessageKeys(db: Db, source: string): Promise<Set<string>> {
+  const rows = await db.select({ key: ingestedMessages.messageKey }).from(ingestedMessages).where(eq(ingestedMessages.source, source));
+  return new Set(rows.map((row) => row.key));
+}
+
+/** Drops the raw bytes of stored messages older than the retention; quarantined ones keep theirs. */
+export async function pruneRawMessages(db: Db, before: Date): Promise<number> {
+  const rows = await db
+    .update(ingestedMessages)
+    .set({ rawGzip: null })
+    .where(and(lt(ingestedMessages.ingestedAt, before), eq(ingestedMessages.outcome, 'stored'), isNotNull(ingestedMessages.rawGzip)))
+    .returning({ id: ingestedMessages.id });
+  return rows.length;
+}
+
+export type IngestRunWrite = typeof ingestRuns.$inferInsert;
+
+export async function insertIngestRun(db: Db, run: IngestRunWrite): Promise<number> {
+  const [row] = await db.insert(ingestRuns).values(run).returning({ id: ingestRuns.id });
+  return row!.id;
+}
+
+export function recentIngestRuns(db: Db, limit: number) {
+  return db.select().from(ingestRuns).orderBy(desc(ingestRuns.id)).limit(limit);
+}
+
+const quarantineColumns = {
+  id: quarantine.id,
+  messageId: quarantine.messageId,
+  reasonCode: quarantine.reasonCode,
+  reason: quarantine.reason,
+  status: quarantine.status,
+  retries: quarantine.retries,
+  quarantinedAt: quarantine.quarantinedAt,
+  resolvedAt: quarantine.resolvedAt,
+  source: ingestedMessages.source,
+  folder: ingestedMessages.folder,
+  uid: ingestedMessages.uid,
+  size: ingestedMessages.size,
+  headersOnly: ingestedMessages.headersOnly,
+};
+
+export function listQuarantine(db: Db, filter: { status?: 'open' | 'resolved'; afterId?: number; limit: number }) {
+  return db
+    .select(quarantineColumns)
+    .from(quarantine)
+    .innerJoin(ingestedMessages, eq(ingestedMessages.id, quarantine.messageId))
+    .where(and(filter.status ? eq(quarantine.status, filter.status) : undefined, filter.afterId ? gt(quarantine.id, filter.afterId) : undefined))
+    .orderBy(asc(quarantine.id))
+    .limit(filter.limit);
+}
+
+export async function getQuarantined(db: Db, id: number) {
+  const [row] = await db
+    .select({ ...quarantineColumns, contentHash: ingestedMessages.contentHash, rawGzip: ingestedMessages.rawGzip })
+    .from(quarantine)
+    .innerJoin(ingestedMessages, eq(ingestedMessages.id, quarantine.messageId))
+    .where(eq(quarantine.id, id));
+  return row ?? null;
+}
+
+export function countOpenQuarantine(db: Db) {
+  return db.$count(quarantine, eq(quarantine.status, 'open'));
+}
+
+/** A retried entry: resolved with its facts stored, or still open with the new reason. */
+export async function settleQuarantined(
+  db: Db,
+  entry: { id: number; messageId: number },
+  result: { prepared: PreparedMessage },
+  now: Date,
+): Promise<{ resolved: boolean; facts: number; senders: string[]; domains: string[] }> {
+  const { prepared } = result;
+  const sends = await sendsForFacts(db, prepared.facts);
+  return db.transaction(async (tx) => {
+    if (prepared.quarantine) {
+      await tx
+        .update(quarantine)
+        .set({ reasonCode: prepared.quarantine.code, reason: prepared.quarantine.reason, retries: sql`${quarantine.retries} + 1` })
+        .where(eq(quarantine.id, entry.id));
+      return { resolved: false, facts: 0, senders: [], domains: [] };
+    }
+    const facts = await recordFactsIn(tx, prepared.facts, sends);
+    await tx.update(quarantine).set({ status: 'resolved', resolvedAt: now, retries: sql`${quarantine.retries} + 1` }).where(eq(quarantine.id, entry.id));
+    await tx.update(ingestedMessages).set({ outcome: 'stored', facts: prepared.facts.length }).where(eq(ingestedMessages.id, entry.messageId));
+    return { resolved: true, facts: facts.stored, senders: facts.senders, domains: facts.domains };
+  });
+}
+

@@ -1,0 +1,174 @@
+// One fetched message → what to store: the facts (attributed) or a quarantine reason, the content
+// hash that recognises it anywhere, and the compressed raw bytes. Pure apart from hashing and gzip.
+import { createHash } from 'node:crypto';
+import { gzipSync, constants as zlib } from 'node:zlib';
+import { analyzeMessage } from '../analysis/analyze';
+import type { Fact } from '../analysis/fact';
+import { headerValue, parseContentType, type Header } from '../analysis/mime';
+import { attributeDetailed } from '../attribution/attribute';
+import type { AttributionConfig } from '../config/attribution';
+import type { FactInput } from '../db/facts';
+
+export type FolderHolds = 'complaints' | 'bounces' | 'auto';
+
+export type QuarantineCode =
+  | 'E_ANALYSIS_EMPTY'
+  | 'E_ANALYSIS_NOT_MAIL'
+  | 'E_ANALYSIS_INTERNAL'
+  | 'E_INGEST_NOT_TEXT'
+  | 'E_INGEST_OVERSIZED'
+  | 'E_INGEST_TRUNCATED'
+  | 'E_INGEST_NO_FACTS';
+
+export interface RawMessage {
+  /** Where it was found: identifies the message at that place (account, folder, UIDVALIDITY, UID). */
+  source: string;
+  folder: string;
+  uidValidity: bigint | null;
+  uid: number | null;
+  /** Unique per place; built by `messageKeyOf`. */
+  messageKey: string;
+  /** The bytes read; only the first maxMessageBytes when `size` is larger. */
+  raw: Buffer;
+  /** The message's full size as the server reported it. */
+  size: number;
+  receivedAt?: Date;
+}
+
+export interface PreparedMessage {
+  message: RawMessage;
+  contentHash: string;
+  rawGzip: Buffer;
+  headersOnly: boolean;
+  /** Facts ready for storage; empty when quarantined. */
+  facts: FactInput[];
+  quarantine: { code: QuarantineCode; reason: string } | null;
+}
+
+export function messageKeyOf(source: string, folder: string, uidValidity: bigint | null, uid: number | string): string {
+  return `${source}\u001f${folder}\u001f${uidValidity ?? ''}\u001f${uid}`;
+}
+
+/** The header block of a message (for oversized ones, all we keep), at most 64 KiB. */
+export function headerBlockOf(raw: Buffer): Buffer {
+  const crlf = raw.indexOf('\r\n\r\n');
+  const lf = raw.indexOf('\n\n');
+  const ends = [crlf === -1 ? -1 : crlf + 4, lf === -1 ? -1 : lf + 2].filter((at) => at > 0);
+  const end = ends.length > 0 ? Math.min(...ends) : raw.length;
+  return raw.subarray(0, Math.min(end, 64 * 1024));
+}
+
+/** NUL bytes or mostly control characters in the first 4 KiB: not a mail message. */
+function looksBinary(raw: Buffer): boolean {
+  const sample = raw.subarray(0, 4096);
+  let control = 0;
+  for (const byte of sample) {
+    if (byte === 0) return true;
+    if (byte < 9 || (byte > 13 && byte < 32) || byte === 127) control++;
+  }
+  return control > sample.length / 10;
+}
+
+/** A multipart message whose closing boundary never comes was cut short (RFC 2046 §5.1.1). */
+function isTruncatedMultipart(raw: Buffer, headers: Header[]): boolean {
+  const contentType = parseContentType(headerValue(headers, 'content-type'));
+  const boundary = contentType.params.boundary;
+  if (!contentType.type.startsWith('multipart/') || !boundary) return false;
+  return !raw.includes(`--${boundary}--`, 0, 'latin1');
+}
+
+const domainOf = (address: string | undefined) => {
+  const at = address?.lastIndexOf('@') ?? -1;
+  return at >= 0 ? address!.slice(at + 1).toLowerCase() : null;
+};
+
+function dateOf(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
+
+/**
+ * The identity of a message's content, wherever it is found. Line ends are normalised and trailing
+ * blank lines dropped first: the same message reads with CRLF over IMAP, LF from a Maildir or an
+ * mbox, and an mbox writer may add a blank line after it.
+ */
+export function contentHashOf(message: Pick<RawMessage, 'raw' | 'size'>): string {
+  const text = message.raw.toString('latin1');
+  const normalised = (text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text).replace(/\s+$/, '');
+  const hash = createHash('sha256').update(normalised, 'latin1');
+  // Two oversized messages sharing their first maxMessageBytes still differ in size, usually.
+  if (message.raw.length < message.size) hash.update(`\u0000${message.size}`);
+  return hash.digest('hex');
+}
+
+export interface PrepareOptions {
+  maxMessageBytes: number;
+  holds: FolderHolds;
+  attribution: AttributionConfig;
+  now: Date;
+}
+
+/** Analyzes one message and decides: facts to store, or a quarantine reason. Never throws. */
+export function prepareMessage(message: RawMessage, options: PrepareOptions): PreparedMessage {
+  const contentHash = contentHashOf(message);
+  const oversized = message.size > options.maxMessageBytes || message.raw.length > options.maxMessageBytes;
+  const kept = oversized ? headerBlockOf(message.raw) : message.raw;
+  const base = { message, contentHash, rawGzip: gzipSync(kept, { level: zlib.Z_BEST_SPEED }), headersOnly: oversized, facts: [] };
+  if (oversized) {
+    return { ...base, quarantine: { code: 'E_INGEST_OVERSIZED', reason: `message of ${message.size} bytes is over maxMessageBytes (${options.maxMessageBytes}); headers kept` } };
+  }
+  if (looksBinary(message.raw)) return { ...base, quarantine: { code: 'E_INGEST_NOT_TEXT', reason: 'binary content (NUL or control bytes): not a mail message' } };
+  const analysis = analyzeMessage(message.raw);
+  if (!analysis.ok) return { ...base, quarantine: { code: analysis.error.code, reason: analysis.error.message } };
+  if (analysis.facts.length === 0) {
+    if (isTruncatedMultipart(message.raw, analysis.reportHeaders)) {
+      return { ...base, quarantine: { code: 'E_INGEST_TRUNCATED', reason: 'multipart message without its closing boundary: cut short' } };
+    }
+    return { ...base, quarantine: { code: 'E_INGEST_NO_FACTS', reason: 'no bounce, complaint or auto-reply found in the message' } };
+  }
+  const reportDate = dateOf(headerValue(analysis.reportHeaders, 'date'));
+  const facts = analysis.facts.map((fact, index) =>
+    factInputOf(fact, index, {
+      contentHash,
+      source: message.folder ? `${message.source}/${message.folder}` : message.source,
+      attribution: attributeDetailed({ fact, originalHeaders: analysis.originalHeaders, reportHeaders: analysis.reportHeaders }, options.attribution),
+      occurredAt: dateOf(fact.arrivalDate) ?? reportDate ?? message.receivedAt ?? options.now,
+      holds: options.holds,
+    }),
+  );
+  return { ...base, facts, quarantine: null };
+}
+
+function factInputOf(
+  fact: Fact,
+  index: number,
+  context: { contentHash: string; source: string; attribution: ReturnType<typeof attributeDetailed>; occurredAt: Date; holds: FolderHolds },
+): FactInput {
+  const sender = context.attribution.attribution?.sender ?? null;
+  const details: Record<string, unknown> = { format: fact.format, holds: context.holds };
+  if (context.attribution.attribution) details.attributedBy = context.attribution.attribution.method;
+  if (context.attribution.rejections.length > 0) details.attributionRejected = context.attribution.rejections;
+  for (const key of ['replyCode', 'remoteMta', 'reportingMta', 'action', 'smtpCommand', 'from', 'to'] as const) {
+    if (fact[key]) details[key] = fact[key];
+  }
+  return {
+    // Content-derived: the same message read again, from any folder or UIDVALIDITY, yields the same keys.
+    dedupKey: `msg:${context.contentHash}:${index}`,
+    kind: fact.kind,
+    reason: fact.reason,
+    hardBounce: fact.hardBounce,
+    feedbackType: fact.feedbackType ?? null,
+    recipient: fact.recipient || null,
+    sender,
+    senderDomain: domainOf(fact.from) ?? null,
+    ip: fact.sourceIp ?? null,
+    originalMessageId: fact.messageId ?? null,
+    status: fact.status ?? null,
+    diagnosticCode: fact.diagnosticCode ?? null,
+    subject: fact.subject ?? null,
+    source: context.source,
+    occurredAt: context.occurredAt,
+    details,
+  };
+}

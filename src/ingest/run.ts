@@ -1,0 +1,87 @@
+// One ingestion pass over every configured IMAP account and local store: each source's counts and
+// duration are recorded as an ingest run; a source that failed raises a mailbox.failing event.
+import { insertEvents } from '../db/events';
+import { countOpenQuarantine, insertIngestRun, pruneRawMessages } from '../db/ingest-queries';
+import type { IngestDeps, SourceCounts } from './batch';
+import { ingestImapAccount, type SourceResult } from './imap-source';
+import { ingestLocalStore } from './local-source';
+
+export interface IngestSummary extends SourceCounts {
+  sources: number;
+  failedSources: number;
+  quarantineOpen: number;
+  rawPruned: number;
+  durationMs: number;
+  failures: Array<{ source: string; code: string; message: string }>;
+}
+
+export async function ingestMailboxes(deps: IngestDeps): Promise<IngestSummary> {
+  const started = performance.now();
+  const { mailboxes } = deps.config;
+  const summary: IngestSummary = {
+    sources: 0, failedSources: 0, fetched: 0, stored: 0, duplicates: 0, quarantined: 0, facts: 0, errors: 0, changed: 0,
+    quarantineOpen: 0, rawPruned: 0, durationMs: 0, failures: [],
+  };
+  const sources: Array<() => Promise<SourceResult>> = [
+    ...mailboxes.imap.map((account) => () => ingestImapAccount(deps, account)),
+    ...mailboxes.local.map((store) => () => ingestLocalStore(deps, store)),
+  ];
+  for (const readSource of sources) {
+    const sourceStarted = performance.now();
+    const startedAt = new Date();
+    const result = await readSource();
+    const durationMs = Math.round(performance.now() - sourceStarted);
+    summary.sources++;
+    for (const key of ['fetched', 'stored', 'duplicates', 'quarantined', 'facts', 'errors', 'changed'] as const) summary[key] += result.counts[key];
+    await insertIngestRun(deps.db, {
+      source: result.source,
+      startedAt,
+      durationMs,
+      outcome: result.failure ? 'failed' : 'succeeded',
+      fetched: result.counts.fetched,
+      stored: result.counts.stored,
+      duplicates: result.counts.duplicates,
+      quarantined: result.counts.quarantined,
+      errors: result.counts.errors,
+      errorCode: result.failure?.code ?? null,
+      error: result.failure?.message ?? null,
+      details: { folders: result.folders, facts: result.counts.facts },
+    });
+    const log = { source: result.source, durationMs, ...result.counts };
+    if (result.failure) {
+      summary.failedSources++;
+      summary.failures.push({ source: result.source, code: result.failure.code, message: result.failure.message });
+      deps.logger.error({ ...log, code: result.failure.code, reason: result.failure.message }, 'mailbox ingestion failed');
+      await insertEvents(deps.db, [
+        {
+          type: 'mailbox.failing',
+          severity: result.failure.code === 'E_IMAP_CONNECTION' ? 'warning' : 'error',
+          subject: `mailbox:${result.source}`,
+          summary: `${result.source}: ${result.failure.message}`,
+          payload: { source: result.source, code: result.failure.code, ...result.counts },
+          at: deps.now,
+        },
+      ]);
+    } else {
+      deps.logger.info(log, 'mailbox ingested');
+    }
+  }
+  if (summary.quarantined > 0) {
+    await insertEvents(deps.db, [
+      {
+        type: 'quarantine.growing',
+        severity: 'warning',
+        subject: 'quarantine',
+        summary: `${summary.quarantined} message(s) quarantined in this run`,
+        payload: { quarantined: summary.quarantined },
+        at: deps.now,
+      },
+    ]);
+  }
+  summary.quarantineOpen = await countOpenQuarantine(deps.db);
+  if (mailboxes.rawRetentionDays > 0) {
+    summary.rawPruned = await pruneRawMessages(deps.db, new Date(deps.now.getTime() - mailboxes.rawRetentionDays * 86_400_000));
+  }
+  summary.durationMs = Math.round(performance.now() - started);
+  return summary;
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { attributionConfig } from '../../../src/config/attribution';
+import { uidSet } from '../../../src/ingest/imap-source';
+import { contentHashOf, headerBlockOf, messageKeyOf, prepareMessage, type RawMessage } from '../../../src/ingest/message';
+
+const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../fixtures/mail/${name}`, import.meta.url)));
+const attribution = attributionConfig.parse({});
+const now = new Date('2026-11-25T12:00:00Z');
+const message = (raw: Buffer, size = raw.length): RawMessage => ({
+  source: 'imap:fbl',
+  folder: 'INBOX',
+  uidValidity: 7n,
+  uid: 42,
+  messageKey: messageKeyOf('imap:fbl', 'INBOX', 7n, 42),
+  raw,
+  size,
+});
+const prepare = (raw: Buffer, size?: number) => prepareMessage(message(raw, size), { maxMessageBytes: 64 * 1024, holds: 'auto', attribution, now });
+
+describe('prepareMessage', () => {
+  it('turns a complaint into attributed facts keyed by the content hash', () => {
+    const prepared = prepare(fixture('arf-abuse.eml'));
+    expect(prepared.quarantine).toBeNull();
+    expect(prepared.facts.length).toBeGreaterThan(0);
+    const [fact] = prepared.facts;
+    expect(fact).toMatchObject({ kind: 'complaint', source: 'imap:fbl/INBOX', dedupKey: `msg:${prepared.contentHash}:0` });
+  });
+
+  it('gives the same content hash to a message read with CRLF, LF or a trailing blank line', () => {
+    const lf = Buffer.from(fixture('dsn-postfix-userunknown.eml').toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+    const crlf = Buffer.from(lf.toString('latin1').replace(/\n/g, '\r\n'), 'latin1');
+    const padded = Buffer.concat([lf, Buffer.from('\n\n')]);
+    const hash = contentHashOf({ raw: lf, size: lf.length });
+    expect(contentHashOf({ raw: crlf, size: crlf.length })).toBe(hash);
+    expect(contentHashOf({ raw: padded, size: padded.length })).toBe(hash);
+  });
+
+  it('quarantines binary content, a message without facts and an oversized one (keeping its headers)', () => {
+    expect(prepare(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13, 1, 2, 3])).quarantine?.code).toBe('E_INGEST_NOT_TEXT');
+    expect(prepare(Buffer.from('Subject: lunch?\r\n\r\nnoon?\r\n')).quarantine?.code).toBe('E_INGEST_NO_FACTS');
+    expect(prepare(Buffer.from('')).quarantine?.code).toBe('E_ANALYSIS_EMPTY');
+    const big = Buffer.concat([fixture('arf-abuse.eml'), Buffer.alloc(70 * 1024, 'x')]);
+    const oversized = prepare(big.subarray(0, 64 * 1024), big.length);
+    expect(oversized.quarantine?.code).toBe('E_INGEST_OVERSIZED');
+    expect(oversized.headersOnly).toBe(true);
+    expect(oversized.facts).toEqual([]);
+  });
+
+  it('quarantines a multipart report cut before its closing boundary', () => {
+    const text = fixture('arf-abuse.eml').toString('latin1');
+    const boundary = /boundary="?([^";\r\n]+)"?/i.exec(text)![1]!;
+    const cut = text.slice(0, text.indexOf(`--${boundary}`) + boundary.length + 40);
+    expect(prepare(Buffer.from(cut, 'latin1')).quarantine?.code).toBe('E_INGEST_TRUNCATED');
+  });
+});
+
+describe('headerBlockOf', () => {
+  it('keeps the header block with either line-end style', () => {
+    expect(headerBlockOf(Buffer.from('A: 1\r\nB: 2\r\n\r\nbody')).toString()).toBe('A: 1\r\nB: 2\r\n\r\n');
+    expect(headerBlockOf(Buffer.from('A: 1\nB: 2\n\nbody')).toString()).toBe('A: 1\nB: 2\n\n');
+  });
+});
+
+describe('uidSet', () => {
+  it('compresses runs of UIDs into ranges', () => {
+    expect(uidSet([1, 2, 3, 5, 7, 8])).toBe('1:3,5,7:8');
+    expect(uidSet([4])).toBe('4');
+  });
+});
