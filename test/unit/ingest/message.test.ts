@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { attributionConfig } from '../../../src/config/attribution';
 import { uidSet } from '../../../src/ingest/imap-source';
@@ -35,6 +36,23 @@ describe('prepareMessage', () => {
     const hash = contentHashOf({ raw: lf, size: lf.length });
     expect(contentHashOf({ raw: crlf, size: crlf.length })).toBe(hash);
     expect(contentHashOf({ raw: padded, size: padded.length })).toBe(hash);
+  });
+
+  it('recognises random bytes as binary even when a server stripped their NUL bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 512, maxLength: 4096 }), (bytes) => {
+        const withoutNul = Buffer.from(bytes.filter((byte) => byte !== 0));
+        fc.pre(withoutNul.length >= 512);
+        expect(prepare(withoutNul).quarantine?.code).toBe('E_INGEST_NOT_TEXT');
+      }),
+      { numRuns: 200 },
+    );
+    // ISO-2022-JP text switches character sets with ESC sequences: text, not binary.
+    const japanese = Buffer.from(
+      `Subject: =?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?=\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\n\r\n${'\x1b$B%F%9%H\x1b(B ok\r\n'.repeat(60)}`,
+      'latin1',
+    );
+    expect(prepare(japanese).quarantine?.code).toBe('E_INGEST_NO_FACTS');
   });
 
   it('quarantines binary content, a message without facts and an oversized one (keeping its headers)', () => {
