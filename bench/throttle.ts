@@ -7,7 +7,7 @@
 // A child process serves (the app factory on @hono/node-server, the policy server, the database
 // seeded with N sender policies); this process drives it, so load generator and server do
 // not share an event loop. Printed: requests/s, p50/p99 latency of
-//   1. GET /api/v1/bench/constant — a bare hono route returning a constant, mounted in the same
+//   1. GET /api/v1/bench/constant/<random id> — a bare hono route returning a constant, mounted in the same
 //      app behind the same middleware (request id, metrics, bearer auth): the ceiling;
 //   2. GET /api/v1/policy/senders/<random of N> — the throttle API;
 // and the ratio, then decisions/s of the policy protocol over persistent connections, each doing
@@ -69,11 +69,15 @@ async function runServer(): Promise<void> {
   const policyServer = new PostfixPolicyServer({ config: config.relay.policyServer, snapshot, counter, logger, recordSendEvents: !values['count-only'] });
   const policyAddress = await policyServer.listen();
   const app = createApp({ database, config, logger, jobs: [], policySnapshot: snapshot });
-  app.get('/api/v1/bench/constant', (c) => c.json({ sender: 'constant', action: 'allow', reason: 'no policy', version: 0 }));
+  // Same path shape as the throttle route (a random id the router extracts), so both runs cost
+  // the load generator the same and differ only in what the server does.
+  app.get('/api/v1/bench/constant/:id', (c) => c.json({ sender: 'constant', action: 'allow', reason: 'no policy', version: 0 }));
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
     process.send!({ httpPort: info.port, policyPort: policyAddress.port, senders: snapshot.size.senders });
   });
-  process.on('message', async () => {
+  process.on('message', async (message) => {
+    // CPU time of the serving process, so the cost per request reads the same on a busy machine.
+    if (message === 'cpu') return void process.send!({ cpu: process.cpuUsage() });
     server.close();
     await policyServer.close();
     await counter.stop();
@@ -84,18 +88,18 @@ async function runServer(): Promise<void> {
   });
 }
 
-function httpRun(url: string, path: () => string) {
+function httpRun(url: string, path: () => string, duration = seconds) {
   return autocannon({
     url,
     connections,
-    duration: seconds,
+    duration,
     headers: { authorization: `Bearer ${token}` },
     requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
   });
 }
 
 /** One smtpd-like loop per connection: request, answer, next request. */
-async function policyRun(port: number, depth: number): Promise<{ decisions: number; p50: number; p99: number }> {
+async function policyRun(port: number, depth: number): Promise<{ decisions: number; count: number; p50: number; p99: number }> {
   const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   let sequence = 0;
@@ -143,7 +147,7 @@ async function policyRun(port: number, depth: number): Promise<{ decisions: numb
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { decisions: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
+  return { decisions: latencies.length / elapsed, count: latencies.length, p50: at(0.5), p99: at(0.99) };
 }
 
 async function main(): Promise<void> {
@@ -156,19 +160,34 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${ready.httpPort}`;
   console.log(`throttle bench: ${ready.senders} sender policies in the snapshot (${scratch ? 'PostgreSQL' : 'PGlite'}), ${connections} connections, ${seconds} s per run`);
   // Warm-up: JIT and connection setup out of the measured runs.
-  await autocannon({ url: `${url}/api/v1/bench/constant`, connections, duration: 2, headers: { authorization: `Bearer ${token}` } });
-  const bare = await httpRun(url, () => '/api/v1/bench/constant');
-  const throttle = await httpRun(url, () => `/api/v1/policy/senders/s${Math.floor(Math.random() * policies)}`);
-  const row = (name: string, result: autocannon.Result) =>
-    `${name.padEnd(34)} ${result.requests.average.toFixed(0).padStart(8)} req/s   p50 ${String(result.latency.p50).padStart(3)} ms   p99 ${String(result.latency.p99).padStart(3)} ms   errors ${result.errors + result.non2xx}`;
-  console.log(row('bare route (ceiling)', bare));
-  console.log(row('GET /api/v1/policy/senders/:id', throttle));
+  const randomId = () => `s${Math.floor(Math.random() * policies)}`;
+  await httpRun(url, () => `/api/v1/bench/constant/${randomId()}`, 2);
+  const serverCpu = async <T>(run: () => Promise<T>): Promise<[T, number]> => {
+    const cpu = () => new Promise<NodeJS.CpuUsage>((resolve) => {
+      child.once('message', (message) => resolve((message as { cpu: NodeJS.CpuUsage }).cpu));
+      child.send('cpu');
+    });
+    const before = await cpu();
+    const result = await run();
+    const used = await cpu();
+    return [result, used.user + used.system - before.user - before.system];
+  };
+  const [bare, bareCpu] = await serverCpu(() => httpRun(url, () => `/api/v1/bench/constant/${randomId()}`));
+  const [throttle, throttleCpu] = await serverCpu(() => httpRun(url, () => `/api/v1/policy/senders/${randomId()}`));
+  const perRequest = (cpuMicros: number, result: autocannon.Result) => cpuMicros / Math.max(1, result.requests.total);
+  const row = (name: string, result: autocannon.Result, cpuMicros: number) =>
+    `${name.padEnd(34)} ${result.requests.average.toFixed(0).padStart(8)} req/s   p50 ${String(result.latency.p50).padStart(3)} ms   p99 ${String(result.latency.p99).padStart(3)} ms   ` +
+    `errors ${result.errors + result.non2xx}   server CPU ${perRequest(cpuMicros, result).toFixed(1)} µs/request`;
+  console.log(row('bare route (ceiling)', bare, bareCpu));
+  console.log(row('GET /api/v1/policy/senders/:id', throttle, throttleCpu));
   const ratio = throttle.requests.average / bare.requests.average;
-  console.log(`ratio throttle/bare: ${(ratio * 100).toFixed(1)}%   (target >= 80%, p99 < 5 ms)`);
+  const cpuRatio = perRequest(bareCpu, bare) / perRequest(throttleCpu, throttle);
+  console.log(`ratio throttle/bare: ${(ratio * 100).toFixed(1)}% of requests/s, ${(cpuRatio * 100).toFixed(1)}% by server CPU per request   (target >= 80%, p99 < 5 ms)`);
   const depth = Number(values.depth);
-  const policy = await policyRun(ready.policyPort, depth);
+  const [policy, policyCpu] = await serverCpu(() => policyRun(ready.policyPort, depth));
   console.log(
     `Postfix policy protocol            ${policy.decisions.toFixed(0).padStart(8)} decisions/s   p50 ${policy.p50.toFixed(2)} ms   p99 ${policy.p99.toFixed(2)} ms   ` +
+      `server CPU ${(policyCpu / Math.max(1, policy.count)).toFixed(1)} µs/decision   ` +
       `(${connections} persistent connections, ${depth} request${depth > 1 ? 's' : ''} in flight each; target >= 20,000/s)`,
   );
   child.send('stop');

@@ -6,8 +6,10 @@ import { effectivePolicy } from '../reputation/effective-policy';
 import type { PolicyAction } from '../reputation/decide';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
-import { authErrorResponses } from './errors';
+import { authErrorResponses, errorResponse } from './errors';
 
+const maxSenderLength = 320;
+const maxDomainLength = 253;
 const relayAction = z.enum(['allow', 'throttle', 'suspend']);
 const security = [{ bearer: [] }];
 
@@ -49,8 +51,8 @@ const senderRoute = createRoute({
     'What applies to a sender now: its manual override until it expires, else the stricter of its own automatic action ' +
     'and its sending domain\'s (from `domain`, or from the sender id when it is an address).',
   request: {
-    params: z.object({ id: z.string().min(1).max(320) }),
-    query: z.object({ domain: z.string().min(1).max(253).optional() }),
+    params: z.object({ id: z.string().min(1).max(maxSenderLength) }),
+    query: z.object({ domain: z.string().min(1).max(maxDomainLength).optional() }),
   },
   responses: {
     200: { description: 'The policy in force', content: { 'application/json': { schema: senderPolicyBody } } },
@@ -102,24 +104,32 @@ export function policyRouter(snapshot: PolicySnapshot, throttleLimitPerHour: num
   router.use('/policy', requireScope('relay'));
   router.use('/policy/*', requireScope('relay'));
 
+  // The route every message asks: declared for the OpenAPI document, served by a plain handler.
+  // The zod validator would parse params and query into new objects on every call; two length
+  // checks do the same here at a fraction of the cost, where the relay waits on each answer.
+  router.openAPIRegistry.registerPath(senderRoute);
+  router.get('/policy/senders/:id', (c) => {
+    const id = c.req.param('id');
+    const domainParam = c.req.query('domain');
+    if (id.length > maxSenderLength || (domainParam !== undefined && (domainParam.length < 1 || domainParam.length > maxDomainLength))) {
+      return errorResponse(c, 400, 'E_VALIDATION', `id: at most ${maxSenderLength} characters; domain: 1 to ${maxDomainLength} characters`);
+    }
+    const policy = snapshot.lookup(id, domainParam?.toLowerCase() ?? domainOf(id), clock());
+    const action = toRelayAction(policy.action);
+    return c.json(
+      {
+        sender: id,
+        action,
+        ...(action === 'throttle' && policy.limitPerHour !== null ? { limitPerHour: policy.limitPerHour } : {}),
+        reason: action === 'allow' && policy.version === 0 ? 'no policy' : policy.reason,
+        ...(policy.until ? { until: policy.until.toISOString() } : {}),
+        version: policy.version,
+      },
+      200,
+    );
+  });
+
   return router
-    .openapi(senderRoute, (c) => {
-      const { id } = c.req.valid('param');
-      const domain = c.req.valid('query').domain?.toLowerCase() ?? domainOf(id);
-      const policy = snapshot.lookup(id, domain, clock());
-      const action = toRelayAction(policy.action);
-      return c.json(
-        {
-          sender: id,
-          action,
-          ...(action === 'throttle' && policy.limitPerHour !== null ? { limitPerHour: policy.limitPerHour } : {}),
-          reason: action === 'allow' && policy.version === 0 ? 'no policy' : policy.reason,
-          ...(policy.until ? { until: policy.until.toISOString() } : {}),
-          version: policy.version,
-        },
-        200,
-      );
-    })
     .openapi(changesRoute, (c) => {
       const { since } = c.req.valid('query');
       const version = snapshot.version;

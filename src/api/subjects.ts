@@ -40,7 +40,7 @@ const summaryBody = z.object({
   sent30d: z.number(),
   complaintRate7d: z.number(),
   hardBounceRate7d: z.number(),
-  evaluatedAt: z.string().nullable(),
+  evaluatedAt: z.string().nullable().openapi({ description: 'When an evaluation pass last found its figures or action changed' }),
 });
 
 const overrideRequest = z

@@ -20,6 +20,8 @@ export interface EvaluationInput {
   sent30d: number;
   complaints30d: number;
   hardBounces30d: number;
+  /** The window counts differ from the stored ones (or nothing is stored). */
+  countsChanged: boolean;
   /** Null when the subject has no stored state yet. */
   previous: { autoAction: StoredAction; autoSince: Date | null; autoReason: string | null; clearSince: Date | null; overridden: boolean } | null;
 }
@@ -101,6 +103,7 @@ export async function loadEvaluationInputs(db: Db, kind: SubjectKind, now: Date,
     subjects as (select * from reputation_subjects where kind = ${kind} ${subjectIds})
     select coalesce(w.key, s.id) as id,
       ${sql.raw(['24h', '7d', '30d'].flatMap((window) => counters.map((c) => `coalesce(w.${c}_${window}, 0) as ${c}_${window}`)).join(', '))},
+      s.id is null or ${sql.join(changed, sql` or `)} as counts_changed,
       s.id is not null as known, s.auto_action, s.auto_since, s.auto_reason, s.clear_since, s.override_action is not null as overridden
     from windows w full outer join subjects s on s.id = w.key
     where ${'previousPass' in scope ? sql`s.id is null or s.auto_action <> 'allow' or s.clear_since is not null or ${sql.join(changed, sql` or `)}` : sql`true`}`,
@@ -117,6 +120,7 @@ export async function loadEvaluationInputs(db: Db, kind: SubjectKind, now: Date,
     sent30d: Number(row.sent_30d),
     complaints30d: Number(row.complaints_30d),
     hardBounces30d: Number(row.hard_bounces_30d),
+    countsChanged: Boolean(row.counts_changed),
     previous: row.known
       ? {
           autoAction: row.auto_action as StoredAction,

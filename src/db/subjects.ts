@@ -43,24 +43,32 @@ async function notifyPolicyChange(tx: Tx): Promise<void> {
 }
 
 /**
- * Writes evaluated subjects. The rows travel as one JSON parameter unpacked by jsonb_to_recordset:
- * a hundred thousand rows in one statement, where a VALUES list would need two million parameters.
- * Rows whose policy changed get a new version from the policy_version sequence, which is what
- * relays keeping a local copy ask changes since.
+ * Writes evaluated subjects: one array parameter per column, zipped by unnest — a hundred thousand
+ * rows in one statement (a VALUES list would need two million parameters), and PostgreSQL reads
+ * typed arrays about twice as fast as the same rows as JSON. Rows whose policy changed get a new
+ * version from the policy_version sequence, which is what relays keeping a local copy ask changes since.
  */
 export async function saveSubjects(tx: Tx, rows: SubjectWrite[], policyChanged: boolean): Promise<void> {
   if (rows.length === 0) return;
   if (policyChanged) await lockPolicyVersions(tx);
   const keys = Object.keys(writtenColumns) as (keyof typeof writtenColumns)[];
   const name = (key: keyof typeof writtenColumns) => reputationSubjects[key].name;
-  const payload = JSON.stringify(rows.map((row) => Object.fromEntries(keys.map((key) => [name(key), row[key] ?? null]))));
+  const arrays = keys.map((key) => {
+    const values = rows.map((row) => {
+      const value = row[key] ?? null;
+      return value instanceof Date ? value.toISOString() : value;
+    });
+    // Times travel as text[]: the postgres.js driver passes timestamptz[] parameters through unserialised.
+    const type = writtenColumns[key];
+    return type === 'timestamptz' ? sql`${sql.param(values)}::text[]::timestamptz[]` : sql`${sql.param(values)}::${sql.raw(type)}[]`;
+  });
   const columns = keys.map(name);
   const updates = keys.filter((key) => key !== 'kind' && key !== 'id').map((key) => `${name(key)} = excluded.${name(key)}`);
   if (policyChanged) updates.push('version = excluded.version');
   await tx.execute(sql`
     insert into reputation_subjects (${sql.raw(columns.join(', '))}, version)
     select ${sql.raw(columns.join(', '))}, ${policyChanged ? sql.raw(`nextval('policy_version')`) : sql.raw('0')}
-    from jsonb_to_recordset(${payload}::jsonb) as r(${sql.raw(keys.map((key) => `${name(key)} ${writtenColumns[key]}`).join(', '))})
+    from unnest(${sql.join(arrays, sql`, `)}) as r(${sql.raw(columns.join(', '))})
     on conflict (kind, id) do update set ${sql.raw(updates.join(', '))}`);
   if (policyChanged) await notifyPolicyChange(tx);
 }

@@ -108,7 +108,12 @@ export async function evaluateReputation(
         evaluatedAt: now,
       };
       if (!decision.changed) {
-        writes.rows.push(row);
+        // A subject whose counts and state are what is stored needs no write: after a rules change
+        // most of them are, and rewriting a hundred thousand identical rows was most of the pass.
+        const same = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
+        if (!previous || input.countsChanged || !same(decision.since, previous.autoSince) || !same(decision.clearSince, previous.clearSince)) {
+          writes.rows.push(row);
+        }
         continue;
       }
       writes.changed.push(row);
