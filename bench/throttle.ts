@@ -1,6 +1,6 @@
 // Throttle API and Postfix policy server throughput, on one machine.
 //
-//   npm run bench:throttle -- [--policies 100000] [--connections 50] [--seconds 10] [--pglite]
+//   npm run bench:throttle -- [--policies 100000] [--connections 50] [--seconds 10] [--pglite] [--only http|policy]
 //   (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test; a scratch database is
 //   created and dropped; --pglite uses embedded PGlite in memory instead)
 //
@@ -39,6 +39,8 @@ const { values } = parseArgs({
     /** Count accepted messages toward the hourly limit but store no send events. */
     'count-only': { type: 'boolean', default: false },
     url: { type: 'string' },
+    /** Run just one part: `http` or `policy`. */
+    only: { type: 'string' },
   },
 });
 const policies = Number(values.policies);
@@ -150,28 +152,12 @@ async function policyRun(port: number, depth: number): Promise<{ decisions: numb
   return { decisions: latencies.length / elapsed, count: latencies.length, p50: at(0.5), p99: at(0.99) };
 }
 
-async function main(): Promise<void> {
-  let scratch: TestDatabase | undefined;
-  if (!values.pglite) scratch = await createTestDatabase(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve', '--policies', String(policies), ...(values['count-only'] ? ['--count-only'] : []), ...(scratch ? ['--url', scratch.url] : [])], {
-    execArgv: process.execArgv,
-  });
-  const ready = await new Promise<{ httpPort: number; policyPort: number; senders: number }>((resolve) => child.once('message', resolve as never));
-  const url = `http://127.0.0.1:${ready.httpPort}`;
-  console.log(`throttle bench: ${ready.senders} sender policies in the snapshot (${scratch ? 'PostgreSQL' : 'PGlite'}), ${connections} connections, ${seconds} s per run`);
-  // Warm-up: JIT and connection setup out of the measured runs.
+type ServerCpu = <T>(run: () => Promise<T>) => Promise<[T, number]>;
+
+async function httpRuns(url: string, serverCpu: ServerCpu): Promise<void> {
   const randomId = () => `s${Math.floor(Math.random() * policies)}`;
+  // Warm-up: JIT and connection setup out of the measured runs.
   await httpRun(url, () => `/api/v1/bench/constant/${randomId()}`, 2);
-  const serverCpu = async <T>(run: () => Promise<T>): Promise<[T, number]> => {
-    const cpu = () => new Promise<NodeJS.CpuUsage>((resolve) => {
-      child.once('message', (message) => resolve((message as { cpu: NodeJS.CpuUsage }).cpu));
-      child.send('cpu');
-    });
-    const before = await cpu();
-    const result = await run();
-    const used = await cpu();
-    return [result, used.user + used.system - before.user - before.system];
-  };
   const [bare, bareCpu] = await serverCpu(() => httpRun(url, () => `/api/v1/bench/constant/${randomId()}`));
   const [throttle, throttleCpu] = await serverCpu(() => httpRun(url, () => `/api/v1/policy/senders/${randomId()}`));
   const perRequest = (cpuMicros: number, result: autocannon.Result) => cpuMicros / Math.max(1, result.requests.total);
@@ -183,13 +169,39 @@ async function main(): Promise<void> {
   const ratio = throttle.requests.average / bare.requests.average;
   const cpuRatio = perRequest(bareCpu, bare) / perRequest(throttleCpu, throttle);
   console.log(`ratio throttle/bare: ${(ratio * 100).toFixed(1)}% of requests/s, ${(cpuRatio * 100).toFixed(1)}% by server CPU per request   (target >= 80%, p99 < 5 ms)`);
+}
+
+async function policyRuns(port: number, serverCpu: ServerCpu): Promise<void> {
   const depth = Number(values.depth);
-  const [policy, policyCpu] = await serverCpu(() => policyRun(ready.policyPort, depth));
+  const [policy, policyCpu] = await serverCpu(() => policyRun(port, depth));
   console.log(
     `Postfix policy protocol            ${policy.decisions.toFixed(0).padStart(8)} decisions/s   p50 ${policy.p50.toFixed(2)} ms   p99 ${policy.p99.toFixed(2)} ms   ` +
       `server CPU ${(policyCpu / Math.max(1, policy.count)).toFixed(1)} µs/decision   ` +
       `(${connections} persistent connections, ${depth} request${depth > 1 ? 's' : ''} in flight each; target >= 20,000/s)`,
   );
+}
+
+async function main(): Promise<void> {
+  let scratch: TestDatabase | undefined;
+  if (!values.pglite) scratch = await createTestDatabase(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve', '--policies', String(policies), ...(values['count-only'] ? ['--count-only'] : []), ...(scratch ? ['--url', scratch.url] : [])], {
+    execArgv: process.execArgv,
+  });
+  const ready = await new Promise<{ httpPort: number; policyPort: number; senders: number }>((resolve) => child.once('message', resolve as never));
+  const url = `http://127.0.0.1:${ready.httpPort}`;
+  console.log(`throttle bench: ${ready.senders} sender policies in the snapshot (${scratch ? 'PostgreSQL' : 'PGlite'}), ${connections} connections, ${seconds} s per run`);
+  const serverCpu = async <T>(run: () => Promise<T>): Promise<[T, number]> => {
+    const cpu = () => new Promise<NodeJS.CpuUsage>((resolve) => {
+      child.once('message', (message) => resolve((message as { cpu: NodeJS.CpuUsage }).cpu));
+      child.send('cpu');
+    });
+    const before = await cpu();
+    const result = await run();
+    const used = await cpu();
+    return [result, used.user + used.system - before.user - before.system];
+  };
+  if (values.only !== 'policy') await httpRuns(url, serverCpu);
+  if (values.only !== 'http') await policyRuns(ready.policyPort, serverCpu);
   child.send('stop');
   await new Promise((resolve) => child.once('exit', resolve));
   await scratch?.drop();

@@ -44,35 +44,30 @@ export async function addToRollups(db: Writer, increments: RollupIncrement[]): P
     if (dimension === 'sender' || dimension === 'sender_domain') changed.set(`${dimension}\u0000${key}`, { dimension, key });
   }
   const marks = [...changed.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, mark]) => mark);
-  for (let i = 0; i < marks.length; i += 5000) {
-    await db.insert(rollupChanges).values(marks.slice(i, i + 5000)).onConflictDoNothing();
+  // Rows travel as one array parameter per column, zipped by unnest: no per-row parameters to
+  // build, and PostgreSQL reads typed arrays faster than the same rows as JSON.
+  for (let i = 0; i < marks.length; i += 10_000) {
+    const chunk = marks.slice(i, i + 10_000);
+    await db.execute(sql`
+      insert into rollup_changes (dimension, key)
+      select * from unnest(${sql.param(chunk.map((m) => m.dimension))}::text[], ${sql.param(chunk.map((m) => m.key))}::text[])
+      on conflict do nothing`);
   }
+  const counters = ['sent', 'delivered', 'complaints', 'hard_bounces', 'soft_bounces', 'blocked'] as const;
   for (const [table, bucket, timeColumn] of [
-    [hourlyRollups, startOfHour, 'hour'],
-    [dailyRollups, startOfDay, 'day'],
+    ['hourly_rollups', startOfHour, 'hour'],
+    ['daily_rollups', startOfDay, 'day'],
   ] as const) {
     const rows = merge(increments, bucket);
-    for (let i = 0; i < rows.length; i += 5000) {
-      const payload = JSON.stringify(
-        rows.slice(i, i + 5000).map((r) => ({
-          dimension: r.dimension,
-          key: r.key,
-          at: r.at.toISOString(),
-          sent: r.counts.sent,
-          delivered: r.counts.delivered,
-          complaints: r.counts.complaints,
-          hard_bounces: r.counts.hardBounces,
-          soft_bounces: r.counts.softBounces,
-          blocked: r.counts.blocked,
-        })),
-      );
-      const counters = ['sent', 'delivered', 'complaints', 'hard_bounces', 'soft_bounces', 'blocked'];
+    for (let i = 0; i < rows.length; i += 10_000) {
+      const chunk = rows.slice(i, i + 10_000);
+      const counts = counterNames.map((name) => sql`${sql.param(chunk.map((r) => r.counts[name]))}::int[]`);
       await db.execute(sql`
-        insert into ${sql.identifier(table === hourlyRollups ? 'hourly_rollups' : 'daily_rollups')} (dimension, key, ${sql.identifier(timeColumn)}, ${sql.raw(counters.join(', '))})
-        select dimension, key, at, ${sql.raw(counters.join(', '))}
-        from jsonb_to_recordset(${payload}::jsonb) as r(dimension text, key text, at timestamptz, ${sql.raw(counters.map((c) => `${c} int`).join(', '))})
+        insert into ${sql.identifier(table)} (dimension, key, ${sql.identifier(timeColumn)}, ${sql.raw(counters.join(', '))})
+        select * from unnest(${sql.param(chunk.map((r) => r.dimension))}::text[], ${sql.param(chunk.map((r) => r.key))}::text[],
+          ${sql.param(chunk.map((r) => r.at.toISOString()))}::text[]::timestamptz[], ${sql.join(counts, sql`, `)})
         on conflict (dimension, key, ${sql.identifier(timeColumn)}) do update set
-          ${sql.raw(counters.map((c) => `${c} = ${table === hourlyRollups ? 'hourly_rollups' : 'daily_rollups'}.${c} + excluded.${c}`).join(', '))}`);
+          ${sql.raw(counters.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', '))}`);
     }
   }
 }
