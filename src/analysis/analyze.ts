@@ -12,7 +12,7 @@ import type { RecipientRecord } from './dsn';
 import type { BounceText } from './vendors/types';
 import { decodeHeaderText, headerValue, normaliseLineEnds, parseHeaders, parseMime, partText, splitHeaderBlock, walkParts } from './mime';
 import { addressIn, bestStatus, cleanAddress, failedCommandInTranscript, parseDeliveryStatus } from './dsn';
-import { readSesNotification } from './vendors/amazonses';
+import { readSesNotification, unwrapSesReply } from './vendors/amazonses';
 import { classifyReason, forgetWording, isHardReason, reasonFromText } from './reasons';
 import { splitMbox } from './mbox';
 import { addressesIn, isBounceEnvelope, splitReturnedMessage, stripHtml, toIsoDate } from './report-text';
@@ -263,6 +263,14 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   }
   if (records.length === 0 && looksLikeBounce && original.to) {
     records = [{ recipient: original.to, format: 'text' }];
+  }
+
+  for (const record of records) {
+    const ses = unwrapSesReply(record.diagnosticCode);
+    if (!ses) continue;
+    record.diagnosticCode = ses.reply;
+    if (ses.replyCode) record.replyCode = ses.replyCode;
+    if (ses.status) record.status = ses.status;
   }
 
   for (const record of records) record.smtpCommand ??= failedCommandInTranscript(split.error, record.recipient);

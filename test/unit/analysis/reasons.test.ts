@@ -98,6 +98,23 @@ describe('reason mapping', () => {
     expect(classifyReason({ smtpCommand: 'MAIL', diagnosticCode: '553 sorry, that domain isn\'t in my list of allowed rcpthosts' })).toBe('rejected');
   });
 
+  it.each([
+    ['550 5.4.1 All recipient addresses rejected : Access denied [AB1CD2.prod.protection.outlook.example]', 'rejected'],
+    ["550 'pat@corp.example' is not a registered gateway user", 'rejected'],
+    ['550 Protocol violation', 'policyviolation'],
+    ['500 Line limit exceeded', 'mesgtoobig'],
+    ['451 Could not load DRD for domain (corp.example) rcpt (pat@corp.example)', 'systemerror'],
+    ['550 5.7.606 Access denied, banned sending IP [192.0.2.7]. To request removal from this list please visit https://sender.office.example', 'blocked'],
+  ])('reads the documented wording "%s" as %s', (diagnostic, reason) => {
+    expect(classifyReason({ diagnosticCode: diagnostic })).toBe(reason);
+  });
+
+  it('reads a bare "Access denied" by its status and command, not as a block of our IP', () => {
+    expect(classifyReason({ status: '5.7.1', diagnosticCode: '550 5.7.1 <a@b.example>... Access denied' })).toBe('securityerror');
+    expect(classifyReason({ status: '5.7.1', smtpCommand: 'MAIL', diagnosticCode: '550 5.7.1 Access denied' })).toBe('rejected');
+    expect(classifyReason({ smtpCommand: 'CONN', diagnosticCode: '550 Access denied...0f1e2d3c' })).toBe('blocked');
+  });
+
   it('counts only bad or gone addresses as hard', () => {
     expect(isHardReason('userunknown', '5.1.1')).toBe(true);
     expect(isHardReason('hostunknown', '5.1.2')).toBe(true);
