@@ -132,7 +132,7 @@ function kindFor(action: string | undefined, reasonDelivered: boolean): FactKind
 function factFromRecord(record: RecipientRecord, context: string, extra: Partial<Fact>): Fact {
   const diagnostic = record.diagnosticCode;
   const reason = classifyReason(
-    { status: record.status, replyCode: record.replyCode, diagnosticCode: diagnostic, action: record.action, smtpCommand: record.smtpCommand, bounceCategory: record.bounceCategory, reportingMta: extra.reportingMta },
+    { status: record.status, replyCode: record.replyCode, diagnosticCode: diagnostic, action: record.action, smtpCommand: record.smtpCommand, bounceCategory: record.bounceCategory, reportingMta: extra.reportingMta, remoteMta: record.remoteMta },
     context,
   );
   const kind = kindFor(record.action, reason === 'delivered');

@@ -115,6 +115,24 @@ describe('reason mapping', () => {
     expect(classifyReason({ smtpCommand: 'CONN', diagnosticCode: '550 Access denied...0f1e2d3c' })).toBe('blocked');
   });
 
+  it('reads Exchange\'s resolver and transport code names before the status beside them', () => {
+    expect(classifyReason({ status: '5.2.3', diagnosticCode: '550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient' })).toBe('mesgtoobig');
+    expect(classifyReason({ status: '5.1.1', diagnosticCode: '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found' })).toBe('userunknown');
+    expect(classifyReason({ status: '5.5.3', diagnosticCode: '550 5.5.3 RESOLVER.ADR.RecipLimit; too many recipients' })).toBe('toomanyconn');
+    expect(classifyReason({ status: '5.7.1', diagnosticCode: '550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized' })).toBe('rejected');
+  });
+
+  it('reads NTT docomo\'s "Unknown user" after DATA as a refused sender, at RCPT as a directory miss', () => {
+    const docomo = { status: '5.0.0', remoteMta: 'mfsmax.docomo.ne.jp', diagnosticCode: '550 Unknown user pat@docomo.example.ne.jp' };
+    expect(classifyReason({ ...docomo, smtpCommand: 'DATA' })).toBe('rejected');
+    expect(classifyReason({ ...docomo, smtpCommand: 'RCPT' })).toBe('userunknown');
+    expect(classifyReason({ ...docomo, smtpCommand: 'DATA', remoteMta: 'mx.corp.example' })).toBe('filtered');
+  });
+
+  it('reads Trend Micro InterScan\'s refusal of a recipient as an unknown user', () => {
+    expect(classifyReason({ diagnosticCode: 'Unable to deliver message to <pat@corp.example> (and other recipients in the same domain). Please check if address is correct.' })).toBe('userunknown');
+  });
+
   it('counts only bad or gone addresses as hard', () => {
     expect(isHardReason('userunknown', '5.1.1')).toBe(true);
     expect(isHardReason('hostunknown', '5.1.2')).toBe(true);
