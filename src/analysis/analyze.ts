@@ -227,9 +227,11 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
 
   // Vendor wording: fills what the DSN lacks, or is the only source for non-standard bounces.
   let vendorRecords: RecipientRecord[] = [];
+  let vendorAuthoritative = false;
   if (looksLikeBounce) {
     const reader = VENDOR_READERS.find((candidate) => candidate.matches(bounce));
     if (reader) vendorRecords = reader.read(bounce);
+    vendorAuthoritative = vendorRecords.length > 0 && reader?.authoritative === true;
     if (vendorRecords.length === 0) vendorRecords = readAddressBlocks(split.error, exclude, records.length > 0 ? 'dsn' : 'text');
     // Exim and Google name the failed recipients in a header of their own.
     for (const part of (headerValue(reportHeaders, 'x-failed-recipients') ?? '').split(',')) {
@@ -244,7 +246,7 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
     for (const record of records) {
       const twin = vendorRecords.find((candidate) => candidate.recipient === record.recipient) ?? (vendorRecords.length === 1 && records.length === 1 ? vendorRecords[0] : undefined);
       if (!twin) continue;
-      if (!record.diagnosticCode || (twin.diagnosticCode && !reasonFromText(record.diagnosticCode) && reasonFromText(twin.diagnosticCode))) {
+      if (!record.diagnosticCode || (vendorAuthoritative && twin.diagnosticCode) || (twin.diagnosticCode && !reasonFromText(record.diagnosticCode) && reasonFromText(twin.diagnosticCode))) {
         record.diagnosticCode = twin.diagnosticCode ?? record.diagnosticCode;
       }
       record.replyCode ??= twin.replyCode;

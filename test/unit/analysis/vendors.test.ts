@@ -56,6 +56,39 @@ describe('non-standard bounce families', () => {
     expect(factsOf(raw)).toEqual([expect.objectContaining({ recipient: 'pat@corp.example', reason: 'securityerror', status: '5.7.1', replyCode: '550', hardBounce: false })]);
   });
 
+  it('takes a Dovecot rejection notice\'s reason over the DSN part\'s diagnostic', () => {
+    const report = (diagnostic: string) => [
+      'From: Mail Delivery Subsystem <MAILER-DAEMON@mx.corp.example>',
+      'To: news@acme.example',
+      'Subject: Rejected: Spring news',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b2"',
+      '',
+      '--b2',
+      '',
+      'Your message to <pat@corp.example> was automatically rejected:',
+      'Quota exceeded (mailbox for user is full)',
+      '',
+      '--b2',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.corp.example',
+      '',
+      'Final-Recipient: rfc822; pat@corp.example',
+      'Action: failed',
+      'Status: 5.2.0',
+      ...(diagnostic ? [`Diagnostic-Code: smtp; ${diagnostic}`] : []),
+      '',
+      '--b2--',
+      '',
+    ].join('\n');
+    for (const diagnostic of ['', '550 5.2.0 <pat@corp.example>... Rejected']) {
+      expect(factsOf(report(diagnostic))).toEqual([
+        expect.objectContaining({ recipient: 'pat@corp.example', reason: 'mailboxfull', hardBounce: false, diagnosticCode: 'Quota exceeded (mailbox for user is full)' }),
+      ]);
+    }
+  });
+
   it('reads an Amazon SES complaint notification as a complaint', () => {
     const raw = fixture('ses-bounce.eml')
       .toString('utf8')
