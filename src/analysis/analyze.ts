@@ -12,7 +12,7 @@ import type { RecipientRecord } from './dsn';
 import type { BounceText } from './vendors/types';
 import { decodeHeaderText, headerValue, normaliseLineEnds, parseHeaders, parseMime, partText, splitHeaderBlock, walkParts } from './mime';
 import { addressIn, bestStatus, cleanAddress, failedCommandInTranscript, parseDeliveryStatus } from './dsn';
-import { readSesNotification } from './vendors/amazonses';
+import { readSesNotification, unwrapSesReply } from './vendors/amazonses';
 import { classifyReason, forgetWording, isHardReason, reasonFromText } from './reasons';
 import { splitMbox } from './mbox';
 import { addressesIn, isBounceEnvelope, splitReturnedMessage, stripHtml, toIsoDate } from './report-text';
@@ -132,7 +132,7 @@ function kindFor(action: string | undefined, reasonDelivered: boolean): FactKind
 function factFromRecord(record: RecipientRecord, context: string, extra: Partial<Fact>): Fact {
   const diagnostic = record.diagnosticCode;
   const reason = classifyReason(
-    { status: record.status, replyCode: record.replyCode, diagnosticCode: diagnostic, action: record.action, smtpCommand: record.smtpCommand, bounceCategory: record.bounceCategory, reportingMta: extra.reportingMta },
+    { status: record.status, replyCode: record.replyCode, diagnosticCode: diagnostic, action: record.action, smtpCommand: record.smtpCommand, bounceCategory: record.bounceCategory, reportingMta: extra.reportingMta, remoteMta: record.remoteMta },
     context,
   );
   const kind = kindFor(record.action, reason === 'delivered');
@@ -227,9 +227,11 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
 
   // Vendor wording: fills what the DSN lacks, or is the only source for non-standard bounces.
   let vendorRecords: RecipientRecord[] = [];
+  let vendorAuthoritative = false;
   if (looksLikeBounce) {
     const reader = VENDOR_READERS.find((candidate) => candidate.matches(bounce));
     if (reader) vendorRecords = reader.read(bounce);
+    vendorAuthoritative = vendorRecords.length > 0 && reader?.authoritative === true;
     if (vendorRecords.length === 0) vendorRecords = readAddressBlocks(split.error, exclude, records.length > 0 ? 'dsn' : 'text');
     // Exim and Google name the failed recipients in a header of their own.
     for (const part of (headerValue(reportHeaders, 'x-failed-recipients') ?? '').split(',')) {
@@ -244,7 +246,7 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
     for (const record of records) {
       const twin = vendorRecords.find((candidate) => candidate.recipient === record.recipient) ?? (vendorRecords.length === 1 && records.length === 1 ? vendorRecords[0] : undefined);
       if (!twin) continue;
-      if (!record.diagnosticCode || (twin.diagnosticCode && !reasonFromText(record.diagnosticCode) && reasonFromText(twin.diagnosticCode))) {
+      if (!record.diagnosticCode || (vendorAuthoritative && twin.diagnosticCode) || (twin.diagnosticCode && !reasonFromText(record.diagnosticCode) && reasonFromText(twin.diagnosticCode))) {
         record.diagnosticCode = twin.diagnosticCode ?? record.diagnosticCode;
       }
       record.replyCode ??= twin.replyCode;
@@ -263,6 +265,14 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   }
   if (records.length === 0 && looksLikeBounce && original.to) {
     records = [{ recipient: original.to, format: 'text' }];
+  }
+
+  for (const record of records) {
+    const ses = unwrapSesReply(record.diagnosticCode);
+    if (!ses) continue;
+    record.diagnosticCode = ses.reply;
+    if (ses.replyCode) record.replyCode = ses.replyCode;
+    if (ses.status) record.status = ses.status;
   }
 
   for (const record of records) record.smtpCommand ??= failedCommandInTranscript(split.error, record.recipient);

@@ -97,7 +97,7 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['contenterror', /duplicate header/],
   // A list manager that has already seen the Message-ID refuses the post as a loop or replay.
   ['systemerror', /duplicated message-id/],
-  ['rejected', /sending to\/from an address|domain of sender (?:address )?.{0,80}does not exist|sender (?:address|domain) .{0,80}does not exist/],
+  ['rejected', /all recipient addresses rejected : access denied|is not a registered gateway user|sending to\/from an address|domain of sender (?:address )?.{0,80}does not exist|sender (?:address|domain) .{0,80}does not exist/],
   ['policyviolation', /content presents a potential|illegal attachment|for policy reasons/],
   ['spamdetected', /spam classification|flagged as spam|classified as spam/],
   ['toomanyconn', /frequency limited/],
@@ -131,21 +131,21 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   // Listings of links in the body and mailbox-directory misses read like blocks but are not.
   ['spamdetected', /content rejected|\bube\b|blacklisted (?:url|link|domain)|\buribl\b|\bsurbl\b/],
   ['userunknown', /ディレクトリ.{0,20}(?:ありません|見つかりません)|not listed in (?:the )?(?:domino directory|public name)|recipient address rejected\.?\s*$|recipient address rejected: (?:user unknown|access denied)/],
-  ['blocked', /invalid ip for sending|refused to talk to me|not accepting connections|my name was rejected|messages from \[?\d{1,3}(?:\.\d{1,3}){3}\]? weren't sent|spamhaus|spamcop|barracuda ?central|\bsorbs\b|uceprotect|\bcbl\b|\bpbl\b|\bxbl\b|\bsbl\b|dnsbl|\brbl\b|black ?list|block ?list|denylist|listed (?:at|in|on|by) |is (?:currently )?listed|ip listed|(?:your|the|client|sending) (?:ip|host|server|network)(?: address)?(?: \S+)? (?:is |was |has been )?(?:blocked|banned|rejected|refused|not allowed|denied|blacklisted)|(?:blocked|banned|rejected) (?:ip|host|network)|client host (?:\[[^\]]*\] )?(?:rejected|blocked)|connection (?:refused|rejected|denied) (?:by|from|due)|connections? (?:will not be|not) accepted|access denied|all mail from .* (?:is|are) rejected|temporarily (?:deferred|blocked|rejected) due to|has been (?:temporarily )?blocked|blocked (?:for|by|using|due|because)|(?:host|ip|address) (?:is )?blocked|not allowed to send (?:mail )?from|your (?:ip|access) (?:address )?(?:has been|is) (?:blocked|suspended)|go away|dynamic(?:ally)? (?:ip|assigned|pool|address)|dial-?up|residential|too many (?:invalid|bad) recipients|rejected due to (?:ip|local policy)|not (?:accepting|accept) mail from (?:your|this) (?:ip|server|host)/],
+  ['blocked', /invalid ip for sending|refused to talk to me|not accepting connections|my name was rejected|messages from \[?\d{1,3}(?:\.\d{1,3}){3}\]? weren't sent|spamhaus|spamcop|barracuda ?central|\bsorbs\b|uceprotect|\bcbl\b|\bpbl\b|\bxbl\b|\bsbl\b|dnsbl|\brbl\b|black ?list|block ?list|denylist|listed (?:at|in|on|by) |is (?:currently )?listed|ip listed|(?:your|the|client|sending) (?:ip|host|server|network)(?: address)?(?: \S+)? (?:is |was |has been )?(?:blocked|banned|rejected|refused|not allowed|denied|blacklisted)|(?:blocked|banned|rejected) (?:ip|host|network)|client host (?:\[[^\]]*\] )?(?:rejected|blocked)|connection (?:refused|rejected|denied) (?:by|from|due)|connections? (?:will not be|not) accepted|banned sending ip|all mail from .* (?:is|are) rejected|temporarily (?:deferred|blocked|rejected) due to|has been (?:temporarily )?blocked|blocked (?:for|by|using|due|because)|(?:host|ip|address) (?:is )?blocked|not allowed to send (?:mail )?from|your (?:ip|access) (?:address )?(?:has been|is) (?:blocked|suspended)|go away|dynamic(?:ally)? (?:ip|assigned|pool|address)|dial-?up|residential|too many (?:invalid|bad) recipients|rejected due to (?:ip|local policy)|not (?:accepting|accept) mail from (?:your|this) (?:ip|server|host)/],
   ['spamdetected', /\bspam\b(?!haus|cop| folder)|\buce\b|unsolicited|junk mail|bulk mail|looks like (?:spam|junk)|classified as (?:junk|spam)|suspicious content|spam ?assassin|content (?:is )?(?:considered|classified)|message (?:has been |was )?(?:identified|determined|detected) as|likely (?:unsolicited|suspicious)|phish/],
   ['toomanyconn', /too many (?:connections|concurrent|simultaneous|sessions|smtp sessions|open connections|recipients)|connection (?:limit|count) (?:exceeded|reached)|exceed(?:s|ed)? (?:the )?(?:maximum )?(?:number of )?(?:connections|sessions)|connection rate limit/],
   ['speeding', /rate (?:limit|limited|limiting)|too many (?:messages|mails|emails|requests)|sending (?:rate|too fast|too quickly)|throttl|receiving mail (?:at a rate|too quickly)|exceeded (?:the )?(?:hourly|daily|per-hour|sending) (?:limit|quota)|slow down/],
   ['systemfull', /insufficient disk space|mail system (?:is )?full|system (?:storage|disk) (?:is )?full|insufficient system (?:storage|resources)|out of disk space on|queue (?:is )?full/],
   ['mailboxfull', /mailbox exceeds|mailbox (?:is )?(?:full|over|overfull|exceeded)|mail ?box (?:size )?(?:limit|quota)|over ?quota|quota (?:has been |was )?(?:exceeded|exceed|full|reached|limit)|exceed(?:s|ed)? (?:the |his |her |their |its )?(?:storage|disk|mailbox|quota|allocated)|(?:storage|disk) (?:quota|space) (?:exceeded|full)|insufficient (?:disk )?(?:space|storage)|no space left|full mailbox|(?:folder|box|inbox|account) (?:is )?full|is full\b|out of (?:storage|space)|not enough (?:storage|space|disk)|user(?:'s)? (?:mailbox|storage) (?:is )?full|size of (?:the )?mailbox|mailbox (?:size|space)|too much mail|would exceed/],
   ['exceedlimit', /exceeds? (?:the )?(?:per-mailbox|administrative|recipient's|user's) (?:message )?(?:size )?limit|message length exceeds administrative limit/],
-  ['mesgtoobig', /message (?:is |was )?too (?:big|large|long)|(?:too large|too big) for|size (?:of (?:the )?message )?exceeds|exceeds (?:the )?(?:maximum )?(?:allowed )?(?:message )?size|message size (?:exceeds|limit|too)|maximum (?:message )?size|message length|size limit|email is too large|larger than (?:the )?(?:maximum|allowed)/],
+  ['mesgtoobig', /line limit exceeded|message (?:is |was )?too (?:big|large|long)|(?:too large|too big) for|size (?:of (?:the )?message )?exceeds|exceeds (?:the )?(?:maximum )?(?:allowed )?(?:message )?size|message size (?:exceeds|limit|too)|maximum (?:message )?size|message length|size limit|email is too large|larger than (?:the )?(?:maximum|allowed)/],
   ['hasmoved', /has (?:been )?moved|recipient has moved|no longer (?:valid|available|in use)|address (?:has )?changed|moved permanently|is no longer (?:at|with|employed)|mailbox has been relocated/],
   ['suspend', /(?:account|mailbox|user|address|recipient)(?: (?:account|mailbox))? (?:is |has been |was )?(?:currently )?(?:disabled|suspended|deactivated|inactive|locked|frozen|closed|expired|not active|blocked due to inactivity)|not (?:currently )?active|is inactive|inactive (?:user|account|mailbox)|temporarily (?:disabled|deactivated)|tried to reach is disabled|disabled (?:recipient|user)|temporar(?:y|ily) locked|account is blocked|(?:disabled|suspended|deactivated) (?:account|mailbox|user)|due to (?:extended )?inactivity|account (?:is )?(?:unavailable|on hold)|mailbox (?:unavailable|is unavailable) for|service (?:is )?(?:disabled|suspended)/],
-  ['userunknown', /user(?:name)? (?:is )?unknown|unknown (?:user|recipient|local[- ]?part|mailbox|address|account|alias)|no such (?:user|mailbox|recipient|address|account|person|local user|email)|(?:user|recipient|mailbox|address|account|addressee|e-?mail)(?: address| account| name)? (?:does not|doesn't|did not|not) exist|(?:user|recipient|mailbox|address|account|addressee)(?: address| name)? (?:is )?(?:invalid|not found|not known|unavailable|rejected: user unknown)|invalid (?:recipient|mailbox|user|address|account|e-?mail)|not (?:a )?(?:valid|known) (?:recipient|user|mailbox|address)|mailbox (?:not found|unavailable|not available|does not exist)|no mailbox|addressee unknown|no mailbox here|invalid final delivery|not listed in (?:the )?(?:domino directory|public name)|recipient (?:not found|unknown)|user not found|not our customer|no account by that name|(?:does not|doesn't) have an? .* account|unknown or illegal alias|recipientnotfound|address (?:not present in directory|unknown|not found)|bad destination mailbox|unknown in (?:local recipient|virtual mailbox|virtual alias|relay recipient) table|no valid recipients|dd this user doesn't have|mailbox name not allowed|account that you tried to reach does not exist|\bnouser\b|user doesn't exist|nosuchuser|not listed in .*directory/],
+  ['userunknown', /user(?:name)? (?:is )?unknown|unknown (?:user|recipient|local[- ]?part|mailbox|address|account|alias)|no such (?:user|mailbox|recipient|address|account|person|local user|email)|(?:user|recipient|mailbox|address|account|addressee|e-?mail)(?: address| account| name)? (?:does not|doesn't|did not|not) exist|(?:user|recipient|mailbox|address|account|addressee)(?: address| name)? (?:is )?(?:invalid|not found|not known|unavailable|rejected: user unknown)|invalid (?:recipient|mailbox|user|address|account|e-?mail)|not (?:a )?(?:valid|known) (?:recipient|user|mailbox|address)|mailbox (?:not found|unavailable|not available|does not exist)|no mailbox|addressee unknown|no mailbox here|invalid final delivery|not listed in (?:the )?(?:domino directory|public name)|recipient (?:not found|unknown)|user not found|not our customer|no account by that name|(?:does not|doesn't) have an? .* account|unknown or illegal alias|recipientnotfound|address (?:not present in directory|unknown|not found)|bad destination mailbox|unknown in (?:local recipient|virtual mailbox|virtual alias|relay recipient) table|no valid recipients|dd this user doesn't have|mailbox name not allowed|account that you tried to reach does not exist|\bnouser\b|user doesn't exist|nosuchuser|not listed in .*directory|unable to deliver message to <?address>? \(and other recipients in the same domain\)/],
   ['hostunknown', /unrouteable address|host \S+ not found|domain is not reachable|(?<![@\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,} does not exist|host (?:or domain name )?not found|(?:unknown|invalid|bad) (?:host|domain)|host(?:name)? unknown|domain (?:name )?(?:not found|does not exist|unknown|is not valid|not exist)|no such (?:domain|host)|name or service not known|unrouteable (?:mail )?domain|no mx (?:record|host)|mx (?:record )?not found|nxdomain|non-existent (?:domain|host)|unable to (?:resolve|lookup|look up) (?:the )?(?:domain|host|mx)|domain (?:name )?lookup failed|couldn't find any host named|could not find (?:any )?(?:mail )?(?:host|exchanger)|bad destination system/],
   ['rejected', /unroutable sender|purported responsible address|from: domain is invalid|sending to\/from an address|not a member of (?:this|the) (?:mailing )?list|may not have permission to post|'send mail as'|sender (?:address )?(?:is )?(?:rejected|denied|refused|blocked|not allowed|not permitted|invalid|unknown|verify failed|verification failed)|sender domain (?:must exist|not found|unknown|does not exist|is not valid)|domain of sender (?:address )?.* does not (?:exist|resolve)|sender (?:address )?verif|mail from (?:address )?.{0,80}(?:rejected|refused|denied|not accepted)|(?:invalid|bad|unverified|unknown) sender|sender (?:is )?(?:on (?:a |the )?)?(?:black|block|deny|reject) ?list|envelope (?:sender|from)|(?:sender|from) address (?:has |is )?(?:null mx|rejected)|not allowed to send (?:mail|email|messages) to|return[- ]path|rejected by recipient preferences|sender address rejected|address (?:\S+ )?rejected.* sender/],
   ['notaccept', /not accepting network messages|no smtp service|no mx (?:record )?found|does not accept (?:mail|e-?mail|messages)|not accepting (?:any )?(?:mail|e-?mail|messages)|null mx|no mail(?:box)? service|accepts no mail|does not receive (?:any )?mail|server (?:is )?not accepting/],
-  ['policyviolation', /polic(?:y|ies) (?:violation|reasons?|rejection|restrictions?)|violat(?:es|ion of|ed|ing) (?:our|the|local|site)? ?(?:policy|policies|terms|rules)|not (?:allowed|accepted|permitted) (?:by|for) (?:local )?(?:policy|policies)|(?:local|site|content|security) polic(?:y|ies)|by (?:local )?policy|prohibited (?:content|attachment|file|url)|listed (?:url|domain) in|rejected for policy/],
+  ['policyviolation', /protocol violation|polic(?:y|ies) (?:violation|reasons?|rejection|restrictions?)|violat(?:es|ion of|ed|ing) (?:our|the|local|site)? ?(?:policy|policies|terms|rules)|not (?:allowed|accepted|permitted) (?:by|for) (?:local )?(?:policy|policies)|(?:local|site|content|security) polic(?:y|ies)|by (?:local )?policy|prohibited (?:content|attachment|file|url)|listed (?:url|domain) in|rejected for policy/],
   ['securityerror', /authentication (?:required|is required|needed)|must (?:first )?(?:authenticate|be authenticated)|(?:invalid|bad) (?:auth|authentication|credentials)|encryption (?:required|needed)|(?:tls|starttls|ssl) (?:is )?(?:required|needed)|must issue a starttls|insecure|certificate (?:verification|validation|error)|not authorized|unauthori[sz]ed|smtp auth/],
   ['filtered', /filter(?:ed|ing)?\b|recipient preferences|recipient(?:'s)? (?:has )?(?:rejected|refused|blocked)|blocked by (?:the )?recipient|refused by (?:the )?recipient|rejected by (?:the )?recipient|user refuses|recipient (?:is )?not (?:accepting|authorized)|not accept(?:ing)? (?:mail|messages) from|delivery not authori[sz]ed|restricted (?:sms|mail)|protected by|message rejected by|refused to accept/],
   ['contenterror', /content (?:error|not allowed)|invalid (?:content|mime|message)|(?:attachment|file) (?:type )?(?:is )?(?:not allowed|blocked|rejected|prohibited)|conversion (?:failed|required)|media (?:not supported|type)|8-?bit (?:data|characters)|character set/],
@@ -154,7 +154,7 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['mailererror', /mailer error|program (?:exited|terminated|failed)|command (?:died|failed|returned)|procmail|pipe to .* (?:failed|returned)|unable to (?:execute|run)|exit (?:code|status) \d|local delivery failed|\bsh: |"\|\s*\/|x-unix|mail\.local/],
   ['expired', /(?:aborted|abandoned) after [\d.]+ (?:hour|day)|in the queue too long|connection timed out|all hosts have been failing|not (?:been )?delivered within \d|delivery failed \d+ attempts|envelope expired|did not accept our requests to connect|delivery time expired|retry time(?:out)? (?:exceeded|expired|not reached)|message expired|expired after|(?:queue|delivery) (?:lifetime|time|period) (?:has )?(?:expired|exceeded)|could not be delivered (?:within|for|in) \d|has not been delivered|too long in (?:the )?queue|(?:was|has been|is) delayed|delivery (?:attempts? )?(?:will continue|is delayed)|will (?:be retried|continue to retry|keep trying|try again)|(?:giving|given|gave) up|undelivered for|expired (?:in|on|from) (?:the )?queue|maximum time|timed? ?out (?:while|waiting|in queue)|no answer from host|unable to deliver .* for \d+|still (?:trying|being retried)|delivery attempts? (?:have )?failed for|retry limit/],
   ['networkerror', /network error|name service error|name server reply|maximum hop count|network (?:is )?unreachable|host (?:is )?unreachable|no route to host|connection (?:timed out|reset|refused|lost|closed|dropped|died)|lost connection|timed? ?out|could not connect|unable to connect|can't connect|temporary failure in name resolution|dns (?:lookup )?(?:failure|error|timeout|problem)|name server|too many hops|hop count|routing loop|mail loop|loops? back to myself|loop detected|broken pipe|tls (?:handshake|negotiation) failed/],
-  ['systemerror', /write error|system (?:error|failure|problem)|internal (?:server )?error|server (?:configuration|error|busy|failure)|temporary local (?:problem|failure|error)|local (?:error|problem|configuration)|misconfigur|unable to deliver to local|service (?:not available|unavailable|currently unavailable)|resources? (?:temporarily )?unavailable/],
+  ['systemerror', /could not load drd|write error|system (?:error|failure|problem)|internal (?:server )?error|server (?:configuration|error|busy|failure)|temporary local (?:problem|failure|error)|local (?:error|problem|configuration)|misconfigur|unable to deliver to local|service (?:not available|unavailable|currently unavailable)|resources? (?:temporarily )?unavailable/],
 ];
 
 // Providers that put a code of their own in the reply, documented on their postmaster pages: the
@@ -176,8 +176,30 @@ const SPECTRUM_CODES: ReadonlyArray<readonly [number, number, Reason]> = [
   [1560, 1560, 'policyviolation'], [1580, 1580, 'speeding'],
 ];
 
+/**
+ * Exchange Server and Exchange Online name the resolver or transport step that failed
+ * ("550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient"): the name is
+ * more exact than the status code beside it (5.2.3 here is a size limit, not a quota).
+ */
+const EXCHANGE_CODES: Record<string, Reason> = {
+  'queue.expired': 'expired',
+  'smtpsend.dns.nonexistentdomain': 'hostunknown', 'smtpsend.dns.mxloopback': 'networkerror',
+  'resolver.rst.recipsizelimit': 'mesgtoobig', 'resolver.rst.recipientsizelimit': 'mesgtoobig',
+  'resolver.rst.notauthorized': 'rejected', 'resolver.rst.authrequired': 'securityerror',
+  'resolver.adr.ambiguous': 'systemerror', 'resolver.adr.badprimary': 'systemerror',
+  'resolver.adr.invalidinsmtp': 'systemerror', 'resolver.fwd.notfound': 'systemerror',
+  'resolver.adr.reciplimit': 'toomanyconn', 'resolver.adr.recipientlimit': 'toomanyconn',
+  'resolver.adr.recipnotfound': 'userunknown', 'resolver.adr.recipientnotfound': 'userunknown',
+  'resolver.adr.exrecipnotfound': 'userunknown', 'resolver.adr.exrecipientnotfound': 'userunknown',
+};
+
 function reasonFromProviderCode(diagnostic: string | undefined): Reason | undefined {
   if (!diagnostic) return undefined;
+  const exchange = /\b(?:RESOLVER\.(?:ADR|RST|FWD)|QUEUE|SMTPSEND\.DNS)\.[A-Za-z]+\b/i.exec(diagnostic);
+  if (exchange) {
+    const reason = EXCHANGE_CODES[exchange[0].toLowerCase()];
+    if (reason) return reason;
+  }
   const orange = /\b(?:LPN|LPNAAA|OFR|OUK)(?:_\d{3}|\d{3}[-_]\d{3})\b/i.exec(diagnostic);
   if (orange) return ORANGE_CODES[orange[0].slice(-3)];
   const spectrum = /AUP#[A-Za-z-]*(\d{4})/.exec(diagnostic);
@@ -196,6 +218,8 @@ export interface ClassifyInput {
   smtpCommand?: string;
   bounceCategory?: string;
   reportingMta?: string;
+  /** The receiving server the reply came from (DSN Remote-MTA), for providers with habits of their own. */
+  remoteMta?: string;
 }
 
 /**
@@ -262,9 +286,13 @@ const ADDRESS_STATUS = /^[45]\.1\.\d{1,3}$|^5\.5\.0$/;
  * Wording only a mailbox directory or a local delivery agent uses: a lookup that found no such
  * user, whatever command it answered (Exchange's "recipient name is not recognized", IMail's
  * "invalid final delivery userid" and "Unknown user: <address>", Domino's directory, Yahoo's
- * "dd This user doesn't have", mail.local's "unknown user").
+ * "dd This user doesn't have", mail.local's "unknown user", and Trend Micro InterScan's "Unable to
+ * deliver message to <address> (and other recipients in the same domain)", its verdict after
+ * checking the recipients against the domain's directory).
  */
-const DIRECTORY_WORDING = /^unknown user: \S+@|recipient name is not recognized|invalid final delivery userid|not listed in (?:the )?(?:domino directory|public name)|domino ディレクトリ|\bdd this user doesn't have|mail\.local: unknown user|no valid recipients for this mm/i;
+const DIRECTORY_WORDING = /^unknown user: \S+@|recipient name is not recognized|invalid final delivery userid|not listed in (?:the )?(?:domino directory|public name)|domino ディレクトリ|\bdd this user doesn't have|mail\.local: unknown user|no valid recipients for this mm|unable to deliver message to <?\S+@\S+?>? \(and other recipients in the same domain\)/i;
+
+const DOCOMO_RECEIVING = /(?:^|\.)docomo\.ne\.jp\.?$/i;
 
 const SES_RECEIVING = /(?:^|\.)inbound-smtp\.[a-z0-9-]+\.amazonaws\.com$/i;
 
@@ -306,11 +334,16 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
   // inbound-smtp.<region>.amazonaws.com) is a receipt rule's Bounce action chosen by the domain's
   // owner, so its preset "550 5.1.1 Mailbox does not exist" is a filter, not a directory lookup.
   if (reason === 'userunknown' && SES_RECEIVING.test(input.reportingMta ?? '')) reason = 'filtered';
+  // NTT docomo's receiving servers (mfsmax.docomo.ne.jp) answer "550 Unknown user" after DATA when
+  // the recipient's reception settings refuse the sender's address or domain; at RCPT the same
+  // words are a directory miss. Under a generic status the refusal after DATA is of our sender.
+  if ((reason === 'userunknown' || reason === 'filtered') && input.smtpCommand === 'DATA' && DOCOMO_RECEIVING.test(input.remoteMta ?? '') && (!status || /^5\.0\.0$/.test(status))) reason = 'rejected';
   reason ??= byStatus;
   reason ??= reasonFromText(context);
   if (reason && input.smtpCommand === 'MAIL' && RECIPIENT_REASONS.has(reason)) reason = 'rejected';
-  // "Access denied" in answer to MAIL FROM refuses the sender address, not our IP.
-  if (reason === 'blocked' && input.smtpCommand === 'MAIL' && /access denied/i.test(input.diagnosticCode ?? '')) reason = 'rejected';
+  // "Access denied" in answer to MAIL FROM refuses the sender address, not our IP; on its own,
+  // under a security status (X.7.x), it names no cause at all.
+  if ((reason === 'blocked' || reason === 'securityerror') && input.smtpCommand === 'MAIL' && /access denied/i.test(input.diagnosticCode ?? '')) reason = 'rejected';
   // Refused before any envelope was given (at connect, greeting or HELO): the refusal is about
   // the connecting client, i.e. our IP.
   const beforeEnvelope = input.smtpCommand === 'CONN' || input.smtpCommand === 'HELO' || input.smtpCommand === 'EHLO';

@@ -12,7 +12,7 @@ if (!corpus) console.warn(`corpus test skipped: ${root} not found`);
 
 // Floors the analyzer holds today; the issue's targets (99/98/95/97/100) are the goal. Raise these
 // as accuracy improves, never lower them.
-const FLOORS = { detection: 1, recipient: 0.99, reason: 0.935, hardSoft: 0.972, feedbackType: 1 };
+const FLOORS = { detection: 1, recipient: 0.99, reason: 0.95, hardSoft: 0.978, feedbackType: 1 };
 
 describe.skipIf(!corpus)('reference corpus', () => {
   const factsByFile = new Map<string, Fact[]>();

@@ -97,3 +97,24 @@ export function readSesNotification(body: string): SesResult | undefined {
   }
   return undefined;
 }
+
+/**
+ * SES's older email DSNs wrap the receiving server's reply in a summary of their own:
+ * "5.1.0 - Unknown address error 550-'5.7.1 <a@b>... Access denied' (delivery attempts: 0)".
+ * The leading code and category are SES's guess; the quoted reply is what the receiver said, so
+ * its status and wording are the evidence. Returns the receiver's reply, or undefined when the
+ * diagnostic is not wrapped that way.
+ */
+export function unwrapSesReply(diagnostic: string | undefined): { replyCode?: string; reply: string; status?: string } | undefined {
+  if (!diagnostic) return undefined;
+  // The same summary also appears in the notice's text, after "The reason for the problem:".
+  const wrapped = /(?:^|\s)[245]\.\d{1,3}\.\d{1,3} - [A-Za-z ]+? (?:([245]\d\d)[ -])?'([^']+)'(?: \(delivery attempts: \d+\))?\s*$/.exec(diagnostic);
+  if (!wrapped) return undefined;
+  const replyCode = wrapped[1];
+  const reply = replyCode ? `${replyCode} ${wrapped[2]!.trim()}` : wrapped[2]!.trim();
+  const result: { replyCode?: string; reply: string; status?: string } = { reply };
+  if (replyCode) result.replyCode = replyCode;
+  const status = statusIn(wrapped[2]);
+  if (status) result.status = status;
+  return result;
+}

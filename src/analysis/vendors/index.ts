@@ -6,5 +6,6 @@ import { googleGroups } from './googlegroups';
 import { gmail } from './gmail';
 import { mFilter } from './mfilter';
 import { fml } from './fml';
+import { dovecot } from './dovecot';
 
-export const VENDOR_READERS: readonly VendorReader[] = [googleGroups, fml, gmail, mFilter, qmail, exim];
+export const VENDOR_READERS: readonly VendorReader[] = [googleGroups, fml, gmail, mFilter, dovecot, qmail, exim];

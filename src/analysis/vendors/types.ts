@@ -14,6 +14,11 @@ export interface BounceText {
 
 export interface VendorReader {
   family: string;
+  /**
+   * The family's wording is the delivering agent's own verdict: it replaces the diagnostic of a
+   * DSN part in the same report rather than only filling a missing one.
+   */
+  authoritative?: boolean;
   /** Cheap test on the report's headers and text: is this the family's format? */
   matches: (report: BounceText) => boolean;
   /** The failed recipients the family's wording names; [] when it names none. */

@@ -98,6 +98,41 @@ describe('reason mapping', () => {
     expect(classifyReason({ smtpCommand: 'MAIL', diagnosticCode: '553 sorry, that domain isn\'t in my list of allowed rcpthosts' })).toBe('rejected');
   });
 
+  it.each([
+    ['550 5.4.1 All recipient addresses rejected : Access denied [AB1CD2.prod.protection.outlook.example]', 'rejected'],
+    ["550 'pat@corp.example' is not a registered gateway user", 'rejected'],
+    ['550 Protocol violation', 'policyviolation'],
+    ['500 Line limit exceeded', 'mesgtoobig'],
+    ['451 Could not load DRD for domain (corp.example) rcpt (pat@corp.example)', 'systemerror'],
+    ['550 5.7.606 Access denied, banned sending IP [192.0.2.7]. To request removal from this list please visit https://sender.office.example', 'blocked'],
+  ])('reads the documented wording "%s" as %s', (diagnostic, reason) => {
+    expect(classifyReason({ diagnosticCode: diagnostic })).toBe(reason);
+  });
+
+  it('reads a bare "Access denied" by its status and command, not as a block of our IP', () => {
+    expect(classifyReason({ status: '5.7.1', diagnosticCode: '550 5.7.1 <a@b.example>... Access denied' })).toBe('securityerror');
+    expect(classifyReason({ status: '5.7.1', smtpCommand: 'MAIL', diagnosticCode: '550 5.7.1 Access denied' })).toBe('rejected');
+    expect(classifyReason({ smtpCommand: 'CONN', diagnosticCode: '550 Access denied...0f1e2d3c' })).toBe('blocked');
+  });
+
+  it('reads Exchange\'s resolver and transport code names before the status beside them', () => {
+    expect(classifyReason({ status: '5.2.3', diagnosticCode: '550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient' })).toBe('mesgtoobig');
+    expect(classifyReason({ status: '5.1.1', diagnosticCode: '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found' })).toBe('userunknown');
+    expect(classifyReason({ status: '5.5.3', diagnosticCode: '550 5.5.3 RESOLVER.ADR.RecipLimit; too many recipients' })).toBe('toomanyconn');
+    expect(classifyReason({ status: '5.7.1', diagnosticCode: '550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized' })).toBe('rejected');
+  });
+
+  it('reads NTT docomo\'s "Unknown user" after DATA as a refused sender, at RCPT as a directory miss', () => {
+    const docomo = { status: '5.0.0', remoteMta: 'mfsmax.docomo.ne.jp', diagnosticCode: '550 Unknown user pat@docomo.example.ne.jp' };
+    expect(classifyReason({ ...docomo, smtpCommand: 'DATA' })).toBe('rejected');
+    expect(classifyReason({ ...docomo, smtpCommand: 'RCPT' })).toBe('userunknown');
+    expect(classifyReason({ ...docomo, smtpCommand: 'DATA', remoteMta: 'mx.corp.example' })).toBe('filtered');
+  });
+
+  it('reads Trend Micro InterScan\'s refusal of a recipient as an unknown user', () => {
+    expect(classifyReason({ diagnosticCode: 'Unable to deliver message to <pat@corp.example> (and other recipients in the same domain). Please check if address is correct.' })).toBe('userunknown');
+  });
+
   it('counts only bad or gone addresses as hard', () => {
     expect(isHardReason('userunknown', '5.1.1')).toBe(true);
     expect(isHardReason('hostunknown', '5.1.2')).toBe(true);

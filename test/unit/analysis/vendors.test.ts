@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { factsOf, fixture } from './fixture';
+import { unwrapSesReply } from '../../../src/analysis/vendors/amazonses';
 
 describe('non-standard bounce families', () => {
   it('reads a qmail bounce as mailboxfull, soft', () => {
@@ -21,6 +22,71 @@ describe('non-standard bounce families', () => {
     expect(factsOf(fixture('ses-bounce.eml'))).toEqual([
       expect.objectContaining({ kind: 'bounce', recipient: 'gone@example.net', reason: 'userunknown', hardBounce: true, status: '5.1.1', format: 'amazonses', from: 'news@acme.example' }),
     ]);
+  });
+
+  it('reads the receiver\'s reply inside an older SES DSN\'s own summary', () => {
+    const diagnostic = "5.1.0 - Unknown address error 550-'5.7.1 <0100abc@email-bounces.amazonses.example>... Access denied' (delivery attempts: 0)";
+    expect(unwrapSesReply(diagnostic)).toEqual({ replyCode: '550', status: '5.7.1', reply: '550 5.7.1 <0100abc@email-bounces.amazonses.example>... Access denied' });
+    expect(unwrapSesReply('550 5.1.1 <a@b.example>: User unknown')).toBeUndefined();
+    const raw = [
+      'From: MAILER-DAEMON@amazonses.example',
+      'To: news@acme.example',
+      'Subject: Delivery Status Notification (Failure)',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain',
+      '',
+      `The following message to <pat@corp.example> was undeliverable. The reason for the problem: ${diagnostic.replace(' (delivery attempts: 0)', '')}`,
+      '',
+      '--b1',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; a1-2.smtp-out.amazonses.example',
+      '',
+      'Final-Recipient: rfc822; pat@corp.example',
+      'Action: failed',
+      'Status: 5.0.0 (permanent failure)',
+      `Diagnostic-Code: smtp; ${diagnostic}`,
+      '',
+      '--b1--',
+      '',
+    ].join('\n');
+    expect(factsOf(raw)).toEqual([expect.objectContaining({ recipient: 'pat@corp.example', reason: 'securityerror', status: '5.7.1', replyCode: '550', hardBounce: false })]);
+  });
+
+  it('takes a Dovecot rejection notice\'s reason over the DSN part\'s diagnostic', () => {
+    const report = (diagnostic: string) => [
+      'From: Mail Delivery Subsystem <MAILER-DAEMON@mx.corp.example>',
+      'To: news@acme.example',
+      'Subject: Rejected: Spring news',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b2"',
+      '',
+      '--b2',
+      '',
+      'Your message to <pat@corp.example> was automatically rejected:',
+      'Quota exceeded (mailbox for user is full)',
+      '',
+      '--b2',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.corp.example',
+      '',
+      'Final-Recipient: rfc822; pat@corp.example',
+      'Action: failed',
+      'Status: 5.2.0',
+      ...(diagnostic ? [`Diagnostic-Code: smtp; ${diagnostic}`] : []),
+      '',
+      '--b2--',
+      '',
+    ].join('\n');
+    for (const diagnostic of ['', '550 5.2.0 <pat@corp.example>... Rejected']) {
+      expect(factsOf(report(diagnostic))).toEqual([
+        expect.objectContaining({ recipient: 'pat@corp.example', reason: 'mailboxfull', hardBounce: false, diagnosticCode: 'Quota exceeded (mailbox for user is full)' }),
+      ]);
+    }
   });
 
   it('reads an Amazon SES complaint notification as a complaint', () => {
