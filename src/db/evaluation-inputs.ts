@@ -86,8 +86,12 @@ export async function loadEvaluationInputs(db: Db, kind: SubjectKind, now: Date,
       sql.raw(`coalesce(w.${c}_${window}, 0) is distinct from s.${stored}_${window}`),
     ),
   );
-  const rows = await queryRows<Record<string, unknown>>(
-    db,
+  // A full pass groups a few hundred thousand rollup rows by key: with the default 4 MB of
+  // work_mem the aggregate spills to disk and takes twice as long.
+  const rows = await db.transaction(async (tx) => {
+    await tx.execute(sql`set local work_mem = '64MB'`);
+    return queryRows<Record<string, unknown>>(
+    tx as unknown as Db,
     sql`
     with ${candidates} windows as (
       select key, ${sql.join(sums, sql`, `)}
@@ -107,7 +111,8 @@ export async function loadEvaluationInputs(db: Db, kind: SubjectKind, now: Date,
       s.id is not null as known, s.auto_action, s.auto_since, s.auto_reason, s.clear_since, s.override_action is not null as overridden
     from windows w full outer join subjects s on s.id = w.key
     where ${'previousPass' in scope ? sql`s.id is null or s.auto_action <> 'allow' or s.clear_since is not null or ${sql.join(changed, sql` or `)}` : sql`true`}`,
-  );
+    );
+  });
   const date = (value: unknown) => (value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value)));
   return rows.map((row) => ({
     id: String(row.id),
