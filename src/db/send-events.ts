@@ -27,30 +27,19 @@ export async function storeSendEvents(db: Db, events: SendEventInput[]): Promise
     let stored = 0;
     const increments: RollupIncrement[] = [];
     const senders = new Set<string>();
-    // One JSON parameter per 5,000 rows, unpacked server-side: far fewer round trips and parameters
-    // than a VALUES list, the difference between a relay's burst being absorbed or queued.
+    // One array parameter per column, zipped by unnest, per 5,000 rows: a round trip per chunk
+    // instead of per row, and typed arrays read faster than the same rows as JSON.
     for (let i = 0; i < events.length; i += 5000) {
-      const payload = JSON.stringify(
-        events.slice(i, i + 5000).map((e) => ({
-          message_id: e.messageId,
-          recipient_key: e.recipientKey,
-          sender: e.sender,
-          sender_domain: e.senderDomain,
-          recipient_domain: e.recipientDomain,
-          ip: e.ip,
-          at: e.at.toISOString(),
-          outcome: e.outcome ?? null,
-          client_address: e.clientAddress ?? null,
-          sasl_username: e.saslUsername ?? null,
-        })),
-      );
+      const chunk = events.slice(i, i + 5000);
+      const column = <T>(value: (event: SendEventInput) => T) => sql.param(chunk.map(value));
       const fresh = await queryRows<{ sender: string; sender_domain: string; recipient_domain: string; ip: string; at: string | Date; outcome: string | null }>(
         tx as unknown as Db,
         sql`
         insert into send_events (message_id, recipient_key, sender, sender_domain, recipient_domain, ip, at, outcome, client_address, sasl_username)
-        select message_id, recipient_key, sender, sender_domain, recipient_domain, ip, at, outcome, client_address, sasl_username
-        from jsonb_to_recordset(${payload}::jsonb) as r(message_id text, recipient_key text, sender text, sender_domain text,
-          recipient_domain text, ip text, at timestamptz, outcome text, client_address text, sasl_username text)
+        select * from unnest(${column((e) => e.messageId)}::text[], ${column((e) => e.recipientKey)}::text[], ${column((e) => e.sender)}::text[],
+          ${column((e) => e.senderDomain)}::text[], ${column((e) => e.recipientDomain)}::text[], ${column((e) => e.ip)}::text[],
+          ${column((e) => e.at.toISOString())}::text[]::timestamptz[], ${column((e) => e.outcome ?? null)}::text[],
+          ${column((e) => e.clientAddress ?? null)}::text[], ${column((e) => e.saslUsername ?? null)}::text[])
         on conflict (message_id, recipient_key) do nothing
         returning sender, sender_domain, recipient_domain, ip, at, outcome`,
       );

@@ -2,7 +2,7 @@
 // once, written to the database in batches, and shared by every instance through it.
 import { and, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Db } from '../db/client';
+import { queryRows, type Db } from '../db/client';
 import { relayHourlyCounts } from '../db/schema';
 import { storeSendEvents, type SendEventInput } from '../db/send-events';
 
@@ -156,15 +156,17 @@ export class HourlyCounter {
     try {
       for (let i = 0; i < increments.length; i += 500) {
         const chunk = increments.slice(i, i + 500);
-        const rows = await this.db
-          .insert(relayHourlyCounts)
-          .values(chunk.map(({ sender, hour, accepted }) => ({ sender, hour, accepted })))
-          .onConflictDoUpdate({
-            target: [relayHourlyCounts.sender, relayHourlyCounts.hour],
-            set: { accepted: sql`${relayHourlyCounts.accepted} + excluded.accepted` },
-          })
-          .returning();
-        const totals = new Map(rows.map((row) => [`${row.sender}|${row.hour.getTime()}`, row.accepted]));
+        // Raw unnest arrays rather than the query builder: building a 500-row VALUES list is
+        // synchronous work the policy server's answers would wait behind.
+        const rows = await queryRows<{ sender: string; hour: string | Date; accepted: number }>(
+          this.db,
+          sql`insert into relay_hourly_counts (sender, hour, accepted)
+            select * from unnest(${sql.param(chunk.map((c) => c.sender))}::text[], ${sql.param(chunk.map((c) => c.hour.toISOString()))}::text[]::timestamptz[],
+              ${sql.param(chunk.map((c) => c.accepted))}::int[])
+            on conflict (sender, hour) do update set accepted = relay_hourly_counts.accepted + excluded.accepted
+            returning sender, hour, accepted`,
+        );
+        const totals = new Map(rows.map((row) => [`${row.sender}|${new Date(row.hour).getTime()}`, Number(row.accepted)]));
         for (const { sender, hour, accepted, entry } of chunk) {
           entry.pending -= accepted;
           const total = totals.get(`${sender}|${hour.getTime()}`);
