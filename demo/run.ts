@@ -36,15 +36,14 @@ try {
     stopping = true;
     process.stdout.write('\nstopping the demo (Ctrl-C again to force) ...\n');
     void demo.stop().then(
-      () => process.exit(0),
+      ({ wardenExitCode }) => process.exit(wardenExitCode === 0 ? 0 : 1),
       (error: Error) => {
         process.stderr.write(`demo: stopping failed: ${error.message}\n`);
         process.exit(1);
       },
     );
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 } catch (error) {
   const message = error instanceof ConfigError ? `generated config is invalid: ${error.message}` : (error as Error).message;
   process.stderr.write(`demo: ${message}\n`);

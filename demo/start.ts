@@ -81,14 +81,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   let liveSince: number | undefined;
   const blocklists = new DemoBlocklists(() => (liveSince === undefined ? 0 : ((Date.now() - liveSince) / 1000) * speed));
   const started: { dns?: LocalDnsServer; receiver?: AlertReceiver; warden?: WardenChild; traffic?: RelayTraffic; watcher?: WardenWatcher } = {};
-  const stop = async () => {
-    await started.watcher?.stop();
-    await started.traffic?.stop();
-    const wardenExitCode = (await started.warden?.stop()) ?? null;
-    await started.receiver?.close();
-    await started.dns?.close();
-    return { wardenExitCode };
-  };
+  let stopping: Promise<{ wardenExitCode: number | null }> | undefined;
+  // Once, whoever asks first (Ctrl-C, a test's afterAll): the rest wait for the same stop.
+  const stop = () =>
+    (stopping ??= (async () => {
+      await started.watcher?.stop();
+      await started.traffic?.stop();
+      const wardenExitCode = (await started.warden?.stop()) ?? null;
+      await started.receiver?.close();
+      await started.dns?.close();
+      return { wardenExitCode };
+    })());
   try {
     started.dns = await startLocalDnsServer({ answer: (name, type) => blocklists.answer(name, type) });
     started.receiver = await startAlertReceiver(secrets.webhookSecret, (alert) => out.alert(alert));

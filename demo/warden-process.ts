@@ -32,10 +32,18 @@ export function startWarden({ configPath, logPath, cwd, onError, startTimeoutMs 
   // The demo is PGlite on loopback whatever the shell says: these would point it elsewhere.
   const env = { ...process.env };
   for (const key of ['DATABASE_URL', 'PORT', 'HOST', 'WARDEN_CONFIG', 'LOG_LEVEL']) delete env[key];
-  const child = spawn(process.execPath, [bin, '--config', configPath, 'serve'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C in the terminal reaches only the demo, which then stops warden
+  // with one SIGTERM (a second signal during its shutdown would kill it mid-way).
+  const child = spawn(process.execPath, [bin, '--config', configPath, 'serve'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const log = createWriteStream(logPath);
+  // Should the demo itself exit without stopping it (an uncaught error), warden goes too.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  void exited.then(() => log.end());
+  void exited.then(() => {
+    process.off('exit', killOnExit);
+    log.end();
+  });
   let stderrTail = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     log.write(chunk);
