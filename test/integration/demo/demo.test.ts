@@ -76,6 +76,14 @@ describe('npm run demo', () => {
     expect(demo.receiver.received.filter((alert) => !alert.signatureValid)).toEqual([]);
   });
 
+  it('delists 192.0.2.21 from the ZEN copy later on, as a dnsbl.delisted event', async () => {
+    const changes = await waitFor(async () => {
+      const body = await demo.api.get<{ changes: { type: string; payload: { zoneId?: string } | null }[] }>('/api/v1/ips/192.0.2.21');
+      return body.changes.some((change) => change.type === 'dnsbl.delisted') && body.changes;
+    }, { ...deadline, what: 'the delisting of 192.0.2.21' });
+    expect(changes.filter((change) => change.type === 'dnsbl.delisted').map((change) => change.payload?.zoneId)).toEqual(['demo-zen']);
+  });
+
   it('prints the URL, the ops token and what happens', () => {
     const output = consoleLines.join('\n');
     expect(output).toContain(demo.url);
