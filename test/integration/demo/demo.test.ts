@@ -1,0 +1,99 @@
+// `npm run demo` end to end, four times faster: the real warden serve on PGlite, loopback
+// blocklists, the Maildir, relay traffic through the API and the policy server, the webhook
+// receiver. Everything is asserted through the API and the receiver, as a user would see it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo, type RunningDemo } from '../../../demo/start';
+import { waitFor } from '../../support/poll';
+
+const deadline = { timeoutMs: 60_000, intervalMs: 500 };
+let demo: RunningDemo;
+let dataDir: string;
+const consoleLines: string[] = [];
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'warden-demo-'));
+  demo = await startDemo({ dataDir, port: 0, speed: 4, senders: 60, historyShare: 0.1, write: (line) => consoleLines.push(line) });
+}, 120_000);
+
+afterAll(async () => {
+  await demo?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('npm run demo', () => {
+  it('confirms listings from the loopback blocklists, with their return codes', async () => {
+    const listed = await waitFor(async () => {
+      const ips = await demo.api.listedIps();
+      return ips.length > 0 && ips;
+    }, { ...deadline, what: 'a listed relay IP' });
+    expect(listed.flatMap((ip) => ip.zones.map((zone) => `${ip.ip} ${zone.zoneId} ${zone.codes.join(',')}`))).toContain('192.0.2.21 demo-zen 127.0.0.2');
+  });
+
+  it('ingests complaints and bounces from the Maildir and attributes them to senders', async () => {
+    const complaints = await waitFor(async () => {
+      const body = await demo.api.get<{ items: { sender: string | null }[] }>('/api/v1/complaints?sender=promo-blaster&limit=5');
+      return body.items.length > 0 && body.items;
+    }, { ...deadline, what: "promo-blaster's complaints" });
+    expect(complaints.every((complaint) => complaint.sender === 'promo-blaster')).toBe(true);
+    const bounces = await waitFor(async () => {
+      const body = await demo.api.get<{ items: { sender: string | null; reason: string }[] }>('/api/v1/bounces?sender=lead-harvest&limit=5');
+      return body.items.length > 0 && body.items;
+    }, { ...deadline, what: "lead-harvest's bounces" });
+    expect(bounces.map((bounce) => bounce.reason)).toContain('userunknown');
+  });
+
+  it('quarantines the messages that are no reports, each with its reason', async () => {
+    const reasons = await waitFor(async () => {
+      const body = await demo.api.get<{ items: { reasonCode: string }[] }>('/api/v1/quarantine');
+      const codes = new Set(body.items.map((item) => item.reasonCode));
+      return codes.size >= 3 && codes;
+    }, { ...deadline, what: 'three quarantined messages' });
+    expect([...reasons].sort()).toEqual(['E_INGEST_NOT_TEXT', 'E_INGEST_NO_FACTS', 'E_INGEST_TRUNCATED']);
+  });
+
+  it('throttles or suspends the abusive senders and none of the ordinary ones', async () => {
+    const stopped = await waitFor(async () => {
+      const senders = [...(await demo.api.sendersWith('throttle')), ...(await demo.api.sendersWith('suspend'))];
+      return senders.some((sender) => sender.id === 'promo-blaster') && senders;
+    }, { ...deadline, what: 'promo-blaster throttled or suspended' });
+    const troubleMakers = ['promo-blaster', 'winbig-rewards', 'lead-harvest'];
+    expect(stopped.map((sender) => sender.id).filter((id) => !troubleMakers.includes(id))).toEqual([]);
+    const policy = await fetch(`${demo.url}/api/v1/policy/senders/promo-blaster`, { headers: { authorization: `Bearer ${demo.secrets.relayToken}` } });
+    expect(['throttle', 'suspend']).toContain(((await policy.json()) as { action: string }).action);
+  });
+
+  it('has the relay refused by the policy server once a sender is stopped', async () => {
+    await waitFor(() => demo.traffic.stats.deferred + demo.traffic.stats.rejected > 0, { ...deadline, what: 'a refused message' });
+    expect(demo.traffic.stats.accepted).toBeGreaterThan(0);
+  });
+
+  it('delivers signed alerts to the receiver, which verifies them as README shows', async () => {
+    await waitFor(() => demo.receiver.received.some((alert) => alert.kind === 'trigger' && /listed/.test(alert.title)), { ...deadline, what: 'a listing alert' });
+    expect(demo.receiver.received.length).toBeGreaterThan(0);
+    expect(demo.receiver.received.filter((alert) => !alert.signatureValid)).toEqual([]);
+  });
+
+  it('delists 192.0.2.21 from the ZEN copy later on, as a dnsbl.delisted event', async () => {
+    const changes = await waitFor(async () => {
+      const body = await demo.api.get<{ changes: { type: string; payload: { zoneId?: string } | null }[] }>('/api/v1/ips/192.0.2.21');
+      return body.changes.some((change) => change.type === 'dnsbl.delisted') && body.changes;
+    }, { ...deadline, what: 'the delisting of 192.0.2.21' });
+    expect(changes.filter((change) => change.type === 'dnsbl.delisted').map((change) => change.payload?.zoneId)).toEqual(['demo-zen']);
+  });
+
+  it('prints the URL, the ops token and what happens', () => {
+    const output = consoleLines.join('\n');
+    expect(output).toContain(demo.url);
+    expect(output).toContain(demo.secrets.opsToken);
+    expect(output).toMatch(/confirmed listed/);
+    expect(output).toMatch(/webhook ← TRIGGER/);
+  });
+
+  it('stops Relay Warden cleanly', async () => {
+    const { wardenExitCode } = await demo.stop();
+    expect(wardenExitCode).toBe(0);
+  });
+});
