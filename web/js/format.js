@@ -1,4 +1,3 @@
-// @ts-check
 // Formatting for people: rates are fractions in the API (0.003) and percentages on screen.
 
 /** 0.00123 → "0.123%"; more digits for small rates, where the 0.1% line matters. */
