@@ -122,10 +122,11 @@ export function overviewRouter(db: Db, rules: ReputationConfig, clock: () => Dat
     .openapi(dailyRatesRoute, async (c) => {
       const { dimension, keys, days } = c.req.valid('query');
       const { from, to } = seriesRange(clock(), 'day', days);
-      const rows = await dailyCountsOf(db, dimension, keys, from, to);
-      const series = Object.fromEntries(
-        keys.map((key) => [key, fillSeries(rows.filter((row) => row.key === key).map((row) => ({ ...row, at: new Date(row.day) })), from, days, 'day').map(toPoint)]),
-      );
+      const rowsByKey = new Map<string, { at: Date }[]>();
+      for (const row of await dailyCountsOf(db, dimension, keys, from, to)) {
+        rowsByKey.set(row.key, [...(rowsByKey.get(row.key) ?? []), { ...row, at: new Date(row.day) }]);
+      }
+      const series = Object.fromEntries(keys.map((key) => [key, fillSeries(rowsByKey.get(key) ?? [], from, days, 'day').map(toPoint)]));
       return c.json({ series }, 200);
     });
 }
