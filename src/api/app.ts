@@ -10,6 +10,8 @@ import type { PolicySnapshot } from '../relay/policy-snapshot';
 import type { ScheduledJob, Scheduler } from '../scheduler/scheduler';
 import { alertsRouter } from './alerts';
 import { authenticate } from './auth';
+import { dashboardRouter } from './dashboard';
+import { DashboardSessions } from './dashboard-sessions';
 import type { ApiEnv } from './env';
 import { errorResponse, handleError } from './errors';
 import { healthRouter } from './health';
@@ -17,6 +19,9 @@ import { ipsRouter } from './ips';
 import { jobsRouter } from './jobs';
 import { policyRouter } from './policy';
 import { mailRouter } from './mail';
+import { mailboxesRouter } from './mailboxes';
+import { overviewRouter } from './overview';
+import { providersRouter } from './providers';
 import { sendEventsRouter } from './send-events';
 import { subjectsRouter } from './subjects';
 
@@ -59,8 +64,10 @@ export function createApp(deps: AppDeps) {
   app.route('/', healthRouter(deps.database));
   app.get('/metrics', async (c) => c.text(await metricsRegistry.metrics(), 200, { 'content-type': metricsRegistry.contentType }));
 
-  app.use('/api/*', authenticate(deps.config.auth.tokens));
   const clock = deps.clock ?? (() => new Date());
+  const sessions = deps.config.dashboard.enabled ? new DashboardSessions(deps.config.dashboard, deps.config.auth.tokens) : undefined;
+  app.use('/api/*', authenticate(deps.config.auth.tokens, sessions, clock));
+  if (sessions) app.route('/', dashboardRouter(sessions, clock));
   app.route('/api/v1', jobsRouter(deps.database.db, deps.jobs, deps.scheduler));
   app.route('/api/v1', sendEventsRouter(deps.database.db));
   app.route('/api/v1', alertsRouter(deps.database.db, deps.config.webhooks, deps.logger, clock));
@@ -69,6 +76,9 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, clock));
   app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl));
   app.route('/api/v1', mailRouter(deps.database.db));
+  app.route('/api/v1', mailboxesRouter(deps.database.db, deps.config, deps.logger, clock));
+  app.route('/api/v1', overviewRouter(deps.database.db, deps.config.reputation, clock));
+  app.route('/api/v1', providersRouter(deps.database.db, clock));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', {

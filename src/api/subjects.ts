@@ -6,7 +6,7 @@ import type { Db } from '../db/client';
 import { recentFacts } from '../db/facts';
 import { hourlySeries, windowStats } from '../db/rollups';
 import type { SubjectKind } from '../db/schema';
-import { auditLog, getSubject, listSubjects, writeOverride, type SubjectRow } from '../db/subjects';
+import { auditLog, countSubjects, getSubject, listSubjects, writeOverride, type SubjectRow } from '../db/subjects';
 import { NotFoundError } from '../errors';
 import { effectivePolicy } from '../reputation/effective-policy';
 import { subjectPolicy } from '../reputation/sender-policy';
@@ -91,6 +91,7 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
         sort: z.enum(['complaintRate', 'bounceRate', 'volume', 'id']).default('complaintRate'),
         order: z.enum(['asc', 'desc']).default('desc'),
         action: action.optional(),
+        q: z.string().min(1).max(320).optional().openapi({ description: 'only ids containing this text (case-insensitive)' }),
         limit: z.coerce.number().int().min(1).max(500).default(50),
         offset: z.coerce.number().int().min(0).default(0),
       }),
@@ -98,7 +99,11 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
     responses: {
       200: {
         description: `${tag} sorted server-side (rates over 7 days, volume over 30 days)`,
-        content: { 'application/json': { schema: z.object({ items: z.array(summaryBody), nextOffset: z.number().nullable() }) } },
+        content: {
+          'application/json': {
+            schema: z.object({ items: z.array(summaryBody), total: z.number().openapi({ description: 'how many match the filters' }), nextOffset: z.number().nullable() }),
+          },
+        },
       },
       ...authErrorResponses,
     },
@@ -147,8 +152,9 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
     .openapi(listRoute, async (c) => {
       const query = c.req.valid('query');
       const now = clock();
-      const rows = await listSubjects(db, kind, { ...query, now });
-      return c.json({ items: rows.map((row) => toSummary(row, now)), nextOffset: rows.length === query.limit ? query.offset + rows.length : null }, 200);
+      const [rows, total] = await Promise.all([listSubjects(db, kind, { ...query, now }), countSubjects(db, kind, { ...query, now })]);
+      const nextOffset = query.offset + rows.length < total ? query.offset + rows.length : null;
+      return c.json({ items: rows.map((row) => toSummary(row, now)), total, nextOffset }, 200);
     })
     .openapi(detailRoute, async (c) => {
       const { id } = c.req.valid('param');

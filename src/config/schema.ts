@@ -2,6 +2,7 @@
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
 import { attributionConfig } from './attribution';
+import { dashboardConfig } from './dashboard';
 import { dnsblConfig } from './dnsbl';
 import { mailboxesConfig } from './mailboxes';
 import { relayConfig } from './relay';
@@ -73,6 +74,7 @@ export const wardenConfigSchema = z
     attribution: attributionConfig.prefault({}),
     reputation: reputationConfig.prefault({}),
     webhooks: webhooksConfig.prefault({}),
+    dashboard: dashboardConfig.prefault({}),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 // Storage of mailbox ingestion: one transaction per batch claims the messages, stores their facts
 // and quarantine rows and moves the checkpoint, so a crash leaves either all of it or none.
-import { and, asc, desc, eq, gt, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, isNotNull, lt, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { PreparedMessage } from '../ingest/message';
 import type { Db } from './client';
 import { recordFactsIn, sendsForFacts } from './facts';
@@ -181,3 +182,30 @@ export async function settleQuarantined(
   });
 }
 
+
+/** Per source (IMAP account or local store): its latest run, and the totals of its runs since `since`. */
+export async function ingestSourceSummaries(db: Db, since: Date) {
+  const total = (column: AnyPgColumn) => sql<number>`coalesce(sum(${column}), 0)::int`;
+  const [latest, totals] = await Promise.all([
+    db.selectDistinctOn([ingestRuns.source]).from(ingestRuns).orderBy(ingestRuns.source, desc(ingestRuns.startedAt), desc(ingestRuns.id)),
+    db
+      .select({
+        source: ingestRuns.source,
+        runs: sql<number>`count(*)::int`,
+        failed: sql<number>`count(*) filter (where ${ingestRuns.outcome} = 'failed')::int`,
+        fetched: total(ingestRuns.fetched),
+        stored: total(ingestRuns.stored),
+        duplicates: total(ingestRuns.duplicates),
+        quarantined: total(ingestRuns.quarantined),
+        errors: total(ingestRuns.errors),
+      })
+      .from(ingestRuns)
+      .where(gte(ingestRuns.startedAt, since))
+      .groupBy(ingestRuns.source),
+  ]);
+  const totalsBySource = new Map(totals.map((row) => [row.source, row]));
+  return latest.map((run) => {
+    const { source: _source, ...counts } = totalsBySource.get(run.source) ?? { source: run.source, runs: 0, failed: 0, fetched: 0, stored: 0, duplicates: 0, quarantined: 0, errors: 0 };
+    return { source: run.source, latest: run, since: Object.fromEntries(Object.entries(counts).map(([name, value]) => [name, Number(value)])) as typeof counts };
+  });
+}

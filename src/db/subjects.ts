@@ -1,6 +1,6 @@
 // Per-sender and per-domain state: automatic action, manual override, latest figures; the audit
 // log and the events every change emits.
-import { and, asc, desc, eq, gt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, ilike, or, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { insertEvents, type EventWrite } from './events';
 import { policyAudit, reputationMeta, reputationSubjects, type StoredAction, type SubjectKind } from './schema';
@@ -147,27 +147,60 @@ export const subjectSorts = {
   id: reputationSubjects.id,
 } as const;
 
+export interface SubjectFilter {
+  action?: StoredAction;
+  /** Part of the id, case-insensitive. */
+  q?: string;
+  now: Date;
+}
+
+// An override in force wins over the automatic action (the same rule as effectivePolicy, without the domain).
+const overrideInForce = (now: Date) =>
+  and(sql`${reputationSubjects.overrideAction} is not null`, or(sql`${reputationSubjects.overrideUntil} is null`, gt(reputationSubjects.overrideUntil, now)));
+
+function subjectCondition(kind: SubjectKind, filter: SubjectFilter) {
+  const actionFilter = filter.action
+    ? filter.action === 'allow'
+      ? and(eq(reputationSubjects.autoAction, 'allow'), or(sql`${reputationSubjects.overrideAction} is null`, sql`${reputationSubjects.overrideUntil} <= ${filter.now.toISOString()}::timestamptz`))
+      : or(
+          and(eq(reputationSubjects.overrideAction, filter.action), or(sql`${reputationSubjects.overrideUntil} is null`, gt(reputationSubjects.overrideUntil, filter.now))),
+          and(eq(reputationSubjects.autoAction, filter.action), or(sql`${reputationSubjects.overrideAction} is null`, sql`${reputationSubjects.overrideUntil} <= ${filter.now.toISOString()}::timestamptz`)),
+        )
+    : undefined;
+  const pattern = filter.q ? `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+  return and(eq(reputationSubjects.kind, kind), actionFilter, pattern ? ilike(reputationSubjects.id, pattern) : undefined);
+}
+
 export function listSubjects(
   db: Db,
   kind: SubjectKind,
-  query: { sort: keyof typeof subjectSorts; order: 'asc' | 'desc'; action?: StoredAction; limit: number; offset: number; now: Date },
+  query: SubjectFilter & { sort: keyof typeof subjectSorts; order: 'asc' | 'desc'; limit: number; offset: number },
 ) {
   const column = subjectSorts[query.sort];
-  const actionFilter = query.action
-    ? query.action === 'allow'
-      ? and(eq(reputationSubjects.autoAction, 'allow'), or(sql`${reputationSubjects.overrideAction} is null`, sql`${reputationSubjects.overrideUntil} <= ${query.now.toISOString()}::timestamptz`))
-      : or(
-          and(eq(reputationSubjects.overrideAction, query.action), or(sql`${reputationSubjects.overrideUntil} is null`, gt(reputationSubjects.overrideUntil, query.now))),
-          and(eq(reputationSubjects.autoAction, query.action), or(sql`${reputationSubjects.overrideAction} is null`, sql`${reputationSubjects.overrideUntil} <= ${query.now.toISOString()}::timestamptz`)),
-        )
-    : undefined;
   return db
     .select()
     .from(reputationSubjects)
-    .where(and(eq(reputationSubjects.kind, kind), actionFilter))
+    .where(subjectCondition(kind, query))
     .orderBy(query.order === 'asc' ? asc(column) : desc(column), asc(reputationSubjects.id))
     .limit(query.limit)
     .offset(query.offset);
+}
+
+export function countSubjects(db: Db, kind: SubjectKind, filter: SubjectFilter): Promise<number> {
+  return db.$count(reputationSubjects, subjectCondition(kind, filter));
+}
+
+/** How many senders (or domains) each action applies to now: an override in force, else the automatic action. */
+export async function countByAction(db: Db, kind: SubjectKind, now: Date): Promise<Record<StoredAction, number>> {
+  const action = sql<StoredAction>`case when ${overrideInForce(now)} then ${reputationSubjects.overrideAction} else ${reputationSubjects.autoAction} end`;
+  const rows = await db
+    .select({ action, count: sql<number>`count(*)::int` })
+    .from(reputationSubjects)
+    .where(eq(reputationSubjects.kind, kind))
+    .groupBy(sql`1`);
+  const counts: Record<StoredAction, number> = { allow: 0, warn: 0, throttle: 0, suspend: 0 };
+  for (const row of rows) counts[row.action] += Number(row.count);
+  return counts;
 }
 
 export async function readMeta(db: Db, key: string): Promise<string | undefined> {

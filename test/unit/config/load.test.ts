@@ -41,6 +41,8 @@ describe('config loading', () => {
       WARDEN_TOKEN_SECRET: 't'.repeat(40),
       PAGERDUTY_ROUTING_KEY: 'R0UT1NGKEY',
       SLACK_WEBHOOK_URL: 'https://hooks.slack.example/services/T0/B0/x',
+      WARDEN_DASHBOARD_PASSWORD: 'a dashboard password',
+      WARDEN_SESSION_SECRET: 's'.repeat(40),
     };
     const config = loadConfig({ configPath: join(projectRoot, 'warden.example.yaml'), env });
     expect(config.auth.tokens.map((t) => t.token)).toEqual([env.WARDEN_RELAY_TOKEN, env.WARDEN_OPS_TOKEN]);
@@ -48,6 +50,7 @@ describe('config loading', () => {
     expect(config.mailboxes.imap[0]!.password).toBe('imap-secret');
     expect(config.webhooks.routes[0]!.destinations).toEqual(['pager']);
     expect(config.jobs['deliver-alerts']!.schedule).toBe('*/5 * * * * *');
+    expect(config.dashboard).toMatchObject({ enabled: true, password: env.WARDEN_DASHBOARD_PASSWORD, sessionHours: 12 });
   });
 
   it('refuses a webhook route naming a destination that does not exist', () => {

@@ -1,0 +1,190 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// The dashboard in a real browser (Debian's Chromium through playwright-core) against a real
+// `warden serve` on seeded data: login, charts drawn, sorting, suspending a sender, untrusted text.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../src/db/client';
+import { chromiumAvailable, launchChromium } from '../../support/chromium';
+import { abusiveSender, cleanSender, seedDashboardData, xssSubject } from '../../support/dashboard-seed';
+import { waitFor } from '../../support/poll';
+import { projectRoot, startServe } from '../../support/warden-process';
+
+const password = 'dashboard password for tests';
+const relayToken = 'relay-token-0123456789abcdef0';
+const opsToken = 'ops-token-0123456789abcdef01';
+export const screenshotDir = join(projectRoot, 'test-output', 'dashboard-screenshots');
+
+describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
+  let directory: string;
+  let server: Awaited<ReturnType<typeof startServe>>;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const dialogs: string[] = [];
+  const cspViolations: string[] = [];
+
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'warden-dashboard-'));
+    const dataDir = join(directory, 'data');
+    const database = await openDatabase({ dataDir });
+    await database.migrate();
+    await seedDashboardData(database.db, new Date());
+    await database.close();
+    const configPath = join(directory, 'warden.yaml');
+    writeFileSync(
+      configPath,
+      [
+        'database:',
+        `  dataDir: ${JSON.stringify(dataDir)}`,
+        'scheduler:',
+        '  enabled: false',
+        'auth:',
+        '  tokens:',
+        `    - { name: postfix, token: ${relayToken}, scopes: [relay] }`,
+        `    - { name: ops, token: ${opsToken}, scopes: [ops] }`,
+        'dashboard:',
+        `  password: ${JSON.stringify(password)}`,
+      ].join('\n'),
+    );
+    server = await startServe({ cwd: directory, args: ['--config', configPath] });
+    mkdirSync(screenshotDir, { recursive: true });
+    console.info(`dashboard screenshots: ${screenshotDir}`);
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    page = await context.newPage();
+    page.on('dialog', async (dialog) => {
+      dialogs.push(dialog.message());
+      await dialog.dismiss();
+    });
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.child.kill('SIGTERM');
+    await server?.exited;
+    if (directory) rmSync(directory, { recursive: true, force: true });
+  });
+
+  const viewReady = (name: string) => page.waitForSelector(`main .view[data-view="${name}"][data-ready="true"]`, { timeout: 20_000 });
+  const open = async (hash: string, view: string) => {
+    await page.evaluate((target) => (window.location.hash = target), hash);
+    await viewReady(view);
+  };
+  const shoot = (name: string, fullPage = true) => page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage });
+
+  it('sends a visitor without a session to the login page, and refuses a wrong password', async () => {
+    await page.goto(`${server.url}/`);
+    expect(new URL(page.url()).pathname).toBe('/ui/login');
+    await page.fill('#secret', 'wrong password');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#login-error:not([hidden])');
+    expect(await page.textContent('#login-error')).toContain('not the dashboard password');
+    await shoot('login');
+  });
+
+  it('logs in and draws the relay complaint and bounce charts on the overview', async () => {
+    await page.fill('#secret', password);
+    await page.click('button[type=submit]');
+    await viewReady('overview');
+    expect(await page.textContent('#user')).toBe('dashboard');
+    // Drawn pixels of each chart's data line colour: the canvases hold a chart, not a blank box.
+    const linePixels = await page.waitForFunction(() => {
+      const canvases = [...document.querySelectorAll('main canvas')] as HTMLCanvasElement[];
+      if (canvases.length < 2) return false;
+      const near = ([r, g, b]: number[], data: Uint8ClampedArray) => {
+        let hits = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 200 && Math.abs(data[i]! - r!) < 30 && Math.abs(data[i + 1]! - g!) < 30 && Math.abs(data[i + 2]! - b!) < 30) hits++;
+        return hits;
+      };
+      const pixels = (canvas: HTMLCanvasElement) => canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const counts = [near([200, 40, 40], pixels(canvases[0]!)), near([30, 100, 200], pixels(canvases[1]!))];
+      return counts.every((count) => count > 50) ? counts : false;
+    }, undefined, { timeout: 20_000 });
+    expect(await linePixels.jsonValue()).toHaveLength(2);
+    const listedCritical = await page.textContent('.cards a[href="#/ips"] .card-value');
+    expect(listedCritical).toBe('1');
+    await shoot('overview');
+    expect(cspViolations).toEqual([]);
+  });
+
+  it('sorts senders by volume, both ways, on the server', async () => {
+    await open('#/senders', 'senders');
+    const volumes = async () =>
+      (await page.$$eval('table.subjects tbody tr td[data-label="sent 30d"]', (cells) => cells.map((cell) => cell.textContent!))).map((text) => Number(text.replace(/,/g, '')));
+    await page.click('th a[data-sort="volume"]');
+    await viewReady('senders');
+    expect(page.url()).toContain('sort=volume');
+    const descending = await volumes();
+    expect(descending.length).toBeGreaterThan(10);
+    expect(descending).toEqual([...descending].sort((a, b) => b - a));
+    expect(descending[0]).toBeGreaterThan(descending.at(-1)!);
+    await page.click('th a[data-sort="volume"]');
+    await viewReady('senders');
+    expect(page.url()).toContain('order=asc');
+    const ascending = await volumes();
+    expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
+    expect(ascending[0]).toBe(Math.min(...descending));
+    expect(await page.$$('table.subjects svg.sparkline')).not.toHaveLength(0);
+    await shoot('senders');
+  });
+
+  it('suspends a sender from its page, and the throttle API answers suspend', async () => {
+    const policy = async () =>
+      (await fetch(`${server.url}/api/v1/policy/senders/${cleanSender}`, { headers: { authorization: `Bearer ${relayToken}` } })).json() as Promise<{ action: string; reason: string }>;
+    expect((await policy()).action).toBe('allow');
+    await open(`#/senders/${cleanSender}`, 'senders');
+    await page.fill('input[name=reason]', 'reported phishing kit');
+    await page.click('button[data-action="suspend"]');
+    await page.waitForFunction(() => document.querySelector('main h1 .badge')?.textContent === 'suspend' && document.querySelector('main .view')?.getAttribute('data-ready') === 'true', undefined, {
+      timeout: 20_000,
+    });
+    const answer = await waitFor(async () => {
+      const current = await policy();
+      return current.action === 'suspend' ? current : undefined;
+    }, { timeoutMs: 10_000, what: 'the throttle API to answer suspend' });
+    expect(answer.reason).toBe('manual (dashboard): reported phishing kit');
+    expect(await page.textContent('main section:last-of-type tbody')).toContain('reported phishing kit');
+    await shoot('sender');
+  });
+
+  it('shows a complaint subject that is an HTML injection as text, and runs none of it', async () => {
+    await open(`#/senders/${abusiveSender}`, 'senders');
+    const subjects = await page.$$eval('main td[data-label="subject"]', (cells) => cells.map((cell) => cell.textContent));
+    expect(subjects).toContain(xssSubject);
+    expect(await page.$$('main img')).toHaveLength(0);
+    expect(await page.$$('main [onerror]')).toHaveLength(0);
+    expect(dialogs).toEqual([]);
+    expect(cspViolations).toEqual([]);
+  });
+
+  it('renders the other views, and the overview and senders on a phone', async () => {
+    for (const [hash, view, name] of [
+      ['#/ips', 'ips', 'ips'],
+      ['#/ips/192.0.2.11', 'ips', 'ip-history'],
+      ['#/domains', 'domains', 'domains'],
+      ['#/mailboxes', 'mailboxes', 'mailboxes'],
+      ['#/alerts', 'alerts', 'alerts'],
+    ] as const) {
+      await open(hash, view);
+      expect(await page.$$('main .notice-error')).toHaveLength(0);
+      await shoot(name);
+    }
+    expect(await page.textContent('main')).toContain('192.0.2.11 listed on Spamhaus ZEN');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await open('#/overview', 'overview');
+    // Nothing wider than the phone's screen but the scrolling table boxes.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shoot('overview-phone', false);
+    await open('#/senders', 'senders');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shoot('senders-phone', false);
+    expect(cspViolations).toEqual([]);
+  });
+});
