@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 import { zoneCatalogue } from '../src/dnsbl/catalogue';
-import { wardenConfigSchema } from '../src/config/schema';
 import { demoZones } from './blocklists';
 import { verpPattern } from './mail/original';
 import { relayDomain, relayNetwork } from './senders';
@@ -23,9 +22,6 @@ export function newDemoSecrets(): DemoSecrets {
     dashboardPassword: `demo-${randomBytes(6).toString('hex')}`,
   };
 }
-
-/** Whether this build's config has the dashboard's login key (added with the dashboard). */
-export const configHasDashboard = 'dashboard' in wardenConfigSchema.shape;
 
 export interface DemoConfigInput {
   secrets: DemoSecrets;
@@ -51,7 +47,7 @@ export function demoConfig({ secrets, port, dataDir, maildir, dns, receiverUrl, 
         { name: 'demo-ops', token: secrets.opsToken, scopes: ['relay', 'ops'] },
       ],
     },
-    ...(configHasDashboard ? { dashboard: { password: secrets.dashboardPassword } } : {}),
+    dashboard: { password: secrets.dashboardPassword },
     jobs: {
       'ingest-mailboxes': { schedule: every(5) },
       'evaluate-reputation': { schedule: every(10) },

@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config/load';
 import { startLocalDnsServer, type LocalDnsServer } from '../src/dnsbl/local-dns-server';
 import { startAlertReceiver, type AlertReceiver } from './alert-receiver';
 import { DemoBlocklists } from './blocklists';
-import { configHasDashboard, demoConfig, demoConfigYaml, newDemoSecrets, type DemoSecrets } from './config';
+import { demoConfig, demoConfigYaml, newDemoSecrets, type DemoSecrets } from './config';
 import { DemoConsole, WardenWatcher } from './console';
 import { backfillHistory } from './history';
 import { Maildir } from './mail/maildir';
@@ -143,13 +143,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     started.watcher = new WardenWatcher(api, out, () => traffic.stats, () => receiver.received.length);
     started.watcher.start(Math.max(1000, 3000 / speed));
 
-    const dashboard = await fetch(`${warden.url}/`).then((response) => response.status).catch(() => 0);
     out.plain(
       [
         '',
         `  Relay Warden demo: ${senders.length} senders on ${warden.url}`,
-        `  Dashboard   ${warden.url}/${dashboard === 404 ? '   (not in this build: use the API below)' : ''}`,
-        configHasDashboard ? `  Login       password ${secrets.dashboardPassword}` : '',
+        `  Dashboard   ${warden.url}/   (password ${secrets.dashboardPassword})`,
         `  Ops token   ${secrets.opsToken}   (scopes relay, ops)`,
         `  Try         curl -H "Authorization: Bearer ${secrets.opsToken}" ${warden.url}/api/v1/senders?action=suspend`,
         `  Policy      printf 'request=smtpd_access_policy\\nprotocol_state=END-OF-MESSAGE\\nsasl_username=promo-blaster\\n\\n' | nc ${warden.policyServer.host} ${warden.policyServer.port}`,

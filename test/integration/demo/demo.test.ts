@@ -92,6 +92,28 @@ describe('npm run demo', () => {
     expect(output).toMatch(/webhook ← TRIGGER/);
   });
 
+  it('lets the printed dashboard password log in, and the dashboard reads the demo through its session', async () => {
+    expect(consoleLines.join('\n')).toContain(demo.secrets.dashboardPassword);
+    const login = await fetch(`${demo.url}/ui/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { origin: demo.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ secret: demo.secrets.dashboardPassword }),
+    });
+    const cookie = login.headers.get('set-cookie')?.split(';')[0];
+    expect(cookie).toMatch(/^warden_session=/);
+    const stopped = await waitFor(async () => {
+      const ids: string[] = [];
+      for (const action of ['throttle', 'suspend']) {
+        const response = await fetch(`${demo.url}/api/v1/senders?action=${action}`, { headers: { cookie: cookie! } });
+        expect(response.status).toBe(200);
+        ids.push(...((await response.json()) as { items: { id: string }[] }).items.map((sender) => sender.id));
+      }
+      return ids.includes('promo-blaster') && ids;
+    }, { ...deadline, what: 'promo-blaster stopped, read with the dashboard session' });
+    expect(stopped).toContain('promo-blaster');
+  });
+
   it('stops Relay Warden cleanly', async () => {
     const { wardenExitCode } = await demo.stop();
     expect(wardenExitCode).toBe(0);
