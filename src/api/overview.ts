@@ -18,7 +18,8 @@ const security = [{ bearer: [] }];
 const actionCounts = z.object({ allow: z.number(), warn: z.number(), throttle: z.number(), suspend: z.number() });
 const thresholds = z.object({ warn: z.number(), throttle: z.number(), suspend: z.number() });
 
-const countsFields = {
+/** The counters of a rollup row, as response fields. */
+export const countsFields = {
   sent: z.number(),
   delivered: z.number(),
   complaints: z.number(),

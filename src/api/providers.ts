@@ -8,14 +8,10 @@ import { zeroCounts, type RollupCounts } from '../reputation/counts';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses } from './errors';
+import { countsFields } from './overview';
 
 const windowCounts = z.object({
-  sent: z.number(),
-  delivered: z.number(),
-  complaints: z.number(),
-  hardBounces: z.number(),
-  softBounces: z.number(),
-  blocked: z.number(),
+  ...countsFields,
   complaintRate: z.number(),
   hardBounceRate: z.number(),
   blockedRate: z.number(),

@@ -5,22 +5,15 @@ import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { SeriesBucket } from '../reputation/series';
 import type { Db } from './client';
 import { dailyRollups, hourlyRollups, type RollupDimension } from './schema';
+import { rollupSums } from './rollups';
 
-const sums = (table: typeof hourlyRollups | typeof dailyRollups) => ({
-  sent: sql<number>`sum(${table.sent})::int`,
-  delivered: sql<number>`sum(${table.delivered})::int`,
-  complaints: sql<number>`sum(${table.complaints})::int`,
-  hardBounces: sql<number>`sum(${table.hardBounces})::int`,
-  softBounces: sql<number>`sum(${table.softBounces})::int`,
-  blocked: sql<number>`sum(${table.blocked})::int`,
-});
 
 /** Counts of the whole relay per bucket in [from, to), oldest first; buckets with no traffic are absent. */
 export async function relayCounts(db: Db, bucket: SeriesBucket, from: Date, to: Date) {
   const table = bucket === 'hour' ? hourlyRollups : dailyRollups;
   const time = bucket === 'hour' ? hourlyRollups.hour : dailyRollups.day;
   const rows = await db
-    .select({ at: time, ...sums(table) })
+    .select({ at: time, ...rollupSums(table) })
     .from(table)
     .where(and(eq(table.dimension, 'ip'), gte(time, from), lt(time, to)))
     .groupBy(time)

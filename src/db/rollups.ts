@@ -74,7 +74,8 @@ export async function addToRollups(db: Writer, increments: RollupIncrement[]): P
 
 export type KeyedWindowStats = Map<string, Record<DecisionWindow, RollupCounts>>;
 
-const sums = (table: typeof hourlyRollups | typeof dailyRollups) => ({
+/** The summed counter columns of a rollup table, as selected fields. */
+export const rollupSums = (table: typeof hourlyRollups | typeof dailyRollups) => ({
   sent: sql<number>`sum(${table.sent})::int`,
   delivered: sql<number>`sum(${table.delivered})::int`,
   complaints: sql<number>`sum(${table.complaints})::int`,
@@ -99,7 +100,7 @@ export async function windowStats(db: Db, dimension: RollupDimension, now: Date,
   const since7d = new Date(today.getTime() - 6 * dayMs);
   const since30d = new Date(today.getTime() - 29 * dayMs);
   const hourly = await db
-    .select({ key: hourlyRollups.key, ...sums(hourlyRollups) })
+    .select({ key: hourlyRollups.key, ...rollupSums(hourlyRollups) })
     .from(hourlyRollups)
     .where(
       and(
@@ -115,7 +116,7 @@ export async function windowStats(db: Db, dimension: RollupDimension, now: Date,
     .select({
       key: dailyRollups.key,
       week: sql<boolean>`${dailyRollups.day} >= ${since7d.toISOString()}::timestamptz`.as('week'),
-      ...sums(dailyRollups),
+      ...rollupSums(dailyRollups),
     })
     .from(dailyRollups)
     .where(
