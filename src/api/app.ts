@@ -64,9 +64,9 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', jobsRouter(deps.database.db, deps.jobs, deps.scheduler));
   app.route('/api/v1', sendEventsRouter(deps.database.db));
   app.route('/api/v1', alertsRouter(deps.database.db, deps.config.webhooks, deps.logger, clock));
-  if (deps.policySnapshot) app.route('/api/v1', policyRouter(deps.policySnapshot, deps.config.reputation.throttleLimitPerHour, clock));
-  app.route('/api/v1', subjectsRouter(deps.database.db, 'sender', deps.config.reputation, clock));
-  app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, clock));
+  if (deps.policySnapshot) app.route('/api/v1', policyRouter(deps.policySnapshot, deps.config.reputation.throttleLimitPerHour, deps.config.tiers, clock));
+  app.route('/api/v1', subjectsRouter(deps.database.db, 'sender', deps.config.reputation, deps.config.tiers, clock));
+  app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, deps.config.tiers, clock));
   app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl));
   app.route('/api/v1', mailRouter(deps.database.db));
 
