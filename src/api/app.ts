@@ -9,6 +9,7 @@ import { httpRequestsTotal, metricsRegistry } from '../metrics';
 import type { PolicySnapshot } from '../relay/policy-snapshot';
 import type { ScheduledJob, Scheduler } from '../scheduler/scheduler';
 import { alertsRouter } from './alerts';
+import { campaignsRouter } from './campaigns';
 import { authenticate } from './auth';
 import type { ApiEnv } from './env';
 import { errorResponse, handleError } from './errors';
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, deps.config.tiers, clock));
   app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl));
   app.route('/api/v1', mailRouter(deps.database.db));
+  app.route('/api/v1', campaignsRouter(deps.database.db, clock));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', {
