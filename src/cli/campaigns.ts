@@ -1,3 +1,4 @@
+// `warden campaigns`: list, show and dismiss campaigns (abuse spread over senders, caught as one).
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../db/client';
 import { dismissCampaign, getCampaign, listCampaigns } from '../db/campaign-queries';

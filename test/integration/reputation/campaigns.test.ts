@@ -192,7 +192,7 @@ describe.each(testEngines())('campaigns on $name', (engine) => {
 
     const app = createApp({ database, config, logger, jobs: resolveJobs(allJobs, {}), clock: () => later(40), policySnapshot: snapshot });
     const auth = { authorization: `Bearer ${opsToken}`, 'content-type': 'application/json' };
-    const detail = await (await app.request(`/api/v1/campaigns/${campaign!.id}`, { headers: auth })).json();
+    const detail = (await (await app.request(`/api/v1/campaigns/${campaign!.id}`, { headers: auth })).json()) as { fingerprints: unknown[] };
     expect(detail).toMatchObject({ id: campaign!.id, status: 'active', senders: senders, complaints: expect.any(Array), timeline: [expect.objectContaining({ type: 'campaign.suspended' })] });
     expect(detail.fingerprints).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'url', value: 'parcel-fees-now.example', senders: 6 })]));
     const sender = await (await app.request('/api/v1/senders/promo-0', { headers: auth })).json();
@@ -212,7 +212,7 @@ describe.each(testEngines())('campaigns on $name', (engine) => {
     expect((await loadSenderPolicy(database.db, 'promo-6', undefined, later(52), 100)).action).toBe('allow');
     expect(await listCampaigns(database.db, { status: 'active', limit: 10, offset: 0 })).toEqual([]);
     expect(await dismissCampaign(database.db, campaign!.id, 'ops', 'again', later(53))).toMatchObject({ status: 'dismissed' });
-    const list = await (await app.request('/api/v1/campaigns?status=dismissed', { headers: auth })).json();
-    expect(list.items.map((c: { id: number }) => c.id)).toEqual([campaign!.id]);
+    const list = (await (await app.request('/api/v1/campaigns?status=dismissed', { headers: auth })).json()) as { items: { id: number }[] };
+    expect(list.items.map((c) => c.id)).toEqual([campaign!.id]);
   });
 });
