@@ -116,7 +116,11 @@ export function findCampaigns(
 ): CampaignOutcome {
   const centreOf = bodyCentres(
     complaints.flatMap((c) => c.prints.filter((p) => p.kind === 'body').map((p) => p.value)),
-    active.flatMap((campaign) => campaign.fingerprints.filter((p) => p.kind === 'body').map((p) => p.value)),
+    // Dismissed bodies are centres too: a near copy of a dismissed body is that body, not a new one.
+    [
+      ...active.flatMap((campaign) => campaign.fingerprints.filter((p) => p.kind === 'body').map((p) => p.value)),
+      ...[...dismissedKeys].filter((key) => key.startsWith('body:')).map((key) => key.slice(5)),
+    ],
     options.bodyMaxDistance,
   );
   const byId = new Map(complaints.map((c) => [c.factId, c]));

@@ -70,6 +70,9 @@ describe('campaign rule', () => {
   it('never raises again on a dismissed campaign’s fingerprint', () => {
     const complaints = Array.from({ length: 8 }, (_, i) => complaint(`d${i}`, [{ kind: 'url', value: 'newsletter.example' }]));
     expect(findCampaigns(complaints, [], new Set(['url:newsletter.example']), options).raised).toEqual([]);
+    // Near copies of a dismissed body are that body.
+    const bodies = Array.from({ length: 8 }, (_, i) => complaint(`n${i}`, [{ kind: 'body', value: i % 2 ? 'fedcba9876543210' : 'fedcba9876543211' }]));
+    expect(findCampaigns(bodies, [], new Set(['body:fedcba9876543212']), options).raised).toEqual([]);
   });
 });
 
