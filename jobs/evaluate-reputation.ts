@@ -1,10 +1,16 @@
-// Re-evaluates every sender and sending domain with recent traffic or an action in force.
+// Re-evaluates every sender and sending domain with recent traffic or an action in force (rates,
+// decisions, tiers), then runs the campaign rule over the complaints of its window.
+import { detectCampaigns } from '../src/reputation/campaign-detection';
 import { evaluateReputation } from '../src/reputation/evaluation';
 import type { JobDefinition } from '../src/scheduler/job';
 
 export const evaluateReputationJob: JobDefinition = {
   name: 'evaluate-reputation',
-  description: 'Recompute complaint and bounce rates and apply throttle/suspend decisions',
+  description: 'Recompute complaint and bounce rates, apply throttle/suspend decisions and tiers, detect campaigns',
   defaultSchedule: '* * * * *',
-  run: ({ db, config }, now) => evaluateReputation(db, config.reputation, now),
+  async run({ db, config }, now) {
+    const evaluation = await evaluateReputation(db, config.reputation, now, undefined, config.tiers);
+    const campaigns = await detectCampaigns(db, config.campaigns, config.relay.domains, now);
+    return { ...evaluation, campaignsRaised: campaigns.raised, campaignsJoined: campaigns.joined, campaignSendersActioned: campaigns.sendersActioned, campaignMs: campaigns.durationMs };
+  },
 };

@@ -37,6 +37,8 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
   let server: ServerType | undefined;
   const policySnapshot = new PolicySnapshot(database, {
     throttleLimitPerHour: config.reputation.throttleLimitPerHour,
+    tiers: config.tiers,
+    campaigns: config.campaigns,
     refreshSeconds: config.relay.snapshotRefreshSeconds,
     logger: logger.child({ component: 'policy-snapshot' }),
   });

@@ -1,5 +1,6 @@
 // Relay Warden for Haraka: at MAIL FROM, asks the throttle API whether the sender may send, and
-// answers DENY (suspended) or DENYSOFT (throttled, over its hourly limit). Answers are cached per
+// answers DENY (suspended) or DENYSOFT (over its hourly or daily limit: a throttle, or the limits of
+// the sender's tier). Answers are cached per
 // sender for a few seconds; a slow or unreachable Relay Warden lets mail through (fail open).
 'use strict';
 
@@ -12,10 +13,11 @@ try {
 }
 
 const hourMs = 3600000;
+const dayMs = 86400000;
 
 exports.register = function () {
   this.cache = new Map();
-  // Messages accepted per sender in the current hour, in this Haraka process: the throttle limit
+  // Messages accepted per sender in the current hour and UTC day, in this Haraka process: the limits
   // is enforced per process (the Postfix policy server shares counts between instances; here,
   // report deliveries with POST /api/v1/events so they count toward the rates).
   this.accepted = new Map();
@@ -62,11 +64,16 @@ exports.hook_mail = function (next, connection, params) {
         connection.loginfo(this, `sender ${sender} suspended: ${policy.reason}`);
         return next(constants.DENY, `5.7.1 Sender ${sender} is suspended from sending through this relay`);
       }
-      const hour = Math.floor(Date.now() / hourMs);
+      const now = Date.now();
       const count = this.accepted.get(sender);
-      const sent = count && count.hour === hour ? count.sent : 0;
-      if (policy.action === 'throttle' && typeof policy.limitPerHour === 'number' && sent >= policy.limitPerHour) {
+      const sentThisHour = count && count.hour === Math.floor(now / hourMs) ? count.sent : 0;
+      const sentToday = count && count.day === Math.floor(now / dayMs) ? count.sentToday : 0;
+      // Limits come with any action but suspend: a throttle's, or those of a new sender's tier.
+      if (typeof policy.limitPerHour === 'number' && sentThisHour >= policy.limitPerHour) {
         return next(constants.DENYSOFT, `4.7.1 Sender ${sender} is over its limit of ${policy.limitPerHour} messages per hour; try again later`);
+      }
+      if (typeof policy.limitPerDay === 'number' && sentToday >= policy.limitPerDay) {
+        return next(constants.DENYSOFT, `4.7.1 Sender ${sender} is over its limit of ${policy.limitPerDay} messages per day; try again tomorrow`);
       }
       if (connection.transaction) connection.transaction.notes.relay_warden_sender = sender;
       return next();
@@ -82,9 +89,16 @@ exports.hook_mail = function (next, connection, params) {
 exports.hook_queue_ok = function (next, connection) {
   const sender = connection.transaction && connection.transaction.notes.relay_warden_sender;
   if (sender) {
-    const hour = Math.floor(Date.now() / hourMs);
+    const now = Date.now();
+    const hour = Math.floor(now / hourMs);
+    const day = Math.floor(now / dayMs);
     const count = this.accepted.get(sender);
-    this.accepted.set(sender, { hour, sent: count && count.hour === hour ? count.sent + 1 : 1 });
+    this.accepted.set(sender, {
+      hour,
+      day,
+      sent: count && count.hour === hour ? count.sent + 1 : 1,
+      sentToday: count && count.day === day ? count.sentToday + 1 : 1,
+    });
   }
   return next();
 };

@@ -41,6 +41,8 @@ export interface AnalyzedMessage {
   originalHeaders: Header[];
   /** Headers of the report itself. */
   reportHeaders: Header[];
+  /** Text and HTML of the original message when the report carries it whole (campaign fingerprints). */
+  originalBody?: { text: string; html: string };
 }
 
 export type AnalysisResult = ({ ok: true } & AnalyzedMessage) | { ok: false; error: AnalysisError };
@@ -102,6 +104,21 @@ function collect(root: MimePart): Collected {
     } else if (type === 'text/html') found.htmls.push(partText(part));
   });
   return found;
+}
+
+/** The text (HTML stripped when there is no plain part) and raw HTML of an attached original message. */
+function bodyOf(message: MimePart | undefined): { text: string; html: string } | undefined {
+  if (!message) return undefined;
+  const texts: string[] = [];
+  const htmls: string[] = [];
+  walkParts(message, (part, inside) => {
+    if (inside && part !== message) return;
+    if (part.contentType === 'text/plain') texts.push(partText(part));
+    else if (part.contentType === 'text/html') htmls.push(partText(part));
+  });
+  const html = htmls.join('\n');
+  const text = texts.join('\n');
+  return { text: text.trim() === '' && html ? stripHtml(html) : text, html };
 }
 
 function firstAddress(value: string | undefined): string {
@@ -187,7 +204,7 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   }
 
   const complaint = readComplaint({ feedbackPart: found.feedback[0], bodyText, reportHeaders, originalHeaders, original, subject, reportFrom, arrivalFromReport });
-  if (complaint) return { facts: complaint, originalHeaders, reportHeaders };
+  if (complaint) return { facts: complaint, originalHeaders, reportHeaders, originalBody: bodyOf(found.attached[0]) };
 
   const exclude = new Set<string>();
   for (const name of ['from', 'to', 'reply-to', 'return-path', 'sender']) {

@@ -9,6 +9,7 @@ import { httpRequestsTotal, metricsRegistry } from '../metrics';
 import type { PolicySnapshot } from '../relay/policy-snapshot';
 import type { ScheduledJob, Scheduler } from '../scheduler/scheduler';
 import { alertsRouter } from './alerts';
+import { campaignsRouter } from './campaigns';
 import { authenticate } from './auth';
 import { dashboardRouter } from './dashboard';
 import { DashboardSessions } from './dashboard-sessions';
@@ -71,14 +72,15 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', jobsRouter(deps.database.db, deps.jobs, deps.scheduler));
   app.route('/api/v1', sendEventsRouter(deps.database.db));
   app.route('/api/v1', alertsRouter(deps.database.db, deps.config.webhooks, deps.logger, clock));
-  if (deps.policySnapshot) app.route('/api/v1', policyRouter(deps.policySnapshot, deps.config.reputation.throttleLimitPerHour, clock));
-  app.route('/api/v1', subjectsRouter(deps.database.db, 'sender', deps.config.reputation, clock));
-  app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, clock));
+  if (deps.policySnapshot) app.route('/api/v1', policyRouter(deps.policySnapshot, deps.config.reputation.throttleLimitPerHour, deps.config.tiers, clock));
+  app.route('/api/v1', subjectsRouter(deps.database.db, 'sender', deps.config.reputation, deps.config.tiers, clock));
+  app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, deps.config.tiers, clock));
   app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl));
   app.route('/api/v1', mailRouter(deps.database.db));
   app.route('/api/v1', mailboxesRouter(deps.database.db, deps.config, deps.logger, clock));
   app.route('/api/v1', overviewRouter(deps.database.db, deps.config.reputation, clock));
   app.route('/api/v1', providersRouter(deps.database.db, clock));
+  app.route('/api/v1', campaignsRouter(deps.database.db, clock));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', {

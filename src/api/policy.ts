@@ -1,8 +1,9 @@
 // The throttle API (relay scope): "may this sender send now?", and the policy changes since a
 // version for relays that keep a local copy. Answered from the in-memory snapshot, never the database.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { tierNames, type TiersConfig } from '../config/tiers';
 import { domainOf, type PolicySnapshot, type SnapshotEntry } from '../relay/policy-snapshot';
-import { effectivePolicy } from '../reputation/effective-policy';
+import { effectivePolicy, type EffectivePolicy } from '../reputation/effective-policy';
 import type { PolicyAction } from '../reputation/decide';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
@@ -10,6 +11,7 @@ import { authErrorResponses, errorResponse } from './errors';
 
 const maxSenderLength = 320;
 const maxDomainLength = 253;
+const maxClientLength = 45;
 const relayAction = z.enum(['allow', 'throttle', 'suspend']);
 const security = [{ bearer: [] }];
 
@@ -20,7 +22,9 @@ const senderPolicyBody = z
   .object({
     sender: z.string(),
     action: relayAction,
-    limitPerHour: z.number().optional().openapi({ description: 'Messages per hour, when throttled' }),
+    limitPerHour: z.number().optional().openapi({ description: 'Messages per hour: the throttle limit or the tier limit, whichever is lower' }),
+    limitPerDay: z.number().optional().openapi({ description: 'Messages per UTC day (tier limit)' }),
+    tier: z.enum(tierNames).openapi({ description: 'The sender tier (new, established, trusted) its limits come from' }),
     reason: z.string(),
     until: z.string().optional().openapi({ description: 'When a manual override ends' }),
     version: z.number().openapi({ description: 'Policy version the answer reflects (0: never had a policy)' }),
@@ -33,9 +37,11 @@ const changeBody = z
     id: z.string(),
     action: relayAction,
     limitPerHour: z.number().optional(),
+    limitPerDay: z.number().optional(),
+    tier: z.enum(tierNames).optional().openapi({ description: 'Senders only' }),
     reason: z.string(),
     until: z.string().optional().openapi({ description: 'The action above ends then; `then` applies after it' }),
-    then: z.object({ action: relayAction, limitPerHour: z.number().optional(), reason: z.string() }).optional(),
+    then: z.object({ action: relayAction, limitPerHour: z.number().optional(), limitPerDay: z.number().optional(), reason: z.string() }).optional(),
     version: z.number(),
   })
   .openapi('PolicyChange');
@@ -48,11 +54,16 @@ const senderRoute = createRoute({
   tags: ['relay'],
   security,
   description:
-    'What applies to a sender now: its manual override until it expires, else the stricter of its own automatic action ' +
-    'and its sending domain\'s (from `domain`, or from the sender id when it is an address).',
+    'What applies to a sender now: its manual override until it expires, else the stricter of its own automatic action, ' +
+    'its campaign\'s and its sending domain\'s (from `domain`, or from the sender id when it is an address); with `client`, ' +
+    'a message submitted from an active campaign\'s network gets the campaign\'s action. The limits are the lower of the ' +
+    'throttle limit and the sender tier\'s; the relay enforces them.',
   request: {
     params: z.object({ id: z.string().min(1).max(maxSenderLength) }),
-    query: z.object({ domain: z.string().min(1).max(maxDomainLength).optional() }),
+    query: z.object({
+      domain: z.string().min(1).max(maxDomainLength).optional(),
+      client: z.string().min(2).max(maxClientLength).optional().openapi({ description: 'The submitting client\'s IP address' }),
+    }),
   },
   responses: {
     200: { description: 'The policy in force', content: { 'application/json': { schema: senderPolicyBody } } },
@@ -76,30 +87,41 @@ const changesRoute = createRoute({
   },
 });
 
-function changeOf(entry: SnapshotEntry, throttleLimitPerHour: number) {
+/** limitPerHour / limitPerDay when there are limits (never for a suspended sender). */
+function limitsOf(policy: EffectivePolicy) {
+  if (policy.action === 'suspend') return {};
+  return {
+    ...(policy.limitPerHour !== null ? { limitPerHour: policy.limitPerHour } : {}),
+    ...(policy.limitPerDay !== null ? { limitPerDay: policy.limitPerDay } : {}),
+  };
+}
+
+function changeOf(entry: SnapshotEntry, throttleLimitPerHour: number, tiers: TiersConfig) {
   // Evaluated with no clock: an override is reported with its end (`until`) and what follows it,
   // so the answer depends on the version alone and the ETag stays valid.
   const always = new Date(0);
-  const current = effectivePolicy(entry.policy, null, always, throttleLimitPerHour);
-  const after = effectivePolicy({ ...entry.policy, override: null }, null, always, throttleLimitPerHour);
+  const context = entry.kind === 'sender' ? { tiers } : {};
+  const current = effectivePolicy(entry.policy, null, always, throttleLimitPerHour, context);
+  const after = effectivePolicy({ ...entry.policy, override: null }, null, always, throttleLimitPerHour, context);
   const action = toRelayAction(current.action);
   return {
     kind: entry.kind,
     id: entry.id,
     action,
-    ...(action === 'throttle' && current.limitPerHour !== null ? { limitPerHour: current.limitPerHour } : {}),
+    ...limitsOf(current),
+    ...(current.tier ? { tier: current.tier } : {}),
     reason: current.reason,
     ...(current.until
       ? {
           until: current.until.toISOString(),
-          then: { action: toRelayAction(after.action), ...(after.limitPerHour !== null ? { limitPerHour: after.limitPerHour } : {}), reason: after.reason },
+          then: { action: toRelayAction(after.action), ...limitsOf(after), reason: after.reason },
         }
       : {}),
     version: entry.version,
   };
 }
 
-export function policyRouter(snapshot: PolicySnapshot, throttleLimitPerHour: number, clock: () => Date) {
+export function policyRouter(snapshot: PolicySnapshot, throttleLimitPerHour: number, tiers: TiersConfig, clock: () => Date) {
   const router = new OpenAPIHono<ApiEnv>();
   router.use('/policy', requireScope('relay'));
   router.use('/policy/*', requireScope('relay'));
@@ -111,16 +133,22 @@ export function policyRouter(snapshot: PolicySnapshot, throttleLimitPerHour: num
   router.get('/policy/senders/:id', (c) => {
     const id = c.req.param('id');
     const domainParam = c.req.query('domain');
-    if (id.length > maxSenderLength || (domainParam !== undefined && (domainParam.length < 1 || domainParam.length > maxDomainLength))) {
-      return errorResponse(c, 400, 'E_VALIDATION', `id: at most ${maxSenderLength} characters; domain: 1 to ${maxDomainLength} characters`);
+    const client = c.req.query('client');
+    if (
+      id.length > maxSenderLength ||
+      (domainParam !== undefined && (domainParam.length < 1 || domainParam.length > maxDomainLength)) ||
+      (client !== undefined && (client.length < 2 || client.length > maxClientLength))
+    ) {
+      return errorResponse(c, 400, 'E_VALIDATION', `id: at most ${maxSenderLength} characters; domain: 1 to ${maxDomainLength}; client: 2 to ${maxClientLength}`);
     }
-    const policy = snapshot.lookup(id, domainParam?.toLowerCase() ?? domainOf(id), clock());
+    const policy = snapshot.lookup(id, domainParam?.toLowerCase() ?? domainOf(id), clock(), client);
     const action = toRelayAction(policy.action);
     return c.json(
       {
         sender: id,
         action,
-        ...(action === 'throttle' && policy.limitPerHour !== null ? { limitPerHour: policy.limitPerHour } : {}),
+        ...limitsOf(policy),
+        tier: policy.tier ?? 'new',
         reason: action === 'allow' && policy.version === 0 ? 'no policy' : policy.reason,
         ...(policy.until ? { until: policy.until.toISOString() } : {}),
         version: policy.version,
@@ -140,7 +168,7 @@ export function policyRouter(snapshot: PolicySnapshot, throttleLimitPerHour: num
       if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
         return c.body(null, 304);
       }
-      const changes = snapshot.changesSince(since).map((entry) => changeOf(entry, throttleLimitPerHour));
+      const changes = snapshot.changesSince(since).map((entry) => changeOf(entry, throttleLimitPerHour, tiers));
       return c.json({ version, changes }, 200);
     });
 }

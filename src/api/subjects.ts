@@ -2,13 +2,15 @@
 // One router factory serves both, mounted at /senders and /domains.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ReputationConfig } from '../config/reputation';
+import { tierNames, type TiersConfig } from '../config/tiers';
 import type { Db } from '../db/client';
 import { recentFacts } from '../db/facts';
 import { hourlySeries, windowStats } from '../db/rollups';
 import type { SubjectKind } from '../db/schema';
-import { auditLog, countSubjects, getSubject, listSubjects, writeOverride, type SubjectRow } from '../db/subjects';
+import { auditLog, countSubjects, getSubject, listSubjects, writeOverride, writePinnedTier, type SubjectRow } from '../db/subjects';
 import { NotFoundError } from '../errors';
 import { effectivePolicy } from '../reputation/effective-policy';
+import { tierLimits } from '../reputation/tiers';
 import { subjectPolicy } from '../reputation/sender-policy';
 import { wilsonInterval } from '../reputation/wilson';
 import { zeroCounts } from '../reputation/counts';
@@ -19,13 +21,19 @@ import { authErrorResponses, errorBody } from './errors';
 const action = z.enum(['allow', 'warn', 'throttle', 'suspend']);
 const security = [{ bearer: [] }];
 
+const tierName = z.enum(tierNames);
+
 const policyBody = z.object({
   action,
-  source: z.enum(['automatic', 'manual', 'domain']),
+  source: z.enum(['automatic', 'manual', 'domain', 'campaign']),
   reason: z.string(),
   limitPerHour: z.number().nullable(),
+  limitPerDay: z.number().nullable(),
   until: z.string().nullable(),
+  tier: tierName.nullable(),
 });
+
+const tierRequest = z.object({ tier: tierName, reason: z.string().min(3).max(500) });
 
 const summaryBody = z.object({
   id: z.string(),
@@ -53,7 +61,7 @@ const overrideRequest = z
   })
   .refine((o) => !(o.until && o.forHours), { message: 'give until or forHours, not both' });
 
-export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfig, clock: () => Date) {
+export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfig, tiers: TiersConfig, clock: () => Date) {
   const base = kind === 'sender' ? '/senders' : '/domains';
   const tag = kind === 'sender' ? 'senders' : 'domains';
   const dimension = kind === 'sender' ? 'sender' : 'sender_domain';
@@ -62,7 +70,7 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
   router.use(`${base}/*`, requireScope('ops'));
 
   const toPolicy = (row: SubjectRow | undefined, now: Date) => {
-    const policy = effectivePolicy(subjectPolicy(row), null, now, rules.throttleLimitPerHour);
+    const policy = effectivePolicy(subjectPolicy(row), null, now, rules.throttleLimitPerHour, kind === 'sender' ? { tiers } : {});
     return { ...policy, until: policy.until?.toISOString() ?? null };
   };
   const toSummary = (row: SubjectRow, now: Date) => ({
@@ -148,7 +156,46 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
     },
   });
 
-  return router
+  const tierRoute = createRoute({
+    method: 'post',
+    path: `${base}/{id}/tier`,
+    tags: [tag],
+    security,
+    description: 'Pins the sender to a tier (its limits apply whatever its history) until unpinned.',
+    request: { params: idParam, body: { required: true, content: { 'application/json': { schema: tierRequest } } } },
+    responses: {
+      200: { description: 'Tier pinned', content: { 'application/json': { schema: summaryBody } } },
+      ...authErrorResponses,
+    },
+  });
+
+  const unpinRoute = createRoute({
+    method: 'delete',
+    path: `${base}/{id}/tier`,
+    tags: [tag],
+    security,
+    request: { params: idParam, query: z.object({ reason: z.string().min(3).max(500).default('tier unpinned') }) },
+    responses: {
+      200: { description: 'Pin removed; the earned tier applies', content: { 'application/json': { schema: summaryBody } } },
+      404: { description: 'Never seen', content: { 'application/json': { schema: errorBody } } },
+      ...authErrorResponses,
+    },
+  });
+
+  const tierOf = (row: SubjectRow | undefined) => {
+    const tier = row?.pinnedTier ?? row?.tier ?? 'new';
+    return {
+      tier,
+      earned: row?.tier ?? 'new',
+      pinned: row?.pinnedTier ?? null,
+      since: row?.tierSince ?? null,
+      reason: row?.tierReason ?? 'never evaluated: a sender starts new',
+      firstSeenAt: row?.firstSeenAt ?? null,
+      ...tierLimits(tier, tiers),
+    };
+  };
+
+  const withRoutes = router
     .openapi(listRoute, async (c) => {
       const query = c.req.valid('query');
       const now = clock();
@@ -186,6 +233,12 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
           id,
           kind,
           policy: toPolicy(row, now),
+          ...(kind === 'sender'
+            ? {
+                tier: tierOf(row),
+                campaign: row?.campaignId ? { id: row.campaignId, action: row.campaignAction, reason: row.campaignReason } : null,
+              }
+            : {}),
           automatic: { action: row?.autoAction ?? 'allow', since: row?.autoSince ?? null, reason: row?.autoReason ?? null, clearSince: row?.clearSince ?? null },
           override: row?.overrideAction
             ? { action: row.overrideAction, reason: row.overrideReason, until: row.overrideUntil, limitPerHour: row.overrideLimitPerHour, by: row.overrideBy }
@@ -213,6 +266,22 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
       const now = clock();
       if (!(await getSubject(db, kind, id))) throw new NotFoundError(`no ${kind} ${id}`);
       const row = await writeOverride(db, kind, id, null, c.get('principal').name, c.req.valid('query').reason, now);
+      return c.json(toSummary(row, now), 200);
+    });
+  if (kind === 'domain') return withRoutes;
+  return withRoutes
+    .openapi(tierRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const now = clock();
+      const row = await writePinnedTier(db, id, body.tier, c.get('principal').name, body.reason, now);
+      return c.json(toSummary(row, now), 200);
+    })
+    .openapi(unpinRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const now = clock();
+      if (!(await getSubject(db, 'sender', id))) throw new NotFoundError(`no sender ${id}`);
+      const row = await writePinnedTier(db, id, null, c.get('principal').name, c.req.valid('query').reason, now);
       return c.json(toSummary(row, now), 200);
     });
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load';
 import { WardenError } from '../errors';
 import { checkCommand } from './check';
 import { alertsCommand } from './alerts';
+import { campaignsCommand } from './campaigns';
 import type { CliCommand, CliContext } from './command';
 import analyzeCommand from './analyze';
 import { jobsCommand } from './jobs';
@@ -13,7 +14,7 @@ import { quarantineCommand } from './quarantine';
 import { senderCommand } from './sender';
 import { serveCommand } from './serve';
 
-export const commands: CliCommand[] = [serveCommand, migrateCommand, jobsCommand, checkCommand, analyzeCommand, tokenCommand, senderCommand, quarantineCommand, alertsCommand];
+export const commands: CliCommand[] = [serveCommand, migrateCommand, jobsCommand, checkCommand, analyzeCommand, tokenCommand, senderCommand, campaignsCommand, quarantineCommand, alertsCommand];
 
 function globalUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

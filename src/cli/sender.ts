@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../db/client';
-import { getSubject, writeOverride } from '../db/subjects';
+import { tierNames, type TierName } from '../config/tiers';
+import { getSubject, writeOverride, writePinnedTier } from '../db/subjects';
 import { loadSenderPolicy } from '../reputation/sender-policy';
 import type { CliCommand } from './command';
 
@@ -8,10 +9,12 @@ const usage = `Usage: warden sender show <id> [--domain <sending-domain>]
        warden sender override <id> --action allow|warn|throttle|suspend --reason <text>
                               [--for <hours> | --until <ISO time>] [--limit <per hour>] [--domain-wide]
        warden sender clear <id> --reason <text> [--domain-wide]
+       warden sender tier <id> (--pin new|established|trusted | --unpin) --reason <text>
 
 show      the policy the relay gets for a sender now, and its latest figures
 override  set a manual action that wins over automatic decisions until it expires
 clear     remove the manual action; the automatic decision applies again
+tier      pin the sender's tier (its hourly and daily limits) or unpin it (the earned tier applies)
 --domain-wide applies override/clear to the sending domain <id> instead of a sender`;
 
 export const senderCommand: CliCommand = {
@@ -32,6 +35,8 @@ export const senderCommand: CliCommand = {
           limit: { type: 'string' },
           domain: { type: 'string' },
           'domain-wide': { type: 'boolean', default: false },
+          pin: { type: 'string' },
+          unpin: { type: 'boolean', default: false },
         },
       });
     } catch (error) {
@@ -42,7 +47,9 @@ export const senderCommand: CliCommand = {
     const { values } = parsed;
     const problem = (() => {
       if (!verb || !id || extra) return 'expected a verb and one id';
-      if (!['show', 'override', 'clear'].includes(verb)) return `unknown verb ${verb}`;
+      if (!['show', 'override', 'clear', 'tier'].includes(verb)) return `unknown verb ${verb}`;
+      if (verb === 'tier' && !values.unpin === !values.pin) return 'give --pin <tier> or --unpin';
+      if (verb === 'tier' && values.pin && !(tierNames as readonly string[]).includes(values.pin)) return '--pin must be new, established or trusted';
       if (verb !== 'show' && !values.reason) return '--reason is required';
       if (verb === 'override' && !['allow', 'warn', 'throttle', 'suspend'].includes(values.action ?? '')) return '--action must be allow, warn, throttle or suspend';
       if (values.for && values.until) return 'give --for or --until, not both';
@@ -61,6 +68,9 @@ export const senderCommand: CliCommand = {
       await database.migrate();
       const now = new Date();
       const kind = values['domain-wide'] ? 'domain' : 'sender';
+      if (verb === 'tier') {
+        await writePinnedTier(database.db, id!, values.unpin ? null : (values.pin as TierName), `cli:${process.env.USER ?? 'ops'}`, values.reason!, now);
+      }
       if (verb === 'override' || verb === 'clear') {
         const until = values.until ? new Date(values.until) : values.for ? new Date(now.getTime() + Number(values.for) * 3_600_000) : null;
         const actor = `cli:${process.env.USER ?? 'ops'}`;
@@ -74,13 +84,15 @@ export const senderCommand: CliCommand = {
           now,
         );
       }
-      const policy = await loadSenderPolicy(database.db, kind === 'sender' ? id! : '', kind === 'domain' ? id : values.domain, now, config.reputation.throttleLimitPerHour);
+      const policy = await loadSenderPolicy(database.db, kind === 'sender' ? id! : '', kind === 'domain' ? id : values.domain, now, config.reputation.throttleLimitPerHour, kind === 'sender' ? config.tiers : undefined);
       const row = await getSubject(database.db, kind, id!);
       ctx.stdout(
         `${JSON.stringify(
           {
             [kind]: id,
             policy,
+            tier: kind === 'sender' ? { earned: row?.tier ?? 'new', pinned: row?.pinnedTier ?? null, reason: row?.tierReason ?? null, firstSeenAt: row?.firstSeenAt ?? null } : undefined,
+            campaign: row?.campaignId ? { id: row.campaignId, action: row.campaignAction, reason: row.campaignReason } : undefined,
             figures: row
               ? { sent24h: row.sent24h, complaints24h: row.complaints24h, hardBounces24h: row.hardBounces24h, sent7d: row.sent7d, complaintRate7d: row.complaintRate7d, hardBounceRate7d: row.hardBounceRate7d, evaluatedAt: row.evaluatedAt }
               : null,

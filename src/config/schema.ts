@@ -3,10 +3,12 @@ import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
 import { attributionConfig } from './attribution';
 import { dashboardConfig } from './dashboard';
+import { campaignsConfig } from './campaigns';
 import { dnsblConfig } from './dnsbl';
 import { mailboxesConfig } from './mailboxes';
 import { relayConfig } from './relay';
 import { reputationConfig } from './reputation';
+import { tiersConfig } from './tiers';
 import { webhooksConfig } from './webhooks';
 
 export const cronExpression = z.string().refine((text) => isValidCron(text), {
@@ -73,6 +75,8 @@ export const wardenConfigSchema = z
     mailboxes: mailboxesConfig.prefault({}),
     attribution: attributionConfig.prefault({}),
     reputation: reputationConfig.prefault({}),
+    tiers: tiersConfig.prefault({}),
+    campaigns: campaignsConfig.prefault({}),
     webhooks: webhooksConfig.prefault({}),
     dashboard: dashboardConfig.prefault({}),
   })

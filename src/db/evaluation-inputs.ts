@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from './client';
 import { startOfDay, startOfHour } from './rollups';
+import type { TierName } from '../config/tiers';
 import type { RollupDimension, StoredAction, SubjectKind } from './schema';
 
 export interface EvaluationInput {
@@ -22,8 +23,20 @@ export interface EvaluationInput {
   hardBounces30d: number;
   /** The window counts differ from the stored ones (or nothing is stored). */
   countsChanged: boolean;
+  /** The first UTC day with counts in the last 30 days (null: none). */
+  firstDay: Date | null;
   /** Null when the subject has no stored state yet. */
-  previous: { autoAction: StoredAction; autoSince: Date | null; autoReason: string | null; clearSince: Date | null; overridden: boolean } | null;
+  previous: {
+    autoAction: StoredAction;
+    autoSince: Date | null;
+    autoReason: string | null;
+    clearSince: Date | null;
+    overridden: boolean;
+    tier: TierName;
+    tierSince: Date | null;
+    tierReason: string | null;
+    firstSeenAt: Date | null;
+  } | null;
 }
 
 const counters = ['sent', 'complaints', 'hard_bounces'] as const;
@@ -94,7 +107,7 @@ export async function loadEvaluationInputs(db: Db, kind: SubjectKind, now: Date,
     tx as unknown as Db,
     sql`
     with ${candidates} windows as (
-      select key, ${sql.join(sums, sql`, `)}
+      select key, ${sql.join(sums, sql`, `)}, min(at) filter (where w = 'd' and sent > 0) as first_day
       from (
         select key, 'h' as w, hour as at, sent, complaints, hard_bounces from hourly_rollups
           where dimension = ${dimension} and hour >= ${since24h}::timestamptz and hour <= ${until}::timestamptz ${ids}
@@ -108,7 +121,8 @@ export async function loadEvaluationInputs(db: Db, kind: SubjectKind, now: Date,
     select coalesce(w.key, s.id) as id,
       ${sql.raw(['24h', '7d', '30d'].flatMap((window) => counters.map((c) => `coalesce(w.${c}_${window}, 0) as ${c}_${window}`)).join(', '))},
       s.id is null or ${sql.join(changed, sql` or `)} as counts_changed,
-      s.id is not null as known, s.auto_action, s.auto_since, s.auto_reason, s.clear_since, s.override_action is not null as overridden
+      w.first_day, s.id is not null as known, s.auto_action, s.auto_since, s.auto_reason, s.clear_since, s.override_action is not null as overridden,
+      s.tier, s.tier_since, s.tier_reason, s.first_seen_at
     from windows w full outer join subjects s on s.id = w.key
     where ${'previousPass' in scope ? sql`s.id is null or s.auto_action <> 'allow' or s.clear_since is not null or ${sql.join(changed, sql` or `)}` : sql`true`}`,
     );
@@ -126,6 +140,7 @@ export async function loadEvaluationInputs(db: Db, kind: SubjectKind, now: Date,
     complaints30d: Number(row.complaints_30d),
     hardBounces30d: Number(row.hard_bounces_30d),
     countsChanged: Boolean(row.counts_changed),
+    firstDay: date(row.first_day),
     previous: row.known
       ? {
           autoAction: row.auto_action as StoredAction,
@@ -133,6 +148,10 @@ export async function loadEvaluationInputs(db: Db, kind: SubjectKind, now: Date,
           autoReason: (row.auto_reason as string | null) ?? null,
           clearSince: date(row.clear_since),
           overridden: Boolean(row.overridden),
+          tier: (row.tier as TierName | null) ?? 'new',
+          tierSince: date(row.tier_since),
+          tierReason: (row.tier_reason as string | null) ?? null,
+          firstSeenAt: date(row.first_seen_at),
         }
       : null,
   }));

@@ -5,7 +5,9 @@ import { countsOfFact, type CountableFact } from '../reputation/counts';
 import type { Db } from './client';
 import type { Tx } from './events';
 import { addToRollups, type RollupIncrement } from './rollups';
-import { mailFacts } from './schema';
+import type { ContentFingerprints } from '../analysis/fingerprints';
+import type { Fingerprint } from '../reputation/campaign-rule';
+import { complaintFingerprints, mailFacts } from './schema';
 import { findSendsByMessageId } from './send-events';
 
 export interface FactInput extends CountableFact {
@@ -23,6 +25,11 @@ export interface FactInput extends CountableFact {
   source: string;
   occurredAt: Date;
   details?: Record<string, unknown>;
+  /** Campaign fingerprints of the original message (complaints). */
+  fingerprints?: ContentFingerprints;
+  /** The submitting client and login, when known without the send log. */
+  clientAddress?: string | null;
+  saslUsername?: string | null;
 }
 
 const counterOf = (counts: ReturnType<typeof countsOfFact>) =>
@@ -33,18 +40,34 @@ const domainOf = (address: string | null | undefined) => {
   return at >= 0 ? address!.slice(at + 1).toLowerCase() : null;
 };
 
-export type FactsOutcome = { stored: number; duplicates: number; senders: string[]; domains: string[] };
+export type FactsOutcome = { stored: number; duplicates: number; senders: string[]; domains: string[]; fingerprinted: number };
 export type SendsByMessageId = Awaited<ReturnType<typeof findSendsByMessageId>>;
 
-/** The send-log entries that attribute the facts naming no sender (read before the transaction). */
+/**
+ * The send-log entries that attribute the facts naming no sender, and that tell from which client
+ * a complained-of message was submitted (read before the transaction).
+ */
 export function sendsForFacts(db: Db, facts: FactInput[]): Promise<SendsByMessageId> {
-  const unattributed = facts.filter((f) => !f.sender && f.originalMessageId).map((f) => f.originalMessageId!);
-  return findSendsByMessageId(db, [...new Set(unattributed)]);
+  const wanted = facts.filter((f) => (!f.sender || f.kind === 'complaint') && f.originalMessageId).map((f) => f.originalMessageId!);
+  return findSendsByMessageId(db, [...new Set(wanted)]);
+}
+
+/** What a complaint is recognised by across senders: its content's fingerprints and its origin. */
+function fingerprintsOf(fact: FactInput, send: { clientAddress: string | null; saslUsername: string | null } | undefined): Fingerprint[] {
+  const prints: Fingerprint[] = [];
+  for (const domain of fact.fingerprints?.urlDomains ?? []) prints.push({ kind: 'url', value: domain });
+  if (fact.fingerprints?.subject) prints.push({ kind: 'subject', value: fact.fingerprints.subject });
+  if (fact.fingerprints?.bodySimhash) prints.push({ kind: 'body', value: fact.fingerprints.bodySimhash });
+  const client = fact.clientAddress ?? send?.clientAddress;
+  if (client) prints.push({ kind: 'client', value: client });
+  const login = fact.saslUsername ?? send?.saslUsername;
+  if (login) prints.push({ kind: 'sasl', value: login });
+  return prints;
 }
 
 /** Stores facts once; returns the senders whose counts changed (to re-evaluate them now). */
 export async function recordFacts(db: Db, facts: FactInput[]): Promise<FactsOutcome> {
-  if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [] };
+  if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [], fingerprinted: 0 };
   const sends = await sendsForFacts(db, facts);
   return db.transaction((tx) => recordFactsIn(tx, facts, sends));
 }
@@ -54,7 +77,7 @@ export async function recordFacts(db: Db, facts: FactInput[]): Promise<FactsOutc
  * else the caller writes (mailbox ingestion: the raw message and the folder checkpoint).
  */
 export async function recordFactsIn(tx: Tx, facts: FactInput[], sends: SendsByMessageId): Promise<FactsOutcome> {
-  if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [] };
+  if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [], fingerprinted: 0 };
   const rows = facts.map((fact) => {
     const send = !fact.sender && fact.originalMessageId ? sends.get(fact.originalMessageId) : undefined;
     const sender = fact.sender ?? send?.sender ?? null;
@@ -80,15 +103,16 @@ export async function recordFactsIn(tx: Tx, facts: FactInput[], sends: SendsByMe
     };
   });
   // One multi-row insert per chunk: what comes back is what was new; a known dedup key adds nothing.
-  const fresh = new Set<string>();
+  const fresh = new Map<string, number>();
   for (let i = 0; i < rows.length; i += 500) {
     const inserted = await tx
       .insert(mailFacts)
       .values(rows.slice(i, i + 500))
       .onConflictDoNothing({ target: mailFacts.dedupKey })
-      .returning({ dedupKey: mailFacts.dedupKey });
-    for (const row of inserted) fresh.add(row.dedupKey);
+      .returning({ dedupKey: mailFacts.dedupKey, id: mailFacts.id });
+    for (const row of inserted) fresh.set(row.dedupKey, row.id);
   }
+  const printRows: (typeof complaintFingerprints.$inferInsert)[] = [];
   const increments: RollupIncrement[] = [];
   const senders = new Set<string>();
   const domains = new Set<string>();
@@ -104,6 +128,13 @@ export async function recordFactsIn(tx: Tx, facts: FactInput[], sends: SendsByMe
     if (row.counted === 'none') continue;
     const at = fact.occurredAt;
     const { sender, senderDomain, recipientDomain, ip } = row;
+    // Counted complaints are what campaigns are judged on (not opt-outs, not-spam reports).
+    if (counts.complaints && sender) {
+      const send = fact.originalMessageId ? sends.get(fact.originalMessageId) : undefined;
+      const factId = fresh.get(row.dedupKey)!;
+      const unique = new Map(fingerprintsOf(fact, send).map((print) => [`${print.kind}:${print.value}`, print]));
+      for (const print of unique.values()) printRows.push({ factId, kind: print.kind, value: print.value.slice(0, 500), sender, occurredAt: at });
+    }
     // A block of our IP or content is evidence about the IP and the receiving provider, not
     // about the sender's list: it goes to the ip and recipient_domain rollups only.
     const onSender = counts.blocked === 0;
@@ -119,7 +150,8 @@ export async function recordFactsIn(tx: Tx, facts: FactInput[], sends: SendsByMe
     if (ip) increments.push({ dimension: 'ip', key: ip, at, counts });
   }
   await addToRollups(tx, increments);
-  return { stored, duplicates: facts.length - stored, senders: [...senders], domains: [...domains] };
+  for (let i = 0; i < printRows.length; i += 1000) await tx.insert(complaintFingerprints).values(printRows.slice(i, i + 1000)).onConflictDoNothing();
+  return { stored, duplicates: facts.length - stored, senders: [...senders], domains: [...domains], fingerprinted: new Set(printRows.map((r) => r.factId)).size };
 }
 
 export function recentFacts(db: Db, filter: { sender?: string; senderDomain?: string; kinds: FactInput['kind'][]; limit: number }) {

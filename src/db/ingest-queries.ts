@@ -21,6 +21,8 @@ export interface BatchOutcome {
   facts: number;
   senders: string[];
   domains: string[];
+  /** Complaints stored with campaign fingerprints. */
+  fingerprinted: number;
 }
 
 export async function readCheckpoint(db: Db, source: string, folder: string): Promise<Checkpoint | null> {
@@ -43,7 +45,7 @@ export async function storeBatch(
 ): Promise<BatchOutcome> {
   const sends = await sendsForFacts(db, batch.flatMap((item) => item.facts));
   return db.transaction(async (tx) => {
-    const outcome: BatchOutcome = { claimed: 0, duplicates: 0, quarantined: 0, facts: 0, senders: [], domains: [] };
+    const outcome: BatchOutcome = { claimed: 0, duplicates: 0, quarantined: 0, facts: 0, senders: [], domains: [], fingerprinted: 0 };
     const claimed = new Map<string, number>();
     for (let i = 0; i < batch.length; i += 500) {
       const rows = await tx
@@ -81,6 +83,7 @@ export async function storeBatch(
     outcome.facts = facts.stored;
     outcome.senders = facts.senders;
     outcome.domains = facts.domains;
+    outcome.fingerprinted = facts.fingerprinted;
     if (checkpoint) {
       const values = { ...checkpoint, updatedAt: now };
       await tx

@@ -63,13 +63,15 @@ export async function storeSendEvents(db: Db, events: SendEventInput[]): Promise
 
 /** The send-log entries of original Message-IDs, for attributing reports that name no sender. */
 export async function findSendsByMessageId(db: Db, messageIds: string[]) {
-  if (messageIds.length === 0) return new Map<string, { sender: string; senderDomain: string; ip: string }>();
+  if (messageIds.length === 0) return new Map<string, { sender: string; senderDomain: string; ip: string; clientAddress: string | null; saslUsername: string | null }>();
   const rows = await db
     .selectDistinctOn([sendEvents.messageId], {
       messageId: sendEvents.messageId,
       sender: sendEvents.sender,
       senderDomain: sendEvents.senderDomain,
       ip: sendEvents.ip,
+      clientAddress: sendEvents.clientAddress,
+      saslUsername: sendEvents.saslUsername,
     })
     .from(sendEvents)
     .where(inArray(sendEvents.messageId, messageIds));

@@ -3,6 +3,7 @@
 import { and, asc, desc, eq, gt, ilike, or, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { insertEvents, type EventWrite } from './events';
+import type { TierName } from '../config/tiers';
 import { policyAudit, reputationMeta, reputationSubjects, type StoredAction, type SubjectKind } from './schema';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -20,7 +21,7 @@ const writtenColumns = {
   kind: 'text', id: 'text', autoAction: 'text', autoSince: 'timestamptz', autoReason: 'text', clearSince: 'timestamptz',
   sent24h: 'int', complaints24h: 'int', hardBounces24h: 'int', sent7d: 'int', complaints7d: 'int', hardBounces7d: 'int',
   sent30d: 'int', complaints30d: 'int', hardBounces30d: 'int', complaintRate7d: 'float8', hardBounceRate7d: 'float8',
-  evaluatedAt: 'timestamptz',
+  evaluatedAt: 'timestamptz', tier: 'text', tierSince: 'timestamptz', tierReason: 'text', firstSeenAt: 'timestamptz',
 } as const satisfies Partial<Record<keyof SubjectWrite, string>>;
 
 /** The channel every policy change is announced on, with the new policy version as payload. */
@@ -34,11 +35,11 @@ const policyVersionLockKey = 7_780_002;
  * which is what makes `?since=` complete. Policy writes are rare (an evaluation pass, an override).
  * The NOTIFY is delivered at commit, after the rows are visible.
  */
-async function lockPolicyVersions(tx: Tx): Promise<void> {
+export async function lockPolicyVersions(tx: Tx): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${policyVersionLockKey})`);
 }
 
-async function notifyPolicyChange(tx: Tx): Promise<void> {
+export async function notifyPolicyChange(tx: Tx): Promise<void> {
   await tx.execute(sql`select pg_notify(${policyChannel}, currval('policy_version')::text)`);
 }
 
@@ -123,6 +124,36 @@ export async function writeOverride(db: Db, kind: SubjectKind, id: string, overr
             ? `${actor} set ${kind} ${id} to ${override.action}${override.until ? ` until ${override.until.toISOString()}` : ''}: ${override.reason}`
             : `${actor} cleared the override of ${kind} ${id} (${reason}); automatic action ${after!.autoAction} applies`,
           payload: { kind, id, fromAction, toAction, actor, reason },
+          at: now,
+        },
+      ],
+    );
+    return after!;
+  });
+}
+
+/** Pins (or, with null, unpins) a sender's tier: ops vouching for a sender, or holding one down. */
+export async function writePinnedTier(db: Db, id: string, tier: TierName | null, actor: string, reason: string, now: Date) {
+  return db.transaction(async (tx) => {
+    await lockPolicyVersions(tx);
+    const values = { pinnedTier: tier, version: sql`nextval('policy_version')` };
+    const [after] = await tx
+      .insert(reputationSubjects)
+      .values({ kind: 'sender', id, ...values })
+      .onConflictDoUpdate({ target: [reputationSubjects.kind, reputationSubjects.id], set: values })
+      .returning();
+    await notifyPolicyChange(tx);
+    const effective = tier ?? after!.tier;
+    await appendAuditAndEvents(
+      tx,
+      [{ kind: 'sender', subject: id, at: now, actor, source: 'manual', fromAction: null, toAction: null, reason, figures: { pinnedTier: tier, tier: effective } }],
+      [
+        {
+          type: tier ? 'sender.tier_pinned' : 'sender.tier_unpinned',
+          severity: 'info',
+          subject: `sender:${id}`,
+          summary: tier ? `${actor} pinned sender ${id} to the ${tier} tier: ${reason}` : `${actor} unpinned the tier of sender ${id} (${reason}); earned tier ${after!.tier} applies`,
+          payload: { kind: 'sender', id, pinnedTier: tier, tier: effective, actor, reason },
           at: now,
         },
       ],

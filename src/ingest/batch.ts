@@ -4,12 +4,15 @@ import type { Logger } from 'pino';
 import type { WardenConfig } from '../config/schema';
 import type { Db } from '../db/client';
 import { storeBatch } from '../db/ingest-queries';
+import { campaignsConfig } from '../config/campaigns';
+import { tiersConfig } from '../config/tiers';
+import { detectCampaigns } from '../reputation/campaign-detection';
 import { evaluateReputation } from '../reputation/evaluation';
 import { prepareMessage, type FolderHolds, type PreparedMessage, type RawMessage } from './message';
 
 export interface IngestDeps {
   db: Db;
-  config: Pick<WardenConfig, 'mailboxes' | 'attribution' | 'reputation'>;
+  config: Pick<WardenConfig, 'mailboxes' | 'attribution' | 'reputation'> & Partial<Pick<WardenConfig, 'tiers' | 'campaigns' | 'relay'>>;
   logger: Logger;
   now: Date;
 }
@@ -26,9 +29,11 @@ export interface SourceCounts {
   errors: number;
   /** Senders whose state changed after re-evaluation. */
   changed: number;
+  /** Campaigns raised by the complaints stored. */
+  campaigns: number;
 }
 
-export const zeroSourceCounts = (): SourceCounts => ({ fetched: 0, stored: 0, duplicates: 0, quarantined: 0, facts: 0, errors: 0, changed: 0 });
+export const zeroSourceCounts = (): SourceCounts => ({ fetched: 0, stored: 0, duplicates: 0, quarantined: 0, facts: 0, errors: 0, changed: 0, campaigns: 0 });
 
 export interface BatchOptions {
   holds: FolderHolds;
@@ -62,8 +67,14 @@ export async function storePrepared(deps: IngestDeps, prepared: PreparedMessage[
   }
   // Stored and committed: a crash before this line is caught up by the evaluate-reputation job.
   if (outcome.senders.length + outcome.domains.length > 0) {
-    const evaluation = await evaluateReputation(deps.db, deps.config.reputation, deps.now, { senders: outcome.senders, domains: outcome.domains });
+    const tiers = deps.config.tiers ?? tiersConfig.parse({});
+    const evaluation = await evaluateReputation(deps.db, deps.config.reputation, deps.now, { senders: outcome.senders, domains: outcome.domains }, tiers);
     counts.changed += evaluation.changed;
+  }
+  // A complaint from a campaign's account or network acts at once, not at the next job run.
+  if (outcome.fingerprinted > 0) {
+    const campaigns = await detectCampaigns(deps.db, deps.config.campaigns ?? campaignsConfig.parse({}), deps.config.relay?.domains ?? [], deps.now);
+    counts.campaigns += campaigns.raised;
   }
 }
 

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync, constants as zlib } from 'node:zlib';
 import { analyzeMessage } from '../analysis/analyze';
+import { contentFingerprints, type ContentFingerprints } from '../analysis/fingerprints';
 import type { Fact } from '../analysis/fact';
 import { headerValue, parseContentType, type Header } from '../analysis/mime';
 import { attributeDetailed } from '../attribution/attribute';
@@ -130,6 +131,10 @@ export function prepareMessage(message: RawMessage, options: PrepareOptions): Pr
     return { ...base, quarantine: { code: 'E_INGEST_NO_FACTS', reason: 'no bounce, complaint or auto-reply found in the message' } };
   }
   const reportDate = dateOf(headerValue(analysis.reportHeaders, 'date'));
+  // One set of fingerprints per complained-of message, whatever number of complaints it carries.
+  let fingerprints: ContentFingerprints | undefined;
+  const fingerprintsFor = (fact: Fact) =>
+    fact.kind === 'complaint' ? (fingerprints ??= contentFingerprints({ subject: fact.subject, ...analysis.originalBody })) : undefined;
   const facts = analysis.facts.map((fact, index) =>
     factInputOf(fact, index, {
       contentHash,
@@ -137,6 +142,7 @@ export function prepareMessage(message: RawMessage, options: PrepareOptions): Pr
       attribution: attributeDetailed({ fact, originalHeaders: analysis.originalHeaders, reportHeaders: analysis.reportHeaders }, options.attribution),
       occurredAt: dateOf(fact.arrivalDate) ?? reportDate ?? message.receivedAt ?? options.now,
       holds: options.holds,
+      fingerprints: fingerprintsFor(fact),
     }),
   );
   return { ...base, facts, quarantine: null };
@@ -145,7 +151,7 @@ export function prepareMessage(message: RawMessage, options: PrepareOptions): Pr
 function factInputOf(
   fact: Fact,
   index: number,
-  context: { contentHash: string; source: string; attribution: ReturnType<typeof attributeDetailed>; occurredAt: Date; holds: FolderHolds },
+  context: { contentHash: string; source: string; attribution: ReturnType<typeof attributeDetailed>; occurredAt: Date; holds: FolderHolds; fingerprints?: ContentFingerprints },
 ): FactInput {
   const sender = context.attribution.attribution?.sender ?? null;
   const details: Record<string, unknown> = { format: fact.format, holds: context.holds };
@@ -172,5 +178,6 @@ function factInputOf(
     source: context.source,
     occurredAt: context.occurredAt,
     details,
+    ...(context.fingerprints ? { fingerprints: context.fingerprints } : {}),
   };
 }

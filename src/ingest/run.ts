@@ -19,7 +19,7 @@ export async function ingestMailboxes(deps: IngestDeps): Promise<IngestSummary> 
   const started = performance.now();
   const { mailboxes } = deps.config;
   const summary: IngestSummary = {
-    sources: 0, failedSources: 0, fetched: 0, stored: 0, duplicates: 0, quarantined: 0, facts: 0, errors: 0, changed: 0,
+    sources: 0, failedSources: 0, fetched: 0, stored: 0, duplicates: 0, quarantined: 0, facts: 0, errors: 0, changed: 0, campaigns: 0,
     quarantineOpen: 0, rawPruned: 0, durationMs: 0, failures: [],
   };
   const sources: Array<() => Promise<SourceResult>> = [

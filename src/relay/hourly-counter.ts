@@ -1,12 +1,14 @@
-// Messages accepted per sender in the current UTC hour, for throttle limits: counted in memory at
-// once, written to the database in batches, and shared by every instance through it.
-import { and, inArray, sql } from 'drizzle-orm';
+// Messages accepted per sender in the current UTC hour and day, for throttle and tier limits:
+// counted in memory at once, written to the database in batches, and shared by every instance
+// through it. A day's count is the sum of its hours' rows.
+import { and, gte, inArray, lte, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { queryRows, type Db } from '../db/client';
 import { relayHourlyCounts } from '../db/schema';
 import { storeSendEvents, type SendEventInput } from '../db/send-events';
 
 const hourMs = 3_600_000;
+const dayMs = 86_400_000;
 /** Send events kept while the database is unreachable; beyond this the oldest are dropped (and logged). */
 const maxPendingEvents = 100_000;
 const eventsPerWrite = 250;
@@ -17,6 +19,8 @@ interface SenderCount {
   stored: number;
   /** Accepted here and not yet written. */
   pending: number;
+  /** The shared count of the earlier hours of this UTC day, as last read. */
+  earlierToday: number;
   /** Pending reads of `stored` for the first lookup of a sender in an hour. */
   loading?: Promise<void>;
   loaded: boolean;
@@ -61,10 +65,37 @@ export class HourlyCounter {
     const hour = Math.floor(now.getTime() / hourMs) * hourMs;
     let entry = this.counts.get(sender);
     if (!entry || entry.hour !== hour) {
-      entry = { hour, stored: 0, pending: 0, loaded: false };
+      // Until the next read, the day so far is what this instance knew of the previous hours.
+      const sameDay = entry !== undefined && Math.floor(entry.hour / dayMs) === Math.floor(hour / dayMs);
+      const earlierToday = sameDay ? entry!.earlierToday + entry!.stored + entry!.pending : 0;
+      entry = { hour, stored: 0, pending: 0, earlierToday, loaded: false };
       this.counts.set(sender, entry);
     }
     return entry;
+  }
+
+  /**
+   * The hour's and the day's counts without waiting: after this hour's read, the shared counts;
+   * before it, what this instance knows. `loaded` says which.
+   */
+  current(sender: string, now: Date): { hour: number; day: number; loaded: boolean } {
+    const entry = this.entry(sender, now);
+    const hour = entry.stored + entry.pending;
+    return { hour, day: entry.earlierToday + hour, loaded: entry.loaded };
+  }
+
+  /** Starts the read of the shared counts in the background, once per sender and hour. */
+  load(sender: string, now: Date): Promise<void> {
+    const entry = this.entry(sender, now);
+    if (entry.loaded) return Promise.resolve();
+    entry.loading ??= this.queueLoad(sender, entry);
+    return entry.loading;
+  }
+
+  /** Messages accepted for the sender this UTC day, on every instance (as of the last flush). */
+  async countToday(sender: string, now: Date): Promise<number> {
+    await this.load(sender, now);
+    return this.current(sender, now).day;
   }
 
   /** The count without waiting, or undefined when the shared count has not been read yet this hour. */
@@ -85,12 +116,8 @@ export class HourlyCounter {
 
   /** Messages accepted for the sender this hour, on every instance (as of the last flush). */
   async count(sender: string, now: Date): Promise<number> {
-    const entry = this.entry(sender, now);
-    if (!entry.loaded) {
-      entry.loading ??= this.queueLoad(sender, entry);
-      await entry.loading;
-    }
-    return entry.stored + entry.pending;
+    await this.load(sender, now);
+    return this.current(sender, now).hour;
   }
 
   // First lookups arriving together (many connections, many senders) share one query.
@@ -110,14 +137,28 @@ export class HourlyCounter {
     try {
       for (let i = 0; i < batch.length; i += 1000) {
         const chunk = batch.slice(i, i + 1000);
-        const hours = [...new Set(chunk.map(([, entry]) => entry.hour))].map((hour) => new Date(hour));
+        const hours = chunk.map(([, entry]) => entry.hour);
+        const from = new Date(Math.floor(Math.min(...hours) / dayMs) * dayMs);
+        const to = new Date(Math.max(...hours));
+        // The day's hours so far, for the daily limit; the current hour's row for the hourly one.
         const rows = await this.db
           .select()
           .from(relayHourlyCounts)
-          .where(and(inArray(relayHourlyCounts.sender, chunk.map(([sender]) => sender)), inArray(relayHourlyCounts.hour, hours)));
-        const found = new Map(rows.map((row) => [`${row.sender}|${row.hour.getTime()}`, row.accepted]));
+          .where(and(inArray(relayHourlyCounts.sender, chunk.map(([sender]) => sender)), gte(relayHourlyCounts.hour, from), lte(relayHourlyCounts.hour, to)));
+        const bySender = new Map<string, { hour: number; accepted: number }[]>();
+        for (const row of rows) {
+          const list = bySender.get(row.sender) ?? [];
+          list.push({ hour: row.hour.getTime(), accepted: row.accepted });
+          bySender.set(row.sender, list);
+        }
         for (const [sender, entry] of chunk) {
-          entry.stored = Math.max(entry.stored, found.get(`${sender}|${entry.hour}`) ?? 0);
+          const day = Math.floor(entry.hour / dayMs) * dayMs;
+          let earlier = 0;
+          for (const row of bySender.get(sender) ?? []) {
+            if (row.hour === entry.hour) entry.stored = Math.max(entry.stored, row.accepted);
+            else if (row.hour >= day && row.hour < entry.hour) earlier += row.accepted;
+          }
+          entry.earlierToday = Math.max(entry.earlierToday, earlier);
           entry.loaded = true;
         }
       }
@@ -190,7 +231,7 @@ export class HourlyCounter {
   }
 }
 
-/** Deletes counts of hours before `before` (a limit is per hour: old rows serve nothing). */
+/** Deletes counts of hours before `before` (limits are per hour and per UTC day: older rows serve nothing). */
 export async function pruneHourlyCounts(db: Db, before: Date): Promise<number> {
   const deleted = await db
     .delete(relayHourlyCounts)

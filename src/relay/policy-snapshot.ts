@@ -1,11 +1,15 @@
-// The in-memory copy of every sender's and domain's policy that relay lookups read: loaded once,
-// then refreshed by version on each NOTIFY of a policy change and on a fallback timer.
+// The in-memory copy of every sender's and domain's policy that relay lookups read, with the
+// submitting networks of active campaigns: loaded once, then refreshed by version on each NOTIFY of
+// a policy change and on a fallback timer.
 import { gt } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client';
-import { reputationSubjects, type SubjectKind } from '../db/schema';
+import type { CampaignsConfig } from '../config/campaigns';
+import type { TiersConfig } from '../config/tiers';
+import { campaigns, reputationSubjects, type SubjectKind } from '../db/schema';
+import { clientNetwork } from '../reputation/client-network';
 import { policyChannel } from '../db/subjects';
-import { effectivePolicy, type EffectivePolicy, type SubjectPolicy } from '../reputation/effective-policy';
+import { effectivePolicy, type CampaignPolicy, type EffectivePolicy, type SubjectPolicy } from '../reputation/effective-policy';
 import { subjectPolicy } from '../reputation/sender-policy';
 
 export interface SnapshotEntry {
@@ -22,12 +26,17 @@ export interface SnapshotLookup extends EffectivePolicy {
 
 export interface PolicySnapshotOptions {
   throttleLimitPerHour: number;
+  /** Tier limits; absent: none (tests of other concerns). */
+  tiers?: TiersConfig;
+  /** How a client address maps to a campaign's network. */
+  campaigns?: Pick<CampaignsConfig, 'networkPrefixV4' | 'networkPrefixV6'>;
   /** Seconds between fallback refreshes, in case a NOTIFY was lost with a dropped connection. */
   refreshSeconds: number;
   logger: Logger;
 }
 
-const noPolicy: SubjectPolicy = { automatic: { action: 'allow', reason: null, since: null }, override: null };
+const noPolicy: SubjectPolicy = { automatic: { action: 'allow', reason: null, since: null }, override: null, tier: 'new', campaign: null };
+const defaultNetworkPrefixes = { networkPrefixV4: 32, networkPrefixV6: 64 };
 
 /** The sending domain of an address-like sender id (`alice@shop.example` → `shop.example`). */
 export function domainOf(sender: string): string | undefined {
@@ -43,6 +52,9 @@ export function domainOf(sender: string): string | undefined {
 export class PolicySnapshot {
   private readonly senders = new Map<string, SnapshotEntry>();
   private readonly domains = new Map<string, SnapshotEntry>();
+  /** Submitting network (CIDR) → the active campaign it belongs to. */
+  private readonly campaignNetworks = new Map<string, CampaignPolicy>();
+  private readonly networksOfCampaign = new Map<number, string[]>();
   private loadedVersion = 0;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
@@ -104,22 +116,47 @@ export class PolicySnapshot {
   }
 
   private async readChanges(): Promise<void> {
-    const rows = await this.database.db
-      .select()
-      .from(reputationSubjects)
-      .where(gt(reputationSubjects.version, this.loadedVersion))
-      .orderBy(reputationSubjects.version);
+    // One snapshot for both tables: versions are taken in commit order across them, so reading
+    // them at different moments could skip a subject committed between the two reads.
+    const since = this.loadedVersion;
+    const { rows, campaignRows } = await this.database.db.transaction(
+      async (tx) => ({
+        rows: await tx.select().from(reputationSubjects).where(gt(reputationSubjects.version, since)).orderBy(reputationSubjects.version),
+        campaignRows: await tx.select().from(campaigns).where(gt(campaigns.version, since)).orderBy(campaigns.version),
+      }),
+      { isolationLevel: 'repeatable read', accessMode: 'read only' },
+    );
     for (const row of rows) {
       const entry: SnapshotEntry = { kind: row.kind, id: row.id, policy: subjectPolicy(row), version: row.version };
       (row.kind === 'sender' ? this.senders : this.domains).set(row.id, entry);
       if (row.version > this.loadedVersion) this.loadedVersion = row.version;
     }
+    for (const campaign of campaignRows) {
+      for (const network of this.networksOfCampaign.get(campaign.id) ?? []) this.campaignNetworks.delete(network);
+      this.networksOfCampaign.delete(campaign.id);
+      if (campaign.status === 'active') {
+        const policy: CampaignPolicy = { id: campaign.id, action: campaign.action, reason: `submitting network of campaign #${campaign.id}: ${campaign.rule}` };
+        for (const network of campaign.networks) this.campaignNetworks.set(network, policy);
+        this.networksOfCampaign.set(campaign.id, campaign.networks);
+      }
+      if (campaign.version > this.loadedVersion) this.loadedVersion = campaign.version;
+    }
     this.lastRefreshAt = new Date();
     if (rows.length > 0) this.options.logger.debug({ changed: rows.length, version: this.loadedVersion }, 'policy snapshot refreshed');
   }
 
-  /** What applies to a sender now; override expiry is evaluated here, at lookup time. */
-  lookup(sender: string, senderDomain: string | undefined, now: Date): SnapshotLookup {
+  /** The active campaign whose submitting network an address is in, if any. */
+  campaignOfClient(clientAddress: string | undefined): CampaignPolicy | null {
+    if (!clientAddress || this.campaignNetworks.size === 0) return null;
+    const network = clientNetwork(clientAddress, this.options.campaigns ?? defaultNetworkPrefixes);
+    return network ? (this.campaignNetworks.get(network) ?? null) : null;
+  }
+
+  /**
+   * What applies to a sender now; override expiry is evaluated here, at lookup time. With the
+   * submitting client's address, a request from an active campaign's network gets its action.
+   */
+  lookup(sender: string, senderDomain: string | undefined, now: Date, clientAddress?: string): SnapshotLookup {
     const own = this.senders.get(sender);
     const domain = senderDomain ? this.domains.get(senderDomain) : undefined;
     const policy = effectivePolicy(
@@ -127,6 +164,7 @@ export class PolicySnapshot {
       domain ? { name: domain.id, policy: domain.policy } : null,
       now,
       this.options.throttleLimitPerHour,
+      { tiers: this.options.tiers, fromCampaignNetwork: this.campaignOfClient(clientAddress) },
     );
     return { ...policy, version: Math.max(own?.version ?? 0, domain?.version ?? 0) };
   }

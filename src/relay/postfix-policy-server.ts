@@ -15,18 +15,26 @@ const dunno: PostfixAction = { kind: 'DUNNO' };
 const closeGraceMs = 5000;
 
 /**
- * The answer for a message from a sender under a policy. The texts reach the sender's mail client,
- * so they name the rule, not the internal reason (complaint figures, the operator's note).
+ * The answer for a message from a sender under a policy, given what it sent this hour and this UTC
+ * day. The texts reach the sender's mail client, so they name the rule, not the internal reason
+ * (complaint figures, the operator's note, the campaign's evidence).
  */
-export function postfixActionFor(sender: string, policy: EffectivePolicy, acceptedThisHour: number): PostfixAction {
+export function postfixActionFor(sender: string, policy: EffectivePolicy, acceptedThisHour: number, acceptedToday = acceptedThisHour): PostfixAction {
   if (policy.action === 'suspend') {
     return { kind: 'REJECT', status: '5.7.1', text: `Sender ${sender} is suspended from sending through this relay` };
   }
-  if (policy.action === 'throttle' && policy.limitPerHour !== null && acceptedThisHour >= policy.limitPerHour) {
+  if (policy.limitPerHour !== null && acceptedThisHour >= policy.limitPerHour) {
     return {
       kind: 'DEFER_IF_PERMIT',
       status: '4.7.1',
       text: `Sender ${sender} is over its limit of ${policy.limitPerHour} messages per hour; try again later`,
+    };
+  }
+  if (policy.limitPerDay !== null && acceptedToday >= policy.limitPerDay) {
+    return {
+      kind: 'DEFER_IF_PERMIT',
+      status: '4.7.1',
+      text: `Sender ${sender} is over its limit of ${policy.limitPerDay} messages per day; try again tomorrow`,
     };
   }
   return dunno;
@@ -130,14 +138,15 @@ export class PostfixPolicyServer {
     if (!sender) return dunno;
     try {
       const now = this.clock();
-      const policy = this.deps.snapshot.lookup(sender, domainOf(attributes.sender ?? ''), now);
-      let accepted = 0;
-      if (policy.action === 'throttle') {
+      const policy = this.deps.snapshot.lookup(sender, domainOf(attributes.sender ?? ''), now, attributes.client_address || undefined);
+      let accepted = { hour: 0, day: 0 };
+      if (policy.action !== 'suspend' && (policy.limitPerHour !== null || policy.limitPerDay !== null)) {
         // The first message of a sender in an hour is decided on this instance's own count while
         // the shared count is read: a decision never waits on the database (see hourly-counter.ts).
-        accepted = this.deps.counter.peek(sender, now) ?? this.deps.counter.pendingHere(sender, now);
-        if (!this.deps.counter.isLoaded(sender, now)) {
-          this.deps.counter.count(sender, now).catch((error: unknown) => log.error({ err: error, sender }, 'reading the hourly count failed'));
+        const current = this.deps.counter.current(sender, now);
+        accepted = current;
+        if (!current.loaded) {
+          this.deps.counter.load(sender, now).catch((error: unknown) => log.error({ err: error, sender }, 'reading the hourly count failed'));
         }
       }
       return this.settle(sender, attributes, policy, accepted, now, log);
@@ -147,12 +156,12 @@ export class PostfixPolicyServer {
     }
   }
 
-  private settle(sender: string, attributes: PolicyAttributes, policy: EffectivePolicy, accepted: number, now: Date, log: Logger): PostfixAction {
-    const action = postfixActionFor(sender, policy, accepted);
+  private settle(sender: string, attributes: PolicyAttributes, policy: EffectivePolicy, accepted: { hour: number; day: number }, now: Date, log: Logger): PostfixAction {
+    const action = postfixActionFor(sender, policy, accepted.hour, accepted.day);
     if (action.kind === 'REJECT') this.stats.rejected += 1;
     else if (action.kind === 'DEFER_IF_PERMIT') this.stats.deferred += 1;
     if (action.kind !== 'DUNNO') {
-      log.info({ sender, action: action.kind, reason: policy.reason, queueId: attributes.queue_id, state: attributes.protocol_state }, 'policy refused a message');
+      log.info({ sender, action: action.kind, reason: policy.reason, source: policy.source, tier: policy.tier, client: attributes.client_address, queueId: attributes.queue_id, state: attributes.protocol_state }, 'policy refused a message');
     } else if (isEndOfMessage(attributes)) {
       // Counted once per message, at the end of DATA, and only when accepted here.
       this.deps.counter.add(sender, now, this.deps.recordSendEvents ? sendEventOf(sender, attributes, now) : undefined);

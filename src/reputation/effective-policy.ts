@@ -1,26 +1,45 @@
 // What the relay is told for a sender: a manual override wins until it expires; otherwise the
-// stricter of the sender's automatic action and its sending domain's.
+// stricter of the sender's automatic action, its campaign's and its sending domain's (or, for a
+// request from a campaign's submitting network, that campaign's). The sender's tier then bounds
+// how much it may send an hour and a day.
+import type { TierName, TiersConfig } from '../config/tiers';
 import type { PolicyAction } from './decide';
+import { tierLimits } from './tiers';
+
+export interface CampaignPolicy {
+  id: number;
+  action: PolicyAction;
+  reason: string;
+}
 
 export interface SubjectPolicy {
   automatic: { action: PolicyAction; reason: string | null; since: Date | null };
   override: { action: PolicyAction; reason: string; until: Date | null; limitPerHour: number | null; by: string } | null;
+  /** The sender's tier, pinned or earned (domains: `new`, unused). */
+  tier?: TierName;
+  campaign?: CampaignPolicy | null;
 }
 
 export interface EffectivePolicy {
   action: PolicyAction;
-  source: 'automatic' | 'manual' | 'domain';
+  source: 'automatic' | 'manual' | 'domain' | 'campaign';
   reason: string;
   limitPerHour: number | null;
+  /** Messages a UTC day (from the tier), when limited. */
+  limitPerDay: number | null;
   until: Date | null;
+  /** The sender's tier; null when tiers were not asked for (domain entries). */
+  tier: TierName | null;
 }
 
 const rank = (action: PolicyAction) => ['allow', 'warn', 'throttle', 'suspend'].indexOf(action);
 
 function ownPolicy(subject: SubjectPolicy, now: Date, throttleLimitPerHour: number): EffectivePolicy {
   const override = subject.override;
+  const base = { limitPerDay: null, tier: null };
   if (override && (!override.until || override.until > now)) {
     return {
+      ...base,
       action: override.action,
       source: 'manual',
       reason: `manual (${override.by}): ${override.reason}`,
@@ -28,7 +47,10 @@ function ownPolicy(subject: SubjectPolicy, now: Date, throttleLimitPerHour: numb
       until: override.until,
     };
   }
+  const campaign = subject.campaign;
+  if (campaign && rank(campaign.action) > rank(subject.automatic.action)) return campaignPolicy(campaign, throttleLimitPerHour);
   return {
+    ...base,
     action: subject.automatic.action,
     source: 'automatic',
     reason: subject.automatic.reason ?? 'no decision yet',
@@ -37,17 +59,48 @@ function ownPolicy(subject: SubjectPolicy, now: Date, throttleLimitPerHour: numb
   };
 }
 
+function campaignPolicy(campaign: CampaignPolicy, throttleLimitPerHour: number): EffectivePolicy {
+  return {
+    action: campaign.action,
+    source: 'campaign',
+    reason: campaign.reason,
+    limitPerHour: campaign.action === 'throttle' ? throttleLimitPerHour : null,
+    limitPerDay: null,
+    until: null,
+    tier: null,
+  };
+}
+
+const smaller = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+
+export interface PolicyContext {
+  /** With tiers, the sender's tier limits apply; without, only throttle limits. */
+  tiers?: TiersConfig;
+  /** The active campaign whose submitting network the request comes from. */
+  fromCampaignNetwork?: CampaignPolicy | null;
+}
+
 export function effectivePolicy(
   sender: SubjectPolicy,
   domain: { name: string; policy: SubjectPolicy } | null,
   now: Date,
   throttleLimitPerHour: number,
+  context: PolicyContext = {},
 ): EffectivePolicy {
-  const own = ownPolicy(sender, now, throttleLimitPerHour);
-  if (own.source === 'manual' || !domain) return own;
-  const ofDomain = ownPolicy(domain.policy, now, throttleLimitPerHour);
-  if (rank(ofDomain.action) > rank(own.action)) {
-    return { ...ofDomain, source: 'domain', reason: `sending domain ${domain.name} is ${ofDomain.action}: ${ofDomain.reason}` };
+  let policy = ownPolicy(sender, now, throttleLimitPerHour);
+  if (policy.source !== 'manual') {
+    if (domain) {
+      const ofDomain = ownPolicy(domain.policy, now, throttleLimitPerHour);
+      if (rank(ofDomain.action) > rank(policy.action)) {
+        policy = { ...ofDomain, source: 'domain', reason: `sending domain ${domain.name} is ${ofDomain.action}: ${ofDomain.reason}` };
+      }
+    }
+    const network = context.fromCampaignNetwork;
+    if (network && rank(network.action) > rank(policy.action)) policy = campaignPolicy(network, throttleLimitPerHour);
   }
-  return own;
+  if (!context.tiers) return policy;
+  const tier = sender.tier ?? 'new';
+  if (policy.action === 'suspend') return { ...policy, tier };
+  const limits = tierLimits(tier, context.tiers);
+  return { ...policy, tier, limitPerHour: smaller(policy.limitPerHour, limits.limitPerHour), limitPerDay: limits.limitPerDay };
 }

@@ -4,12 +4,16 @@ import { createHash } from 'node:crypto';
 import type { ReputationConfig } from '../config/reputation';
 import type { Db } from '../db/client';
 import { recordFacts, type FactInput } from '../db/facts';
-import { loadEvaluationInputs, type EvaluationScope } from '../db/evaluation-inputs';
+import { loadEvaluationInputs, type EvaluationInput, type EvaluationScope } from '../db/evaluation-inputs';
 import type { SubjectKind } from '../db/schema';
 import { appendAuditAndEvents, readMeta, saveSubjects, writeMeta, type AuditWrite, type SubjectWrite } from '../db/subjects';
 import type { EventWrite } from '../db/events';
 import { zeroCounts } from './counts';
 import { decide, type PolicyAction, type WindowStats } from './decide';
+import { tiersConfig, type TiersConfig } from '../config/tiers';
+import { decideTier } from './tiers';
+
+const defaultTiers = tiersConfig.parse({});
 
 export interface EvaluationSummary extends Record<string, number> {
   senders: number;
@@ -19,6 +23,8 @@ export interface EvaluationSummary extends Record<string, number> {
   throttled: number;
   suspended: number;
   released: number;
+  promoted: number;
+  demoted: number;
   /** Milliseconds spent reading window counts, reading state, deciding, and writing. */
   readStatsMs: number;
   readStateMs: number;
@@ -57,9 +63,10 @@ export async function evaluateReputation(
   rules: ReputationConfig,
   now: Date,
   only?: { senders?: string[]; domains?: string[] },
+  tiers: TiersConfig = defaultTiers,
 ): Promise<EvaluationSummary> {
   const summary: EvaluationSummary = {
-    senders: 0, domains: 0, changed: 0, warned: 0, throttled: 0, suspended: 0, released: 0,
+    senders: 0, domains: 0, changed: 0, warned: 0, throttled: 0, suspended: 0, released: 0, promoted: 0, demoted: 0,
     readStatsMs: 0, readStateMs: 0, decideMs: 0, writeMs: 0,
   };
   let mark = performance.now();
@@ -70,7 +77,7 @@ export async function evaluateReputation(
   };
   const writes: { rows: SubjectWrite[]; changed: SubjectWrite[]; audit: AuditWrite[]; events: EventWrite[] } = { rows: [], changed: [], audit: [], events: [] };
   // Changed thresholds can change any decision: the first pass under new rules looks at everyone.
-  const fingerprint = rulesFingerprint(rules);
+  const fingerprint = rulesFingerprint(rules, tiers);
   const previousPassText = only ? undefined : await readMeta(db, 'previous-pass');
   const previousPass = previousPassText ? new Date(previousPassText) : undefined;
   const everything = !only && ((await readMeta(db, 'rules')) !== fingerprint || !previousPass || previousPass > now);
@@ -97,6 +104,12 @@ export async function evaluateReputation(
         now,
       );
       summary[kind === 'sender' ? 'senders' : 'domains']++;
+      const escalated = decision.changed && rankOf(decision.action) > rankOf(previous?.autoAction ?? 'allow');
+      // The age a promotion needs: the earliest of what was stored and the first day with traffic.
+      const firstSeenAt = [previous?.firstSeenAt, input.firstDay, now].filter((d): d is Date => Boolean(d)).reduce((a, b) => (a < b ? a : b));
+      const tier = kind === 'sender'
+        ? decideTier({ current: previous?.tier ?? 'new', firstSeenAt, counts30d: windows['30d'], automaticAction: decision.action, escalated }, tiers, rules.confidence, now)
+        : { tier: 'new' as const, changed: false, reason: '' };
       const row: SubjectWrite = {
         kind,
         id: input.id,
@@ -106,14 +119,29 @@ export async function evaluateReputation(
         clearSince: decision.clearSince,
         ...statsColumns(windows),
         evaluatedAt: now,
+        tier: tier.tier,
+        tierSince: tier.changed ? now : (previous?.tierSince ?? now),
+        tierReason: tier.changed || !previous?.tierReason ? tier.reason || null : previous.tierReason,
+        firstSeenAt,
       };
+      if (tier.changed) {
+        const direction = escalated ? 'demoted' : 'promoted';
+        summary[direction]++;
+        writes.audit.push({
+          kind, subject: input.id, at: now, actor: 'automatic', source: 'automatic', fromAction: null, toAction: null, reason: tier.reason,
+          figures: { fromTier: previous?.tier ?? 'new', toTier: tier.tier, sent30d: windows['30d'].sent, complaints30d: windows['30d'].complaints, hardBounces30d: windows['30d'].hardBounces, firstSeenAt: firstSeenAt.toISOString() },
+        });
+        writes.events.push({
+          type: `sender.${direction}`, severity: 'info', subject: `sender:${input.id}`, summary: `sender ${input.id} ${tier.reason}`,
+          payload: { kind, id: input.id, fromTier: previous?.tier ?? 'new', toTier: tier.tier }, at: now,
+        });
+      }
       if (!decision.changed) {
+        // A tier change is a policy change: relays and the other instances must see it.
+        if (tier.changed) writes.changed.push(row);
         // A subject whose counts and state are what is stored needs no write: after a rules change
         // most of them are, and rewriting a hundred thousand identical rows was most of the pass.
-        const same = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
-        if (!previous || input.countsChanged || !same(decision.since, previous.autoSince) || !same(decision.clearSince, previous.clearSince)) {
-          writes.rows.push(row);
-        }
+        else if (!previous || input.countsChanged || !sameState(row, previous)) writes.rows.push(row);
         continue;
       }
       writes.changed.push(row);
@@ -154,17 +182,37 @@ export async function evaluateReputation(
   return summary;
 }
 
-function rulesFingerprint(rules: ReputationConfig): string {
+const rankOf = (action: PolicyAction) => ['allow', 'warn', 'throttle', 'suspend'].indexOf(action);
+
+const sameTime = (a: Date | null | undefined, b: Date | null | undefined) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
+
+/** Whether a row to write holds the stored state already (its counts are compared in SQL). */
+function sameState(row: SubjectWrite, previous: NonNullable<EvaluationInput['previous']>): boolean {
+  return (
+    sameTime(row.autoSince, previous.autoSince) &&
+    sameTime(row.clearSince, previous.clearSince) &&
+    sameTime(row.firstSeenAt, previous.firstSeenAt) &&
+    sameTime(row.tierSince, previous.tierSince) &&
+    (row.tierReason ?? null) === previous.tierReason &&
+    row.tier === previous.tier
+  );
+}
+
+function rulesFingerprint(rules: ReputationConfig, tiers: TiersConfig): string {
   const { complaintRate, hardBounceRate, minVolume, confidence, windows, releaseAfterHours } = rules;
-  return createHash('sha256').update(JSON.stringify({ complaintRate, hardBounceRate, minVolume, confidence, windows, releaseAfterHours })).digest('hex').slice(0, 16);
+  const { promoteToEstablished, promoteToTrusted } = tiers;
+  return createHash('sha256')
+    .update(JSON.stringify({ complaintRate, hardBounceRate, minVolume, confidence, windows, releaseAfterHours, promoteToEstablished, promoteToTrusted }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /**
  * Stores complaint and bounce facts and re-evaluates, at once, the senders and domains they touch:
  * a sender crossing a line is stopped on the complaint that crossed it, not a minute later.
  */
-export async function recordFactsAndEvaluate(db: Db, rules: ReputationConfig, facts: FactInput[], now: Date) {
+export async function recordFactsAndEvaluate(db: Db, rules: ReputationConfig, facts: FactInput[], now: Date, tiers: TiersConfig = defaultTiers) {
   const stored = await recordFacts(db, facts);
-  const evaluation = await evaluateReputation(db, rules, now, { senders: stored.senders, domains: stored.domains });
+  const evaluation = await evaluateReputation(db, rules, now, { senders: stored.senders, domains: stored.domains }, tiers);
   return { ...stored, evaluation };
 }

@@ -1,4 +1,5 @@
 // Reads what applies to a sender now: its own state and override, and its sending domain's.
+import type { TiersConfig } from '../config/tiers';
 import type { Db } from '../db/client';
 import { getSubject, type SubjectRow } from '../db/subjects';
 import { effectivePolicy, type EffectivePolicy, type SubjectPolicy } from './effective-policy';
@@ -15,6 +16,8 @@ export function subjectPolicy(row: SubjectRow | undefined): SubjectPolicy {
           by: row.overrideBy ?? 'ops',
         }
       : null,
+    tier: row?.pinnedTier ?? row?.tier ?? 'new',
+    campaign: row?.campaignId && row.campaignAction ? { id: row.campaignId, action: row.campaignAction, reason: row.campaignReason ?? `campaign #${row.campaignId}` } : null,
   };
 }
 
@@ -24,6 +27,7 @@ export async function loadSenderPolicy(
   senderDomain: string | undefined,
   now: Date,
   throttleLimitPerHour: number,
+  tiers?: TiersConfig,
 ): Promise<EffectivePolicy> {
   const [own, domain] = await Promise.all([
     getSubject(db, 'sender', sender),
@@ -34,5 +38,6 @@ export async function loadSenderPolicy(
     senderDomain ? { name: senderDomain, policy: subjectPolicy(domain) } : null,
     now,
     throttleLimitPerHour,
+    { tiers },
   );
 }

@@ -5,3 +5,4 @@ export * from './dnsbl';
 export * from './alerts';
 export * from './relay';
 export * from './ingest';
+export * from './campaigns';

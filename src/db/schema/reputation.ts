@@ -15,6 +15,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { TierName } from '../../config/tiers';
 
 /** One row per (message, recipient) the relay reports having sent. */
 export const sendEvents = pgTable(
@@ -138,6 +139,17 @@ export const reputationSubjects = pgTable(
     hardBounceRate7d: doublePrecision('hard_bounce_rate_7d').notNull().default(0),
     evaluatedAt: timestamp('evaluated_at', { withTimezone: true }),
     version: bigint('version', { mode: 'number' }).notNull().default(0),
+    /** Earned tier (senders): new, established or trusted; `pinned_tier` (ops) wins over it. */
+    tier: text('tier').$type<TierName>().notNull().default('new'),
+    tierSince: timestamp('tier_since', { withTimezone: true }),
+    tierReason: text('tier_reason'),
+    pinnedTier: text('pinned_tier').$type<TierName>(),
+    /** Start of the first UTC day with traffic: the age promotions need. */
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }),
+    /** The campaign the sender was caught in, and what it gets for it (until dismissed). */
+    campaignId: bigint('campaign_id', { mode: 'number' }),
+    campaignAction: text('campaign_action').$type<StoredAction>(),
+    campaignReason: text('campaign_reason'),
   },
   (t) => [
     primaryKey({ columns: [t.kind, t.id] }),

@@ -26,7 +26,7 @@ describe('throttle API', () => {
   let app: ReturnType<typeof createApp>;
   beforeAll(async () => {
     database = await testEngines()[0]!.open();
-    snapshot = new PolicySnapshot(database, { throttleLimitPerHour: 100, refreshSeconds: 3600, logger });
+    snapshot = new PolicySnapshot(database, { throttleLimitPerHour: 100, tiers: config.tiers, campaigns: config.campaigns, refreshSeconds: 3600, logger });
     await snapshot.start();
     app = createApp({ database, config, logger, jobs: resolveJobs(allJobs, {}), clock: () => now, policySnapshot: snapshot });
   });
@@ -37,10 +37,11 @@ describe('throttle API', () => {
   const get = (path: string, headers: Record<string, string> = {}, token = relayToken) =>
     app.request(path, { headers: { authorization: `Bearer ${token}`, ...headers } });
 
-  it('answers allow for an unknown sender', async () => {
+  it('answers allow for an unknown sender, with the new tier’s limits', async () => {
     const response = await get('/api/v1/policy/senders/alice');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ sender: 'alice', action: 'allow', reason: 'no policy', version: 0 });
+    // A sender the relay never mentioned is new: allowed, within 50 messages an hour and 200 a day.
+    expect(await response.json()).toEqual({ sender: 'alice', action: 'allow', limitPerHour: 50, limitPerDay: 200, tier: 'new', reason: 'no policy', version: 0 });
   });
 
   it('answers throttle with the limit, suspend, and the domain of an address-like sender', async () => {

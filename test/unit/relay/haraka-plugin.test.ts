@@ -10,6 +10,7 @@ const [DENY, DENYSOFT] = [902, 903];
 const policies: Record<string, unknown> = {
   mallory: { sender: 'mallory', action: 'suspend', reason: 'phishing', version: 3 },
   trudy: { sender: 'trudy', action: 'throttle', limitPerHour: 2, reason: 'new', version: 4 },
+  newbie: { sender: 'newbie', action: 'allow', limitPerHour: 50, limitPerDay: 1, tier: 'new', reason: 'no policy', version: 0 },
 };
 
 describe('Haraka plugin', () => {
@@ -72,6 +73,16 @@ describe('Haraka plugin', () => {
     expect(code).toBe(DENYSOFT);
     expect(text).toMatch(/^4\.7\.1 .*limit of 2 messages per hour/);
     expect(asked.length - before).toBe(1);
+  });
+
+  it('holds an allowed sender to the daily limit of its tier', async () => {
+    const plugin = loadPlugin();
+    const conn = connection('newbie');
+    expect(await mail(plugin, conn)).toEqual([]);
+    await queued(plugin, conn);
+    const [code, text] = await mail(plugin, connection('newbie'));
+    expect(code).toBe(DENYSOFT);
+    expect(text).toMatch(/^4\.7\.1 .*limit of 1 messages per day/);
   });
 
   it('lets mail through when Relay Warden does not answer in time (fail open)', async () => {

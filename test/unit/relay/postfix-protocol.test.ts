@@ -108,7 +108,9 @@ describe('postfixActionFor', () => {
     source: 'automatic',
     reason: 'complaint rate 0.4% (internal figures)',
     limitPerHour,
+    limitPerDay: null,
     until: null,
+    tier: null,
   });
 
   it('lets allowed and warned senders through', () => {

@@ -1,0 +1,43 @@
+// Campaign fingerprints of a complained-of message: what its copies to other recipients, sent
+// through other accounts, still share. Pure: the original message's subject and body in, values out.
+import { urlFingerprints } from './url-domains';
+import { bodySimhash } from './simhash';
+
+export interface ContentFingerprints {
+  /** Registered domains of the body's URLs (shortened links as host/path). */
+  urlDomains: string[];
+  /** The subject without reply prefixes, numbers and ids; null when too short to be distinctive. */
+  subject: string | null;
+  /** SimHash of the normalised body text; null without a body (headers-only reports) or too short. */
+  bodySimhash: string | null;
+}
+
+const replyPrefix = /^\s*(?:(?:re|fwd?|aw|wg|tr|sv|vs|rif|antw)\s*(?:\[\d+\])?\s*:\s*)+/iu;
+
+/**
+ * "Re: Your order #4411 from Alice" and "Your order #9920 from Alice" are one subject. At least
+ * three words and 15 letters: "hello" or "invoice" are shared by unrelated mail.
+ */
+export function normaliseSubject(subject: string | undefined | null): string | null {
+  if (!subject) return null;
+  const words = subject
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(replyPrefix, '')
+    .replace(/[^\s<>"'@]+@[^\s<>"'@]+/gu, ' ')
+    .split(/\s+/u)
+    .filter((token) => token.length > 0 && token.length <= 20 && !/\p{N}/u.test(token))
+    .map((token) => token.replace(/[^\p{L}]+/gu, ''))
+    .filter((word) => word.length > 0);
+  const text = words.join(' ');
+  return words.length >= 3 && text.replace(/ /g, '').length >= 15 ? text.slice(0, 200) : null;
+}
+
+export function contentFingerprints(original: { subject?: string | null; text?: string; html?: string }): ContentFingerprints {
+  const text = original.text ?? '';
+  return {
+    urlDomains: urlFingerprints(`${text}\n${original.html ?? ''}`),
+    subject: normaliseSubject(original.subject),
+    bodySimhash: text.trim() ? bodySimhash(text) : null,
+  };
+}

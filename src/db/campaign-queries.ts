@@ -1,0 +1,224 @@
+// Storage of campaigns: what the rule reads (complaint fingerprints in the window, campaigns already
+// raised or dismissed) and what it writes (campaigns, their members' policy, audit and events).
+import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
+import type { ActiveCampaign, CampaignJoin, ComplaintPrints, FingerprintEvidence, RaisedCampaign } from '../reputation/campaign-rule';
+import type { Db } from './client';
+import { insertEvents, type EventWrite, type Tx } from './events';
+import { campaignComplaints, campaignFingerprints, campaigns, complaintFingerprints, events, mailFacts, policyAudit, reputationSubjects, type CampaignStatus } from './schema';
+import { lockPolicyVersions, notifyPolicyChange, type AuditWrite } from './subjects';
+
+export type CampaignRow = typeof campaigns.$inferSelect;
+type CampaignAction = CampaignRow['action'];
+
+// Any constant works; the same for every instance. Campaign passes run one at a time everywhere,
+// so two instances never raise the same campaign twice.
+const campaignLockKey = 7_780_003;
+
+export async function lockCampaigns(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${campaignLockKey})`);
+}
+
+/** Counted complaints since `since`, with their fingerprints, oldest first. */
+export async function complaintsInWindow(tx: Tx, since: Date): Promise<ComplaintPrints[]> {
+  const rows = await tx
+    .select()
+    .from(complaintFingerprints)
+    .where(gte(complaintFingerprints.occurredAt, since))
+    .orderBy(complaintFingerprints.occurredAt, complaintFingerprints.factId);
+  const byFact = new Map<number, ComplaintPrints>();
+  for (const row of rows) {
+    let complaint = byFact.get(row.factId);
+    if (!complaint) byFact.set(row.factId, (complaint = { factId: row.factId, sender: row.sender, at: row.occurredAt, prints: [] }));
+    complaint.prints.push({ kind: row.kind, value: row.value });
+  }
+  return [...byFact.values()];
+}
+
+/** Active campaigns as the rule needs them, and the fingerprints of dismissed ones. */
+export async function campaignState(tx: Tx): Promise<{ active: ActiveCampaign[]; dismissedKeys: Set<string> }> {
+  const [rows, prints, members] = await Promise.all([
+    tx.select().from(campaigns).where(eq(campaigns.status, 'active')),
+    tx.select({ campaignId: campaignFingerprints.campaignId, kind: campaignFingerprints.kind, value: campaignFingerprints.value, status: campaigns.status })
+      .from(campaignFingerprints)
+      .innerJoin(campaigns, eq(campaigns.id, campaignFingerprints.campaignId)),
+    tx.select({ campaignId: campaignComplaints.campaignId, factId: campaignComplaints.factId })
+      .from(campaignComplaints)
+      .innerJoin(campaigns, and(eq(campaigns.id, campaignComplaints.campaignId), eq(campaigns.status, 'active'))),
+  ]);
+  const active = new Map<number, ActiveCampaign>(
+    rows.map((row) => [row.id, { id: row.id, fingerprints: [], networks: row.networks, senders: row.senders, complaintIds: [] }]),
+  );
+  const dismissedKeys = new Set<string>();
+  for (const print of prints) {
+    if (print.status === 'dismissed') dismissedKeys.add(`${print.kind}:${print.value}`);
+    else active.get(print.campaignId)?.fingerprints.push({ kind: print.kind, value: print.value });
+  }
+  for (const member of members) active.get(member.campaignId)?.complaintIds.push(member.factId);
+  return { active: [...active.values()], dismissedKeys };
+}
+
+const describePrint = (print: { kind: string; value: string }) => (print.kind === 'subject' ? `subject "${print.value}"` : `${print.kind} ${print.value}`);
+
+/** The reason a member sender gets: names the campaign and its evidence. */
+export function campaignReason(id: number, rule: string, prints: FingerprintEvidence[], complaints: number, senders: number, windowHours: number): string {
+  const shared = prints.slice(0, 3).map(describePrint).join(', ');
+  return `campaign #${id}: ${rule} (${complaints} complaints from ${senders} senders within ${windowHours} h; fingerprints: ${shared})`.slice(0, 1000);
+}
+
+export interface CampaignWrite {
+  action: CampaignAction;
+  windowHours: number;
+  now: Date;
+}
+
+/** Puts senders under a campaign's action: a policy change, with an audit row each. */
+async function actOnSenders(tx: Tx, campaignId: number, senders: string[], action: CampaignAction, reason: string, now: Date): Promise<void> {
+  if (senders.length === 0) return;
+  const previous = await tx
+    .select({ id: reputationSubjects.id, autoAction: reputationSubjects.autoAction, overrideAction: reputationSubjects.overrideAction })
+    .from(reputationSubjects)
+    .where(and(eq(reputationSubjects.kind, 'sender'), inArray(reputationSubjects.id, senders)));
+  const before = new Map(previous.map((row) => [row.id, row.overrideAction ?? row.autoAction]));
+  const values = { campaignId, campaignAction: action, campaignReason: reason, version: sql`nextval('policy_version')` };
+  for (const sender of [...senders].sort()) {
+    await tx
+      .insert(reputationSubjects)
+      .values({ kind: 'sender', id: sender, ...values })
+      .onConflictDoUpdate({ target: [reputationSubjects.kind, reputationSubjects.id], set: values });
+  }
+  const audit: AuditWrite[] = senders.map((sender) => ({
+    kind: 'sender', subject: sender, at: now, actor: 'campaign', source: 'automatic', fromAction: before.get(sender) ?? 'allow', toAction: action, reason, figures: { campaignId },
+  }));
+  for (let i = 0; i < audit.length; i += 1000) await tx.insert(policyAudit).values(audit.slice(i, i + 1000));
+}
+
+/** Stores what a pass of the rule found; returns the ids of the campaigns raised. */
+export async function writeCampaignOutcome(tx: Tx, raised: RaisedCampaign[], joined: CampaignJoin[], write: CampaignWrite): Promise<number[]> {
+  if (raised.length + joined.length === 0) return [];
+  await lockPolicyVersions(tx);
+  const emitted: EventWrite[] = [];
+  const ids: number[] = [];
+  const verb = write.action === 'suspend' ? 'suspended' : 'throttled';
+  for (const campaign of raised) {
+    const [row] = await tx
+      .insert(campaigns)
+      .values({
+        status: 'active', action: write.action, rule: campaign.rule, senders: campaign.senders, networks: campaign.networks,
+        complaintCount: campaign.complaintIds.length, firstComplaintAt: campaign.firstAt, lastComplaintAt: campaign.lastAt,
+        raisedAt: write.now, updatedAt: write.now, version: sql`nextval('policy_version')`,
+      })
+      .returning();
+    const id = row!.id;
+    ids.push(id);
+    await tx.insert(campaignFingerprints).values(campaign.fingerprints.map((print) => ({ campaignId: id, ...print })));
+    await tx.insert(campaignComplaints).values(campaign.complaintIds.map((factId) => ({ campaignId: id, factId, at: write.now })));
+    const reason = campaignReason(id, campaign.rule, campaign.fingerprints, campaign.complaintIds.length, campaign.senders.length, write.windowHours);
+    await actOnSenders(tx, id, campaign.senders, write.action, reason, write.now);
+    emitted.push({
+      type: `campaign.${verb}`,
+      severity: write.action === 'suspend' ? 'critical' : 'warning',
+      subject: `campaign:${id}`,
+      summary: `${reason}; ${campaign.senders.length} senders ${verb}`,
+      payload: { campaignId: id, action: write.action, rule: campaign.rule, fingerprints: campaign.fingerprints, senders: campaign.senders, networks: campaign.networks, complaints: campaign.complaintIds.length },
+      at: write.now,
+    });
+  }
+  for (const join of joined) {
+    const [row] = await tx.select().from(campaigns).where(eq(campaigns.id, join.campaignId));
+    if (!row) continue;
+    const senders = [...new Set([...row.senders, ...join.senders])].sort();
+    const networks = [...new Set([...row.networks, ...join.networks])].sort();
+    if (join.fingerprints.length > 0) await tx.insert(campaignFingerprints).values(join.fingerprints.map((print) => ({ campaignId: row.id, ...print }))).onConflictDoNothing();
+    if (join.complaintIds.length > 0) await tx.insert(campaignComplaints).values(join.complaintIds.map((factId) => ({ campaignId: row.id, factId, at: write.now }))).onConflictDoNothing();
+    await tx
+      .update(campaigns)
+      .set({
+        senders, networks, complaintCount: row.complaintCount + join.complaintIds.length, updatedAt: write.now, lastComplaintAt: write.now,
+        // New networks must reach every instance's snapshot.
+        ...(join.networks.length > 0 ? { version: sql`nextval('policy_version')` } : {}),
+      })
+      .where(eq(campaigns.id, row.id));
+    const reason = `campaign #${row.id}: joined on a complaint sharing its fingerprints or submitting network; ${row.rule}`;
+    await actOnSenders(tx, row.id, join.senders, row.action, reason, write.now);
+    if (join.senders.length > 0) {
+      emitted.push({
+        type: 'campaign.joined',
+        severity: 'warning',
+        subject: `campaign:${row.id}`,
+        summary: `campaign #${row.id}: ${join.senders.length} more senders ${row.action === 'suspend' ? 'suspended' : 'throttled'} (${join.senders.slice(0, 5).join(', ')})`,
+        payload: { campaignId: row.id, senders: join.senders, networks: join.networks, complaints: join.complaintIds },
+        at: write.now,
+      });
+    }
+  }
+  await notifyPolicyChange(tx);
+  await insertEvents(tx, emitted);
+  return ids;
+}
+
+/** Dismisses a campaign (a false positive): its senders are released from it; it never raises again. */
+export async function dismissCampaign(db: Db, id: number, actor: string, reason: string, now: Date): Promise<CampaignRow | undefined> {
+  return db.transaction(async (tx) => {
+    await lockCampaigns(tx);
+    await lockPolicyVersions(tx);
+    const [row] = await tx.select().from(campaigns).where(eq(campaigns.id, id)).for('update');
+    if (!row || row.status === 'dismissed') return row;
+    const [after] = await tx
+      .update(campaigns)
+      .set({ status: 'dismissed', dismissedAt: now, dismissedBy: actor, dismissReason: reason, updatedAt: now, version: sql`nextval('policy_version')` })
+      .where(eq(campaigns.id, id))
+      .returning();
+    const released = await tx
+      .update(reputationSubjects)
+      .set({ campaignId: null, campaignAction: null, campaignReason: null, version: sql`nextval('policy_version')` })
+      .where(and(eq(reputationSubjects.kind, 'sender'), eq(reputationSubjects.campaignId, id)))
+      .returning({ id: reputationSubjects.id, autoAction: reputationSubjects.autoAction });
+    await notifyPolicyChange(tx);
+    const audit: AuditWrite[] = released.map((sender) => ({
+      kind: 'sender', subject: sender.id, at: now, actor, source: 'manual', fromAction: row.action, toAction: sender.autoAction, reason: `campaign #${id} dismissed: ${reason}`, figures: { campaignId: id },
+    }));
+    for (let i = 0; i < audit.length; i += 1000) await tx.insert(policyAudit).values(audit.slice(i, i + 1000));
+    await insertEvents(tx, [
+      {
+        type: 'campaign.released',
+        severity: 'info',
+        subject: `campaign:${id}`,
+        summary: `${actor} dismissed campaign #${id} (${reason}); ${released.length} senders released from it`,
+        payload: { campaignId: id, actor, reason, senders: released.map((s) => s.id) },
+        at: now,
+      },
+    ]);
+    return after;
+  });
+}
+
+export function listCampaigns(db: Db, filter: { status?: CampaignStatus; limit: number; offset: number }) {
+  return db
+    .select()
+    .from(campaigns)
+    .where(filter.status ? eq(campaigns.status, filter.status) : undefined)
+    .orderBy(desc(campaigns.raisedAt), desc(campaigns.id))
+    .limit(filter.limit)
+    .offset(filter.offset);
+}
+
+export async function getCampaign(db: Db, id: number) {
+  const [row] = await db.select().from(campaigns).where(eq(campaigns.id, id));
+  if (!row) return undefined;
+  const [fingerprints, complaints, timeline] = await Promise.all([
+    db.select({ kind: campaignFingerprints.kind, value: campaignFingerprints.value, senders: campaignFingerprints.senders, complaints: campaignFingerprints.complaints })
+      .from(campaignFingerprints)
+      .where(eq(campaignFingerprints.campaignId, id)),
+    db.select({
+      id: mailFacts.id, sender: mailFacts.sender, senderDomain: mailFacts.senderDomain, recipientDomain: mailFacts.recipientDomain,
+      feedbackType: mailFacts.feedbackType, subject: mailFacts.subject, originalMessageId: mailFacts.originalMessageId, occurredAt: mailFacts.occurredAt, joinedAt: campaignComplaints.at,
+    })
+      .from(campaignComplaints)
+      .innerJoin(mailFacts, eq(mailFacts.id, campaignComplaints.factId))
+      .where(eq(campaignComplaints.campaignId, id))
+      .orderBy(mailFacts.occurredAt, mailFacts.id)
+      .limit(1000),
+    db.select().from(events).where(eq(events.subject, `campaign:${id}`)).orderBy(events.at, events.id),
+  ]);
+  return { ...row, fingerprints, complaints, timeline };
+}

@@ -1,0 +1,52 @@
+// One pass of the campaign rule: complaint fingerprints in the window and the campaigns known →
+// campaigns raised or joined, their senders' policy, events. The only file of the campaign rule
+// that touches storage, through db/ queries; the rule itself is campaign-rule.ts.
+import type { CampaignsConfig } from '../config/campaigns';
+import { registeredDomain, commonUrlDomains } from '../analysis/url-domains';
+import type { Db } from '../db/client';
+import { campaignState, complaintsInWindow, lockCampaigns, writeCampaignOutcome } from '../db/campaign-queries';
+import { findCampaigns, type CampaignRuleOptions } from './campaign-rule';
+import { allowedNetworkMatcher, clientNetwork } from './client-network';
+
+export interface CampaignSummary extends Record<string, number> {
+  complaints: number;
+  raised: number;
+  joined: number;
+  sendersActioned: number;
+  durationMs: number;
+}
+
+/** The rule's options from the config: the allow-lists include the relay's own domains. */
+export function campaignRuleOptions(config: CampaignsConfig, relayDomains: string[]): CampaignRuleOptions {
+  return {
+    minSenders: config.minSenders,
+    minComplaints: config.minComplaints,
+    bodyMaxDistance: config.bodyMaxDistance,
+    allowUrlDomains: new Set([...commonUrlDomains, ...config.allowUrlDomains.map((d) => d.toLowerCase()), ...relayDomains.map(registeredDomain)]),
+    isAllowedAddress: allowedNetworkMatcher(config.allowNetworks),
+    networkOf: (address) => clientNetwork(address, config),
+  };
+}
+
+export async function detectCampaigns(db: Db, config: CampaignsConfig, relayDomains: string[], now: Date): Promise<CampaignSummary> {
+  const started = performance.now();
+  const summary: CampaignSummary = { complaints: 0, raised: 0, joined: 0, sendersActioned: 0, durationMs: 0 };
+  if (!config.enabled) return summary;
+  const options = campaignRuleOptions(config, relayDomains);
+  const since = new Date(now.getTime() - config.windowHours * 3_600_000);
+  await db.transaction(async (tx) => {
+    // Read under the lock: a pass running elsewhere has committed what it raised before this reads.
+    await lockCampaigns(tx);
+    const complaints = await complaintsInWindow(tx, since);
+    summary.complaints = complaints.length;
+    if (complaints.length === 0) return;
+    const { active, dismissedKeys } = await campaignState(tx);
+    const outcome = findCampaigns(complaints, active, dismissedKeys, options);
+    await writeCampaignOutcome(tx, outcome.raised, outcome.joined, { action: config.action, windowHours: config.windowHours, now });
+    summary.raised = outcome.raised.length;
+    summary.joined = outcome.joined.length;
+    summary.sendersActioned = outcome.raised.reduce((n, c) => n + c.senders.length, 0) + outcome.joined.reduce((n, j) => n + j.senders.length, 0);
+  });
+  summary.durationMs = Math.round(performance.now() - started);
+  return summary;
+}

@@ -1,0 +1,248 @@
+// The campaign rule, with no I/O: complaints sharing a fingerprint across senders within the window
+// are judged together. Fingerprints that cross the rule's lines raise a campaign (those sharing
+// complaints make one campaign, however many fingerprints the wave carries); complaints matching a
+// campaign already raised — one of its fingerprints, or its submitting networks — join it.
+import { simhashDistance } from '../analysis/simhash';
+
+export const fingerprintKinds = ['url', 'subject', 'body', 'client', 'sasl'] as const;
+export type FingerprintKind = (typeof fingerprintKinds)[number];
+
+export interface Fingerprint {
+  kind: FingerprintKind;
+  value: string;
+}
+
+/** A counted complaint in the window, with its stored fingerprints (client: the raw address). */
+export interface ComplaintPrints {
+  factId: number;
+  sender: string;
+  at: Date;
+  prints: Fingerprint[];
+}
+
+export interface ActiveCampaign {
+  id: number;
+  fingerprints: Fingerprint[];
+  /** Submitting networks (CIDR text) of its complaints. */
+  networks: string[];
+  senders: string[];
+  complaintIds: number[];
+}
+
+export interface CampaignRuleOptions {
+  minSenders: number;
+  minComplaints: number;
+  bodyMaxDistance: number;
+  /** URL registered domains that never form a campaign. */
+  allowUrlDomains: ReadonlySet<string>;
+  /** True for an address on a never-a-campaign network. */
+  isAllowedAddress: (address: string) => boolean;
+  /** The network an address belongs to, as campaigns remember it. */
+  networkOf: (address: string) => string | null;
+}
+
+export interface FingerprintEvidence extends Fingerprint {
+  senders: number;
+  complaints: number;
+}
+
+export interface RaisedCampaign {
+  fingerprints: FingerprintEvidence[];
+  senders: string[];
+  complaintIds: number[];
+  networks: string[];
+  /** Which line was crossed, for the reason and the audit log. */
+  rule: string;
+  firstAt: Date;
+  lastAt: Date;
+}
+
+export interface CampaignJoin {
+  campaignId: number;
+  fingerprints: FingerprintEvidence[];
+  senders: string[];
+  complaintIds: number[];
+  networks: string[];
+}
+
+export interface CampaignOutcome {
+  raised: RaisedCampaign[];
+  /** Only campaigns gaining a sender, a complaint, a network or a fingerprint. */
+  joined: CampaignJoin[];
+}
+
+export const fingerprintKey = (print: Fingerprint) => `${print.kind}:${print.value}`;
+
+interface Group extends Fingerprint {
+  complaints: Set<number>;
+  senders: Set<string>;
+}
+
+/** Assigns each body hash to a cluster centre: an existing campaign's, or a hash close to many others. */
+function bodyCentres(hashes: string[], seeded: string[], maxDistance: number): Map<string, string> {
+  const centres = [...seeded];
+  const centreOf = new Map<string, string>();
+  const counts = new Map<string, number>();
+  for (const hash of hashes) counts.set(hash, (counts.get(hash) ?? 0) + 1);
+  // The hash with the most copies within reach goes first, so the campaign's template becomes the
+  // centre and its variants gather round it. Counting neighbours is quadratic: past a few thousand
+  // distinct bodies in the window, plain frequency orders them.
+  const distinct = [...counts.keys()];
+  const reach = new Map<string, number>();
+  if (distinct.length <= 2000) {
+    for (const a of distinct) {
+      let near = 0;
+      for (const b of distinct) if (simhashDistance(a, b) <= maxDistance) near += counts.get(b)!;
+      reach.set(a, near);
+    }
+  }
+  const weight = (hash: string) => reach.get(hash) ?? counts.get(hash)!;
+  for (const hash of distinct.sort((a, b) => weight(b) - weight(a) || (a < b ? -1 : 1))) {
+    const centre = centres.find((candidate) => simhashDistance(candidate, hash) <= maxDistance);
+    if (centre) centreOf.set(hash, centre);
+    else {
+      centres.push(hash);
+      centreOf.set(hash, hash);
+    }
+  }
+  return centreOf;
+}
+
+export function findCampaigns(
+  complaints: ComplaintPrints[],
+  active: ActiveCampaign[],
+  dismissedKeys: ReadonlySet<string>,
+  options: CampaignRuleOptions,
+): CampaignOutcome {
+  const centreOf = bodyCentres(
+    complaints.flatMap((c) => c.prints.filter((p) => p.kind === 'body').map((p) => p.value)),
+    // Dismissed bodies are centres too: a near copy of a dismissed body is that body, not a new one.
+    [
+      ...active.flatMap((campaign) => campaign.fingerprints.filter((p) => p.kind === 'body').map((p) => p.value)),
+      ...[...dismissedKeys].filter((key) => key.startsWith('body:')).map((key) => key.slice(5)),
+    ],
+    options.bodyMaxDistance,
+  );
+  const byId = new Map(complaints.map((c) => [c.factId, c]));
+  const groups = new Map<string, Group>();
+  const networksOf = new Map<number, string[]>();
+  for (const complaint of complaints) {
+    const networks: string[] = [];
+    for (const print of complaint.prints) {
+      let value = print.value;
+      if (print.kind === 'url' && options.allowUrlDomains.has(value)) continue;
+      if (print.kind === 'body') value = centreOf.get(value) ?? value;
+      if (print.kind === 'client') {
+        if (options.isAllowedAddress(value)) continue;
+        const network = options.networkOf(value);
+        if (!network) continue;
+        networks.push(network);
+        value = network;
+      }
+      const key = `${print.kind}:${value}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { kind: print.kind, value, complaints: new Set(), senders: new Set() }));
+      group.complaints.add(complaint.factId);
+      group.senders.add(complaint.sender);
+    }
+    networksOf.set(complaint.factId, networks);
+  }
+  const evidenceOf = (group: Group): FingerprintEvidence => ({ kind: group.kind, value: group.value, senders: group.senders.size, complaints: group.complaints.size });
+
+  // Complaints matching a raised campaign join it: by fingerprint, or by submitting network.
+  const campaignOfKey = new Map<string, ActiveCampaign>();
+  for (const campaign of active) {
+    for (const print of campaign.fingerprints) campaignOfKey.set(fingerprintKey(print), campaign);
+    for (const network of campaign.networks) if (!campaignOfKey.has(`client:${network}`)) campaignOfKey.set(`client:${network}`, campaign);
+  }
+  const joins = new Map<number, { campaign: ActiveCampaign; complaints: Set<number>; fingerprints: FingerprintEvidence[] }>();
+  const joinOf = (campaign: ActiveCampaign) => {
+    let join = joins.get(campaign.id);
+    if (!join) joins.set(campaign.id, (join = { campaign, complaints: new Set(campaign.complaintIds), fingerprints: [] }));
+    return join;
+  };
+  const campaignOfComplaint = new Map<number, ActiveCampaign>();
+  for (const campaign of active) for (const id of campaign.complaintIds) campaignOfComplaint.set(id, campaign);
+  const unclaimed: Group[] = [];
+  for (const [key, group] of groups) {
+    if (dismissedKeys.has(key)) continue;
+    const campaign = campaignOfKey.get(key);
+    if (campaign) {
+      const join = joinOf(campaign);
+      for (const id of group.complaints) join.complaints.add(id), campaignOfComplaint.set(id, campaign);
+    } else unclaimed.push(group);
+  }
+
+  const qualifies = (group: Group) =>
+    group.senders.size >= options.minSenders || (group.complaints.size >= options.minComplaints && group.senders.size >= 2);
+  const qualifying = unclaimed.filter(qualifies);
+
+  // A qualifying fingerprint whose complaints already belong to a campaign widens that campaign.
+  const fresh: Group[] = [];
+  for (const group of qualifying) {
+    const campaign = [...group.complaints].map((id) => campaignOfComplaint.get(id)).find(Boolean);
+    if (!campaign) {
+      fresh.push(group);
+      continue;
+    }
+    const join = joinOf(campaign);
+    join.fingerprints.push(evidenceOf(group));
+    for (const id of group.complaints) join.complaints.add(id), campaignOfComplaint.set(id, campaign);
+  }
+
+  // Fingerprints sharing complaints are one wave: union them into one campaign.
+  const parent = fresh.map((_, index) => index);
+  const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
+  const ownerOf = new Map<number, number>();
+  fresh.forEach((group, index) => {
+    for (const id of group.complaints) {
+      const owner = ownerOf.get(id);
+      if (owner === undefined) ownerOf.set(id, index);
+      else parent[root(index)] = root(owner);
+    }
+  });
+  const merged = new Map<number, Group[]>();
+  fresh.forEach((group, index) => {
+    const list = merged.get(root(index)) ?? [];
+    list.push(group);
+    merged.set(root(index), list);
+  });
+
+  const sendersOf = (ids: Iterable<number>) => [...new Set([...ids].map((id) => byId.get(id)?.sender).filter((s): s is string => Boolean(s)))].sort();
+  const networksFor = (ids: Iterable<number>) => [...new Set([...ids].flatMap((id) => networksOf.get(id) ?? []))].sort();
+  const raised: RaisedCampaign[] = [...merged.values()].map((members) => {
+    const ids = new Set(members.flatMap((group) => [...group.complaints]));
+    const times = [...ids].map((id) => byId.get(id)!.at.getTime());
+    const strongest = members.reduce((top, group) => (group.senders.size > top.senders.size ? group : top));
+    const rule =
+      strongest.senders.size >= options.minSenders
+        ? `${strongest.senders.size} senders (at least ${options.minSenders}) share ${strongest.kind} ${strongest.value}`
+        : `${strongest.complaints.size} complaints (at least ${options.minComplaints}) from ${strongest.senders.size} senders share ${strongest.kind} ${strongest.value}`;
+    return {
+      fingerprints: members.map(evidenceOf).sort((a, b) => b.senders - a.senders || b.complaints - a.complaints),
+      senders: sendersOf(ids),
+      complaintIds: [...ids].sort((a, b) => a - b),
+      networks: networksFor(ids),
+      rule,
+      firstAt: new Date(Math.min(...times)),
+      lastAt: new Date(Math.max(...times)),
+    };
+  });
+
+  const joined: CampaignJoin[] = [];
+  for (const { campaign, complaints: ids, fingerprints } of joins.values()) {
+    const knownComplaints = new Set(campaign.complaintIds);
+    const knownSenders = new Set(campaign.senders);
+    const knownNetworks = new Set(campaign.networks);
+    const newIds = [...ids].filter((id) => !knownComplaints.has(id) && byId.has(id));
+    const join: CampaignJoin = {
+      campaignId: campaign.id,
+      fingerprints,
+      senders: sendersOf(newIds).filter((sender) => !knownSenders.has(sender)),
+      complaintIds: newIds.sort((a, b) => a - b),
+      networks: networksFor(newIds).filter((network) => !knownNetworks.has(network)),
+    };
+    if (join.fingerprints.length + join.senders.length + join.complaintIds.length + join.networks.length > 0) joined.push(join);
+  }
+  return { raised, joined };
+}

@@ -1,0 +1,218 @@
+// Campaigns end to end on both engines: complaint mail in (ARF with the original message), one
+// campaign out, its senders suspended, its network refused at once, and dismissal undoing it.
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { allJobs } from '../../../jobs';
+import { createApp } from '../../../src/api/app';
+import { wardenConfigSchema } from '../../../src/config/schema';
+import type { Database } from '../../../src/db/client';
+import { dismissCampaign, listCampaigns } from '../../../src/db/campaign-queries';
+import { recentEvents } from '../../../src/db/events';
+import { alertOutbox } from '../../../src/db/schema';
+import { storeSendEvents } from '../../../src/db/send-events';
+import { getSubject } from '../../../src/db/subjects';
+import { storePrepared, zeroSourceCounts, type IngestDeps } from '../../../src/ingest/batch';
+import { prepareMessage } from '../../../src/ingest/message';
+import { PolicySnapshot } from '../../../src/relay/policy-snapshot';
+import { detectCampaigns } from '../../../src/reputation/campaign-detection';
+import { loadSenderPolicy } from '../../../src/reputation/sender-policy';
+import { resolveJobs } from '../../../src/scheduler/scheduler';
+import { testEngines } from '../../support/engines';
+
+const opsToken = 'ops-token-0123456789abcdef01';
+const config = wardenConfigSchema.parse({ auth: { tokens: [{ name: 'ops', token: opsToken, scopes: ['ops'] }] } });
+const logger = pino({ level: 'silent' });
+const t0 = new Date('2026-11-20T08:00:00Z');
+const later = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
+
+// A deterministic stream of unrelated words, for the good senders' distinct mail.
+function wordsFrom(seed: number, count: number): string {
+  let state = (seed * 2654435761) >>> 0;
+  const syllables = ['ka', 'lo', 'mi', 'ren', 'to', 'sa', 'vel', 'dor', 'pin', 'que', 'ru', 'bex', 'nal', 'fo', 'zi', 'tam'];
+  return Array.from({ length: count }, () => {
+    let word = '';
+    for (let i = 0; i < 3; i++) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      // The high bits: an LCG's low bits repeat with a short period.
+      word += syllables[(state >>> 16) % syllables.length];
+    }
+    return word;
+  }).join(' ');
+}
+
+/** An ARF report with the complained-of message attached whole. */
+function arf(input: { sender: string; messageId: string; recipient: string; subject: string; body: string; at: Date }): Buffer {
+  return Buffer.from(
+    [
+      'From: fbl@mailbox-provider.example',
+      'To: abuse@relay.example',
+      `Subject: FW: ${input.subject}`,
+      `Date: ${input.at.toUTCString()}`,
+      `Message-ID: <report-${input.messageId}>`,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=feedback-report; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain',
+      '',
+      'This is an email abuse report.',
+      '--b1',
+      'Content-Type: message/feedback-report',
+      '',
+      'Feedback-Type: abuse',
+      'User-Agent: provider-fbl/1.0',
+      'Version: 1',
+      `Original-Rcpt-To: ${input.recipient}`,
+      `Arrival-Date: ${input.at.toUTCString()}`,
+      '',
+      '--b1',
+      'Content-Type: message/rfc822',
+      '',
+      `From: ${input.sender}@customers.example`,
+      `To: ${input.recipient}`,
+      `Subject: ${input.subject}`,
+      `Message-ID: <${input.messageId}>`,
+      `X-Warden-Sender: ${input.sender}`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      input.body,
+      '',
+      '--b1--',
+      '',
+    ].join('\r\n'),
+  );
+}
+
+describe.each(testEngines())('campaigns on $name', (engine) => {
+  let database: Database;
+  let deps: IngestDeps;
+  let snapshot: PolicySnapshot;
+  let sequence = 0;
+  beforeEach(async () => {
+    database = await engine.open();
+    deps = { db: database.db, config, logger, now: t0 };
+    snapshot = new PolicySnapshot(database, { throttleLimitPerHour: 100, tiers: config.tiers, campaigns: config.campaigns, refreshSeconds: 3600, logger });
+    await snapshot.start();
+  });
+  afterEach(async () => {
+    await snapshot.stop();
+    await database.close();
+  });
+
+  /** `count` sends of a sender from one client address: the send log complaints join against. */
+  const send = (sender: string, count: number, clientAddress: string) =>
+    storeSendEvents(
+      database.db,
+      Array.from({ length: count }, (_, i) => ({
+        messageId: `${sender}-${i}@relay.example`,
+        recipientKey: `user${i}@gmail.example`,
+        sender,
+        senderDomain: 'customers.example',
+        recipientDomain: 'gmail.example',
+        ip: '192.0.2.10',
+        at: later(i),
+        clientAddress,
+        saslUsername: sender,
+      })),
+    );
+
+  const ingest = async (reports: Buffer[], now: Date) => {
+    const counts = zeroSourceCounts();
+    const prepared = reports.map((raw) => prepareMessage({ source: 'test', folder: 'INBOX', uidValidity: 1n, uid: ++sequence, messageKey: `m${sequence}`, raw, size: raw.length }, { maxMessageBytes: 1 << 20, holds: 'complaints', attribution: config.attribution, now }));
+    expect(prepared.every((p) => p.quarantine === null)).toBe(true);
+    await storePrepared({ ...deps, now }, prepared, null, counts);
+    return counts;
+  };
+
+  const spamReport = (sender: string, i: number, now: Date) =>
+    arf({
+      sender,
+      messageId: `${sender}-${i}@relay.example`,
+      recipient: `user${i}@gmail.example`,
+      subject: `Your parcel ${1000 + i} is waiting for you today`,
+      body: `Hi Customer${i},\n\nYour parcel could not be delivered because the customs fee is unpaid. Pay the small fee now at ` +
+        `https://pay.parcel-fees-now.example/track?id=${sender}${i} and your parcel ships tomorrow morning by express courier. ` +
+        `If you do not pay within two days the parcel goes back to the sender and you lose it.\n\nReference ${sender}-${i}-${now.getTime()}`,
+      at: now,
+    });
+
+  it('catches twenty fresh senders sharing a spam domain as one campaign and suspends them, but not twenty good senders', async () => {
+    const spammers = Array.from({ length: 20 }, (_, i) => `fresh-${i}`);
+    const good = Array.from({ length: 20 }, (_, i) => `good-${i}`);
+    for (const [i, sender] of spammers.entries()) await send(sender, 30, `198.51.100.${i + 1}`);
+    for (const [i, sender] of good.entries()) await send(sender, 30, `203.0.113.${i + 1}`);
+
+    // Twenty good senders, one unrelated complaint each: nothing shared, nothing raised.
+    const goodReports = good.map((sender, i) =>
+      arf({ sender, messageId: `${sender}-0@relay.example`, recipient: 'user0@gmail.example', subject: `${wordsFrom(i + 100, 4)}`, body: `${wordsFrom(i + 1, 60)} https://www.shop-${i}.example/item`, at: later(60) }),
+    );
+    await ingest(goodReports, later(61));
+    expect(await listCampaigns(database.db, { limit: 10, offset: 0 })).toEqual([]);
+
+    // Two complaints each from the fresh senders, under any per-sender floor (30 sends each).
+    const spamReports = spammers.flatMap((sender) => [spamReport(sender, 0, later(90)), spamReport(sender, 1, later(91))]);
+    const counts = await ingest(spamReports, later(92));
+    expect(counts.campaigns).toBe(1);
+    const [campaign] = await listCampaigns(database.db, { limit: 10, offset: 0 });
+    expect(campaign).toMatchObject({ status: 'active', action: 'suspend', complaintCount: 40 });
+    expect(campaign!.senders).toEqual([...spammers].sort());
+    expect(campaign!.networks).toHaveLength(20);
+
+    for (const sender of spammers) {
+      const policy = await loadSenderPolicy(database.db, sender, undefined, later(93), 100, config.tiers);
+      expect(policy).toMatchObject({ action: 'suspend', source: 'campaign' });
+      expect(policy.reason).toMatch(new RegExp(`^campaign #${campaign!.id}: 20 senders \\(at least 5\\) share .*40 complaints from 20 senders within 72 h; fingerprints: .*url parcel-fees-now\\.example`));
+      // The per-sender rate engine alone would not have acted: 2 complaints in 30 sends is under its floor.
+      expect((await getSubject(database.db, 'sender', sender))!.autoAction).toBe('allow');
+    }
+    for (const sender of good) expect((await loadSenderPolicy(database.db, sender, undefined, later(93), 100)).action).toBe('allow');
+
+    // On-call hears about it: one event, written with its alert outbox row.
+    const [event] = await recentEvents(database.db, { type: 'campaign.suspended', limit: 5 });
+    expect(event).toMatchObject({ subject: `campaign:${campaign!.id}`, severity: 'critical' });
+    expect((await database.db.select().from(alertOutbox)).some((row) => row.eventId === event!.id)).toBe(true);
+
+    // A relay request from the campaign's network, for an account never seen, is refused at once.
+    await snapshot.refresh();
+    expect(snapshot.lookup('brand-new', undefined, later(94), '198.51.100.7')).toMatchObject({ action: 'suspend', source: 'campaign' });
+    expect(snapshot.lookup('brand-new', undefined, later(94), '203.0.113.7')).toMatchObject({ action: 'allow' });
+
+    // A later complaint about mail a new account submitted from the campaign's network joins it at once.
+    await send('fresh-late', 5, '198.51.100.3');
+    await ingest([arf({ sender: 'fresh-late', messageId: 'fresh-late-0@relay.example', recipient: 'user0@gmail.example', subject: 'quarterly newsletter about our garden club', body: wordsFrom(999, 40), at: later(120) })], later(121));
+    expect(await loadSenderPolicy(database.db, 'fresh-late', undefined, later(122), 100)).toMatchObject({ action: 'suspend', source: 'campaign' });
+  });
+
+  it('stops acting once a campaign is dismissed, and never raises it again', async () => {
+    const senders = Array.from({ length: 6 }, (_, i) => `promo-${i}`);
+    for (const [i, sender] of senders.entries()) await send(sender, 30, `198.51.100.${i + 1}`);
+    await ingest(senders.map((sender) => spamReport(sender, 0, later(30))), later(31));
+    const [campaign] = await listCampaigns(database.db, { limit: 10, offset: 0 });
+    expect(campaign!.senders).toHaveLength(6);
+
+    const app = createApp({ database, config, logger, jobs: resolveJobs(allJobs, {}), clock: () => later(40), policySnapshot: snapshot });
+    const auth = { authorization: `Bearer ${opsToken}`, 'content-type': 'application/json' };
+    const detail = (await (await app.request(`/api/v1/campaigns/${campaign!.id}`, { headers: auth })).json()) as { fingerprints: unknown[] };
+    expect(detail).toMatchObject({ id: campaign!.id, status: 'active', senders: senders, complaints: expect.any(Array), timeline: [expect.objectContaining({ type: 'campaign.suspended' })] });
+    expect(detail.fingerprints).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'url', value: 'parcel-fees-now.example', senders: 6 })]));
+    const sender = await (await app.request('/api/v1/senders/promo-0', { headers: auth })).json();
+    expect(sender).toMatchObject({ policy: { action: 'suspend', source: 'campaign', tier: 'new' }, tier: { tier: 'new', limitPerHour: 50, limitPerDay: 200 }, campaign: { id: campaign!.id } });
+
+    const dismissed = await app.request(`/api/v1/campaigns/${campaign!.id}/dismiss`, { method: 'POST', headers: auth, body: JSON.stringify({ reason: 'a customer newsletter, not abuse' }) });
+    expect(dismissed.status).toBe(200);
+    expect(await dismissed.json()).toMatchObject({ status: 'dismissed', dismissReason: 'a customer newsletter, not abuse', dismissedBy: 'ops' });
+    for (const id of senders) expect((await loadSenderPolicy(database.db, id, undefined, later(41), 100)).action).toBe('allow');
+    await snapshot.refresh();
+    expect(snapshot.lookup('brand-new', undefined, later(41), '198.51.100.2').action).toBe('allow');
+
+    // The same complaints, and more of the same, no longer raise anything.
+    expect(await detectCampaigns(database.db, config.campaigns, [], later(42))).toMatchObject({ raised: 0, joined: 0 });
+    await send('promo-6', 30, '198.51.100.50');
+    await ingest([spamReport('promo-6', 0, later(50))], later(51));
+    expect((await loadSenderPolicy(database.db, 'promo-6', undefined, later(52), 100)).action).toBe('allow');
+    expect(await listCampaigns(database.db, { status: 'active', limit: 10, offset: 0 })).toEqual([]);
+    expect(await dismissCampaign(database.db, campaign!.id, 'ops', 'again', later(53))).toMatchObject({ status: 'dismissed' });
+    const list = (await (await app.request('/api/v1/campaigns?status=dismissed', { headers: auth })).json()) as { items: { id: number }[] };
+    expect(list.items.map((c) => c.id)).toEqual([campaign!.id]);
+  });
+});

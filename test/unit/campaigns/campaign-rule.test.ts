@@ -1,0 +1,91 @@
+// The campaign rule on plain values: which complaints form a campaign, which join one.
+import { describe, expect, it } from 'vitest';
+import { campaignsConfig } from '../../../src/config/campaigns';
+import { findCampaigns, type ComplaintPrints } from '../../../src/reputation/campaign-rule';
+import { allowedNetworkMatcher, clientNetwork } from '../../../src/reputation/client-network';
+
+const config = campaignsConfig.parse({});
+const options = {
+  minSenders: config.minSenders,
+  minComplaints: config.minComplaints,
+  bodyMaxDistance: config.bodyMaxDistance,
+  allowUrlDomains: new Set(['w3.org', 'service.example']),
+  isAllowedAddress: allowedNetworkMatcher([]),
+  networkOf: (address: string) => clientNetwork(address, config),
+};
+const at = new Date('2026-11-20T12:00:00Z');
+let nextId = 1;
+const complaint = (sender: string, prints: ComplaintPrints['prints']): ComplaintPrints => ({ factId: nextId++, sender, at, prints });
+
+describe('campaign rule', () => {
+  it('raises one campaign when five senders share a URL domain, whatever else they share', () => {
+    const complaints = Array.from({ length: 6 }, (_, i) =>
+      complaint(`fresh-${i}`, [
+        { kind: 'url', value: 'pills.example' },
+        { kind: 'url', value: 'w3.org' },
+        { kind: 'subject', value: 'cheap pills shipped overnight' },
+        { kind: 'client', value: `198.51.100.${i}` },
+      ]),
+    );
+    const { raised, joined } = findCampaigns(complaints, [], new Set(), options);
+    expect(joined).toEqual([]);
+    expect(raised).toHaveLength(1);
+    expect(raised[0]!.senders).toHaveLength(6);
+    expect(raised[0]!.fingerprints.map((f) => `${f.kind}:${f.value}`).sort()).toEqual(['subject:cheap pills shipped overnight', 'url:pills.example']);
+    expect(raised[0]!.networks).toEqual(Array.from({ length: 6 }, (_, i) => `198.51.100.${i}/32`));
+    expect(raised[0]!.rule).toMatch(/^6 senders \(at least 5\) share/);
+  });
+
+  it('does not raise a campaign for four senders, for allow-listed domains, or for private networks', () => {
+    const four = Array.from({ length: 4 }, (_, i) => complaint(`s${i}`, [{ kind: 'url', value: 'pills.example' }]));
+    const allowed = Array.from({ length: 9 }, (_, i) => complaint(`a${i}`, [{ kind: 'url', value: 'service.example' }, { kind: 'client', value: '10.0.0.5' }]));
+    expect(findCampaigns([...four, ...allowed], [], new Set(), options).raised).toEqual([]);
+  });
+
+  it('raises on twenty complaints from two senders, never on one sender alone', () => {
+    const two = Array.from({ length: 20 }, (_, i) => complaint(i % 2 ? 'x' : 'y', [{ kind: 'url', value: 'loans.example' }]));
+    expect(findCampaigns(two, [], new Set(), options).raised).toHaveLength(1);
+    const one = Array.from({ length: 40 }, () => complaint('big-sender', [{ kind: 'url', value: 'shop.example' }]));
+    expect(findCampaigns(one, [], new Set(), options).raised).toEqual([]);
+  });
+
+  it('groups near-identical bodies by SimHash distance', () => {
+    const hashes = ['0123456789abcdef', '0123456789abcdee', '0123456789abcdec', '0123456789abcde0', '0123456789abcd0f'];
+    const complaints = hashes.map((value, i) => complaint(`b${i}`, [{ kind: 'body', value }]));
+    const { raised } = findCampaigns(complaints, [], new Set(), options);
+    expect(raised).toHaveLength(1);
+    expect(raised[0]!.fingerprints).toEqual([{ kind: 'body', value: expect.stringMatching(/^0123456789abcd/), senders: 5, complaints: 5 }]);
+  });
+
+  it('joins later complaints to a raised campaign by fingerprint or by submitting network', () => {
+    const byUrl = complaint('late-1', [{ kind: 'url', value: 'pills.example' }]);
+    const byNetwork = complaint('late-2', [{ kind: 'url', value: 'other.example' }, { kind: 'client', value: '198.51.100.7' }]);
+    const unrelated = complaint('good', [{ kind: 'url', value: 'bakery.example' }]);
+    const active = [{ id: 7, fingerprints: [{ kind: 'url' as const, value: 'pills.example' }], networks: ['198.51.100.7/32'], senders: ['s1'], complaintIds: [] }];
+    const { raised, joined } = findCampaigns([byUrl, byNetwork, unrelated], active, new Set(), options);
+    expect(raised).toEqual([]);
+    expect(joined).toEqual([expect.objectContaining({ campaignId: 7, senders: ['late-1', 'late-2'], complaintIds: [byUrl.factId, byNetwork.factId] })]);
+  });
+
+  it('never raises again on a dismissed campaign’s fingerprint', () => {
+    const complaints = Array.from({ length: 8 }, (_, i) => complaint(`d${i}`, [{ kind: 'url', value: 'newsletter.example' }]));
+    expect(findCampaigns(complaints, [], new Set(['url:newsletter.example']), options).raised).toEqual([]);
+    // Near copies of a dismissed body are that body.
+    const bodies = Array.from({ length: 8 }, (_, i) => complaint(`n${i}`, [{ kind: 'body', value: i % 2 ? 'fedcba9876543210' : 'fedcba9876543211' }]));
+    expect(findCampaigns(bodies, [], new Set(['body:fedcba9876543212']), options).raised).toEqual([]);
+  });
+});
+
+describe('client networks', () => {
+  it('keeps IPv4 addresses whole and IPv6 at /64', () => {
+    expect(clientNetwork('192.0.2.7', config)).toBe('192.0.2.7/32');
+    expect(clientNetwork('2001:db8:1:2:3:4:5:6', config)).toBe('2001:db8:1:2::/64');
+    expect(clientNetwork('not an address', config)).toBeNull();
+  });
+
+  it('always allows loopback and private submitters', () => {
+    const allowed = allowedNetworkMatcher(['203.0.113.0/24']);
+    expect(['127.0.0.1', '10.1.2.3', '192.168.1.1', '::1', '203.0.113.9'].every(allowed)).toBe(true);
+    expect(allowed('198.51.100.1')).toBe(false);
+  });
+});
