@@ -78,6 +78,10 @@ export function demoConfig({ secrets, port, dataDir, maildir, dns, receiverUrl, 
     // The shipped thresholds (Gmail/Yahoo and SES lines) and volume floor; nothing is loosened
     // for the demo, the trouble-makers simply send enough.
     reputation: { minVolume: 200 },
+    // The demo's senders stand for customers of long standing whose months of history are not
+    // replayed: a sender the relay first sees starts with the established tier's hourly limit
+    // instead of the new tier's 50, so the story told is the reputation engine's.
+    tiers: { new: { limitPerHour: 1000, limitPerDay: null } },
     webhooks: {
       // On-call hears of throttles, suspensions, listings and mail trouble; warnings of single
       // complaints stay in the dashboard.
