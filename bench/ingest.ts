@@ -2,6 +2,7 @@
 // from the reference corpus, else the fixtures) into a Dovecot on loopback, then times (a) a raw
 // imapflow fetch of all of them, the ceiling, and (b) the full ingestion (analysis, attribution,
 // storage in PostgreSQL with the checkpoint, post-action), and prints both rates and their ratio.
+// Per-stage busy times (fetch, analyze, store, evaluate, post-action) follow the ingestion figure.
 // PostgreSQL from TEST_DATABASE_URL (a throwaway database is created and dropped); PGlite without it.
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -51,6 +52,12 @@ try {
   const ingestRate = summary.fetched / ingestSeconds;
   console.log(
     `(b) full ingestion: ${summary.fetched} messages (${summary.stored} stored, ${summary.quarantined} quarantined, ${summary.facts} facts, ${summary.errors} errors) in ${ingestSeconds.toFixed(2)} s = ${ingestRate.toFixed(0)} msg/s`,
+  );
+  const perMessage = (ms: number) => `${((ms / Math.max(1, summary.fetched)) * 1000).toFixed(0)} µs/msg`;
+  console.log(
+    `    stages (busy time; they overlap): ${Object.entries(summary.stageMs)
+      .map(([stage, ms]) => `${stage} ${(ms / 1000).toFixed(2)} s (${perMessage(ms)})`)
+      .join(', ')}`,
   );
   console.log(`ratio: ingestion at ${((ingestRate / rawRate) * 100).toFixed(0)}% of the raw fetch rate (target >= 50%)`);
 } finally {

@@ -30,6 +30,41 @@ export interface SourceCounts {
 
 export const zeroSourceCounts = (): SourceCounts => ({ fetched: 0, stored: 0, duplicates: 0, quarantined: 0, facts: 0, errors: 0, changed: 0 });
 
+/**
+ * Milliseconds spent in each stage of a source's pass. The stages overlap (the next batch is
+ * fetched while this one is analyzed and stored), so they add up to more than the pass took.
+ */
+export interface StageMs {
+  /** From sending a FETCH to holding the batch. */
+  fetch: number;
+  /** Content hash, compression, analysis and attribution. */
+  analyze: number;
+  /** The batch's transaction: messages, facts, rollups, quarantine, checkpoint. */
+  store: number;
+  /** Re-evaluating the senders and domains a batch touched. */
+  evaluate: number;
+  /** Moving, flagging or deleting the stored messages on the server. */
+  postAction: number;
+}
+
+export const zeroStageMs = (): StageMs => ({ fetch: 0, analyze: 0, store: 0, evaluate: 0, postAction: 0 });
+
+/** What a source accumulates over its batches. */
+export interface SourceTally {
+  counts: SourceCounts;
+  stageMs: StageMs;
+}
+
+/** Adds the time `work` takes to `stage`. */
+export async function timed<T>(stageMs: StageMs, stage: keyof StageMs, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    stageMs[stage] += performance.now() - started;
+  }
+}
+
 export interface BatchOptions {
   holds: FolderHolds;
   maxMessageBytes: number;
@@ -40,18 +75,26 @@ export interface BatchOptions {
  * Analyzes a batch, yielding to the event loop every few messages: the previous batch's database
  * writes and the next batch's fetch make progress while this one is analyzed.
  */
-export async function prepareBatch(deps: IngestDeps, messages: RawMessage[], options: Pick<BatchOptions, 'holds' | 'maxMessageBytes'>): Promise<PreparedMessage[]> {
+export async function prepareBatch(
+  deps: IngestDeps,
+  messages: RawMessage[],
+  options: Pick<BatchOptions, 'holds' | 'maxMessageBytes'>,
+  stageMs: StageMs,
+): Promise<PreparedMessage[]> {
   const prepared: PreparedMessage[] = [];
   for (const [index, message] of messages.entries()) {
     if (index > 0 && index % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
+    const started = performance.now();
     prepared.push(prepareMessage(message, { maxMessageBytes: options.maxMessageBytes, holds: options.holds, attribution: deps.config.attribution, now: deps.now }));
+    stageMs.analyze += performance.now() - started;
   }
   return prepared;
 }
 
 /** Stores an analyzed batch with its checkpoint in one transaction, then re-evaluates who it touched. */
-export async function storePrepared(deps: IngestDeps, prepared: PreparedMessage[], checkpoint: BatchOptions['checkpoint'], counts: SourceCounts): Promise<void> {
-  const outcome = await storeBatch(deps.db, prepared, checkpoint, deps.now);
+export async function storePrepared(deps: IngestDeps, prepared: PreparedMessage[], checkpoint: BatchOptions['checkpoint'], tally: SourceTally): Promise<void> {
+  const { counts, stageMs } = tally;
+  const outcome = await timed(stageMs, 'store', () => storeBatch(deps.db, prepared, checkpoint, deps.now));
   counts.fetched += prepared.length;
   counts.duplicates += outcome.duplicates;
   counts.quarantined += outcome.quarantined;
@@ -62,11 +105,13 @@ export async function storePrepared(deps: IngestDeps, prepared: PreparedMessage[
   }
   // Stored and committed: a crash before this line is caught up by the evaluate-reputation job.
   if (outcome.senders.length + outcome.domains.length > 0) {
-    const evaluation = await evaluateReputation(deps.db, deps.config.reputation, deps.now, { senders: outcome.senders, domains: outcome.domains });
+    const evaluation = await timed(stageMs, 'evaluate', () =>
+      evaluateReputation(deps.db, deps.config.reputation, deps.now, { senders: outcome.senders, domains: outcome.domains }),
+    );
     counts.changed += evaluation.changed;
   }
 }
 
-export async function ingestBatch(deps: IngestDeps, messages: RawMessage[], options: BatchOptions, counts: SourceCounts): Promise<void> {
-  await storePrepared(deps, await prepareBatch(deps, messages, options), options.checkpoint, counts);
+export async function ingestBatch(deps: IngestDeps, messages: RawMessage[], options: BatchOptions, tally: SourceTally): Promise<void> {
+  await storePrepared(deps, await prepareBatch(deps, messages, options, tally.stageMs), options.checkpoint, tally);
 }
