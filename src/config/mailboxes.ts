@@ -47,6 +47,11 @@ export const mailboxesConfig = z
     local: z.array(localStore).default([]),
     /** Days to keep the raw bytes of processed messages (facts are kept). */
     rawRetentionDays: z.number().int().min(0).default(30),
+    /**
+     * Worker threads that analyze large batches while the main thread fetches and stores; 0 keeps
+     * the analysis on the main thread. Default: one less than the cores, 1 to 4.
+     */
+    analysisThreads: z.number().int().min(0).max(16).optional(),
   })
   .strict();
 

@@ -5,13 +5,16 @@ import type { WardenConfig } from '../config/schema';
 import type { Db } from '../db/client';
 import { storeBatch } from '../db/ingest-queries';
 import { evaluateReputation } from '../reputation/evaluation';
-import { prepareMessage, type FolderHolds, type PreparedMessage, type RawMessage } from './message';
+import { prepareInline, type AnalysisPool } from './analysis-pool';
+import type { FolderHolds, PreparedMessage, RawMessage } from './message';
 
 export interface IngestDeps {
   db: Db;
   config: Pick<WardenConfig, 'mailboxes' | 'attribution' | 'reputation'>;
   logger: Logger;
   now: Date;
+  /** Worker threads for the analysis of large batches; without it, batches are analyzed in-thread. */
+  analysis?: AnalysisPool;
 }
 
 export interface SourceCounts {
@@ -71,24 +74,15 @@ export interface BatchOptions {
   checkpoint: { source: string; folder: string; uidValidity: bigint; lastUid: number } | null;
 }
 
-/**
- * Analyzes a batch, yielding to the event loop every few messages: the previous batch's database
- * writes and the next batch's fetch make progress while this one is analyzed.
- */
+/** Prepares a batch: in the analysis pool's worker threads when the deps carry one, else here. */
 export async function prepareBatch(
   deps: IngestDeps,
   messages: RawMessage[],
   options: Pick<BatchOptions, 'holds' | 'maxMessageBytes'>,
   stageMs: StageMs,
 ): Promise<PreparedMessage[]> {
-  const prepared: PreparedMessage[] = [];
-  for (const [index, message] of messages.entries()) {
-    if (index > 0 && index % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
-    const started = performance.now();
-    prepared.push(prepareMessage(message, { maxMessageBytes: options.maxMessageBytes, holds: options.holds, attribution: deps.config.attribution, now: deps.now }));
-    stageMs.analyze += performance.now() - started;
-  }
-  return prepared;
+  const prepareOptions = { maxMessageBytes: options.maxMessageBytes, holds: options.holds, attribution: deps.config.attribution, now: deps.now };
+  return timed(stageMs, 'analyze', () => (deps.analysis ? deps.analysis.prepare(messages, prepareOptions) : prepareInline(messages, prepareOptions)));
 }
 
 /** Stores an analyzed batch with its checkpoint in one transaction, then re-evaluates who it touched. */

@@ -110,6 +110,7 @@ async function ingestFolder(deps: IngestDeps, client: ImapFlow, account: ImapAcc
     const found = (await client.search({ uid: `${lastUid + 1}:*` }, { uid: true })) || [];
     // "n:*" always matches the highest UID, even below n (RFC 3501 §6.4.8).
     const pending = found.filter((uid) => uid > lastUid).sort((a, b) => a - b);
+    deps.analysis?.warm(Math.min(pending.length, account.batchSize));
     const chunks: number[][] = [];
     for (let i = 0; i < pending.length; i += account.batchSize) chunks.push(pending.slice(i, i + account.batchSize));
     const fetchChunk = (uids: number[]) =>

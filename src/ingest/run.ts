@@ -2,6 +2,7 @@
 // duration are recorded as an ingest run; a source that failed raises a mailbox.failing event.
 import { insertEvents } from '../db/events';
 import { countOpenQuarantine, insertIngestRun, pruneRawMessages } from '../db/ingest-queries';
+import { AnalysisPool } from './analysis-pool';
 import { zeroStageMs, type IngestDeps, type SourceCounts, type StageMs } from './batch';
 import { ingestImapAccount, type SourceResult } from './imap-source';
 import { ingestLocalStore } from './local-source';
@@ -18,6 +19,16 @@ export interface IngestSummary extends SourceCounts {
 }
 
 export async function ingestMailboxes(deps: IngestDeps): Promise<IngestSummary> {
+  const { mailboxes } = deps.config;
+  const analysis = deps.analysis ?? new AnalysisPool({ threads: mailboxes.analysisThreads, logger: deps.logger });
+  try {
+    return await ingestSources({ ...deps, analysis });
+  } finally {
+    if (!deps.analysis) await analysis.close();
+  }
+}
+
+async function ingestSources(deps: IngestDeps): Promise<IngestSummary> {
   const started = performance.now();
   const { mailboxes } = deps.config;
   const summary: IngestSummary = {
