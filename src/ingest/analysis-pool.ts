@@ -2,9 +2,11 @@
 // thread, which meanwhile parses the next IMAP fetch and writes the previous batch. Small batches,
 // and any batch after a worker failed, are prepared on the main thread: the result is the same.
 import { availableParallelism } from 'node:os';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { gzip } from 'node:zlib';
 import type { Logger } from 'pino';
-import { prepareMessage, type PrepareOptions, type PreparedMessage, type RawMessage } from './message';
+import { gzipOptions, prepareUncompressed, type PrepareOptions, type PreparedMessage, type RawMessage } from './message';
 
 export interface AnalysisRequest {
   id: number;
@@ -26,6 +28,8 @@ export interface AnalysisPoolOptions {
   minBatch?: number;
   logger: Logger;
 }
+
+const gzipAsync = promisify(gzip);
 
 export const defaultAnalysisThreads = () => Math.min(4, Math.max(1, availableParallelism() - 1));
 
@@ -157,15 +161,32 @@ export class AnalysisPool {
   }
 }
 
+let processPool: AnalysisPool | undefined;
+
 /**
- * Prepares on the main thread, yielding to the event loop every few messages: the previous batch's
- * database writes and the next batch's fetch make progress meanwhile.
+ * The process's pool, kept between runs: a job that runs every minute would otherwise pay for
+ * starting the threads (and warming their compiled code) each time. Idle workers do not keep the
+ * process alive. The first caller's options decide its size.
+ */
+export function processAnalysisPool(options: AnalysisPoolOptions): AnalysisPool {
+  processPool ??= new AnalysisPool(options);
+  return processPool;
+}
+
+/**
+ * Prepares a batch on this thread, compressing each message in libuv's thread pool while the next
+ * one is analyzed, and yielding to the event loop every few messages: on the main thread, the
+ * previous batch's writes and the next batch's fetch make progress meanwhile.
  */
 export async function prepareInline(messages: RawMessage[], options: PrepareOptions): Promise<PreparedMessage[]> {
-  const prepared: PreparedMessage[] = [];
+  const uncompressed: Array<Omit<PreparedMessage, 'rawGzip'>> = [];
+  const compressed: Array<Promise<Buffer>> = [];
   for (const [index, message] of messages.entries()) {
     if (index > 0 && index % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
-    prepared.push(prepareMessage(message, options));
+    const { keptRaw, ...prepared } = prepareUncompressed(message, options);
+    compressed.push(gzipAsync(keptRaw, gzipOptions));
+    uncompressed.push(prepared);
   }
-  return prepared;
+  const rawGzips = await Promise.all(compressed);
+  return uncompressed.map((prepared, index) => ({ ...prepared, rawGzip: rawGzips[index]! }));
 }

@@ -115,9 +115,9 @@ async function ingestFolder(deps: IngestDeps, client: ImapFlow, account: ImapAcc
     for (let i = 0; i < pending.length; i += account.batchSize) chunks.push(pending.slice(i, i + account.batchSize));
     const fetchChunk = (uids: number[]) =>
       timed(tally.stageMs, 'fetch', () => client.fetchAll(uidSet(uids), { uid: true, size: true, internalDate: true, source: { maxLength: account.maxMessageBytes } }, { uid: true }));
-    // Three stages overlap: batch n+1 is fetched and analyzed while batch n is written. Batches
-    // commit in order (each with its checkpoint) and a batch's post-action is sent only after its
-    // commit; imapflow runs the commands in the order they were issued.
+    // The stages overlap: while batch n is written, batch n+1 is analyzed (in the analysis pool's
+    // threads) and batch n+2 fetched. Batches commit in order, each with its checkpoint, and a
+    // batch's post-action is sent only after its commit; imapflow runs commands in issue order.
     let next: Promise<FetchMessageObject[]> | undefined = chunks[0] ? fetchChunk(chunks[0]) : undefined;
     let writing: Promise<void> = Promise.resolve();
     try {
@@ -135,16 +135,22 @@ async function ingestFolder(deps: IngestDeps, client: ImapFlow, account: ImapAcc
           size: message.size ?? message.source?.length ?? 0,
           receivedAt: message.internalDate instanceof Date ? message.internalDate : undefined,
         }));
-        const prepared = await prepareBatch(deps, messages, { holds: folder.holds, maxMessageBytes: account.maxMessageBytes }, tally.stageMs);
-        await writing;
+        const preparing = prepareBatch(deps, messages, { holds: folder.holds, maxMessageBytes: account.maxMessageBytes }, tally.stageMs);
+        preparing.catch(() => {}); // awaited by this batch's write
         const chunk = chunks[i]!;
         const checkpoint = { source, folder: folder.path, uidValidity, lastUid: chunk[chunk.length - 1]! };
+        const previous = writing;
         writing = (async () => {
+          const prepared = await preparing;
+          // A batch whose predecessor failed is not written: checkpoints only ever move in order.
+          await previous;
           await storePrepared(deps, prepared, checkpoint, tally);
           await timed(tally.stageMs, 'postAction', () => postAction(client, folder, fetched.map((message) => message.uid)));
           report.lastUid = checkpoint.lastUid;
         })();
-        writing.catch(() => {}); // awaited before the next commit and at the end
+        writing.catch(() => {}); // awaited below and at the end
+        // At most one batch is analyzed ahead of the one being written.
+        await previous;
       }
     } catch (error) {
       // A batch being written when the connection failed still commits (or not) before we report.

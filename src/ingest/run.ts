@@ -2,7 +2,7 @@
 // duration are recorded as an ingest run; a source that failed raises a mailbox.failing event.
 import { insertEvents } from '../db/events';
 import { countOpenQuarantine, insertIngestRun, pruneRawMessages } from '../db/ingest-queries';
-import { AnalysisPool } from './analysis-pool';
+import { processAnalysisPool } from './analysis-pool';
 import { zeroStageMs, type IngestDeps, type SourceCounts, type StageMs } from './batch';
 import { ingestImapAccount, type SourceResult } from './imap-source';
 import { ingestLocalStore } from './local-source';
@@ -18,19 +18,10 @@ export interface IngestSummary extends SourceCounts {
   failures: Array<{ source: string; code: string; message: string }>;
 }
 
-export async function ingestMailboxes(deps: IngestDeps): Promise<IngestSummary> {
-  const { mailboxes } = deps.config;
-  const analysis = deps.analysis ?? new AnalysisPool({ threads: mailboxes.analysisThreads, logger: deps.logger });
-  try {
-    return await ingestSources({ ...deps, analysis });
-  } finally {
-    if (!deps.analysis) await analysis.close();
-  }
-}
-
-async function ingestSources(deps: IngestDeps): Promise<IngestSummary> {
+export async function ingestMailboxes(given: IngestDeps): Promise<IngestSummary> {
   const started = performance.now();
-  const { mailboxes } = deps.config;
+  const { mailboxes } = given.config;
+  const deps = { ...given, analysis: given.analysis ?? processAnalysisPool({ threads: mailboxes.analysisThreads, logger: given.logger }) };
   const summary: IngestSummary = {
     sources: 0, failedSources: 0, fetched: 0, stored: 0, duplicates: 0, quarantined: 0, facts: 0, errors: 0, changed: 0,
     quarantineOpen: 0, rawPruned: 0, durationMs: 0, stageMs: zeroStageMs(), failures: [],
