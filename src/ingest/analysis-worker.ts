@@ -1,8 +1,7 @@
 // The worker side of the analysis pool: prepares the messages it is sent (hash, gzip, analysis,
 // attribution) and sends back everything but the raw bytes, the compressed bytes packed in one buffer.
 import { parentPort } from 'node:worker_threads';
-import { prepareInline } from './analysis-pool';
-import type { AnalysisReply, AnalysisRequest } from './analysis-pool';
+import { prepareInline, type AnalysisReply, type AnalysisRequest } from './analysis-pool';
 import type { RawMessage } from './message';
 
 // Loading the analyzer takes a while on a cold thread: the pool sends work only once this arrives.
