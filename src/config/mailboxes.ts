@@ -23,13 +23,30 @@ const imapAccount = z
     port: z.number().int().min(1).max(65_535).default(993),
     /** implicit = TLS from the first byte (993); starttls = upgrade on 143; none only for loopback. */
     tls: z.enum(['implicit', 'starttls', 'none']).default('implicit'),
+    /** Lets `tls: none` reach a host other than loopback (the password then crosses the network in clear). */
+    allowPlaintext: z.boolean().default(false),
     user: z.string().min(1),
     password: z.string().min(1),
     folders: z.array(folder).min(1).prefault([{ path: 'INBOX' }]),
     batchSize: z.number().int().min(1).max(5000).default(200),
     maxMessageBytes: z.number().int().min(1024).default(10 * 1024 * 1024),
   })
-  .strict();
+  .strict()
+  .superRefine((account, ctx) => {
+    if (account.tls === 'none' && !account.allowPlaintext && !isLoopbackHost(account.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message: `tls: none would send the password to ${account.host} in clear text; it is for loopback hosts (localhost, 127.0.0.0/8, ::1): use implicit or starttls, or set allowPlaintext: true`,
+      });
+    }
+  });
+
+/** localhost, 127.0.0.0/8 and ::1: a connection that never leaves the machine. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return name === 'localhost' || name.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(name) || name === '::1' || /^(0{0,4}:){7}0{0,3}1$/.test(name) || /^::ffff:127(\.\d{1,3}){3}$/.test(name);
+}
 
 const localStore = z
   .object({
@@ -47,6 +64,11 @@ export const mailboxesConfig = z
     local: z.array(localStore).default([]),
     /** Days to keep the raw bytes of processed messages (facts are kept). */
     rawRetentionDays: z.number().int().min(0).default(30),
+    /**
+     * Worker threads that analyze large batches while the main thread fetches and stores; 0 keeps
+     * the analysis on the main thread. Default: one less than the cores, 1 to 4.
+     */
+    analysisThreads: z.number().int().min(0).max(16).optional(),
   })
   .strict();
 

@@ -1,8 +1,8 @@
 // Complaint and bounce facts: stored once each, attributed through the send log when the report
 // itself names no sender, and counted into the rollups in the same transaction.
-import { and, desc, eq, gte, inArray, lt, or } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import { countsOfFact, type CountableFact } from '../reputation/counts';
-import type { Db } from './client';
+import { queryRows, type Db } from './client';
 import type { Tx } from './events';
 import { addToRollups, type RollupIncrement } from './rollups';
 import type { ContentFingerprints } from '../analysis/fingerprints';
@@ -39,6 +39,21 @@ const domainOf = (address: string | null | undefined) => {
   const at = address?.lastIndexOf('@') ?? -1;
   return at >= 0 ? address!.slice(at + 1).toLowerCase() : null;
 };
+
+const refused = '\\u0000|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]';
+const refusedByJsonb = new RegExp(refused);
+const refusedByJsonbAll = new RegExp(refused, 'g');
+
+/**
+ * Rows as one JSON parameter for `jsonb_to_recordset`. jsonb refuses two things a mail's text can
+ * hold: NUL characters (dropped; a text column refuses them too) and lone UTF-16 surrogates, say from
+ * a subject cut short (made U+FFFD, as the driver's UTF-8 encoding of a text parameter does).
+ */
+export function jsonPayload(rows: object[]): string {
+  return JSON.stringify(rows, (_key, value: unknown) =>
+    typeof value === 'string' && refusedByJsonb.test(value) ? value.replace(refusedByJsonbAll, (found) => (found === '\u0000' ? '' : '\ufffd')) : value,
+  );
+}
 
 export type FactsOutcome = { stored: number; duplicates: number; senders: string[]; domains: string[]; fingerprinted: number };
 export type SendsByMessageId = Awaited<ReturnType<typeof findSendsByMessageId>>;
@@ -102,16 +117,44 @@ export async function recordFactsIn(tx: Tx, facts: FactInput[], sends: SendsByMe
       details: fact.details ?? null,
     };
   });
-  // One multi-row insert per chunk: what comes back is what was new; a known dedup key adds nothing.
-  const fresh = new Map<string, number>();
-  for (let i = 0; i < rows.length; i += 500) {
-    const inserted = await tx
-      .insert(mailFacts)
-      .values(rows.slice(i, i + 500))
-      .onConflictDoNothing({ target: mailFacts.dedupKey })
-      .returning({ dedupKey: mailFacts.dedupKey, id: mailFacts.id });
-    for (const row of inserted) fresh.set(row.dedupKey, row.id);
-  }
+  // One statement, its rows unpacked server-side: what comes back is what was new; a known dedup
+  // key adds nothing.
+  const payload = jsonPayload(
+    rows.map((row) => ({
+      dedup_key: row.dedupKey,
+      kind: row.kind,
+      reason: row.reason,
+      hard_bounce: row.hardBounce,
+      feedback_type: row.feedbackType,
+      counted: row.counted,
+      recipient: row.recipient,
+      recipient_domain: row.recipientDomain,
+      sender: row.sender,
+      sender_domain: row.senderDomain,
+      ip: row.ip,
+      original_message_id: row.originalMessageId,
+      status: row.status,
+      diagnostic_code: row.diagnosticCode,
+      subject: row.subject,
+      source: row.source,
+      occurred_at: row.occurredAt.toISOString(),
+      details: row.details,
+    })),
+  );
+  const inserted = await queryRows<{ dedup_key: string; id: number | string }>(
+    tx as unknown as Db,
+    sql`
+    insert into mail_facts (dedup_key, kind, reason, hard_bounce, feedback_type, counted, recipient, recipient_domain, sender, sender_domain, ip,
+      original_message_id, status, diagnostic_code, subject, source, occurred_at, details)
+    select dedup_key, kind, reason, hard_bounce, feedback_type, counted, recipient, recipient_domain, sender, sender_domain, ip,
+      original_message_id, status, diagnostic_code, subject, source, occurred_at, details
+    from jsonb_to_recordset(${payload}::jsonb) as r(dedup_key text, kind text, reason text, hard_bounce boolean, feedback_type text, counted text,
+      recipient text, recipient_domain text, sender text, sender_domain text, ip text, original_message_id text, status text, diagnostic_code text,
+      subject text, source text, occurred_at timestamptz, details jsonb)
+    on conflict (dedup_key) do nothing
+    returning dedup_key, id`,
+  );
+  const fresh = new Map(inserted.map((row) => [row.dedup_key, Number(row.id)]));
   const printRows: (typeof complaintFingerprints.$inferInsert)[] = [];
   const increments: RollupIncrement[] = [];
   const senders = new Set<string>();

@@ -8,13 +8,16 @@ import { campaignsConfig } from '../config/campaigns';
 import { tiersConfig } from '../config/tiers';
 import { detectCampaigns } from '../reputation/campaign-detection';
 import { evaluateReputation } from '../reputation/evaluation';
-import { prepareMessage, type FolderHolds, type PreparedMessage, type RawMessage } from './message';
+import { prepareInline, type AnalysisPool } from './analysis-pool';
+import type { FolderHolds, PreparedMessage, RawMessage } from './message';
 
 export interface IngestDeps {
   db: Db;
   config: Pick<WardenConfig, 'mailboxes' | 'attribution' | 'reputation'> & Partial<Pick<WardenConfig, 'tiers' | 'campaigns' | 'relay'>>;
   logger: Logger;
   now: Date;
+  /** Worker threads for the analysis of large batches; without it, batches are analyzed in-thread. */
+  analysis?: AnalysisPool;
 }
 
 export interface SourceCounts {
@@ -35,28 +38,62 @@ export interface SourceCounts {
 
 export const zeroSourceCounts = (): SourceCounts => ({ fetched: 0, stored: 0, duplicates: 0, quarantined: 0, facts: 0, errors: 0, changed: 0, campaigns: 0 });
 
+/**
+ * Milliseconds spent in each stage of a source's pass. The stages overlap (the next batch is
+ * fetched while this one is analyzed and stored), so they add up to more than the pass took.
+ */
+export interface StageMs {
+  /** From sending a FETCH to holding the batch. */
+  fetch: number;
+  /** Content hash, compression, analysis and attribution. */
+  analyze: number;
+  /** The batch's transaction: messages, facts, rollups, quarantine, checkpoint. */
+  store: number;
+  /** Re-evaluating the senders and domains a batch touched. */
+  evaluate: number;
+  /** Moving, flagging or deleting the stored messages on the server. */
+  postAction: number;
+}
+
+export const zeroStageMs = (): StageMs => ({ fetch: 0, analyze: 0, store: 0, evaluate: 0, postAction: 0 });
+
+/** What a source accumulates over its batches. */
+export interface SourceTally {
+  counts: SourceCounts;
+  stageMs: StageMs;
+}
+
+/** Adds the time `work` takes to `stage`. */
+export async function timed<T>(stageMs: StageMs, stage: keyof StageMs, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    stageMs[stage] += performance.now() - started;
+  }
+}
+
 export interface BatchOptions {
   holds: FolderHolds;
   maxMessageBytes: number;
   checkpoint: { source: string; folder: string; uidValidity: bigint; lastUid: number } | null;
 }
 
-/**
- * Analyzes a batch, yielding to the event loop every few messages: the previous batch's database
- * writes and the next batch's fetch make progress while this one is analyzed.
- */
-export async function prepareBatch(deps: IngestDeps, messages: RawMessage[], options: Pick<BatchOptions, 'holds' | 'maxMessageBytes'>): Promise<PreparedMessage[]> {
-  const prepared: PreparedMessage[] = [];
-  for (const [index, message] of messages.entries()) {
-    if (index > 0 && index % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
-    prepared.push(prepareMessage(message, { maxMessageBytes: options.maxMessageBytes, holds: options.holds, attribution: deps.config.attribution, now: deps.now }));
-  }
-  return prepared;
+/** Prepares a batch: in the analysis pool's worker threads when the deps carry one, else here. */
+export async function prepareBatch(
+  deps: IngestDeps,
+  messages: RawMessage[],
+  options: Pick<BatchOptions, 'holds' | 'maxMessageBytes'>,
+  stageMs: StageMs,
+): Promise<PreparedMessage[]> {
+  const prepareOptions = { maxMessageBytes: options.maxMessageBytes, holds: options.holds, attribution: deps.config.attribution, now: deps.now };
+  return timed(stageMs, 'analyze', () => (deps.analysis ? deps.analysis.prepare(messages, prepareOptions) : prepareInline(messages, prepareOptions)));
 }
 
 /** Stores an analyzed batch with its checkpoint in one transaction, then re-evaluates who it touched. */
-export async function storePrepared(deps: IngestDeps, prepared: PreparedMessage[], checkpoint: BatchOptions['checkpoint'], counts: SourceCounts): Promise<void> {
-  const outcome = await storeBatch(deps.db, prepared, checkpoint, deps.now);
+export async function storePrepared(deps: IngestDeps, prepared: PreparedMessage[], checkpoint: BatchOptions['checkpoint'], tally: SourceTally): Promise<void> {
+  const { counts, stageMs } = tally;
+  const outcome = await timed(stageMs, 'store', () => storeBatch(deps.db, prepared, checkpoint, deps.now));
   counts.fetched += prepared.length;
   counts.duplicates += outcome.duplicates;
   counts.quarantined += outcome.quarantined;
@@ -68,7 +105,9 @@ export async function storePrepared(deps: IngestDeps, prepared: PreparedMessage[
   // Stored and committed: a crash before this line is caught up by the evaluate-reputation job.
   if (outcome.senders.length + outcome.domains.length > 0) {
     const tiers = deps.config.tiers ?? tiersConfig.parse({});
-    const evaluation = await evaluateReputation(deps.db, deps.config.reputation, deps.now, { senders: outcome.senders, domains: outcome.domains }, tiers);
+    const evaluation = await timed(stageMs, 'evaluate', () =>
+      evaluateReputation(deps.db, deps.config.reputation, deps.now, { senders: outcome.senders, domains: outcome.domains }, tiers),
+    );
     counts.changed += evaluation.changed;
   }
   // A complaint from a campaign's account or network acts at once, not at the next job run.
@@ -78,6 +117,6 @@ export async function storePrepared(deps: IngestDeps, prepared: PreparedMessage[
   }
 }
 
-export async function ingestBatch(deps: IngestDeps, messages: RawMessage[], options: BatchOptions, counts: SourceCounts): Promise<void> {
-  await storePrepared(deps, await prepareBatch(deps, messages, options), options.checkpoint, counts);
+export async function ingestBatch(deps: IngestDeps, messages: RawMessage[], options: BatchOptions, tally: SourceTally): Promise<void> {
+  await storePrepared(deps, await prepareBatch(deps, messages, options, tally.stageMs), options.checkpoint, tally);
 }

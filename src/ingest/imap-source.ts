@@ -4,16 +4,15 @@
 import { ImapFlow, type FetchMessageObject, type MailboxObject } from 'imapflow';
 import type { MailboxesConfig } from '../config/mailboxes';
 import { readCheckpoint } from '../db/ingest-queries';
-import { prepareBatch, storePrepared, zeroSourceCounts, type IngestDeps, type SourceCounts } from './batch';
+import { prepareBatch, storePrepared, timed, zeroSourceCounts, zeroStageMs, type IngestDeps, type SourceTally } from './batch';
 import { classifyImapError, IngestError } from './errors';
 import { messageKeyOf, type RawMessage } from './message';
 
 export type ImapAccount = MailboxesConfig['imap'][number];
 type FolderConfig = ImapAccount['folders'][number];
 
-export interface SourceResult {
+export interface SourceResult extends SourceTally {
   source: string;
-  counts: SourceCounts;
   /** The first failure that stopped the account or a folder; null when all went through. */
   failure: IngestError | null;
   folders: Array<{ path: string; uidValidity?: string; lastUid?: number; uidValidityChanged?: boolean; error?: string }>;
@@ -49,7 +48,7 @@ export function imapClientFor(account: Pick<ImapAccount, 'host' | 'port' | 'tls'
 
 export async function ingestImapAccount(deps: IngestDeps, account: ImapAccount): Promise<SourceResult> {
   const source = `imap:${account.name}`;
-  const result: SourceResult = { source, counts: zeroSourceCounts(), failure: null, folders: [] };
+  const result: SourceResult = { source, counts: zeroSourceCounts(), stageMs: zeroStageMs(), failure: null, folders: [] };
   const client = imapClientFor(account);
   // imapflow also reports a dropped socket as an 'error' event; the pending command rejects too.
   client.on('error', (error: unknown) => deps.logger.warn({ source, err: error }, 'imap connection error'));
@@ -65,7 +64,7 @@ export async function ingestImapAccount(deps: IngestDeps, account: ImapAccount):
       const report: SourceResult['folders'][number] = { path: folder.path };
       result.folders.push(report);
       try {
-        await ingestFolder(deps, client, account, folder, result.counts, report);
+        await ingestFolder(deps, client, account, folder, result, report);
       } catch (error) {
         result.counts.errors++;
         const failure = classifyImapError(error, `${source}/${folder.path}`);
@@ -82,7 +81,7 @@ export async function ingestImapAccount(deps: IngestDeps, account: ImapAccount):
   return result;
 }
 
-async function ingestFolder(deps: IngestDeps, client: ImapFlow, account: ImapAccount, folder: FolderConfig, counts: SourceCounts, report: SourceResult['folders'][number]) {
+async function ingestFolder(deps: IngestDeps, client: ImapFlow, account: ImapAccount, folder: FolderConfig, tally: SourceTally, report: SourceResult['folders'][number]) {
   const source = `imap:${account.name}`;
   const after = folder.afterProcessing;
   if (after.action === 'move') await ensureFolder(client, after.folder);
@@ -111,13 +110,14 @@ async function ingestFolder(deps: IngestDeps, client: ImapFlow, account: ImapAcc
     const found = (await client.search({ uid: `${lastUid + 1}:*` }, { uid: true })) || [];
     // "n:*" always matches the highest UID, even below n (RFC 3501 §6.4.8).
     const pending = found.filter((uid) => uid > lastUid).sort((a, b) => a - b);
+    deps.analysis?.warm(Math.min(pending.length, account.batchSize));
     const chunks: number[][] = [];
     for (let i = 0; i < pending.length; i += account.batchSize) chunks.push(pending.slice(i, i + account.batchSize));
     const fetchChunk = (uids: number[]) =>
-      client.fetchAll(uidSet(uids), { uid: true, size: true, internalDate: true, source: { maxLength: account.maxMessageBytes } }, { uid: true });
-    // Three stages overlap: batch n+1 is fetched and analyzed while batch n is written. Batches
-    // commit in order (each with its checkpoint) and a batch's post-action is sent only after its
-    // commit; imapflow runs the commands in the order they were issued.
+      timed(tally.stageMs, 'fetch', () => client.fetchAll(uidSet(uids), { uid: true, size: true, internalDate: true, source: { maxLength: account.maxMessageBytes } }, { uid: true }));
+    // The stages overlap: while batch n is written, batch n+1 is analyzed (in the analysis pool's
+    // threads) and batch n+2 fetched. Batches commit in order, each with its checkpoint, and a
+    // batch's post-action is sent only after its commit; imapflow runs commands in issue order.
     let next: Promise<FetchMessageObject[]> | undefined = chunks[0] ? fetchChunk(chunks[0]) : undefined;
     let writing: Promise<void> = Promise.resolve();
     try {
@@ -135,16 +135,22 @@ async function ingestFolder(deps: IngestDeps, client: ImapFlow, account: ImapAcc
           size: message.size ?? message.source?.length ?? 0,
           receivedAt: message.internalDate instanceof Date ? message.internalDate : undefined,
         }));
-        const prepared = await prepareBatch(deps, messages, { holds: folder.holds, maxMessageBytes: account.maxMessageBytes });
-        await writing;
+        const preparing = prepareBatch(deps, messages, { holds: folder.holds, maxMessageBytes: account.maxMessageBytes }, tally.stageMs);
+        preparing.catch(() => {}); // awaited by this batch's write
         const chunk = chunks[i]!;
         const checkpoint = { source, folder: folder.path, uidValidity, lastUid: chunk[chunk.length - 1]! };
+        const previous = writing;
         writing = (async () => {
-          await storePrepared(deps, prepared, checkpoint, counts);
-          await postAction(client, folder, fetched.map((message) => message.uid));
+          const prepared = await preparing;
+          // A batch whose predecessor failed is not written: checkpoints only ever move in order.
+          await previous;
+          await storePrepared(deps, prepared, checkpoint, tally);
+          await timed(tally.stageMs, 'postAction', () => postAction(client, folder, fetched.map((message) => message.uid)));
           report.lastUid = checkpoint.lastUid;
         })();
-        writing.catch(() => {}); // awaited before the next commit and at the end
+        writing.catch(() => {}); // awaited below and at the end
+        // At most one batch is analyzed ahead of the one being written.
+        await previous;
       }
     } catch (error) {
       // A batch being written when the connection failed still commits (or not) before we report.

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { splitMbox } from '../analysis/mbox';
 import type { MailboxesConfig } from '../config/mailboxes';
 import { knownMessageKeys } from '../db/ingest-queries';
-import { ingestBatch, zeroSourceCounts, type IngestDeps } from './batch';
+import { ingestBatch, zeroSourceCounts, zeroStageMs, type IngestDeps } from './batch';
 import { IngestError } from './errors';
 import type { SourceResult } from './imap-source';
 import { contentHashOf, messageKeyOf, type RawMessage } from './message';
@@ -31,14 +31,14 @@ async function maildirFiles(path: string): Promise<string[]> {
 
 export async function ingestLocalStore(deps: IngestDeps, store: LocalStore): Promise<SourceResult> {
   const source = `local:${store.name}`;
-  const result: SourceResult = { source, counts: zeroSourceCounts(), failure: null, folders: [{ path: store.path }] };
+  const result: SourceResult = { source, counts: zeroSourceCounts(), stageMs: zeroStageMs(), failure: null, folders: [{ path: store.path }] };
   try {
     const known = await knownMessageKeys(deps.db, source);
     const options = { holds: store.holds, maxMessageBytes, checkpoint: null };
     let batch: RawMessage[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
-      await ingestBatch(deps, batch, options, result.counts);
+      await ingestBatch(deps, batch, options, result);
       batch = [];
     };
     if (store.format === 'maildir') {

@@ -2,7 +2,8 @@
 // duration are recorded as an ingest run; a source that failed raises a mailbox.failing event.
 import { insertEvents } from '../db/events';
 import { countOpenQuarantine, insertIngestRun, pruneRawMessages } from '../db/ingest-queries';
-import type { IngestDeps, SourceCounts } from './batch';
+import { processAnalysisPool } from './analysis-pool';
+import { zeroStageMs, type IngestDeps, type SourceCounts, type StageMs } from './batch';
 import { ingestImapAccount, type SourceResult } from './imap-source';
 import { ingestLocalStore } from './local-source';
 
@@ -12,15 +13,18 @@ export interface IngestSummary extends SourceCounts {
   quarantineOpen: number;
   rawPruned: number;
   durationMs: number;
+  /** Time per stage, summed over the sources (stages overlap within a source). */
+  stageMs: StageMs;
   failures: Array<{ source: string; code: string; message: string }>;
 }
 
-export async function ingestMailboxes(deps: IngestDeps): Promise<IngestSummary> {
+export async function ingestMailboxes(given: IngestDeps): Promise<IngestSummary> {
   const started = performance.now();
-  const { mailboxes } = deps.config;
+  const { mailboxes } = given.config;
+  const deps = { ...given, analysis: given.analysis ?? processAnalysisPool({ threads: mailboxes.analysisThreads, logger: given.logger }) };
   const summary: IngestSummary = {
     sources: 0, failedSources: 0, fetched: 0, stored: 0, duplicates: 0, quarantined: 0, facts: 0, errors: 0, changed: 0, campaigns: 0,
-    quarantineOpen: 0, rawPruned: 0, durationMs: 0, failures: [],
+    quarantineOpen: 0, rawPruned: 0, durationMs: 0, stageMs: zeroStageMs(), failures: [],
   };
   const sources: Array<() => Promise<SourceResult>> = [
     ...mailboxes.imap.map((account) => () => ingestImapAccount(deps, account)),
@@ -33,6 +37,8 @@ export async function ingestMailboxes(deps: IngestDeps): Promise<IngestSummary> 
     const durationMs = Math.round(performance.now() - sourceStarted);
     summary.sources++;
     for (const key of ['fetched', 'stored', 'duplicates', 'quarantined', 'facts', 'errors', 'changed'] as const) summary[key] += result.counts[key];
+    const stageMs = Object.fromEntries(Object.entries(result.stageMs).map(([stage, ms]) => [stage, Math.round(ms)])) as unknown as StageMs;
+    for (const stage of Object.keys(stageMs) as Array<keyof StageMs>) summary.stageMs[stage] += stageMs[stage];
     await insertIngestRun(deps.db, {
       source: result.source,
       startedAt,
@@ -45,9 +51,9 @@ export async function ingestMailboxes(deps: IngestDeps): Promise<IngestSummary> 
       errors: result.counts.errors,
       errorCode: result.failure?.code ?? null,
       error: result.failure?.message ?? null,
-      details: { folders: result.folders, facts: result.counts.facts },
+      details: { folders: result.folders, facts: result.counts.facts, stageMs },
     });
-    const log = { source: result.source, durationMs, ...result.counts };
+    const log = { source: result.source, durationMs, ...result.counts, stageMs };
     if (result.failure) {
       summary.failedSources++;
       summary.failures.push({ source: result.source, code: result.failure.code, message: result.failure.message });

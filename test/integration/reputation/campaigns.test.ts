@@ -11,7 +11,7 @@ import { recentEvents } from '../../../src/db/events';
 import { alertOutbox } from '../../../src/db/schema';
 import { storeSendEvents } from '../../../src/db/send-events';
 import { getSubject } from '../../../src/db/subjects';
-import { storePrepared, zeroSourceCounts, type IngestDeps } from '../../../src/ingest/batch';
+import { storePrepared, zeroSourceCounts, zeroStageMs, type IngestDeps } from '../../../src/ingest/batch';
 import { prepareMessage } from '../../../src/ingest/message';
 import { PolicySnapshot } from '../../../src/relay/policy-snapshot';
 import { detectCampaigns } from '../../../src/reputation/campaign-detection';
@@ -117,11 +117,11 @@ describe.each(testEngines())('campaigns on $name', (engine) => {
     );
 
   const ingest = async (reports: Buffer[], now: Date) => {
-    const counts = zeroSourceCounts();
+    const tally = { counts: zeroSourceCounts(), stageMs: zeroStageMs() };
     const prepared = reports.map((raw) => prepareMessage({ source: 'test', folder: 'INBOX', uidValidity: 1n, uid: ++sequence, messageKey: `m${sequence}`, raw, size: raw.length }, { maxMessageBytes: 1 << 20, holds: 'complaints', attribution: config.attribution, now }));
     expect(prepared.every((p) => p.quarantine === null)).toBe(true);
-    await storePrepared({ ...deps, now }, prepared, null, counts);
-    return counts;
+    await storePrepared({ ...deps, now }, prepared, null, tally);
+    return tally.counts;
   };
 
   const spamReport = (sender: string, i: number, now: Date) =>

@@ -58,6 +58,16 @@ describe('config loading', () => {
     expect(() => loadConfig({ configPath: path, env: {} })).toThrow(/webhooks\.routes\[0\]\.destinations\[0\].*no destination named b/);
   });
 
+  it('refuses IMAP without TLS to a host other than loopback unless plaintext is allowed', () => {
+    const account = (host: string, extra = '') => `mailboxes:\n  imap:\n    - { name: fbl, host: "${host}", port: 143, tls: none, user: u, password: p${extra} }\n`;
+    expect(problemsOf(account('imap.example.com'))).toMatch(/mailboxes\.imap\[0\]\.tls.*clear text.*allowPlaintext: true/);
+    expect(problemsOf(account('10.0.0.5'))).toMatch(/clear text/);
+    for (const host of ['127.0.0.1', 'localhost', '::1', '[::1]']) {
+      expect(loadConfig({ configPath: writeConfig(account(host)), env: {} }).mailboxes.imap[0]!.tls).toBe('none');
+    }
+    expect(loadConfig({ configPath: writeConfig(account('imap.internal.example', ', allowPlaintext: true')), env: {} }).mailboxes.imap[0]!.allowPlaintext).toBe(true);
+  });
+
   it('interpolates ${VAR} and ${VAR:-fallback} in values, and $${ stays literal', () => {
     const path = writeConfig('database:\n  url: postgres://u:${DB_PASS}@db/${DB_NAME:-warden}\n  dataDir: "$${HOME}/x"\n');
     const config = loadConfig({ configPath: path, env: { DB_PASS: 's3cret' } });

@@ -1,0 +1,33 @@
+// The worker side of the analysis pool: prepares the messages it is sent (hash, gzip, analysis,
+// attribution) and sends back everything but the raw bytes, the compressed bytes packed in one buffer.
+import { parentPort } from 'node:worker_threads';
+import { prepareInline, type AnalysisReply, type AnalysisRequest } from './analysis-pool';
+import type { RawMessage } from './message';
+
+// Loading the analyzer takes a while on a cold thread: the pool sends work only once this arrives.
+parentPort!.postMessage({ ready: true });
+
+parentPort!.on('message', async (request: AnalysisRequest) => {
+  try {
+    const bytes = Buffer.from(request.raw);
+    let offset = 0;
+    const messages: RawMessage[] = request.messages.map((message, index) => {
+      const raw = bytes.subarray(offset, offset + request.rawLengths[index]!);
+      offset += raw.length;
+      return { ...message, raw };
+    });
+    const prepared = await prepareInline(messages, request.options);
+    // A buffer of its own (not a slice of the shared pool), so it can be transferred rather than copied.
+    const gzip = Buffer.allocUnsafeSlow(prepared.reduce((total, item) => total + item.rawGzip.length, 0));
+    prepared.reduce((at, item) => at + item.rawGzip.copy(gzip, at), 0);
+    const reply: AnalysisReply = {
+      id: request.id,
+      gzip: gzip.buffer as ArrayBuffer,
+      gzipLengths: prepared.map((item) => item.rawGzip.length),
+      results: prepared.map(({ contentHash, headersOnly, facts, quarantine }) => ({ contentHash, headersOnly, facts, quarantine })),
+    };
+    parentPort!.postMessage(reply, [reply.gzip]);
+  } catch (error) {
+    parentPort!.postMessage({ id: request.id, error: error instanceof Error ? error.stack ?? error.message : String(error) } satisfies AnalysisReply);
+  }
+});
