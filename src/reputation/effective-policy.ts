@@ -36,26 +36,28 @@ const rank = (action: PolicyAction) => ['allow', 'warn', 'throttle', 'suspend'].
 
 function ownPolicy(subject: SubjectPolicy, now: Date, throttleLimitPerHour: number): EffectivePolicy {
   const override = subject.override;
-  const base = { limitPerDay: null, tier: null };
+  // Literal objects of one shape (no spread): this runs for every message a relay asks about.
   if (override && (!override.until || override.until > now)) {
     return {
-      ...base,
       action: override.action,
       source: 'manual',
       reason: `manual (${override.by}): ${override.reason}`,
       limitPerHour: override.action === 'throttle' ? (override.limitPerHour ?? throttleLimitPerHour) : null,
       until: override.until,
+      limitPerDay: null,
+      tier: null,
     };
   }
   const campaign = subject.campaign;
   if (campaign && rank(campaign.action) > rank(subject.automatic.action)) return campaignPolicy(campaign, throttleLimitPerHour);
   return {
-    ...base,
     action: subject.automatic.action,
     source: 'automatic',
     reason: subject.automatic.reason ?? 'no decision yet',
     limitPerHour: subject.automatic.action === 'throttle' ? throttleLimitPerHour : null,
     until: null,
+    limitPerDay: null,
+    tier: null,
   };
 }
 
