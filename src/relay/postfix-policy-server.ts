@@ -11,6 +11,8 @@ import { domainOf, type PolicySnapshot } from './policy-snapshot';
 import { formatAction, isEndOfMessage, PolicyRequestReader, type PolicyAttributes, type PolicyRequest, type PostfixAction } from './postfix-protocol';
 
 const dunno: PostfixAction = { kind: 'DUNNO' };
+const dunnoAnswer = formatAction(dunno);
+const dunnoAnswerBytes = Buffer.from(dunnoAnswer, 'latin1');
 /** Connections still open this long after close() are cut (Postfix reconnects on its next request). */
 const closeGraceMs = 5000;
 
@@ -105,7 +107,8 @@ export class PostfixPolicyServer {
         policyDecisionsTotal.inc({ action: action.kind });
         out += formatAction(action);
       }
-      if (out && !socket.destroyed) socket.write(out);
+      // The usual answer, one DUNNO, goes out as bytes made once instead of a string encoded per write.
+      if (out && !socket.destroyed) socket.write(out === dunnoAnswer ? dunnoAnswerBytes : out);
     });
     socket.on('error', (error) => log.debug({ err: error }, 'policy connection error'));
     socket.on('close', () => this.sockets.delete(socket));
