@@ -58,7 +58,12 @@ export type EvaluationScope =
   /** What can have changed since the previous pass at `previousPass`; clears the marks it read. */
   | { previousPass: Date };
 
-export async function loadEvaluationInputs(db: Db, kind: SubjectKind, now: Date, scope: EvaluationScope): Promise<EvaluationInput[]> {
+/**
+ * `volumeFloor`: the fewest sends in a window at which a subject's decision or tier can change.
+ * Under it, a subject whose counts and state are what is stored is left out even of a full pass:
+ * its decision is `allow` whatever the rules, and there is nothing to write.
+ */
+export async function loadEvaluationInputs(db: Db, kind: SubjectKind, now: Date, scope: EvaluationScope, volumeFloor: number): Promise<EvaluationInput[]> {
   const dimension: RollupDimension = kind === 'sender' ? 'sender' : 'sender_domain';
   const { since24h, since7d, since30d } = windowStarts(now);
   const until = now.toISOString();
@@ -124,7 +129,9 @@ export async function loadEvaluationInputs(db: Db, kind: SubjectKind, now: Date,
       w.first_day, s.id is not null as known, s.auto_action, s.auto_since, s.auto_reason, s.clear_since, s.override_action is not null as overridden,
       s.tier, s.tier_since, s.tier_reason, s.first_seen_at
     from windows w full outer join subjects s on s.id = w.key
-    where ${'previousPass' in scope ? sql`s.id is null or s.auto_action <> 'allow' or s.clear_since is not null or ${sql.join(changed, sql` or `)}` : sql`true`}`,
+    where ${'ids' in scope ? sql`true` : sql`s.id is null or s.auto_action <> 'allow' or s.clear_since is not null or ${sql.join(changed, sql` or `)}
+      or s.first_seen_at is null or s.tier_since is null or w.first_day < s.first_seen_at
+      ${'everything' in scope ? sql`or greatest(coalesce(w.sent_24h, 0), coalesce(w.sent_7d, 0), coalesce(w.sent_30d, 0)) >= ${volumeFloor}` : sql``}`}`,
     );
   });
   const date = (value: unknown) => (value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value)));

@@ -88,7 +88,11 @@ export async function evaluateReputation(
   for (const kind of ['sender', 'domain'] as const satisfies SubjectKind[]) {
     const ids = only ? ((kind === 'sender' ? only.senders : only.domains) ?? []) : undefined;
     if (ids && ids.length === 0) continue;
-    const inputs = await loadEvaluationInputs(db, kind, now, scopeOf(ids));
+    // Under the volume floor and the promotion minimums no decision or tier can change.
+    const volumeFloor = kind === 'sender'
+      ? Math.min(rules.minVolume, tiers.promoteToEstablished.minSends, tiers.promoteToTrusted.minSends)
+      : rules.minVolume;
+    const inputs = await loadEvaluationInputs(db, kind, now, scopeOf(ids), volumeFloor);
     lap('readStatsMs');
     for (const input of inputs) {
       const windows: WindowStats = {

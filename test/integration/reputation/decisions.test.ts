@@ -72,6 +72,23 @@ describe.each(testEngines())('reputation decisions on $name', (engine) => {
     expect((await getSubject(database.db, 'sender', 'bob'))!.autoReason).toContain('under 200 sends in every window');
   });
 
+  it('after a rules change re-decides every subject at or over the volume floor, and leaves the rest unread', async () => {
+    await send(database.db, 'dave', 1000, hours(0));
+    await complain(database.db, 'dave', 2, hours(1));
+    await send(database.db, 'erin', 20, hours(0), 'small.example');
+    await complain(database.db, 'erin', 1, hours(1), 'small.example');
+    const first = await evaluateReputation(database.db, rules, hours(2));
+    expect(first).toMatchObject({ senders: 2, throttled: 0 });
+    // Stricter lines: dave's 2 in 1,000 (lower bound 0.055%) now crosses the throttle line.
+    const stricter = reputationConfig.parse({ complaintRate: { warn: 0.0002, throttle: 0.0005, suspend: 0.003 } });
+    const second = await evaluateReputation(database.db, stricter, hours(2));
+    // dave and customers.example (all of whose traffic is his); erin's domain is under the floor too.
+    expect(second).toMatchObject({ senders: 1, domains: 1, throttled: 2 });
+    expect((await getSubject(database.db, 'sender', 'dave'))!.autoAction).toBe('throttle');
+    // erin (20 sends: no rules can act on her) was not read, and her stored state stands.
+    expect((await getSubject(database.db, 'sender', 'erin'))!).toMatchObject({ autoAction: 'allow', sent24h: 20, complaints24h: 1 });
+  });
+
   it('suspends a sender at 10 complaints in 1,000 sends', async () => {
     await send(database.db, 'carol', 1000, hours(0));
     await complain(database.db, 'carol', 10, hours(1));
