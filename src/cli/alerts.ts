@@ -3,9 +3,8 @@ import { parseArgs } from 'node:util';
 import { replayDeadDeliveries } from '../alerts/replay';
 import { sendTestAlert } from '../alerts/test-alert';
 import { listAlerts, listDeliveries } from '../db/alert-queries';
-import { openDatabase } from '../db/client';
 import { createLogger } from '../logger';
-import type { CliCommand } from './command';
+import { withMigratedDatabase, type CliCommand } from './command';
 
 const usage = `Usage: warden alerts list [--state firing|resolved] [--limit <n>]
        warden alerts list --dead [--limit <n>]
@@ -59,10 +58,7 @@ export const alertsCommand: CliCommand = {
       ctx.stderr(`warden alerts: ${problem}\n${usage}\n`);
       return 2;
     }
-    const config = await ctx.loadConfig();
-    const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
-    try {
-      await database.migrate();
+    return withMigratedDatabase(ctx, async (database, config) => {
       const now = new Date();
       if (verb === 'list' && values.dead) {
         const dead = await listDeliveries(database.db, { status: 'dead', limit: Number(values.limit) });
@@ -87,9 +83,7 @@ export const alertsCommand: CliCommand = {
         `${JSON.stringify({ delivered: attempt.ok, deliveryId: delivery.id, messageId: delivery.messageId, httpStatus: attempt.httpStatus, latencyMs: attempt.latencyMs, error: attempt.error, response: attempt.responseSnippet }, null, 2)}\n`,
       );
       return attempt.ok ? 0 : 1;
-    } finally {
-      await database.close();
-    }
+    });
   },
 };
 

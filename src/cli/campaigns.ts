@@ -1,8 +1,7 @@
 // `warden campaigns`: list, show and dismiss campaigns (abuse spread over senders, caught as one).
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../db/client';
 import { dismissCampaign, getCampaign, listCampaigns } from '../db/campaign-queries';
-import type { CliCommand } from './command';
+import { withMigratedDatabase, type CliCommand } from './command';
 
 const usage = `Usage: warden campaigns list [--status active|dismissed|all] [--limit <n>]
        warden campaigns show <id>
@@ -38,10 +37,7 @@ export const campaignsCommand: CliCommand = {
       ctx.stderr(`warden campaigns: ${problem}\n${usage}\n`);
       return 2;
     }
-    const config = await ctx.loadConfig();
-    const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
-    try {
-      await database.migrate();
+    return withMigratedDatabase(ctx, async (database) => {
       if (verb === 'list') {
         const rows = await listCampaigns(database.db, { status: values.status === 'all' ? undefined : (values.status as 'active'), limit: Number(values.limit), offset: 0 });
         if (rows.length === 0) ctx.stdout('no campaigns\n');
@@ -65,8 +61,6 @@ export const campaignsCommand: CliCommand = {
       }
       ctx.stdout(`${JSON.stringify(campaign, null, 2)}\n`);
       return 0;
-    } finally {
-      await database.close();
-    }
+    });
   },
 };

@@ -1,5 +1,6 @@
 // The contract every `warden <verb>` implements: one file per verb under src/cli/.
 import type { WardenConfig } from '../config/schema';
+import { openDatabase, type Database } from '../db/client';
 
 export interface CliContext {
   /** Writes to standard output (a line needs its own '\n'). */
@@ -20,4 +21,16 @@ export interface CliCommand {
   usage: string;
   /** Returns the process exit code: 0 success, 1 failure, 2 usage error. */
   run: (args: string[], ctx: CliContext) => Promise<number>;
+}
+
+/** Runs `work` on the configured database, migrated first and closed after, whatever happens. */
+export async function withMigratedDatabase<T>(ctx: CliContext, work: (database: Database, config: WardenConfig) => Promise<T>): Promise<T> {
+  const config = await ctx.loadConfig();
+  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  try {
+    await database.migrate();
+    return await work(database, config);
+  } finally {
+    await database.close();
+  }
 }

@@ -1,11 +1,10 @@
 // `warden quarantine list|show|retry`: the messages ingestion could not turn into facts.
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { openDatabase } from '../db/client';
 import { getQuarantined, listQuarantine } from '../db/ingest-queries';
 import { retryQuarantined } from '../ingest/retry';
 import { createLogger } from '../logger';
-import type { CliCommand } from './command';
+import { withMigratedDatabase, type CliCommand } from './command';
 
 const usage = `Usage: warden quarantine list [--all] [--limit <n>] [--json]
        warden quarantine show <id> [--raw]
@@ -48,10 +47,7 @@ export const quarantineCommand: CliCommand = {
       ctx.stderr(`warden quarantine: ${problem}\n${usage}\n`);
       return 2;
     }
-    const config = await ctx.loadConfig();
-    const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
-    try {
-      await database.migrate();
+    return withMigratedDatabase(ctx, async (database, config) => {
       const db = database.db;
       if (verb === 'list') {
         const rows = await listQuarantine(db, { status: values.all ? undefined : 'open', limit: Number(values.limit) });
@@ -106,9 +102,7 @@ export const quarantineCommand: CliCommand = {
         ctx.stdout(outcome.resolved ? `${id}: resolved, ${outcome.facts} fact(s) stored\n` : `${id}: still quarantined: ${outcome.reasonCode}: ${outcome.reason}\n`);
       }
       return left === 0 ? 0 : 1;
-    } finally {
-      await database.close();
-    }
+    });
   },
 };
 

@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../db/client';
 import { tierNames, type TierName } from '../config/tiers';
 import { getSubject, writeOverride, writePinnedTier } from '../db/subjects';
 import { loadSenderPolicy } from '../reputation/sender-policy';
-import type { CliCommand } from './command';
+import { withMigratedDatabase, type CliCommand } from './command';
 
 const usage = `Usage: warden sender show <id> [--domain <sending-domain>]
        warden sender override <id> --action allow|warn|throttle|suspend --reason <text>
@@ -62,10 +61,7 @@ export const senderCommand: CliCommand = {
       ctx.stderr(`warden sender: ${problem}\n${usage}\n`);
       return 2;
     }
-    const config = await ctx.loadConfig();
-    const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
-    try {
-      await database.migrate();
+    return withMigratedDatabase(ctx, async (database, config) => {
       const now = new Date();
       const kind = values['domain-wide'] ? 'domain' : 'sender';
       if (verb === 'tier') {
@@ -102,8 +98,6 @@ export const senderCommand: CliCommand = {
         )}\n`,
       );
       return 0;
-    } finally {
-      await database.close();
-    }
+    });
   },
 };
