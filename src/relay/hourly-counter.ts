@@ -98,22 +98,6 @@ export class HourlyCounter {
     return this.current(sender, now).day;
   }
 
-  /** The count without waiting, or undefined when the shared count has not been read yet this hour. */
-  peek(sender: string, now: Date): number | undefined {
-    const entry = this.entry(sender, now);
-    return entry.loaded ? entry.stored + entry.pending : undefined;
-  }
-
-  /** Whether the shared count has been read (or written) this hour. */
-  isLoaded(sender: string, now: Date): boolean {
-    return this.entry(sender, now).loaded;
-  }
-
-  /** Messages accepted here this hour and not yet written. */
-  pendingHere(sender: string, now: Date): number {
-    return this.entry(sender, now).pending;
-  }
-
   /** Messages accepted for the sender this hour, on every instance (as of the last flush). */
   async count(sender: string, now: Date): Promise<number> {
     await this.load(sender, now);

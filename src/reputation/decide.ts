@@ -6,7 +6,8 @@ import { wilsonInterval } from './wilson';
 
 export const actions = ['allow', 'warn', 'throttle', 'suspend'] as const;
 export type PolicyAction = (typeof actions)[number];
-const rank = (action: PolicyAction) => actions.indexOf(action);
+/** How strict an action is: allow < warn < throttle < suspend. */
+export const rank = (action: PolicyAction) => actions.indexOf(action);
 
 export type WindowStats = Record<DecisionWindow, RollupCounts>;
 

@@ -3,7 +3,7 @@
 // request from a campaign's submitting network, that campaign's). The sender's tier then bounds
 // how much it may send an hour and a day.
 import type { TierName, TiersConfig } from '../config/tiers';
-import type { PolicyAction } from './decide';
+import { rank, type PolicyAction } from './decide';
 import { tierLimits } from './tiers';
 
 export interface CampaignPolicy {
@@ -32,7 +32,6 @@ export interface EffectivePolicy {
   tier: TierName | null;
 }
 
-const rank = (action: PolicyAction) => ['allow', 'warn', 'throttle', 'suspend'].indexOf(action);
 
 function ownPolicy(subject: SubjectPolicy, now: Date, throttleLimitPerHour: number): EffectivePolicy {
   const override = subject.override;

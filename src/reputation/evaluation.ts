@@ -9,7 +9,7 @@ import type { SubjectKind } from '../db/schema';
 import { appendAuditAndEvents, readMeta, saveSubjects, writeMeta, type AuditWrite, type SubjectWrite } from '../db/subjects';
 import type { EventWrite } from '../db/events';
 import { zeroCounts } from './counts';
-import { decide, type PolicyAction, type WindowStats } from './decide';
+import { decide, rank, type PolicyAction, type WindowStats } from './decide';
 import { tiersConfig, type TiersConfig } from '../config/tiers';
 import { decideTier } from './tiers';
 
@@ -108,7 +108,7 @@ export async function evaluateReputation(
         now,
       );
       summary[kind === 'sender' ? 'senders' : 'domains']++;
-      const escalated = decision.changed && rankOf(decision.action) > rankOf(previous?.autoAction ?? 'allow');
+      const escalated = decision.changed && rank(decision.action) > rank(previous?.autoAction ?? 'allow');
       // The age a promotion needs: the earliest of what was stored and the first day with traffic.
       const firstSeenAt = [previous?.firstSeenAt, input.firstDay, now].filter((d): d is Date => Boolean(d)).reduce((a, b) => (a < b ? a : b));
       const tier = kind === 'sender'
@@ -186,7 +186,6 @@ export async function evaluateReputation(
   return summary;
 }
 
-const rankOf = (action: PolicyAction) => ['allow', 'warn', 'throttle', 'suspend'].indexOf(action);
 
 const sameTime = (a: Date | null | undefined, b: Date | null | undefined) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
 
