@@ -2,10 +2,10 @@
 // 24 hours, the recent runs, and a retry of a quarantined message (analyze its stored bytes again).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
-import type { WardenConfig } from '../config/schema';
 import type { Db } from '../db/client';
 import { countOpenQuarantine, ingestSourceSummaries, recentIngestRuns } from '../db/ingest-queries';
 import { retryQuarantined } from '../ingest/retry';
+import type { IngestDeps } from '../ingest/batch';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody } from './errors';
@@ -85,7 +85,7 @@ const retryRoute = createRoute({
 type IngestRunRow = Awaited<ReturnType<typeof recentIngestRuns>>[number];
 const toRun = ({ details: _details, ...row }: IngestRunRow): z.infer<typeof ingestRun> => ({ ...row, startedAt: row.startedAt.toISOString() });
 
-export function mailboxesRouter(db: Db, config: Pick<WardenConfig, 'mailboxes' | 'attribution' | 'reputation'>, logger: Logger, clock: () => Date) {
+export function mailboxesRouter(db: Db, config: IngestDeps['config'], logger: Logger, clock: () => Date) {
   const router = new OpenAPIHono<ApiEnv>();
   router.use('/mailboxes', requireScope('ops'));
   router.use('/quarantine/*', requireScope('ops'));

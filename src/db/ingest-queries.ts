@@ -191,7 +191,7 @@ export async function settleQuarantined(
   entry: { id: number; messageId: number },
   result: { prepared: PreparedMessage },
   now: Date,
-): Promise<{ resolved: boolean; facts: number; senders: string[]; domains: string[] }> {
+): Promise<{ resolved: boolean; facts: number; senders: string[]; domains: string[]; fingerprinted: number }> {
   const { prepared } = result;
   const sends = await sendsForFacts(db, prepared.facts);
   return db.transaction(async (tx) => {
@@ -200,12 +200,12 @@ export async function settleQuarantined(
         .update(quarantine)
         .set({ reasonCode: prepared.quarantine.code, reason: prepared.quarantine.reason, retries: sql`${quarantine.retries} + 1` })
         .where(eq(quarantine.id, entry.id));
-      return { resolved: false, facts: 0, senders: [], domains: [] };
+      return { resolved: false, facts: 0, senders: [], domains: [], fingerprinted: 0 };
     }
     const facts = await recordFactsIn(tx, prepared.facts, sends);
     await tx.update(quarantine).set({ status: 'resolved', resolvedAt: now, retries: sql`${quarantine.retries} + 1` }).where(eq(quarantine.id, entry.id));
     await tx.update(ingestedMessages).set({ outcome: 'stored', facts: prepared.facts.length }).where(eq(ingestedMessages.id, entry.messageId));
-    return { resolved: true, facts: facts.stored, senders: facts.senders, domains: facts.domains };
+    return { resolved: true, facts: facts.stored, senders: facts.senders, domains: facts.domains, fingerprinted: facts.fingerprinted };
   });
 }
 

@@ -4,8 +4,6 @@ import type { Logger } from 'pino';
 import type { WardenConfig } from '../config/schema';
 import type { Db } from '../db/client';
 import { storeBatch } from '../db/ingest-queries';
-import { campaignsConfig } from '../config/campaigns';
-import { tiersConfig } from '../config/tiers';
 import { detectCampaigns } from '../reputation/campaign-detection';
 import { evaluateReputation } from '../reputation/evaluation';
 import { prepareInline, type AnalysisPool } from './analysis-pool';
@@ -13,7 +11,7 @@ import type { FolderHolds, PreparedMessage, RawMessage } from './message';
 
 export interface IngestDeps {
   db: Db;
-  config: Pick<WardenConfig, 'mailboxes' | 'attribution' | 'reputation'> & Partial<Pick<WardenConfig, 'tiers' | 'campaigns' | 'relay'>>;
+  config: Pick<WardenConfig, 'mailboxes' | 'attribution' | 'reputation' | 'tiers' | 'campaigns' | 'relay'>;
   logger: Logger;
   now: Date;
   /** Worker threads for the analysis of large batches; without it, batches are analyzed in-thread. */
@@ -103,16 +101,28 @@ export async function storePrepared(deps: IngestDeps, prepared: PreparedMessage[
     if (item.quarantine) deps.logger.info({ source: item.message.source, folder: item.message.folder, uid: item.message.uid, code: item.quarantine.code }, 'message quarantined');
   }
   // Stored and committed: a crash before this line is caught up by the evaluate-reputation job.
-  if (outcome.senders.length + outcome.domains.length > 0) {
-    const tiers = deps.config.tiers ?? tiersConfig.parse({});
+  await afterFactsStored(deps, outcome, counts, stageMs);
+}
+
+/**
+ * What follows storing facts, wherever they were stored (a batch, a quarantine retry): the senders
+ * and domains they touch are re-evaluated at once, and a complaint from a campaign's account or
+ * network acts at once, not at the next job run.
+ */
+export async function afterFactsStored(
+  deps: IngestDeps,
+  stored: { senders: string[]; domains: string[]; fingerprinted: number },
+  counts: Pick<SourceCounts, 'changed' | 'campaigns'>,
+  stageMs: StageMs = zeroStageMs(),
+): Promise<void> {
+  if (stored.senders.length + stored.domains.length > 0) {
     const evaluation = await timed(stageMs, 'evaluate', () =>
-      evaluateReputation(deps.db, deps.config.reputation, deps.now, { senders: outcome.senders, domains: outcome.domains }, tiers),
+      evaluateReputation(deps.db, deps.config.reputation, deps.now, { senders: stored.senders, domains: stored.domains }, deps.config.tiers),
     );
     counts.changed += evaluation.changed;
   }
-  // A complaint from a campaign's account or network acts at once, not at the next job run.
-  if (outcome.fingerprinted > 0) {
-    const campaigns = await detectCampaigns(deps.db, deps.config.campaigns ?? campaignsConfig.parse({}), deps.config.relay?.domains ?? [], deps.now);
+  if (stored.fingerprinted > 0) {
+    const campaigns = await detectCampaigns(deps.db, deps.config.campaigns, deps.config.relay.domains, deps.now);
     counts.campaigns += campaigns.raised;
   }
 }

@@ -3,8 +3,7 @@
 import { gunzipSync } from 'node:zlib';
 import { getQuarantined, settleQuarantined } from '../db/ingest-queries';
 import { NotFoundError } from '../errors';
-import { evaluateReputation } from '../reputation/evaluation';
-import type { IngestDeps } from './batch';
+import { afterFactsStored, zeroSourceCounts, type IngestDeps } from './batch';
 import { prepareMessage } from './message';
 
 export interface RetryOutcome {
@@ -30,8 +29,6 @@ export async function retryQuarantined(deps: IngestDeps, id: number): Promise<Re
   // The facts' keys derive from the content hash stored with the message, as on first reading.
   prepared.facts = prepared.facts.map((fact) => ({ ...fact, dedupKey: fact.dedupKey.replace(prepared.contentHash, entry.contentHash) }));
   const settled = await settleQuarantined(deps.db, { id, messageId: entry.messageId }, { prepared }, deps.now);
-  if (settled.senders.length + settled.domains.length > 0) {
-    await evaluateReputation(deps.db, deps.config.reputation, deps.now, { senders: settled.senders, domains: settled.domains });
-  }
+  await afterFactsStored(deps, settled, zeroSourceCounts());
   return { id, resolved: settled.resolved, facts: settled.facts, reasonCode: prepared.quarantine?.code ?? null, reason: prepared.quarantine?.reason ?? null };
 }

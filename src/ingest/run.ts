@@ -36,7 +36,7 @@ export async function ingestMailboxes(given: IngestDeps): Promise<IngestSummary>
     const result = await readSource();
     const durationMs = Math.round(performance.now() - sourceStarted);
     summary.sources++;
-    for (const key of ['fetched', 'stored', 'duplicates', 'quarantined', 'facts', 'errors', 'changed'] as const) summary[key] += result.counts[key];
+    for (const key of Object.keys(result.counts) as (keyof SourceCounts)[]) summary[key] += result.counts[key];
     const stageMs = Object.fromEntries(Object.entries(result.stageMs).map(([stage, ms]) => [stage, Math.round(ms)])) as unknown as StageMs;
     for (const stage of Object.keys(stageMs) as Array<keyof StageMs>) summary.stageMs[stage] += stageMs[stage];
     await insertIngestRun(deps.db, {
