@@ -2,7 +2,7 @@
 // (default 10,000, drawn from the reference corpus, else the fixtures) into a Dovecot on loopback,
 // then times (a) a raw imapflow fetch of all of them, the ceiling, and (b) the full ingestion
 // (analysis, attribution, storage in PostgreSQL with the checkpoint, post-action) into an empty
-// database, and prints both rates, their ratio, the busy time per stage and the load average.
+// database, and prints both rates, their ratio, the time each stage was in flight and the load average.
 // With R rounds, (a) and (b) alternate R times over the same mailbox: on a shared machine the load
 // moves, and a ratio is only fair between neighbouring measurements.
 // PostgreSQL from TEST_DATABASE_URL (a throwaway database is created and dropped); PGlite without it.
@@ -83,7 +83,7 @@ try {
     );
     const perMessage = (ms: number) => `${((ms / Math.max(1, summary.fetched)) * 1000).toFixed(0)} µs/msg`;
     console.log(
-      `    stages (busy time; they overlap): ${Object.entries(summary.stageMs)
+      `    stages (time in flight, waits included; they overlap): ${Object.entries(summary.stageMs)
         .map(([stage, ms]) => `${stage} ${(ms / 1000).toFixed(2)} s (${perMessage(ms)})`)
         .join(', ')}`,
     );

@@ -23,7 +23,6 @@ export interface DemoSender {
 /** The relay's sending addresses: a /28 of documentation space and one IPv6 address. */
 export const relayNetwork = { ipv4Range: '192.0.2.16/28', ipv6: '2001:db8:25::10' };
 export const relayIpv4 = Array.from({ length: 16 }, (_, index) => `192.0.2.${16 + index}`);
-export const relayAddresses = [...relayIpv4, relayNetwork.ipv6];
 export const relayDomain = 'relay-demo.example';
 
 /** mulberry32: a tiny seeded PRNG, enough for a reproducible population. */

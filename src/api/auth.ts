@@ -10,7 +10,8 @@ import type { ApiEnv, ApiPrincipal } from './env';
 import { errorResponse } from './errors';
 import { sameText } from './session-cookie';
 
-const digest = (token: string) => createHash('sha256').update(token).digest('hex');
+/** SHA-256 hex of a secret: what tokens and passwords are compared and keyed by. */
+export const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
  * Looks tokens up by their SHA-256, so comparing never leaks a configured token's bytes by timing.

@@ -1,6 +1,7 @@
 // Who may open a dashboard session (the dashboard password, or an ops-scope API token) and the
 // cookies and CSRF tokens of open sessions.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { digest } from './auth';
 import type { DashboardConfig } from '../config/dashboard';
 import type { WardenConfig } from '../config/schema';
 import { csrfTokenOf, decodeSession, encodeSession, newSessionClaims, sameText, sessionKey, type SessionClaims } from './session-cookie';
@@ -8,7 +9,6 @@ import { csrfTokenOf, decodeSession, encodeSession, newSessionClaims, sameText, 
 /** The cookie a dashboard session travels in (HttpOnly: page scripts never see it). */
 export const sessionCookieName = 'warden_session';
 
-const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export class DashboardSessions {
   private readonly secret: Buffer;

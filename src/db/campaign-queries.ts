@@ -1,7 +1,7 @@
 // Storage of campaigns: what the rule reads (complaint fingerprints in the window, campaigns already
 // raised or dismissed) and what it writes (campaigns, their members' policy, audit and events).
 import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
-import type { ActiveCampaign, CampaignJoin, ComplaintPrints, FingerprintEvidence, RaisedCampaign } from '../reputation/campaign-rule';
+import { fingerprintKey, type ActiveCampaign, type CampaignJoin, type ComplaintPrints, type FingerprintEvidence, type RaisedCampaign } from '../reputation/campaign-rule';
 import type { Db } from './client';
 import { insertEvents, type EventWrite, type Tx } from './events';
 import { campaignComplaints, campaignFingerprints, campaigns, complaintFingerprints, events, mailFacts, policyAudit, reputationSubjects, type CampaignStatus } from './schema';
@@ -50,7 +50,7 @@ export async function campaignState(tx: Tx): Promise<{ active: ActiveCampaign[];
   );
   const dismissedKeys = new Set<string>();
   for (const print of prints) {
-    if (print.status === 'dismissed') dismissedKeys.add(`${print.kind}:${print.value}`);
+    if (print.status === 'dismissed') dismissedKeys.add(fingerprintKey(print));
     else active.get(print.campaignId)?.fingerprints.push({ kind: print.kind, value: print.value });
   }
   for (const member of members) active.get(member.campaignId)?.complaintIds.push(member.factId);

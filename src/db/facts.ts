@@ -6,7 +6,7 @@ import { queryRows, type Db } from './client';
 import type { Tx } from './events';
 import { addToRollups, type RollupIncrement } from './rollups';
 import type { ContentFingerprints } from '../analysis/fingerprints';
-import type { Fingerprint } from '../reputation/campaign-rule';
+import { fingerprintKey, type Fingerprint } from '../reputation/campaign-rule';
 import { complaintFingerprints, mailFacts } from './schema';
 import { findSendsByMessageId } from './send-events';
 
@@ -175,7 +175,7 @@ export async function recordFactsIn(tx: Tx, facts: FactInput[], sends: SendsByMe
     if (counts.complaints && sender) {
       const send = fact.originalMessageId ? sends.get(fact.originalMessageId) : undefined;
       const factId = fresh.get(row.dedupKey)!;
-      const unique = new Map(fingerprintsOf(fact, send).map((print) => [`${print.kind}:${print.value}`, print]));
+      const unique = new Map(fingerprintsOf(fact, send).map((print) => [fingerprintKey(print), print]));
       for (const print of unique.values()) printRows.push({ factId, kind: print.kind, value: print.value.slice(0, 500), sender, occurredAt: at });
     }
     // A block of our IP or content is evidence about the IP and the receiving provider, not

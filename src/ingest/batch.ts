@@ -37,8 +37,9 @@ export interface SourceCounts {
 export const zeroSourceCounts = (): SourceCounts => ({ fetched: 0, stored: 0, duplicates: 0, quarantined: 0, facts: 0, errors: 0, changed: 0, campaigns: 0 });
 
 /**
- * Milliseconds spent in each stage of a source's pass. The stages overlap (the next batch is
- * fetched while this one is analyzed and stored), so they add up to more than the pass took.
+ * Milliseconds each stage of a source's pass was in flight, waits on the server, a queue or a lock
+ * included. The stages overlap (the next batch is fetched while this one is analyzed and stored),
+ * so they add up to more than the pass took.
  */
 export interface StageMs {
   /** From sending a FETCH to holding the batch. */

@@ -139,7 +139,7 @@ export function findCampaigns(
         networks.push(network);
         value = network;
       }
-      const key = `${print.kind}:${value}`;
+      const key = fingerprintKey({ kind: print.kind, value });
       let group = groups.get(key);
       if (!group) groups.set(key, (group = { kind: print.kind, value, complaints: new Set(), senders: new Set() }));
       group.complaints.add(complaint.factId);
