@@ -1,6 +1,6 @@
 // Per-sender and per-domain state: automatic action, manual override, latest figures; the audit
 // log and the events every change emits.
-import { and, asc, desc, eq, gt, ilike, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
 import { insertEvents, type EventWrite } from './events';
 import type { TierName } from '../config/tiers';
@@ -185,19 +185,18 @@ export interface SubjectFilter {
   now: Date;
 }
 
-// An override in force wins over the automatic action (the same rule as effectivePolicy, without the domain).
+// An override in force wins; otherwise the stricter of the automatic and the campaign action (the
+// same rule as effectivePolicy, without the domain and the submitting network).
 const overrideInForce = (now: Date) =>
   and(sql`${reputationSubjects.overrideAction} is not null`, or(sql`${reputationSubjects.overrideUntil} is null`, gt(reputationSubjects.overrideUntil, now)));
+const strictness = (column: SQL) => sql`array_position(array['allow', 'warn', 'throttle', 'suspend'], ${column})`;
+const actionInForce = (now: Date) => sql<StoredAction>`case
+  when ${overrideInForce(now)} then ${reputationSubjects.overrideAction}
+  when coalesce(${strictness(sql`${reputationSubjects.campaignAction}`)}, 0) > ${strictness(sql`${reputationSubjects.autoAction}`)} then ${reputationSubjects.campaignAction}
+  else ${reputationSubjects.autoAction} end`;
 
 function subjectCondition(kind: SubjectKind, filter: SubjectFilter) {
-  const actionFilter = filter.action
-    ? filter.action === 'allow'
-      ? and(eq(reputationSubjects.autoAction, 'allow'), or(sql`${reputationSubjects.overrideAction} is null`, sql`${reputationSubjects.overrideUntil} <= ${filter.now.toISOString()}::timestamptz`))
-      : or(
-          and(eq(reputationSubjects.overrideAction, filter.action), or(sql`${reputationSubjects.overrideUntil} is null`, gt(reputationSubjects.overrideUntil, filter.now))),
-          and(eq(reputationSubjects.autoAction, filter.action), or(sql`${reputationSubjects.overrideAction} is null`, sql`${reputationSubjects.overrideUntil} <= ${filter.now.toISOString()}::timestamptz`)),
-        )
-    : undefined;
+  const actionFilter = filter.action ? sql`${actionInForce(filter.now)} = ${filter.action}` : undefined;
   const pattern = filter.q ? `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
   return and(eq(reputationSubjects.kind, kind), actionFilter, pattern ? ilike(reputationSubjects.id, pattern) : undefined);
 }
@@ -221,9 +220,9 @@ export function countSubjects(db: Db, kind: SubjectKind, filter: SubjectFilter):
   return db.$count(reputationSubjects, subjectCondition(kind, filter));
 }
 
-/** How many senders (or domains) each action applies to now: an override in force, else the automatic action. */
+/** How many senders (or domains) each action applies to now (see actionInForce). */
 export async function countByAction(db: Db, kind: SubjectKind, now: Date): Promise<Record<StoredAction, number>> {
-  const action = sql<StoredAction>`case when ${overrideInForce(now)} then ${reputationSubjects.overrideAction} else ${reputationSubjects.autoAction} end`;
+  const action = actionInForce(now);
   const rows = await db
     .select({ action, count: sql<number>`count(*)::int` })
     .from(reputationSubjects)

@@ -10,7 +10,7 @@ import { dismissCampaign, listCampaigns } from '../../../src/db/campaign-queries
 import { recentEvents } from '../../../src/db/events';
 import { alertOutbox } from '../../../src/db/schema';
 import { storeSendEvents } from '../../../src/db/send-events';
-import { getSubject } from '../../../src/db/subjects';
+import { countByAction, getSubject, listSubjects } from '../../../src/db/subjects';
 import { storePrepared, zeroSourceCounts, zeroStageMs, type IngestDeps } from '../../../src/ingest/batch';
 import { prepareMessage } from '../../../src/ingest/message';
 import { PolicySnapshot } from '../../../src/relay/policy-snapshot';
@@ -166,6 +166,10 @@ describe.each(testEngines())('campaigns on $name', (engine) => {
       expect((await getSubject(database.db, 'sender', sender))!.autoAction).toBe('allow');
     }
     for (const sender of good) expect((await loadSenderPolicy(database.db, sender, undefined, later(93), 100)).action).toBe('allow');
+    // The dashboard's counts and action filter read the same action in force.
+    expect((await countByAction(database.db, 'sender', later(93))).suspend).toBe(20);
+    const listed = await listSubjects(database.db, 'sender', { action: 'suspend', now: later(93), sort: 'id', order: 'asc', limit: 100, offset: 0 });
+    expect(listed.map((row) => row.id)).toEqual([...spammers].sort());
 
     // On-call hears about it: one event, written with its alert outbox row.
     const [event] = await recentEvents(database.db, { type: 'campaign.suspended', limit: 5 });
