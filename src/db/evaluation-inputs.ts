@@ -3,7 +3,8 @@
 // those marked in rollup_changes since the last pass, those with rollup rows in the hours and days
 // that left a window since then, and those with an action in force. Of those, the ones whose counts
 // equal the stored ones and that have no action in force are left out. A pass so costs what changed,
-// not how much was ever sent.
+// not how much was ever sent; a pass after a rules change adds every other subject over the volume
+// floor with its stored counts, so it costs one row per subject, not 30 days of rollups.
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from './client';
 import { startOfDay, startOfHour } from './rollups';
@@ -55,8 +56,24 @@ export type EvaluationScope =
   | { ids: string[] }
   /** Every subject with data (first pass, or the rules changed); clears the change marks. */
   | { everything: true }
-  /** What can have changed since the previous pass at `previousPass`; clears the marks it read. */
-  | { previousPass: Date };
+  /**
+   * What can have changed since the previous pass at `previousPass`; clears the marks it read. With
+   * `restFromState`, also every other subject at or over the volume floor, with the window counts
+   * stored by that pass (they cannot have moved, or the subject would be among the changed ones): a
+   * full pass after a rules change reads one row per subject, not the rollups of 30 days.
+   */
+  | { previousPass: Date; restFromState?: boolean };
+
+/** Subjects outside the candidates, at or over the floor, with their stored counts (see EvaluationScope). */
+function storedRest(kind: SubjectKind, volumeFloor: number) {
+  const stored = ['24h', '7d', '30d'].flatMap((window) => counters.map((c) => `s.${c}_${window}`)).join(', ');
+  return sql`
+    union all
+    select s.id, ${sql.raw(stored)}, false, null, true, s.auto_action, s.auto_since, s.auto_reason, s.clear_since,
+      s.override_action is not null, s.tier, s.tier_since, s.tier_reason, s.first_seen_at
+    from reputation_subjects s
+    where s.kind = ${kind} and s.sent_30d >= ${volumeFloor} and not exists (select 1 from candidates c where c.key = s.id)`;
+}
 
 /**
  * `volumeFloor`: the fewest sends in a window at which a subject's decision or tier can change.
@@ -89,7 +106,8 @@ export async function loadEvaluationInputs(db: Db, kind: SubjectKind, now: Date,
           where dimension = ${dimension} and day >= ${before.since7d}::timestamptz and day < ${since7d}::timestamptz
         union select key from daily_rollups
           where dimension = ${dimension} and day >= ${before.since30d}::timestamptz and day < ${since30d}::timestamptz
-        union select id from reputation_subjects where kind = ${kind} and (auto_action <> 'allow' or clear_since is not null)
+        union select id from reputation_subjects where kind = ${kind}
+          and (auto_action <> 'allow' or clear_since is not null or first_seen_at is null or tier_since is null)
       ),`;
     ids = sql`and key in (select key from candidates)`;
     subjectIds = sql`and id in (select key from candidates)`;
@@ -125,7 +143,8 @@ export async function loadEvaluationInputs(db: Db, kind: SubjectKind, now: Date,
     from windows w full outer join subjects s on s.id = w.key
     where ${'ids' in scope ? sql`true` : sql`s.id is null or s.auto_action <> 'allow' or s.clear_since is not null or ${sql.join(changed, sql` or `)}
       or s.first_seen_at is null or s.tier_since is null or w.first_day < s.first_seen_at
-      ${'everything' in scope ? sql`or coalesce(w.sent_30d, 0) >= ${volumeFloor}` : sql``}`}`;
+      ${'everything' in scope || ('restFromState' in scope && scope.restFromState) ? sql`or coalesce(w.sent_30d, 0) >= ${volumeFloor}` : sql``}`}
+    ${'restFromState' in scope && scope.restFromState ? storedRest(kind, volumeFloor) : sql``}`;
   // A full pass groups a few hundred thousand rollup rows by key: with the default 4 MB of
   // work_mem the aggregate spills to disk and takes twice as long. A pass over a few ids needs none.
   const rows = 'ids' in scope

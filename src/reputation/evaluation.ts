@@ -80,9 +80,12 @@ export async function evaluateReputation(
   const fingerprint = rulesFingerprint(rules, tiers);
   const previousPassText = only ? undefined : await readMeta(db, 'previous-pass');
   const previousPass = previousPassText ? new Date(previousPassText) : undefined;
-  const everything = !only && ((await readMeta(db, 'rules')) !== fingerprint || !previousPass || previousPass > now);
+  const rulesChanged = !only && (await readMeta(db, 'rules')) !== fingerprint;
+  // Without a usable previous pass the stored counts cannot be trusted: everything is aggregated anew.
+  const fromScratch = !only && (!previousPass || previousPass > now);
+  const everything = rulesChanged || fromScratch;
   const scopeOf = (ids: string[] | undefined): EvaluationScope =>
-    ids ? { ids } : everything ? { everything: true } : { previousPass: previousPass! };
+    ids ? { ids } : fromScratch ? { everything: true } : { previousPass: previousPass!, restFromState: rulesChanged };
   lap('readStateMs');
 
   for (const kind of ['sender', 'domain'] as const satisfies SubjectKind[]) {

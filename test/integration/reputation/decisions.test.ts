@@ -248,6 +248,26 @@ describe.each(testEngines())('reputation decisions on $name', (engine) => {
     expect(summary).toMatchObject({ senders: 1, throttled: 2 });
   });
 
+  it('decides a rules change a day later on the counts as they are then, whether re-read or stored', async () => {
+    // 1 complaint in 2,000 sends: allowed under the default lines, so neither has an action in
+    // force. olga's sends leave the 24-hour window before the change (her counts are read anew);
+    // pete's have not moved since the previous pass (they come from his stored state).
+    await send(database.db, 'olga', 2000, hours(0), 'olga.example');
+    await complain(database.db, 'olga', 1, hours(1), 'olga.example');
+    await send(database.db, 'pete', 2000, hours(20), 'pete.example');
+    await complain(database.db, 'pete', 1, hours(21), 'pete.example');
+    expect(await evaluateReputation(database.db, rules, hours(22))).toMatchObject({ changed: 0 });
+    const stricter = reputationConfig.parse({ complaintRate: { warn: 0.00001, throttle: 0.00005, suspend: 0.05 } });
+    const summary = await evaluateReputation(database.db, stricter, hours(25));
+    expect(summary).toMatchObject({ senders: 2, domains: 2, throttled: 4 });
+    const olga = await getSubject(database.db, 'sender', 'olga');
+    expect(olga).toMatchObject({ autoAction: 'throttle', sent24h: 0, complaints24h: 0, sent7d: 2000, complaints7d: 1 });
+    expect(olga!.autoReason).toContain('over 7d');
+    const pete = await getSubject(database.db, 'sender', 'pete');
+    expect(pete).toMatchObject({ autoAction: 'throttle', sent24h: 2000, complaints24h: 1 });
+    expect(pete!.autoReason).toContain('over 24h');
+  });
+
   it('stores a retried batch of send events and facts once', async () => {
     expect(await send(database.db, 'ivy', 300, hours(0))).toMatchObject({ stored: 300, duplicates: 0 });
     expect(await send(database.db, 'ivy', 300, hours(0))).toMatchObject({ stored: 0, duplicates: 300 });
