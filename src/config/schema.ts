@@ -54,7 +54,7 @@ const schedulerConfig = z
     enabled: z.boolean().default(true),
     /** A job's lease lasts this long and is renewed while it runs; a crashed holder frees it then. */
     leaseSeconds: z.number().int().min(1).max(3600).default(60),
-    /** Days of job run history to keep. */
+    /** Days of job runs, mailbox run records and delivered alert deliveries to keep. */
     historyDays: z.number().int().min(1).default(30),
   })
   .strict();

@@ -212,3 +212,15 @@ async function withAttempts(db: Db, rows: DeliveryRow[]) {
     .orderBy(asc(alertDeliveryAttempts.id));
   return rows.map((row) => ({ ...row, attemptLog: attempts.filter((attempt) => attempt.deliveryId === row.id) }));
 }
+
+/**
+ * Deletes deliveries that arrived before `before`, with their attempts. Pending ones are still
+ * being tried and dead-lettered ones wait for a replay: both stay.
+ */
+export async function pruneDeliveredAlerts(db: Db, before: Date): Promise<number> {
+  const rows = await db
+    .delete(alertDeliveries)
+    .where(and(eq(alertDeliveries.status, 'delivered'), lt(alertDeliveries.createdAt, before)))
+    .returning({ id: alertDeliveries.id });
+  return rows.length;
+}

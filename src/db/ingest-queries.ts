@@ -142,6 +142,12 @@ export async function insertIngestRun(db: Db, run: IngestRunWrite): Promise<numb
   return row!.id;
 }
 
+/** Deletes run records started before `before` (the messages, facts and checkpoints stay). */
+export async function pruneIngestRuns(db: Db, before: Date): Promise<number> {
+  const rows = await db.delete(ingestRuns).where(lt(ingestRuns.startedAt, before)).returning({ id: ingestRuns.id });
+  return rows.length;
+}
+
 export function recentIngestRuns(db: Db, limit: number) {
   return db.select().from(ingestRuns).orderBy(desc(ingestRuns.id)).limit(limit);
 }

@@ -7,6 +7,7 @@ import type { Database } from '../../../src/db/client';
 import { queryRows } from '../../../src/db/client';
 import { acquireJobLease, claimJobFire, listJobRuns, pruneJobHistory, releaseJobLease, renewJobLease } from '../../../src/db/job-queries';
 import { runJobOnce } from '../../../src/scheduler/run-job';
+import { pruneHistoryJob } from '../../../jobs/prune-history';
 import { testEngines } from '../../support/engines';
 
 const config = wardenConfigSchema.parse({});
@@ -96,5 +97,32 @@ describe.each(testEngines())('scheduler storage on $name', (engine) => {
     expect(pruned).toEqual({ runsDeleted: 1, firesDeleted: 1 });
     const [left] = await queryRows<{ count: string | number }>(database.db, sql`select count(*) as count from job_runs`);
     expect(Number(left!.count)).toBe(2);
+  });
+
+  it('prunes old mailbox runs and delivered alert deliveries with their attempts, keeping dead-lettered ones', async () => {
+    const old = sql`now() - interval '40 days'`;
+    await database.db.execute(sql`
+      insert into ingest_runs (source, started_at, duration_ms, outcome, fetched, stored, duplicates, quarantined, errors) values
+        ('imap:fbl', ${old}, 5, 'succeeded', 1, 1, 0, 0, 0), ('imap:fbl', now(), 5, 'succeeded', 1, 1, 0, 0, 0)`);
+    await database.db.execute(sql`
+      insert into alerts (dedup_key, kind, state, severity, title, labels, subjects, open_subjects, recent_events, event_count, destinations, first_at, last_at, notify_after)
+      values ('k', 'listed', 'resolved', 'critical', 't', '{}', '[]', '[]', '[]', 1, '[]', ${old}, ${old}, ${old})`);
+    for (const [messageId, status, createdAt] of [['old-delivered', 'delivered', old], ['old-dead', 'dead', old], ['new-delivered', 'delivered', sql`now()`]] as const) {
+      await database.db.execute(sql`
+        insert into alert_deliveries (alert_id, destination, kind, message_id, message, status, created_at, next_attempt_at, give_up_at)
+        select id, 'ops', 'trigger', ${messageId}, '{}', ${status}, ${createdAt}, ${createdAt}, ${createdAt} from alerts`);
+      await database.db.execute(sql`
+        insert into alert_delivery_attempts (delivery_id, at, latency_ms, outcome)
+        select id, ${createdAt}, 3, 'delivered' from alert_deliveries where message_id = ${messageId}`);
+    }
+    const result = await runJobOnce(pruneHistoryJob, { db: database.db, config, logger }, { trigger: 'manual', slot: null, instance: 'a' });
+    expect(result.summary).toMatchObject({ ingestRunsDeleted: 1, deliveriesDeleted: 1 });
+    const count = async (table: string) =>
+      Number((await queryRows<{ count: string | number }>(database.db, sql`select count(*) as count from ${sql.identifier(table)}`))[0]!.count);
+    expect(await count('ingest_runs')).toBe(1);
+    const left = await queryRows<{ message_id: string }>(database.db, sql`select message_id from alert_deliveries order by message_id`);
+    expect(left.map((row) => row.message_id)).toEqual(['new-delivered', 'old-dead']);
+    // The attempts of the pruned delivery went with it.
+    expect(await count('alert_delivery_attempts')).toBe(2);
   });
 });
