@@ -2,13 +2,15 @@
 // Unlike the normal approximation it behaves at rates near zero and small volumes, which is
 // exactly where complaint rates live (a few per thousand).
 
+// Acklam's coefficients.
+const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+
 /** Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError(`probability out of (0, 1): ${p}`);
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
   const low = 0.02425;
   if (p < low) {
     const q = Math.sqrt(-2 * Math.log(p));
@@ -27,11 +29,22 @@ export interface RateInterval {
   upper: number;
 }
 
+// An evaluation pass asks for the same confidence a few hundred thousand times.
+let lastConfidence = Number.NaN;
+let lastZ = Number.NaN;
+function zFor(confidence: number): number {
+  if (confidence !== lastConfidence) {
+    lastZ = normalQuantile(1 - (1 - confidence) / 2);
+    lastConfidence = confidence;
+  }
+  return lastZ;
+}
+
 /** The two-sided Wilson interval of `events` out of `trials` at `confidence` (e.g. 0.95). */
 export function wilsonInterval(events: number, trials: number, confidence: number): RateInterval {
   if (trials <= 0) return { rate: 0, lower: 0, upper: 1 };
   const observed = Math.min(events, trials);
-  const z = normalQuantile(1 - (1 - confidence) / 2);
+  const z = zFor(confidence);
   const p = observed / trials;
   const z2 = z * z;
   const denominator = 1 + z2 / trials;
