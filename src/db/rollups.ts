@@ -51,7 +51,7 @@ export async function addToRollups(db: Writer, increments: RollupIncrement[]): P
     await db.execute(sql`
       insert into rollup_changes (dimension, key)
       select * from unnest(${sql.param(chunk.map((m) => m.dimension))}::text[], ${sql.param(chunk.map((m) => m.key))}::text[])
-      on conflict do nothing`);
+      on conflict (dimension, key) do update set seq = excluded.seq`);
   }
   const counters = ['sent', 'delivered', 'complaints', 'hard_bounces', 'soft_bounces', 'blocked'] as const;
   for (const [table, bucket, timeColumn] of [

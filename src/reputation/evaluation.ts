@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { ReputationConfig } from '../config/reputation';
 import type { Db } from '../db/client';
 import { recordFacts, type FactInput } from '../db/facts';
-import { loadEvaluationInputs, type EvaluationInput, type EvaluationScope } from '../db/evaluation-inputs';
+import { clearChangeMarks, loadEvaluationInputs, type ChangeMarks, type EvaluationInput, type EvaluationScope } from '../db/evaluation-inputs';
 import type { SubjectKind } from '../db/schema';
 import { appendAuditAndEvents, readMeta, saveSubjects, writeMeta, type AuditWrite, type SubjectWrite } from '../db/subjects';
 import type { EventWrite } from '../db/events';
@@ -75,6 +75,7 @@ export async function evaluateReputation(
     summary[phase] += Math.round(at - mark);
     mark = at;
   };
+  const readMarks: ChangeMarks[] = [];
   const writes: { rows: SubjectWrite[]; changed: SubjectWrite[]; audit: AuditWrite[]; events: EventWrite[] } = { rows: [], changed: [], audit: [], events: [] };
   // Changed thresholds can change any decision: the first pass under new rules looks at everyone.
   const fingerprint = rulesFingerprint(rules, tiers);
@@ -95,7 +96,8 @@ export async function evaluateReputation(
     const volumeFloor = kind === 'sender'
       ? Math.min(rules.minVolume, tiers.promoteToEstablished.minSends, tiers.promoteToTrusted.minSends)
       : rules.minVolume;
-    const inputs = await loadEvaluationInputs(db, kind, now, scopeOf(ids), volumeFloor);
+    const { inputs, marks } = await loadEvaluationInputs(db, kind, now, scopeOf(ids), volumeFloor);
+    if (marks) readMarks.push(marks);
     lap('readStatsMs');
     for (const input of inputs) {
       const windows: WindowStats = {
@@ -182,6 +184,7 @@ export async function evaluateReputation(
     await saveSubjects(tx, writes.rows, false);
     await saveSubjects(tx, writes.changed, true);
     await appendAuditAndEvents(tx, writes.audit, writes.events);
+    for (const marks of readMarks) await clearChangeMarks(tx as unknown as Db, marks);
     if (everything) await writeMeta(tx, 'rules', fingerprint);
     if (!only) await writeMeta(tx, 'previous-pass', now.toISOString());
   });

@@ -1,5 +1,6 @@
 // Tables of the reputation engine: the relay's send log, hourly and daily rollups, stored
 // complaint and bounce facts, per-sender and per-domain state, the audit log and events.
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
@@ -204,11 +205,16 @@ export const reputationMeta = pgTable('reputation_meta', {
  * Senders and sending domains whose rollups changed since the last evaluation pass: the pass reads
  * and clears them, so its cost follows what changed, not how much was ever sent.
  */
+/** Stamps each change mark, so a pass clears only the marks it read (see db/evaluation-inputs.ts). */
+export const rollupChangeSeq = pgSequence('rollup_change_seq');
+
 export const rollupChanges = pgTable(
   'rollup_changes',
   {
     dimension: text('dimension').$type<RollupDimension>().notNull(),
     key: text('key').notNull(),
+    /** Taken anew on every change of the key: a mark re-stamped after a pass read it survives that pass. */
+    seq: bigint('seq', { mode: 'number' }).notNull().default(sql`nextval('rollup_change_seq')`),
   },
   (t) => [primaryKey({ columns: [t.dimension, t.key] })],
 );

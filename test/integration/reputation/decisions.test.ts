@@ -7,6 +7,9 @@ import { recordFacts } from '../../../src/db/facts';
 import { storeSendEvents } from '../../../src/db/send-events';
 import { auditLog, getSubject, writeOverride } from '../../../src/db/subjects';
 import { evaluateReputation, recordFactsAndEvaluate } from '../../../src/reputation/evaluation';
+import { clearChangeMarks, loadEvaluationInputs } from '../../../src/db/evaluation-inputs';
+import { queryRows } from '../../../src/db/client';
+import { sql } from 'drizzle-orm';
 import { loadSenderPolicy } from '../../../src/reputation/sender-policy';
 import { testEngines } from '../../support/engines';
 
@@ -266,6 +269,24 @@ describe.each(testEngines())('reputation decisions on $name', (engine) => {
     const pete = await getSubject(database.db, 'sender', 'pete');
     expect(pete).toMatchObject({ autoAction: 'throttle', sent24h: 2000, complaints24h: 1 });
     expect(pete!.autoReason).toContain('over 24h');
+  });
+
+  it('clears only the change marks a pass read: a change stored meanwhile is read by the next pass', async () => {
+    await send(database.db, 'quinn', 300, hours(0));
+    await send(database.db, 'rita', 300, hours(0));
+    const { marks } = await loadEvaluationInputs(database.db, 'sender', hours(1), { everything: true }, 200);
+    expect([...marks!.keys].sort()).toEqual(['quinn', 'rita']);
+    // quinn sends again after the marks were read, before the pass stores its decisions.
+    await send(database.db, 'quinn', 10, hours(0.5));
+    await clearChangeMarks(database.db, marks!);
+    const left = await queryRows<{ key: string }>(database.db, sql`select key from rollup_changes where dimension = 'sender'`);
+    expect(left.map((row) => row.key)).toEqual(['quinn']);
+    // A pass that stops before storing its decisions clears nothing.
+    await loadEvaluationInputs(database.db, 'sender', hours(1), { previousPass: hours(0.9) }, 200);
+    expect(await queryRows(database.db, sql`select key from rollup_changes where dimension = 'sender'`)).toHaveLength(1);
+    await evaluateReputation(database.db, rules, hours(1));
+    expect(await getSubject(database.db, 'sender', 'quinn')).toMatchObject({ sent24h: 310 });
+    expect(await queryRows(database.db, sql`select key from rollup_changes where dimension = 'sender'`)).toHaveLength(0);
   });
 
   it('stores a retried batch of send events and facts once', async () => {

@@ -1,0 +1,2 @@
+CREATE SEQUENCE "public"."rollup_change_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1;--> statement-breakpoint
+ALTER TABLE "rollup_changes" ADD COLUMN "seq" bigint DEFAULT nextval('rollup_change_seq') NOT NULL;
