@@ -64,15 +64,21 @@ export function bodySimhash(body: string): string | null {
   return (high >>> 0).toString(16).padStart(8, '0') + (low >>> 0).toString(16).padStart(8, '0');
 }
 
+/** A hash of bodySimhash as its two 32-bit halves: parsed once, compared many times. */
+export type SimhashBits = readonly [number, number];
+
+export const simhashBits = (hash: string): SimhashBits => [parseInt(hash.slice(0, 8), 16) >>> 0, parseInt(hash.slice(8, 16), 16) >>> 0];
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+}
+
+/** Bits that differ between two parsed hashes. */
+export const bitsDistance = (a: SimhashBits, b: SimhashBits): number => popcount((a[0] ^ b[0]) >>> 0) + popcount((a[1] ^ b[1]) >>> 0);
+
 /** Bits that differ between two hashes of bodySimhash. */
 export function simhashDistance(a: string, b: string): number {
-  let distance = 0;
-  for (let half = 0; half < 16; half += 8) {
-    let x = (parseInt(a.slice(half, half + 8), 16) ^ parseInt(b.slice(half, half + 8), 16)) >>> 0;
-    while (x) {
-      x &= x - 1;
-      distance++;
-    }
-  }
-  return distance;
+  return bitsDistance(simhashBits(a), simhashBits(b));
 }

@@ -50,11 +50,13 @@ export interface StageMs {
   store: number;
   /** Re-evaluating the senders and domains a batch touched. */
   evaluate: number;
+  /** The campaign rule, after a batch that stored complaints with fingerprints. */
+  campaigns: number;
   /** Moving, flagging or deleting the stored messages on the server. */
   postAction: number;
 }
 
-export const zeroStageMs = (): StageMs => ({ fetch: 0, analyze: 0, store: 0, evaluate: 0, postAction: 0 });
+export const zeroStageMs = (): StageMs => ({ fetch: 0, analyze: 0, store: 0, evaluate: 0, campaigns: 0, postAction: 0 });
 
 /** What a source accumulates over its batches. */
 export interface SourceTally {
@@ -123,7 +125,7 @@ export async function afterFactsStored(
     counts.changed += evaluation.changed;
   }
   if (stored.fingerprinted > 0) {
-    const campaigns = await detectCampaigns(deps.db, deps.config.campaigns, deps.config.relay.domains, deps.now);
+    const campaigns = await timed(stageMs, 'campaigns', () => detectCampaigns(deps.db, deps.config.campaigns, deps.config.relay.domains, deps.now));
     counts.campaigns += campaigns.raised;
   }
 }

@@ -2,7 +2,7 @@
 // are judged together. Fingerprints that cross the rule's lines raise a campaign (those sharing
 // complaints make one campaign, however many fingerprints the wave carries); complaints matching a
 // campaign already raised — one of its fingerprints, or its submitting networks — join it.
-import { simhashDistance } from '../analysis/simhash';
+import { bitsDistance, simhashBits, type SimhashBits } from '../analysis/simhash';
 
 export const fingerprintKinds = ['url', 'subject', 'body', 'client', 'sasl'] as const;
 export type FingerprintKind = (typeof fingerprintKinds)[number];
@@ -80,7 +80,7 @@ interface Group extends Fingerprint {
 
 /** Assigns each body hash to a cluster centre: an existing campaign's, or a hash close to many others. */
 function bodyCentres(hashes: string[], seeded: string[], maxDistance: number): Map<string, string> {
-  const centres = [...seeded];
+  const centres = seeded.map((hash) => ({ hash, bits: simhashBits(hash) }));
   const centreOf = new Map<string, string>();
   const counts = new Map<string, number>();
   for (const hash of hashes) counts.set(hash, (counts.get(hash) ?? 0) + 1);
@@ -88,20 +88,24 @@ function bodyCentres(hashes: string[], seeded: string[], maxDistance: number): M
   // centre and its variants gather round it. Counting neighbours is quadratic: past a few thousand
   // distinct bodies in the window, plain frequency orders them.
   const distinct = [...counts.keys()];
+  const bits = new Map<string, SimhashBits>(distinct.map((hash) => [hash, simhashBits(hash)]));
   const reach = new Map<string, number>();
   if (distinct.length <= 2000) {
-    for (const a of distinct) {
+    const weights = distinct.map((hash) => counts.get(hash)!);
+    const parsed = distinct.map((hash) => bits.get(hash)!);
+    for (let i = 0; i < distinct.length; i++) {
       let near = 0;
-      for (const b of distinct) if (simhashDistance(a, b) <= maxDistance) near += counts.get(b)!;
-      reach.set(a, near);
+      for (let j = 0; j < distinct.length; j++) if (bitsDistance(parsed[i]!, parsed[j]!) <= maxDistance) near += weights[j]!;
+      reach.set(distinct[i]!, near);
     }
   }
   const weight = (hash: string) => reach.get(hash) ?? counts.get(hash)!;
   for (const hash of distinct.sort((a, b) => weight(b) - weight(a) || (a < b ? -1 : 1))) {
-    const centre = centres.find((candidate) => simhashDistance(candidate, hash) <= maxDistance);
-    if (centre) centreOf.set(hash, centre);
+    const own = bits.get(hash)!;
+    const centre = centres.find((candidate) => bitsDistance(candidate.bits, own) <= maxDistance);
+    if (centre) centreOf.set(hash, centre.hash);
     else {
-      centres.push(hash);
+      centres.push({ hash, bits: own });
       centreOf.set(hash, hash);
     }
   }

@@ -105,3 +105,16 @@ describe('subject normalisation', () => {
     expect(prints.bodySimhash).toMatch(/^[0-9a-f]{16}$/);
   });
 });
+
+describe('simhash distance', () => {
+  it('counts the differing bits of two 64-bit hashes', () => {
+    const hash = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((n) => n.toString(16).padStart(16, '0'));
+    fc.assert(
+      fc.property(hash, hash, (a, b) => {
+        const differing = [...(BigInt(`0x${a}`) ^ BigInt(`0x${b}`)).toString(2)].filter((bit) => bit === '1').length;
+        expect(simhashDistance(a, b)).toBe(differing);
+      }),
+    );
+    expect(simhashDistance('ffffffffffffffff', '0000000000000000')).toBe(64);
+  });
+});
