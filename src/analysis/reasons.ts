@@ -301,9 +301,10 @@ const RECIPIENT_REASONS = new Set<Reason>(['hostunknown', 'userunknown', 'filter
 
 /**
  * The reason for one failed, delayed or delivered recipient. `context` is the report's wider error
- * text, consulted only when the recipient's own diagnostic and status say nothing.
+ * text, consulted only when the recipient's own diagnostic and status say nothing; it may be given
+ * as a function that builds it, called only then.
  */
-export function classifyReason(input: ClassifyInput, context?: string): Reason {
+export function classifyReason(input: ClassifyInput, context?: string | (() => string)): Reason {
   const action = input.action?.toLowerCase() ?? '';
   const status = input.status;
   if (action === 'delivered' || action === 'relayed' || action === 'expanded' || status?.startsWith('2.')) return 'delivered';
@@ -339,7 +340,7 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
   // words are a directory miss. Under a generic status the refusal after DATA is of our sender.
   if ((reason === 'userunknown' || reason === 'filtered') && input.smtpCommand === 'DATA' && DOCOMO_RECEIVING.test(input.remoteMta ?? '') && (!status || /^5\.0\.0$/.test(status))) reason = 'rejected';
   reason ??= byStatus;
-  reason ??= reasonFromText(context);
+  reason ??= reasonFromText(typeof context === 'function' ? context() : context);
   if (reason && input.smtpCommand === 'MAIL' && RECIPIENT_REASONS.has(reason)) reason = 'rejected';
   // "Access denied" in answer to MAIL FROM refuses the sender address, not our IP; on its own,
   // under a security status (X.7.x), it names no cause at all.
