@@ -1,4 +1,5 @@
 // Splits mbox bytes into messages; a file with no leading "From " line is one message.
+import { normaliseLineEnds } from './mime';
 
 /**
  * Splits an mbox (mboxo/mboxrd) into messages. Every line starting with "From " begins a message
@@ -7,15 +8,17 @@
  */
 export function splitMbox(raw: Buffer | string): string[] {
   const text = typeof raw === 'string' ? raw : raw.toString('latin1');
-  const lf = text.indexOf('\r') === -1 ? text : text.replace(/\r\n?/g, '\n');
+  const lf = normaliseLineEnds(text);
   const starts: number[] = [];
   if (lf.startsWith('From ')) starts.push(0);
   else starts.push(-1);
-  let at = lf.indexOf('\nFrom ');
+  let at = lineStartingWith(lf, 'From ', 1);
   while (at !== -1) {
-    starts.push(at + 1);
-    at = lf.indexOf('\nFrom ', at + 1);
+    starts.push(at);
+    at = lineStartingWith(lf, 'From ', at + 1);
   }
+  // One search of the whole text; most files quote no ">From " line at all.
+  const quoted = lineStartingWith(lf, '>From ', 1) !== -1;
   const messages: string[] = [];
   for (let i = 0; i < starts.length; i += 1) {
     const start = starts[i]!;
@@ -27,8 +30,19 @@ export function splitMbox(raw: Buffer | string): string[] {
       body = lineEnd === -1 || lineEnd >= end ? '' : lf.slice(lineEnd + 1, end);
     }
     // mboxrd: ">From " quoted lines are restored.
-    if (body.includes('\n>From ')) body = body.replace(/\n>(>*From )/g, '\n$1');
+    if (quoted && body.includes('\n>From ')) body = body.replace(/\n>(>*From )/g, '\n$1');
     if (body.trim() !== '') messages.push(body);
   }
   return messages;
+}
+
+/**
+ * The first index at or after `from` (at least 1) where a line starts with `prefix`. Searching for
+ * the prefix and checking the character before is several times faster than searching for
+ * "\n" + prefix: the string search starts from the first character, and "\n" is everywhere.
+ */
+function lineStartingWith(text: string, prefix: string, from: number): number {
+  let at = text.indexOf(prefix, Math.max(from, 1));
+  while (at !== -1 && text.charCodeAt(at - 1) !== 10) at = text.indexOf(prefix, at + 1);
+  return at;
 }

@@ -25,7 +25,10 @@ const MAX_PARTS = 400;
 
 /** CRLF and CR-only line ends become LF, so every later step sees one shape. */
 export function normaliseLineEnds(text: string): string {
-  return text.indexOf('\r') === -1 ? text : text.replace(/\r\n?/g, '\n');
+  if (text.indexOf('\r') === -1) return text;
+  // Two plain-string passes (CRLF, then any CR left alone) cost less than one /\r\n?/g.
+  const crlf = text.replaceAll('\r\n', '\n');
+  return crlf.indexOf('\r') === -1 ? crlf : crlf.replaceAll('\r', '\n');
 }
 
 /** Splits a header block from its body at the first empty line. */
