@@ -158,10 +158,57 @@ export function decodeTransfer(body: string, encoding: string | undefined): stri
   return body;
 }
 
+/**
+ * Quoted-printable (RFC 2045 §6.7) to a binary string: trailing white space of each line dropped,
+ * soft line breaks ("=" at a line end) joined, "=XX" decoded; any other "=" stays as written.
+ */
 export function decodeQuotedPrintable(body: string): string {
-  return body.replace(/[ \t]+$/gm, '').replace(/=\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) =>
-    String.fromCharCode(parseInt(hex, 16)),
-  );
+  const joined = trimLineEnds(body).replaceAll('=\n', '');
+  let at = joined.indexOf('=');
+  if (at === -1) return joined;
+  let decoded = '';
+  let copied = 0;
+  while (at !== -1) {
+    const high = hexValue(joined.charCodeAt(at + 1));
+    const low = high === -1 ? -1 : hexValue(joined.charCodeAt(at + 2));
+    if (low === -1) {
+      at = joined.indexOf('=', at + 1);
+      continue;
+    }
+    decoded += joined.slice(copied, at) + String.fromCharCode(high * 16 + low);
+    copied = at + 3;
+    at = joined.indexOf('=', copied);
+  }
+  return decoded + joined.slice(copied);
+}
+
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 65 && code <= 70) return code - 55;
+  if (code >= 97 && code <= 102) return code - 87;
+  return -1;
+}
+
+/** `text.replace(/[ \t]+$/gm, '')`: spaces and tabs before each line end removed. */
+function trimLineEnds(text: string): string {
+  // The regular expression's line ends include CR, U+2028 and U+2029; the loop below knows only LF.
+  if (text.indexOf('\r') !== -1 || text.indexOf('\u2028') !== -1 || text.indexOf('\u2029') !== -1) return text.replace(/[ \t]+$/gm, '');
+  let trimmed = '';
+  let copied = 0;
+  let lineStart = 0;
+  for (;;) {
+    const lineEnd = text.indexOf('\n', lineStart);
+    const end = lineEnd === -1 ? text.length : lineEnd;
+    let cut = end;
+    while (cut > lineStart && (text.charCodeAt(cut - 1) === 32 || text.charCodeAt(cut - 1) === 9)) cut -= 1;
+    if (cut !== end) {
+      trimmed += text.slice(copied, cut);
+      copied = end;
+    }
+    if (lineEnd === -1) break;
+    lineStart = lineEnd + 1;
+  }
+  return copied === 0 ? text : trimmed + text.slice(copied);
 }
 
 const decoders = new Map<string, TextDecoder | null>();

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeHeaderText, parseContentType, parseMime } from '../../../src/analysis/mime';
+import { decodeHeaderText, decodeQuotedPrintable, parseContentType, parseMime } from '../../../src/analysis/mime';
 import { factsOf } from './fixture';
 
 describe('MIME reading', () => {
@@ -21,5 +22,15 @@ describe('MIME reading', () => {
   it('reads a multipart without any part as plain text', () => {
     const facts = factsOf('From: MAILER-DAEMON@mx.example\nSubject: Returned mail\nContent-Type: multipart/report; boundary="x"\n\n<gone@x.example>... User unknown\n\nFinal-Recipient: rfc822; gone@x.example\nAction: failed\nStatus: 5.1.1\n');
     expect(facts).toEqual([expect.objectContaining({ recipient: 'gone@x.example', reason: 'userunknown' })]);
+  });
+
+  it('decodes quoted-printable as the three regular-expression passes it replaces', () => {
+    const byRegex = (body: string) =>
+      body.replace(/[ \t]+$/gm, '').replace(/=\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    expect(decodeQuotedPrintable('caf=C3=A9 =\nau lait  \n=3D=zz=')).toBe('caf\u00c3\u00a9 au lait\n==zz=');
+    const piece = fc.constantFrom('=', '=\n', '=\r\n', ' ', '\t', '\n', '\r', '\u2028', 'A', 'f', '3', 'g', '=3D', '=e2', '==', 'x');
+    fc.assert(fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
+      expect(decodeQuotedPrintable(pieces.join(''))).toBe(byRegex(pieces.join('')));
+    }), { numRuns: 3000 });
   });
 });
