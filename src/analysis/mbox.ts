@@ -1,5 +1,5 @@
 // Splits mbox bytes into messages; a file with no leading "From " line is one message.
-import { normaliseLineEnds } from './mime';
+import { lineStartingWith, normaliseLineEnds } from './mime';
 
 /**
  * Splits an mbox (mboxo/mboxrd) into messages. Every line starting with "From " begins a message
@@ -34,15 +34,4 @@ export function splitMbox(raw: Buffer | string): string[] {
     if (body.trim() !== '') messages.push(body);
   }
   return messages;
-}
-
-/**
- * The first index at or after `from` (at least 1) where a line starts with `prefix`. Searching for
- * the prefix and checking the character before is several times faster than searching for
- * "\n" + prefix: the string search starts from the first character, and "\n" is everywhere.
- */
-function lineStartingWith(text: string, prefix: string, from: number): number {
-  let at = text.indexOf(prefix, Math.max(from, 1));
-  while (at !== -1 && text.charCodeAt(at - 1) !== 10) at = text.indexOf(prefix, at + 1);
-  return at;
 }

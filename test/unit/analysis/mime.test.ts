@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeHeaderText, decodeQuotedPrintable, parseContentType, parseMime } from '../../../src/analysis/mime';
+import { decodeHeaderText, decodeQuotedPrintable, lineStartingWith, parseContentType, parseMime } from '../../../src/analysis/mime';
 import { factsOf } from './fixture';
 
 describe('MIME reading', () => {
@@ -32,5 +32,17 @@ describe('MIME reading', () => {
     fc.assert(fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
       expect(decodeQuotedPrintable(pieces.join(''))).toBe(byRegex(pieces.join('')));
     }), { numRuns: 3000 });
+  });
+
+  it('finds a line start as searching for the newline and the prefix does', () => {
+    const piece = fc.constantFrom('--b', '--b--', '\n', '-', 'b', 'x', '\n--b');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 20 }), fc.nat(30), (pieces, from) => {
+        const text = pieces.join('');
+        const found = text.indexOf('\n--b', Math.max(from, 1) - 1);
+        expect(lineStartingWith(text, '--b', from)).toBe(found === -1 ? -1 : found + 1);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
