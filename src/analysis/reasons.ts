@@ -264,9 +264,11 @@ export function reasonFromText(text: string | undefined): Reason | undefined {
 function matchWording(text: string): Reason | undefined {
   // Addresses say nothing about the reason ("filtered@..." is a name), and the code prefixes of a
   // multi-line reply ("550-5.7.1 ... 550 5.7.1 ...") split the wording they interrupt.
+  // The look-behind starts a try only where a token starts: the same matches (a token holding an
+  // address matches from its first character), without retrying at every character of a long token.
   const lower = text
     .toLowerCase()
-    .replace(/[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+/g, 'address')
+    .replace(/(?<![^\s<>()"',;:[\]])[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+/g, 'address')
     .replace(/(?:^|\s)[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?/g, ' ');
   return WORDING.find(lower);
 }
