@@ -49,7 +49,9 @@ export function isSystemAddress(address: string): boolean {
 
 /** A record for a recipient with the diagnostic text found for it. */
 export function recordFor(recipient: string, diagnostic: string, format: string, status?: string): RecipientRecord {
-  const text = diagnostic.replace(/\s+/g, ' ').trim();
+  // Each white-space run becomes one space; a run that already is one space is left alone, so
+  // the replace only rebuilds the text where it changes it.
+  const text = diagnostic.replace(/\s\s+|[^\S ]/g, ' ').trim();
   return {
     recipient: cleanAddress(recipient),
     format,

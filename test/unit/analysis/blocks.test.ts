@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ADDRESS_GLOBAL, addressesInLine } from '../../../src/analysis/vendors/blocks';
+import { ADDRESS_GLOBAL, addressesInLine, recordFor } from '../../../src/analysis/vendors/blocks';
 
 /** What ADDRESS_GLOBAL's exec loop over the line finds. */
 function byExecLoop(line: string): string[] {
@@ -22,6 +22,17 @@ describe('addresses in a line of a notice', () => {
         expect(addressesInLine(pieces.join(''))).toEqual(byExecLoop(pieces.join('')));
       }),
       { numRuns: 5000 },
+    );
+  });
+
+  it('folds every white-space run of a diagnostic into one space', () => {
+    const piece = fc.constantFrom('550', ' ', '  ', '\t', '\n', '\u00a0', '\u2028', 'user unknown', '\r\n');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 20 }), (pieces) => {
+        const diagnostic = pieces.join('');
+        expect(recordFor('a@b.example', diagnostic, 'text').diagnosticCode).toBe(diagnostic.replace(/\s+/g, ' ').trim() || undefined);
+      }),
+      { numRuns: 3000 },
     );
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeHeaderText, decodeQuotedPrintable, lineStartingWith, parseContentType, parseMime } from '../../../src/analysis/mime';
+import { decodeCharset, decodeHeaderText, decodeQuotedPrintable, lineStartingWith, parseContentType, parseMime } from '../../../src/analysis/mime';
 import { factsOf } from './fixture';
 
 describe('MIME reading', () => {
@@ -44,5 +44,19 @@ describe('MIME reading', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('leaves ASCII text and text that is already decoded as they are', () => {
+    const piece = fc.constantFrom('a', ' ', '\x7f', '\x80', '\xc3\xa9', '\xe9', '\x1b', '\u2028', '\ud83d', '\u00ff', 'テ');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), fc.constantFrom(undefined, 'utf-8', 'iso-8859-1'), (pieces, charset) => {
+        const binary = pieces.join('');
+        const ascii = !/[^\x00-\x7f]/.test(binary) && !binary.includes('\x1b');
+        if (ascii || /[^\x00-\xff]/.test(binary)) expect(decodeCharset(binary, charset)).toBe(binary);
+        else if (charset === 'iso-8859-1') expect(decodeCharset(binary, charset)).toBe(binary);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(decodeCharset('caf\xc3\xa9', undefined)).toBe('café');
   });
 });
