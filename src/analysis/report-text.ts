@@ -19,7 +19,7 @@ export function splitReturnedMessage(text: string): { error: string; original?: 
   }
   if (cut === -1) return { error: text };
   const rest = text.slice(originalStart).replace(/^\s*\n/, '');
-  const original = parseHeaders(splitHeaderBlock(rest.replace(/^[ \t]+/gm, (m) => (m.length > 0 ? m : ''))).head);
+  const original = parseHeaders(splitHeaderBlock(rest).head);
   return { error: text.slice(0, cut), original: original.length > 0 ? original : undefined };
 }
 
