@@ -197,7 +197,9 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   const split = splitReturnedMessage(bodyText);
   const originalHeaders = found.original ?? split.original ?? [];
   const original = originalFields(originalHeaders);
-  const arrivalFromReport = toIsoDate(headerValue(reportHeaders, 'date'));
+  // The report's own Date, read only when a fact needs it (most DSNs give an Arrival-Date).
+  let reportDate: { iso: string | undefined } | undefined;
+  const arrivalFromReport = () => (reportDate ??= { iso: toIsoDate(headerValue(reportHeaders, 'date')) }).iso;
 
   const ses = /amazonses|amazonaws|"notificationType"|"eventType"/.test(bodyText) ? readSesNotification(bodyText) : undefined;
   if (ses) {
@@ -205,7 +207,8 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
     if (ses.messageId) sesOriginal.messageId = ses.messageId;
     if (ses.from) sesOriginal.from = cleanAddress(ses.from);
     if (ses.subject) sesOriginal.subject = ses.subject;
-    if (arrivalFromReport) sesOriginal.arrivalDate = arrivalFromReport;
+    const sesArrival = arrivalFromReport();
+    if (sesArrival) sesOriginal.arrivalDate = sesArrival;
     if (ses.kind === 'complaint') {
       const facts = ses.records.map((record): Fact => {
         const fact: Fact = { kind: 'complaint', recipient: record.recipient, reason: 'feedback', hardBounce: false, format: 'amazonses', feedbackType: ses.feedbackType ?? 'abuse', ...sesOriginal };
@@ -303,7 +306,7 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   const contextOf = () => (context ??= split.error.slice(0, 8000).replace(/\s+/g, ' ').slice(0, 4000));
   const extra: Partial<Fact> = { ...original };
   if (reportingMta) extra.reportingMta = reportingMta;
-  const arrivalDate = toIsoDate(arrival) ?? arrivalFromReport;
+  const arrivalDate = toIsoDate(arrival) ?? arrivalFromReport();
   if (arrivalDate) extra.arrivalDate = arrivalDate;
   const facts = dedupe(records).map((record) => factFromRecord(record, contextOf, extra));
   return { facts, originalHeaders, reportHeaders };

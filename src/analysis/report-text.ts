@@ -57,6 +57,6 @@ export function addressesIn(value: string): string[] {
 /** An RFC 5322 date as ISO-8601 UTC, or undefined when unreadable. */
 export function toIsoDate(value: string | undefined): string | undefined {
   if (!value) return undefined;
-  const time = Date.parse(value.replace(/\([^)]*\)/g, '').trim());
+  const time = Date.parse((value.includes('(') ? value.replace(/\([^)]*\)/g, '') : value).trim());
   return Number.isNaN(time) ? undefined : new Date(time).toISOString();
 }
