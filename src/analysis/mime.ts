@@ -57,7 +57,7 @@ export function parseHeaders(head: string): Header[] {
       continue;
     }
     const name = line.slice(0, colon).trim().toLowerCase();
-    if (name === '' || /\s/.test(name)) {
+    if (name === '' || hasWhiteSpace(name)) {
       current = undefined;
       continue;
     }
@@ -65,6 +65,15 @@ export function parseHeaders(head: string): Header[] {
     headers.push(current);
   }
   return headers;
+}
+
+/** `/\s/.test(text)` without a regular-expression call: the characters ECMAScript counts as \s. */
+function hasWhiteSpace(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code <= 32 ? code === 32 || (code >= 9 && code <= 13) : code >= 160 && (code === 160 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff)) return true;
+  }
+  return false;
 }
 
 export function headerValue(headers: Header[], name: string): string | undefined {

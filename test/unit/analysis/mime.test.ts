@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeCharset, decodeHeaderText, decodeQuotedPrintable, lineStartingWith, parseContentType, parseMime } from '../../../src/analysis/mime';
+import { decodeCharset, decodeHeaderText, decodeQuotedPrintable, lineStartingWith, parseContentType, parseHeaders, parseMime } from '../../../src/analysis/mime';
 import { factsOf } from './fixture';
 
 describe('MIME reading', () => {
@@ -58,5 +58,13 @@ describe('MIME reading', () => {
       { numRuns: 2000 },
     );
     expect(decodeCharset('caf\xc3\xa9', undefined)).toBe('café');
+  });
+
+  it('refuses a field name holding any character JavaScript counts as white space', () => {
+    for (let code = 0; code < 0x10000; code += 1) {
+      const char = String.fromCharCode(code);
+      if (char === '\n' || char === ':') continue;
+      expect(parseHeaders(`X${char}Y: v`).length, `U+${code.toString(16)}`).toBe(/\s/.test(char) ? 0 : 1);
+    }
   });
 });
