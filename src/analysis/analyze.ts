@@ -180,8 +180,9 @@ function notRecipients(reportHeaders: Header[], originalHeaders: Header[], origi
   for (const header of reportHeaders) if (ADDRESS_HEADERS.has(header.name)) for (const a of addressesIn(header.value)) exclude.add(a);
   if (originalFrom) exclude.add(originalFrom);
   // Message-IDs look like addresses; the ones the report and the original carry are not recipients.
+  // (addressesIn never includes the angle brackets around them.)
   for (const headers of [reportHeaders, originalHeaders]) {
-    for (const header of headers) if (ID_HEADERS.has(header.name)) for (const a of addressesIn(header.value)) exclude.add(a.replace(/^<|>$/g, ''));
+    for (const header of headers) if (ID_HEADERS.has(header.name)) for (const a of addressesIn(header.value)) exclude.add(a);
   }
   return exclude;
 }

@@ -50,7 +50,10 @@ export function addressesIn(value: string): string[] {
   const out: string[] = [];
   // Tried only where a token starts (the look-behind): the same matches as without it, since a
   // token holding an address matches from its first character, and linear in a long token.
-  for (const match of value.matchAll(/(?<![^\s<>()"',;:])[^\s<>()"',;:]+@[^\s<>()"',;:]+/g)) out.push(match[0].toLowerCase().replace(/\.$/, ''));
+  for (const match of value.matchAll(/(?<![^\s<>()"',;:])[^\s<>()"',;:]+@[^\s<>()"',;:]+/g)) {
+    const address = match[0].toLowerCase();
+    out.push(address.endsWith('.') ? address.slice(0, -1) : address);
+  }
   return out;
 }
 
