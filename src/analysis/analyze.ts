@@ -84,11 +84,12 @@ interface Collected {
   deliveryStatus: MimePart[];
   original?: Header[];
   texts: string[];
-  htmls: string[];
+  /** HTML parts, decoded only when read (see htmlOf): a report with a plain part never needs them. */
+  htmlParts: MimePart[];
 }
 
 function collect(root: MimePart): Collected {
-  const found: Collected = { attached: [], feedback: [], deliveryStatus: [], texts: [], htmls: [] };
+  const found: Collected = { attached: [], feedback: [], deliveryStatus: [], texts: [], htmlParts: [] };
   walkParts(root, (part, inside) => {
     const type = part.contentType;
     if (inside) return;
@@ -101,23 +102,21 @@ function collect(root: MimePart): Collected {
       found.original ??= parseHeaders(splitHeaderBlock(partText(part).replace(/^\s+/, '')).head);
     } else if (type === 'text/plain') {
       found.texts.push(partText(part));
-    } else if (type === 'text/html') found.htmls.push(partText(part));
+    } else if (type === 'text/html') found.htmlParts.push(part);
   });
   return found;
+}
+
+function htmlOf(found: Collected): string {
+  return found.htmlParts.map(partText).join('\n');
 }
 
 /** The text (HTML stripped when there is no plain part) and raw HTML of an attached original message. */
 function bodyOf(message: MimePart | undefined): { text: string; html: string } | undefined {
   if (!message) return undefined;
-  const texts: string[] = [];
-  const htmls: string[] = [];
-  walkParts(message, (part, inside) => {
-    if (inside && part !== message) return;
-    if (part.contentType === 'text/plain') texts.push(partText(part));
-    else if (part.contentType === 'text/html') htmls.push(partText(part));
-  });
-  const html = htmls.join('\n');
-  const text = texts.join('\n');
+  const found = collect(message);
+  const html = htmlOf(found);
+  const text = found.texts.join('\n');
   return { text: text.trim() === '' && html ? stripHtml(html) : text, html };
 }
 
@@ -146,7 +145,7 @@ function kindFor(action: string | undefined, reasonDelivered: boolean): FactKind
   return 'bounce';
 }
 
-function factFromRecord(record: RecipientRecord, context: string, extra: Partial<Fact>): Fact {
+function factFromRecord(record: RecipientRecord, context: string | (() => string), extra: Partial<Fact>): Fact {
   const diagnostic = record.diagnosticCode;
   const reason = classifyReason(
     { status: record.status, replyCode: record.replyCode, diagnosticCode: diagnostic, action: record.action, smtpCommand: record.smtpCommand, bounceCategory: record.bounceCategory, reportingMta: extra.reportingMta, remoteMta: record.remoteMta },
@@ -172,6 +171,22 @@ function factFromRecord(record: RecipientRecord, context: string, extra: Partial
 
 const MAX_FORWARD_DEPTH = 3;
 
+const ADDRESS_HEADERS = new Set(['from', 'to', 'reply-to', 'return-path', 'sender']);
+const ID_HEADERS = new Set(['message-id', 'in-reply-to', 'references']);
+
+/** Addresses a notice names that are not failed recipients: its own envelope and the original's sender. */
+function notRecipients(reportHeaders: Header[], originalHeaders: Header[], originalFrom: string | undefined): Set<string> {
+  const exclude = new Set<string>();
+  for (const header of reportHeaders) if (ADDRESS_HEADERS.has(header.name)) for (const a of addressesIn(header.value)) exclude.add(a);
+  if (originalFrom) exclude.add(originalFrom);
+  // Message-IDs look like addresses; the ones the report and the original carry are not recipients.
+  // (addressesIn never includes the angle brackets around them.)
+  for (const headers of [reportHeaders, originalHeaders]) {
+    for (const header of headers) if (ID_HEADERS.has(header.name)) for (const a of addressesIn(header.value)) exclude.add(a);
+  }
+  return exclude;
+}
+
 function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   const reportHeaders = root.headers;
   const found = collect(root);
@@ -179,11 +194,13 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   const reportFrom = firstAddress(headerValue(reportHeaders, 'from'));
 
   let bodyText = found.texts.join('\n');
-  if (bodyText.trim() === '' && found.htmls.length > 0) bodyText = stripHtml(found.htmls.join('\n'));
+  if (bodyText.trim() === '' && found.htmlParts.length > 0) bodyText = stripHtml(htmlOf(found));
   const split = splitReturnedMessage(bodyText);
   const originalHeaders = found.original ?? split.original ?? [];
   const original = originalFields(originalHeaders);
-  const arrivalFromReport = toIsoDate(headerValue(reportHeaders, 'date'));
+  // The report's own Date, read only when a fact needs it (most DSNs give an Arrival-Date).
+  let reportDate: { iso: string | undefined } | undefined;
+  const arrivalFromReport = () => (reportDate ??= { iso: toIsoDate(headerValue(reportHeaders, 'date')) }).iso;
 
   const ses = /amazonses|amazonaws|"notificationType"|"eventType"/.test(bodyText) ? readSesNotification(bodyText) : undefined;
   if (ses) {
@@ -191,7 +208,8 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
     if (ses.messageId) sesOriginal.messageId = ses.messageId;
     if (ses.from) sesOriginal.from = cleanAddress(ses.from);
     if (ses.subject) sesOriginal.subject = ses.subject;
-    if (arrivalFromReport) sesOriginal.arrivalDate = arrivalFromReport;
+    const sesArrival = arrivalFromReport();
+    if (sesArrival) sesOriginal.arrivalDate = sesArrival;
     if (ses.kind === 'complaint') {
       const facts = ses.records.map((record): Fact => {
         const fact: Fact = { kind: 'complaint', recipient: record.recipient, reason: 'feedback', hardBounce: false, format: 'amazonses', feedbackType: ses.feedbackType ?? 'abuse', ...sesOriginal };
@@ -205,16 +223,6 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
 
   const complaint = readComplaint({ feedbackPart: found.feedback[0], bodyText, reportHeaders, originalHeaders, original, subject, reportFrom, arrivalFromReport });
   if (complaint) return { facts: complaint, originalHeaders, reportHeaders, originalBody: bodyOf(found.attached[0]) };
-
-  const exclude = new Set<string>();
-  for (const name of ['from', 'to', 'reply-to', 'return-path', 'sender']) {
-    for (const header of reportHeaders) if (header.name === name) for (const a of addressesIn(header.value)) exclude.add(a);
-  }
-  if (original.from) exclude.add(original.from);
-  // Message-IDs look like addresses; the ones the report and the original carry are not recipients.
-  for (const name of ['message-id', 'in-reply-to', 'references']) {
-    for (const header of [...reportHeaders, ...originalHeaders]) if (header.name === name) for (const a of addressesIn(header.value)) exclude.add(a.replace(/^<|>$/g, ''));
-  }
 
   let records: RecipientRecord[] = [];
   let reportingMta: string | undefined;
@@ -249,7 +257,7 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
     const reader = VENDOR_READERS.find((candidate) => candidate.matches(bounce));
     if (reader) vendorRecords = reader.read(bounce);
     vendorAuthoritative = vendorRecords.length > 0 && reader?.authoritative === true;
-    if (vendorRecords.length === 0) vendorRecords = readAddressBlocks(split.error, exclude, records.length > 0 ? 'dsn' : 'text');
+    if (vendorRecords.length === 0) vendorRecords = readAddressBlocks(split.error, notRecipients(reportHeaders, originalHeaders, original.from), records.length > 0 ? 'dsn' : 'text');
     // Exim and Google name the failed recipients in a header of their own.
     for (const part of (headerValue(reportHeaders, 'x-failed-recipients') ?? '').split(',')) {
       const recipient = addressIn(part);
@@ -294,12 +302,14 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
 
   for (const record of records) record.smtpCommand ??= failedCommandInTranscript(split.error, record.recipient);
   if (isMcAfeeAppliance(reportHeaders)) for (const record of records) record.smtpCommand ??= 'RCPT';
-  const context = split.error.slice(0, 8000).replace(/\s+/g, ' ').slice(0, 4000);
+  // The wider error text is consulted only for a recipient whose own diagnostic names no reason.
+  let context: string | undefined;
+  const contextOf = () => (context ??= split.error.slice(0, 8000).replace(/\s+/g, ' ').slice(0, 4000));
   const extra: Partial<Fact> = { ...original };
   if (reportingMta) extra.reportingMta = reportingMta;
-  const arrivalDate = toIsoDate(arrival) ?? arrivalFromReport;
+  const arrivalDate = toIsoDate(arrival) ?? arrivalFromReport();
   if (arrivalDate) extra.arrivalDate = arrivalDate;
-  const facts = dedupe(records).map((record) => factFromRecord(record, context, extra));
+  const facts = dedupe(records).map((record) => factFromRecord(record, contextOf, extra));
   return { facts, originalHeaders, reportHeaders };
 }
 

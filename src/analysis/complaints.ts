@@ -16,7 +16,8 @@ export interface ComplaintInput {
   original: Partial<Fact>;
   subject: string;
   reportFrom: string;
-  arrivalFromReport?: string;
+  /** The report's Date as ISO-8601, read only when a complaint is found. */
+  arrivalFromReport: () => string | undefined;
 }
 
 function complaint(recipient: string, feedbackType: string, format: string, extra: Partial<Fact>): Fact {
@@ -25,13 +26,16 @@ function complaint(recipient: string, feedbackType: string, format: string, extr
 
 /** The complaint facts a report carries, or undefined when it is not a complaint. */
 export function readComplaint(input: ComplaintInput): Fact[] | undefined {
-  const { bodyText, original, arrivalFromReport } = input;
-  const arrival: Partial<Fact> = arrivalFromReport ? { arrivalDate: arrivalFromReport } : {};
+  const { bodyText, original } = input;
+  const arrival = (): Partial<Fact> => {
+    const arrivalDate = input.arrivalFromReport();
+    return arrivalDate ? { arrivalDate } : {};
+  };
 
   // Apple Mail's unsubscribe button mails the List-Unsubscribe mailto: address with this header:
   // the recipient asks to stop, an opt-out rather than a bounce or an auto-reply.
   if (/^\s*true\s*$/i.test(headerValue(input.reportHeaders, 'x-apple-unsubscribe') ?? '')) {
-    return [complaint(input.reportFrom, 'opt-out', 'unsubscribe', arrival)];
+    return [complaint(input.reportFrom, 'opt-out', 'unsubscribe', arrival())];
   }
 
   // ARF part, or ARF fields quoted in a plain body (some forwarders flatten the report).
@@ -44,7 +48,7 @@ export function readComplaint(input: ComplaintInput): Fact[] | undefined {
   // Microsoft JMRP: the complained-of message attached whole, its recipient in a header of its own.
   const jmrpRecipient = headerValue(input.originalHeaders, 'x-hmxmroriginalrecipient');
   if (!feedback && (jmrpRecipient !== undefined || /^complaint about message from /i.test(input.subject.trim()))) {
-    const fact = complaint(addressIn(jmrpRecipient) || (original.to ?? ''), 'abuse', 'arf', { ...original, ...arrival });
+    const fact = complaint(addressIn(jmrpRecipient) || (original.to ?? ''), 'abuse', 'arf', { ...original, ...arrival() });
     const sourceIp = /\b(\d{1,3}(?:\.\d{1,3}){3})\b/.exec(input.subject)?.[1];
     if (sourceIp) fact.sourceIp = sourceIp;
     return [fact];
@@ -56,7 +60,7 @@ export function readComplaint(input: ComplaintInput): Fact[] | undefined {
   return recipients.map((recipient) => {
     const fact = complaint(recipient, feedback.feedbackType, 'arf', { ...original });
     if (feedback.sourceIp) fact.sourceIp = feedback.sourceIp;
-    const arrivalDate = toIsoDate(feedback.arrivalDate) ?? arrivalFromReport;
+    const arrivalDate = toIsoDate(feedback.arrivalDate) ?? input.arrivalFromReport();
     if (arrivalDate) fact.arrivalDate = arrivalDate;
     if (!fact.from && feedback.originalMailFrom) fact.from = feedback.originalMailFrom;
     return fact;

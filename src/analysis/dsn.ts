@@ -22,7 +22,9 @@ export interface DsnReport {
   records: RecipientRecord[];
 }
 
-const ADDRESS = /[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+\.[A-Za-z0-9-]+|[^\s<>()"',;:[\]]+@\[[0-9.]+\]/;
+// Tried only where a token starts (the look-behind): a token holding an address matches from its
+// first character, so the first match is the same, and a long token is not re-read per character.
+const ADDRESS = /(?<![^\s<>()"',;:[\]])(?:[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+\.[A-Za-z0-9-]+|[^\s<>()"',;:[\]]+@\[[0-9.]+\])/;
 const STATUS = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/g;
 
 /** The address in `rfc822; <user@example.com>` or a bare `user@example.com`. */

@@ -1,7 +1,7 @@
 // Campaign fingerprints of a complained-of message: what its copies to other recipients, sent
 // through other accounts, still share. Pure: the original message's subject and body in, values out.
 import { urlFingerprints } from './url-domains';
-import { bodySimhash } from './simhash';
+import { bodySimhash, wordsIn } from './simhash';
 
 export interface ContentFingerprints {
   /** Registered domains of the body's URLs (shortened links as host/path). */
@@ -20,15 +20,14 @@ const replyPrefix = /^\s*(?:(?:re|fwd?|aw|wg|tr|sv|vs|rif|antw)\s*(?:\[\d+\])?\s
  */
 export function normaliseSubject(subject: string | undefined | null): string | null {
   if (!subject) return null;
-  const words = subject
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(replyPrefix, '')
-    .replace(/[^\s<>"'@]+@[^\s<>"'@]+/gu, ' ')
-    .split(/\s+/u)
-    .filter((token) => token.length > 0 && token.length <= 20 && !/\p{N}/u.test(token))
-    .map((token) => token.replace(/[^\p{L}]+/gu, ''))
-    .filter((word) => word.length > 0);
+  const words = wordsIn(
+    subject
+      .normalize('NFKC')
+      .toLowerCase()
+      .replace(replyPrefix, '')
+      .replace(/[^\s<>"'@]+@[^\s<>"'@]+/gu, ' '),
+    1,
+  );
   const text = words.join(' ');
   return words.length >= 3 && text.replace(/ /g, '').length >= 15 ? text.slice(0, 200) : null;
 }

@@ -1,4 +1,5 @@
 // Splits mbox bytes into messages; a file with no leading "From " line is one message.
+import { normaliseLineEnds } from './mime';
 
 /**
  * Splits an mbox (mboxo/mboxrd) into messages. Every line starting with "From " begins a message
@@ -7,14 +8,17 @@
  */
 export function splitMbox(raw: Buffer | string): string[] {
   const text = typeof raw === 'string' ? raw : raw.toString('latin1');
-  const lf = text.indexOf('\r') === -1 ? text : text.replace(/\r\n?/g, '\n');
+  const lf = normaliseLineEnds(text);
   const starts: number[] = [];
   if (lf.startsWith('From ')) starts.push(0);
   else starts.push(-1);
-  let at = lf.indexOf('\nFrom ');
-  while (at !== -1) {
-    starts.push(at + 1);
-    at = lf.indexOf('\nFrom ', at + 1);
+  // One pass over "From " finds the From lines and whether any line is a quoted ">From " (most
+  // files have none). Searching for "\nFrom " is slower: the search keys on the first character.
+  let quoted = false;
+  for (let at = lf.indexOf('From ', 1); at !== -1; at = lf.indexOf('From ', at + 1)) {
+    const before = lf.charCodeAt(at - 1);
+    if (before === 10) starts.push(at);
+    else if (before === 62 && at >= 2 && lf.charCodeAt(at - 2) === 10) quoted = true;
   }
   const messages: string[] = [];
   for (let i = 0; i < starts.length; i += 1) {
@@ -27,7 +31,7 @@ export function splitMbox(raw: Buffer | string): string[] {
       body = lineEnd === -1 || lineEnd >= end ? '' : lf.slice(lineEnd + 1, end);
     }
     // mboxrd: ">From " quoted lines are restored.
-    if (body.includes('\n>From ')) body = body.replace(/\n>(>*From )/g, '\n$1');
+    if (quoted && body.includes('\n>From ')) body = body.replace(/\n>(>*From )/g, '\n$1');
     if (body.trim() !== '') messages.push(body);
   }
   return messages;

@@ -1,6 +1,7 @@
 // The closed reason taxonomy and the one place that maps status codes and diagnostic text to a reason.
 
 import { statusIn } from './dsn';
+import { FirstMatch } from './first-match';
 
 export const REASONS = [
   'authfailure', 'badreputation', 'blocked', 'contenterror', 'delivered', 'exceedlimit', 'expired',
@@ -88,7 +89,7 @@ const DECISIVE_STATUS = new Set([
  * messages of Postfix, Exim, Sendmail, qmail, Exchange/Office 365, Gmail, Yahoo, AOL, SES and the
  * common blocklists. One table: a new wording is one line here.
  */
-const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
+export const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['norelaying', /relay(?:ing)? (?:access )?(?:is )?(?:denied|not permitted|not allowed|prohibited|refused)|not (?:permitted|allowed|authori[sz]ed) to relay|(?:unable|cannot|can't|will not|we do not) relay|no relaying|relay not permitted|not a (?:gateway|relay)|relaying (?:mail )?to .* (?:denied|not allowed)/],
   // Wording that names its cause outright, checked before the broader patterns below.
   ['mailboxfull', /disk quota exceeded|quota exceeded/],
@@ -156,6 +157,8 @@ const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['networkerror', /network error|name service error|name server reply|maximum hop count|network (?:is )?unreachable|host (?:is )?unreachable|no route to host|connection (?:timed out|reset|refused|lost|closed|dropped|died)|lost connection|timed? ?out|could not connect|unable to connect|can't connect|temporary failure in name resolution|dns (?:lookup )?(?:failure|error|timeout|problem)|name server|too many hops|hop count|routing loop|mail loop|loops? back to myself|loop detected|broken pipe|tls (?:handshake|negotiation) failed/],
   ['systemerror', /could not load drd|write error|system (?:error|failure|problem)|internal (?:server )?error|server (?:configuration|error|busy|failure)|temporary local (?:problem|failure|error)|local (?:error|problem|configuration)|misconfigur|unable to deliver to local|service (?:not available|unavailable|currently unavailable)|resources? (?:temporarily )?unavailable/],
 ];
+
+const WORDING = new FirstMatch(TEXT_RULES);
 
 // Providers that put a code of their own in the reply, documented on their postmaster pages: the
 // code names the cause more exactly than the (often generic) wording around it.
@@ -261,12 +264,13 @@ export function reasonFromText(text: string | undefined): Reason | undefined {
 function matchWording(text: string): Reason | undefined {
   // Addresses say nothing about the reason ("filtered@..." is a name), and the code prefixes of a
   // multi-line reply ("550-5.7.1 ... 550 5.7.1 ...") split the wording they interrupt.
+  // The look-behind starts a try only where a token starts: the same matches (a token holding an
+  // address matches from its first character), without retrying at every character of a long token.
   const lower = text
     .toLowerCase()
-    .replace(/[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+/g, 'address')
+    .replace(/(?<![^\s<>()"',;:[\]])[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+/g, 'address')
     .replace(/(?:^|\s)[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?/g, ' ');
-  for (const [reason, pattern] of TEXT_RULES) if (pattern.test(lower)) return reason;
-  return undefined;
+  return WORDING.find(lower);
 }
 
 /** Reasons whose wording is vague enough that a specific status code should win over it. */
@@ -301,9 +305,10 @@ const RECIPIENT_REASONS = new Set<Reason>(['hostunknown', 'userunknown', 'filter
 
 /**
  * The reason for one failed, delayed or delivered recipient. `context` is the report's wider error
- * text, consulted only when the recipient's own diagnostic and status say nothing.
+ * text, consulted only when the recipient's own diagnostic and status say nothing; it may be given
+ * as a function that builds it, called only then.
  */
-export function classifyReason(input: ClassifyInput, context?: string): Reason {
+export function classifyReason(input: ClassifyInput, context?: string | (() => string)): Reason {
   const action = input.action?.toLowerCase() ?? '';
   const status = input.status;
   if (action === 'delivered' || action === 'relayed' || action === 'expanded' || status?.startsWith('2.')) return 'delivered';
@@ -339,7 +344,7 @@ export function classifyReason(input: ClassifyInput, context?: string): Reason {
   // words are a directory miss. Under a generic status the refusal after DATA is of our sender.
   if ((reason === 'userunknown' || reason === 'filtered') && input.smtpCommand === 'DATA' && DOCOMO_RECEIVING.test(input.remoteMta ?? '') && (!status || /^5\.0\.0$/.test(status))) reason = 'rejected';
   reason ??= byStatus;
-  reason ??= reasonFromText(context);
+  reason ??= reasonFromText(typeof context === 'function' ? context() : context);
   if (reason && input.smtpCommand === 'MAIL' && RECIPIENT_REASONS.has(reason)) reason = 'rejected';
   // "Access denied" in answer to MAIL FROM refuses the sender address, not our IP; on its own,
   // under a security status (X.7.x), it names no cause at all.

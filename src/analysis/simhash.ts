@@ -17,12 +17,20 @@ export function normalisedWords(body: string): string[] {
   const lines = body.normalize('NFKC').toLowerCase().split(/\r?\n/);
   const firstText = lines.findIndex((line) => line.trim() !== '');
   if (firstText >= 0 && salutation.test(lines[firstText]!)) lines.splice(firstText, 1);
-  const text = lines.join(' ').replace(urls, ' ').replace(addresses, ' ');
+  return wordsIn(lines.join(' ').replace(urls, ' ').replace(addresses, ' '), 2);
+}
+
+/**
+ * The words of a normalised text (subject or body): white-space separated tokens without digits
+ * (order numbers, amounts, dates) or over 20 characters (hashes, ids), reduced to their letters,
+ * kept when at least `minLetters` remain.
+ */
+export function wordsIn(text: string, minLetters: number): string[] {
   const words: string[] = [];
   for (const token of text.split(/\s+/u)) {
     if (token.length === 0 || token.length > 20 || /\p{N}/u.test(token)) continue;
     const word = token.replace(/[^\p{L}]+/gu, '');
-    if (word.length >= 2) words.push(word);
+    if (word.length >= minLetters) words.push(word);
   }
   return words;
 }

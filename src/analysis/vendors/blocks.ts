@@ -4,6 +4,38 @@ import { cleanAddress, replyCodeIn, smtpCommandIn, statusIn } from '../dsn';
 
 export const ADDRESS_GLOBAL = /<?([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]{2,}|[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@\[[0-9.]+\])>?/g;
 
+const ADDRESS_AT = new RegExp(ADDRESS_GLOBAL.source, 'y');
+const LOCAL_PART_CHARS = new Set(Array.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~.-", (char) => char.charCodeAt(0)));
+
+/**
+ * The addresses (ADDRESS_GLOBAL's group) its exec loop finds in a line. Run as is, that pattern is
+ * tried at every character and re-reads a long token without an "@" (a URL, an id) once per
+ * character. A match can only start where the run of local-part characters before an "@" starts
+ * (or at a "<" just before it), and from any later character of that run it would match the same
+ * "@" the same way: so it is tried there alone, once per "@".
+ */
+export function addressesInLine(line: string): string[] {
+  const found: string[] = [];
+  let from = 0;
+  let at = line.indexOf('@');
+  while (at !== -1) {
+    let start = at;
+    while (start > from && LOCAL_PART_CHARS.has(line.charCodeAt(start - 1))) start -= 1;
+    if (start < at) {
+      ADDRESS_AT.lastIndex = start > from && line.charCodeAt(start - 1) === 60 ? start - 1 : start;
+      const match = ADDRESS_AT.exec(line);
+      if (match) {
+        found.push(match[1] ?? '');
+        from = ADDRESS_AT.lastIndex;
+        at = line.indexOf('@', from);
+        continue;
+      }
+    }
+    at = line.indexOf('@', at + 1);
+  }
+  return found;
+}
+
 const REPLY_CODE = /(?:^|\s)[245]\d\d[\s-]|[245]\.\d{1,3}\.\d{1,3}/;
 const ADDRESS_LINE = /^\s*<?[^\s@<>]+@[^\s@<>]+>?:?\s*$/;
 
@@ -17,7 +49,9 @@ export function isSystemAddress(address: string): boolean {
 
 /** A record for a recipient with the diagnostic text found for it. */
 export function recordFor(recipient: string, diagnostic: string, format: string, status?: string): RecipientRecord {
-  const text = diagnostic.replace(/\s+/g, ' ').trim();
+  // Each white-space run becomes one space; a run that already is one space is left alone, so
+  // the replace only rebuilds the text where it changes it.
+  const text = diagnostic.replace(/\s\s+|[^\S ]/g, ' ').trim();
   return {
     recipient: cleanAddress(recipient),
     format,
@@ -50,10 +84,8 @@ export function readAddressBlocks(text: string, exclude: ReadonlySet<string>, fo
     const line = lines[i]!;
     if (!line.includes('@')) continue;
     if (/^\s*(?:from|to|reply-to|return-path|sender|received|message-id|in-reply-to|references|reporting-mta|x-[\w-]+):/i.test(line)) continue;
-    ADDRESS_GLOBAL.lastIndex = 0;
-    let match: RegExpExecArray | null;
-    while ((match = ADDRESS_GLOBAL.exec(line)) !== null) {
-      const address = cleanAddress(match[1] ?? '');
+    for (const found of addressesInLine(line)) {
+      const address = cleanAddress(found);
       if (!address || exclude.has(address) || messageIds.has(address) || isSystemAddress(address) || seen.has(address)) continue;
       // A path ("/home/u/.forward@...") or a Message-ID quoted in the text is not a mailbox.
       if (address.startsWith('/') || /message-id|in-reply-to|references/i.test(line)) continue;

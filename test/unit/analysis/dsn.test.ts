@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyzeMessage } from '../../../src/analysis/analyze';
 import { addressIn, failedCommandInTranscript, parseDeliveryStatus, smtpCommandIn } from '../../../src/analysis/dsn';
@@ -111,5 +112,20 @@ describe('RFC 3464 delivery status notifications', () => {
   it('accepts a dotless host in an rfc822 recipient field, and nowhere else', () => {
     expect(addressIn('rfc822; pat@mailhub')).toBe('pat@mailhub');
     expect(addressIn('pat@mailhub')).toBe('');
+  });
+
+  it('finds the address the unanchored pattern finds, whatever the tokens around it', () => {
+    const unanchored = /[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+\.[A-Za-z0-9-]+|[^\s<>()"',;:[\]]+@\[[0-9.]+\]/;
+    const clean = (address: string) => address.replace(/^[<'"(]+|[>'".,)]+$/g, '').replace(/^mailto:/i, '').toLowerCase();
+    const piece = fc.constantFrom('a', 'B', '1', '@', '.', '-', '<', '>', '[', ']', '/', ' ', 'é', 'com', '192.0.2.1', '@[', '..', '"', '\u00a0');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
+        const value = pieces.join('');
+        const match = unanchored.exec(value);
+        // No ';' and no quoted local part among the pieces: addressIn reads the value through ADDRESS alone.
+        if (!/"[^"\s]+"@/.test(value)) expect(addressIn(value)).toBe(match ? clean(match[0]) : '');
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

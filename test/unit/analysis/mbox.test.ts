@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { splitMbox } from '../../../src/analysis/mbox';
+import { normaliseLineEnds } from '../../../src/analysis/mime';
 import { factsOf, fixture } from './fixture';
 
 describe('mbox splitting', () => {
@@ -28,5 +30,31 @@ describe('mbox splitting', () => {
       fixture('arf-abuse.eml'),
     ]);
     expect(factsOf(mbox).map((f) => f.kind)).toEqual(['bounce', 'complaint']);
+  });
+
+  it('splits as a plain reading of the lines does, whatever the mix of line ends and From lines', () => {
+    // The straightforward reading: every line end to LF, then every "\nFrom " starts a message.
+    const reference = (raw: string): string[] => {
+      const lf = raw.replace(/\r\n?/g, '\n');
+      const starts = [lf.startsWith('From ') ? 0 : -1];
+      for (let at = lf.indexOf('\nFrom '); at !== -1; at = lf.indexOf('\nFrom ', at + 1)) starts.push(at + 1);
+      return starts
+        .map((start, i) => {
+          const end = starts[i + 1] ?? lf.length;
+          const lineEnd = start === -1 ? -1 : lf.indexOf('\n', start);
+          const body = start === -1 ? lf.slice(0, end) : lineEnd === -1 || lineEnd >= end ? '' : lf.slice(lineEnd + 1, end);
+          return body.includes('\n>From ') ? body.replace(/\n>(>*From )/g, '\n$1') : body;
+        })
+        .filter((body) => body.trim() !== '');
+    };
+    const piece = fc.constantFrom('From ', '>From ', '>>From ', 'From', '\r', '\n', '\r\n', 'x', ' ', '>');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
+        const raw = pieces.join('');
+        expect(splitMbox(raw)).toEqual(reference(raw));
+        expect(normaliseLineEnds(raw)).toBe(raw.replace(/\r\n?/g, '\n'));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
