@@ -1,7 +1,6 @@
 // Postfix's policy delegation protocol (SMTPD_POLICY_README), with no I/O: a request is
 // `name=value` lines ended by an empty line; the answer is `action=<action>` and an empty line.
 // Postfix keeps the connection open and sends the next request on it after each answer.
-import { StringDecoder } from 'node:string_decoder';
 
 /** Attributes of one request, by name (request, protocol_state, sender, sasl_username, ...). */
 export type PolicyAttributes = Record<string, string>;
@@ -20,60 +19,99 @@ export interface PolicyReaderLimits {
 
 export const defaultReaderLimits: PolicyReaderLimits = { maxLineBytes: 16_384, maxAttributes: 200 };
 
-const attributeName = /^[a-z_][a-z0-9_]*$/i;
+// The attributes Postfix 3.x sends (SMTPD_POLICY_README). A name read off the wire is matched
+// against these bytes and the constant string reused: no string made per name, and the attribute
+// object is built with the same keys in the same order for every request.
+const knownNames = [
+  'request', 'protocol_state', 'protocol_name', 'helo_name', 'queue_id', 'sender', 'recipient', 'recipient_count',
+  'client_address', 'client_name', 'client_port', 'reverse_client_name', 'server_address', 'server_port', 'instance',
+  'sasl_method', 'sasl_username', 'sasl_sender', 'size', 'ccert_subject', 'ccert_issuer', 'ccert_fingerprint',
+  'ccert_pubkey_fingerprint', 'encryption_protocol', 'encryption_cipher', 'encryption_keysize', 'etrn_domain', 'stress',
+  'policy_context', 'compatibility_level', 'mail_version',
+];
+/** Known names by length, each with its bytes. */
+const knownNamesByLength: { name: string; bytes: Buffer }[][] = [];
+for (const name of knownNames) (knownNamesByLength[name.length] ??= []).push({ name, bytes: Buffer.from(name, 'latin1') });
+
+const LF = 10;
+const CR = 13;
+const EQUALS = 61;
+
+/** A name byte: [a-z_] at the start, [a-z0-9_] after, either case. */
+function isNameByte(byte: number, first: boolean): boolean {
+  return (byte >= 97 && byte <= 122) || (byte >= 65 && byte <= 90) || byte === 95 || (!first && byte >= 48 && byte <= 57);
+}
+
+function nameAt(data: Buffer, start: number, end: number): string {
+  const candidates = knownNamesByLength[end - start];
+  if (candidates) {
+    for (const { name, bytes } of candidates) {
+      let at = 0;
+      while (at < bytes.length && bytes[at] === data[start + at]) at++;
+      if (at === bytes.length) return name;
+    }
+  }
+  // Checked to be ASCII name bytes.
+  return data.toString('latin1', start, end);
+}
 
 /**
- * Splits a byte stream into requests; feed it whatever the socket delivers. A line longer than the
- * limit cannot be resynchronised on: `overflowed` turns true and the caller closes the connection.
+ * Splits a byte stream into requests; feed it whatever the socket delivers. Lines are cut on the
+ * bytes, and only a whole line is decoded, so a UTF-8 character split across TCP segments is
+ * decoded whole. A line longer than the limit cannot be resynchronised on: `overflowed` turns true
+ * and the caller closes the connection.
  */
 export class PolicyRequestReader {
-  private buffered = '';
+  /** The start of a line whose end has not arrived yet. */
+  private partial: Buffer | undefined;
   private attributes: PolicyAttributes = {};
   private count = 0;
   private error: string | undefined;
-  // A UTF-8 character split across two TCP segments is decoded whole.
-  private readonly decoder = new StringDecoder('utf8');
   overflowed = false;
 
   constructor(private readonly limits: PolicyReaderLimits = defaultReaderLimits) {}
 
   push(chunk: Buffer | string): PolicyRequest[] {
     if (this.overflowed) return [];
-    this.buffered += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    let data = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (this.partial) {
+      data = Buffer.concat([this.partial, data]);
+      this.partial = undefined;
+    }
     const requests: PolicyRequest[] = [];
     let start = 0;
-    for (let end = this.buffered.indexOf('\n', start); end >= 0; end = this.buffered.indexOf('\n', start)) {
+    for (let end = data.indexOf(LF, start); end >= 0; end = data.indexOf(LF, start)) {
       // Postfix sends LF; people testing by hand with telnet or nc send CRLF.
-      const line = this.buffered.charCodeAt(end - 1) === 13 && end > start ? this.buffered.slice(start, end - 1) : this.buffered.slice(start, end);
-      start = end + 1;
-      if (line.length > this.limits.maxLineBytes) this.error ??= `line longer than ${this.limits.maxLineBytes} bytes`;
-      else if (line === '') {
+      const lineEnd = end > start && data[end - 1] === CR ? end - 1 : end;
+      if (lineEnd - start > this.limits.maxLineBytes) this.error ??= `line longer than ${this.limits.maxLineBytes} bytes`;
+      else if (lineEnd === start) {
         requests.push(this.error ? { ok: false, error: this.error, attributes: this.attributes } : { ok: true, attributes: this.attributes });
         this.attributes = {};
         this.count = 0;
         this.error = undefined;
-      } else this.addLine(line);
+      } else this.addLine(data, start, lineEnd);
+      start = end + 1;
     }
-    this.buffered = this.buffered.slice(start);
-    if (this.buffered.length > this.limits.maxLineBytes) {
-      this.overflowed = true;
-      this.buffered = '';
+    if (start < data.length) {
+      if (data.length - start > this.limits.maxLineBytes) this.overflowed = true;
+      // A copy: the socket's buffer may be far larger than the line's start.
+      else this.partial = Buffer.from(data.subarray(start));
     }
     return requests;
   }
 
-  private addLine(line: string): void {
-    const equals = line.indexOf('=');
-    const name = equals > 0 ? line.slice(0, equals) : '';
-    if (!attributeName.test(name)) {
-      this.error ??= `not a name=value line: ${JSON.stringify(line.slice(0, 80))}`;
+  private addLine(data: Buffer, start: number, end: number): void {
+    let equals = start;
+    while (equals < end && isNameByte(data[equals]!, equals === start)) equals++;
+    if (equals === start || equals === end || data[equals] !== EQUALS) {
+      this.error ??= `not a name=value line: ${JSON.stringify(data.toString('utf8', start, Math.min(end, start + 80)))}`;
       return;
     }
     if (++this.count > this.limits.maxAttributes) {
       this.error ??= `more than ${this.limits.maxAttributes} attributes`;
       return;
     }
-    this.attributes[name] = line.slice(equals + 1);
+    this.attributes[nameAt(data, start, equals)] = equals + 1 === end ? '' : data.toString('utf8', equals + 1, end);
   }
 }
 
