@@ -20,8 +20,7 @@ export interface PolicyReaderLimits {
 export const defaultReaderLimits: PolicyReaderLimits = { maxLineBytes: 16_384, maxAttributes: 200 };
 
 // The attributes Postfix 3.x sends (SMTPD_POLICY_README). A name read off the wire is matched
-// against these bytes and the constant string reused: no string made per name, and the attribute
-// object is built with the same keys in the same order for every request.
+// against these and the constant string reused: no string made and interned per name.
 const knownNames = [
   'request', 'protocol_state', 'protocol_name', 'helo_name', 'queue_id', 'sender', 'recipient', 'recipient_count',
   'client_address', 'client_name', 'client_port', 'reverse_client_name', 'server_address', 'server_port', 'instance',
@@ -29,37 +28,29 @@ const knownNames = [
   'ccert_pubkey_fingerprint', 'encryption_protocol', 'encryption_cipher', 'encryption_keysize', 'etrn_domain', 'stress',
   'policy_context', 'compatibility_level', 'mail_version',
 ];
-/** Known names by length, each with its bytes. */
-const knownNamesByLength: { name: string; bytes: Buffer }[][] = [];
-for (const name of knownNames) (knownNamesByLength[name.length] ??= []).push({ name, bytes: Buffer.from(name, 'latin1') });
+const knownNamesByLength: string[][] = [];
+for (const name of knownNames) (knownNamesByLength[name.length] ??= []).push(name);
 
 const LF = 10;
 const CR = 13;
 const EQUALS = 61;
 
-/** A name byte: [a-z_] at the start, [a-z0-9_] after, either case. */
-function isNameByte(byte: number, first: boolean): boolean {
-  return (byte >= 97 && byte <= 122) || (byte >= 65 && byte <= 90) || byte === 95 || (!first && byte >= 48 && byte <= 57);
+/** A name character: [a-z_] at the start, [a-z0-9_] after, either case. */
+function isNameCode(code: number, first: boolean): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95 || (!first && code >= 48 && code <= 57);
 }
 
-function nameAt(data: Buffer, start: number, end: number): string {
+function nameAt(text: string, start: number, end: number): string {
   const candidates = knownNamesByLength[end - start];
-  if (candidates) {
-    for (const { name, bytes } of candidates) {
-      let at = 0;
-      while (at < bytes.length && bytes[at] === data[start + at]) at++;
-      if (at === bytes.length) return name;
-    }
-  }
-  // Checked to be ASCII name bytes.
-  return data.toString('latin1', start, end);
+  if (candidates) for (const name of candidates) if (text.startsWith(name, start)) return name;
+  return text.slice(start, end);
 }
 
 /**
- * Splits a byte stream into requests; feed it whatever the socket delivers. Lines are cut on the
- * bytes, and only a whole line is decoded, so a UTF-8 character split across TCP segments is
- * decoded whole. A line longer than the limit cannot be resynchronised on: `overflowed` turns true
- * and the caller closes the connection.
+ * Splits a byte stream into requests; feed it whatever the socket delivers. Each read is decoded
+ * once, up to its last line end (a UTF-8 character split across TCP segments is decoded whole);
+ * the rest waits as bytes for the next read. A line longer than the limit cannot be resynchronised
+ * on: `overflowed` turns true and the caller closes the connection.
  */
 export class PolicyRequestReader {
   /** The start of a line whose end has not arrived yet. */
@@ -78,40 +69,43 @@ export class PolicyRequestReader {
       data = Buffer.concat([this.partial, data]);
       this.partial = undefined;
     }
+    const lastLineEnd = data.lastIndexOf(LF);
     const requests: PolicyRequest[] = [];
-    let start = 0;
-    for (let end = data.indexOf(LF, start); end >= 0; end = data.indexOf(LF, start)) {
-      // Postfix sends LF; people testing by hand with telnet or nc send CRLF.
-      const lineEnd = end > start && data[end - 1] === CR ? end - 1 : end;
-      if (lineEnd - start > this.limits.maxLineBytes) this.error ??= `line longer than ${this.limits.maxLineBytes} bytes`;
-      else if (lineEnd === start) {
-        requests.push(this.error ? { ok: false, error: this.error, attributes: this.attributes } : { ok: true, attributes: this.attributes });
-        this.attributes = {};
-        this.count = 0;
-        this.error = undefined;
-      } else this.addLine(data, start, lineEnd);
-      start = end + 1;
+    if (lastLineEnd >= 0) {
+      const text = data.toString('utf8', 0, lastLineEnd + 1);
+      let start = 0;
+      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+        // Postfix sends LF; people testing by hand with telnet or nc send CRLF.
+        const lineEnd = end > start && text.charCodeAt(end - 1) === CR ? end - 1 : end;
+        if (lineEnd - start > this.limits.maxLineBytes) this.error ??= `line longer than ${this.limits.maxLineBytes} bytes`;
+        else if (lineEnd === start) {
+          requests.push(this.error ? { ok: false, error: this.error, attributes: this.attributes } : { ok: true, attributes: this.attributes });
+          this.attributes = {};
+          this.count = 0;
+          this.error = undefined;
+        } else this.addLine(text, start, lineEnd);
+        start = end + 1;
+      }
     }
-    if (start < data.length) {
-      if (data.length - start > this.limits.maxLineBytes) this.overflowed = true;
-      // A copy: the socket's buffer may be far larger than the line's start.
-      else this.partial = Buffer.from(data.subarray(start));
-    }
+    const rest = data.length - lastLineEnd - 1;
+    if (rest > this.limits.maxLineBytes) this.overflowed = true;
+    // A copy: the socket's buffer may be far larger than the line's start.
+    else if (rest > 0) this.partial = Buffer.from(data.subarray(lastLineEnd + 1));
     return requests;
   }
 
-  private addLine(data: Buffer, start: number, end: number): void {
+  private addLine(text: string, start: number, end: number): void {
     let equals = start;
-    while (equals < end && isNameByte(data[equals]!, equals === start)) equals++;
-    if (equals === start || equals === end || data[equals] !== EQUALS) {
-      this.error ??= `not a name=value line: ${JSON.stringify(data.toString('utf8', start, Math.min(end, start + 80)))}`;
+    while (equals < end && isNameCode(text.charCodeAt(equals), equals === start)) equals++;
+    if (equals === start || equals === end || text.charCodeAt(equals) !== EQUALS) {
+      this.error ??= `not a name=value line: ${JSON.stringify(text.slice(start, Math.min(end, start + 80)))}`;
       return;
     }
     if (++this.count > this.limits.maxAttributes) {
       this.error ??= `more than ${this.limits.maxAttributes} attributes`;
       return;
     }
-    this.attributes[nameAt(data, start, equals)] = equals + 1 === end ? '' : data.toString('utf8', equals + 1, end);
+    this.attributes[nameAt(text, start, equals)] = text.slice(equals + 1, end);
   }
 }
 
