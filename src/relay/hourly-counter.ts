@@ -49,6 +49,8 @@ export interface HourlyCounterOptions {
 export class HourlyCounter {
   private readonly counts = new Map<string, SenderCount>();
   private pendingEvents: SendEventInput[] = [];
+  /** Events of the write in progress not yet stored. */
+  private eventsInWrite = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
@@ -173,9 +175,9 @@ export class HourlyCounter {
     }
   }
 
-  /** Send events accepted and not yet written. */
+  /** Send events accepted and not yet stored, including those of the write in progress. */
   get backlog(): number {
-    return this.pendingEvents.length;
+    return this.pendingEvents.length + this.eventsInWrite;
   }
 
   /** Writes pending counts and send events; one flush at a time. */
@@ -193,11 +195,13 @@ export class HourlyCounter {
     }
     const events = this.pendingEvents;
     this.pendingEvents = [];
+    let written = 0;
+    this.eventsInWrite = events.length;
     try {
       for (let i = 0; i < increments.length; i += countsPerWrite) {
         const chunk = increments.slice(i, i + countsPerWrite);
-        // Raw unnest arrays rather than the query builder: building a 500-row VALUES list is
-        // synchronous work the policy server's answers would wait behind.
+        // Raw unnest arrays rather than the query builder: building a VALUES list of thousands of
+        // rows is synchronous work the policy server's answers would wait behind.
         const rows = await queryRows<{ sender: string; hour: string | Date; accepted: number }>(
           this.db,
           sql`insert into relay_hourly_counts (sender, hour, accepted)
@@ -216,14 +220,17 @@ export class HourlyCounter {
           }
         }
       }
-      while (events.length > 0) {
-        await storeSendEvents(this.db, events.slice(0, eventsPerWrite));
-        events.splice(0, eventsPerWrite);
+      for (; written < events.length; written += eventsPerWrite) {
+        await storeSendEvents(this.db, events.slice(written, written + eventsPerWrite));
+        this.eventsInWrite = Math.max(0, events.length - written - eventsPerWrite);
       }
     } catch (error) {
       // Counts not written stay pending (entry.pending was not reduced); events go back in the queue.
-      this.pendingEvents = [...events, ...this.pendingEvents].slice(-maxPendingEvents);
-      this.options.logger.error({ err: error, events: events.length }, 'writing accepted-message counts failed; retrying at the next flush');
+      const unwritten = events.slice(written);
+      this.pendingEvents = [...unwritten, ...this.pendingEvents].slice(-maxPendingEvents);
+      this.options.logger.error({ err: error, events: unwritten.length }, 'writing accepted-message counts failed; retrying at the next flush');
+    } finally {
+      this.eventsInWrite = 0;
     }
   }
 }
