@@ -203,7 +203,9 @@ async function httpRuns(url: string, serverCpu: ServerCpu): Promise<void> {
   const cpuRatio = perRequest(bareCpu, bare) / perRequest(throttleCpu, throttle);
   console.log(`ratio throttle/bare: ${(ratio * 100).toFixed(1)}% of requests/s, ${(cpuRatio * 100).toFixed(1)}% by server CPU per request   (target >= 80%, p99 < 5 ms)`);
   // At saturation the p99 is mostly autocannon's own queue: it shares the cores with the server.
-  // At a fixed offered rate below saturation the same routes show the latency of serving itself.
+  // The same routes at a fixed offered rate below saturation. autocannon paces per second, not
+  // per request (see httpRun), so each second still opens with all connections busy at once: these
+  // rows show less load, not a load without a queue.
   const rate = Number(values.rate);
   const label = (name: string) => `${name} at ${rate.toLocaleString('en-US')} req/s offered`;
   const [bareAtRate, bareAtRateCpu] = await serverCpu(() => httpRun(url, () => `/api/v1/bench/constant/${randomId()}`, seconds, rate));
