@@ -11,7 +11,14 @@ const hourMs = 3_600_000;
 const dayMs = 86_400_000;
 /** Send events kept while the database is unreachable; beyond this the oldest are dropped (and logged). */
 const maxPendingEvents = 100_000;
-const eventsPerWrite = 250;
+/**
+ * Events per statement: each is one statement (rollups counted in PostgreSQL), and building it is
+ * a few microseconds per event of synchronous work the policy server's answers wait behind.
+ */
+const eventsPerWrite = 1000;
+const countsPerWrite = 2000;
+/** First reads arriving within this share one query. */
+const loadBatchMs = 10;
 
 interface SenderCount {
   hour: number;
@@ -33,7 +40,7 @@ export interface HourlyCounterOptions {
 
 /**
  * The trade-off: a decision never waits on the database. The shared count of a throttled sender
- * is read once an hour, in the background, at its first message (reads arriving together share one
+ * is read once an hour, in the background, at its first message (reads arriving within 10 ms share one
  * query); until it arrives that message is decided on this instance's count. Writes are batched
  * every flush interval (default 1 s) and each write returns the shared total. So a sender can
  * overshoot its limit by what other instances accept in one flush interval, plus the messages that
@@ -42,6 +49,8 @@ export interface HourlyCounterOptions {
 export class HourlyCounter {
   private readonly counts = new Map<string, SenderCount>();
   private pendingEvents: SendEventInput[] = [];
+  /** Events of the write in progress not yet stored. */
+  private eventsInWrite = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
@@ -110,7 +119,7 @@ export class HourlyCounter {
 
   private queueLoad(sender: string, entry: SenderCount): Promise<void> {
     this.loadQueue.set(sender, entry);
-    this.loadBatch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.loadQueued());
+    this.loadBatch ??= new Promise<void>((resolve) => setTimeout(resolve, loadBatchMs)).then(() => this.loadQueued());
     return this.loadBatch;
   }
 
@@ -166,6 +175,11 @@ export class HourlyCounter {
     }
   }
 
+  /** Send events accepted and not yet stored, including those of the write in progress. */
+  get backlog(): number {
+    return this.pendingEvents.length + this.eventsInWrite;
+  }
+
   /** Writes pending counts and send events; one flush at a time. */
   flush(): Promise<void> {
     this.flushing ??= this.write().finally(() => (this.flushing = undefined));
@@ -181,11 +195,13 @@ export class HourlyCounter {
     }
     const events = this.pendingEvents;
     this.pendingEvents = [];
+    let written = 0;
+    this.eventsInWrite = events.length;
     try {
-      for (let i = 0; i < increments.length; i += 500) {
-        const chunk = increments.slice(i, i + 500);
-        // Raw unnest arrays rather than the query builder: building a 500-row VALUES list is
-        // synchronous work the policy server's answers would wait behind.
+      for (let i = 0; i < increments.length; i += countsPerWrite) {
+        const chunk = increments.slice(i, i + countsPerWrite);
+        // Raw unnest arrays rather than the query builder: building a VALUES list of thousands of
+        // rows is synchronous work the policy server's answers would wait behind.
         const rows = await queryRows<{ sender: string; hour: string | Date; accepted: number }>(
           this.db,
           sql`insert into relay_hourly_counts (sender, hour, accepted)
@@ -204,16 +220,17 @@ export class HourlyCounter {
           }
         }
       }
-      // Small transactions: building one query is synchronous work, and the policy server's
-      // answers wait behind it.
-      while (events.length > 0) {
-        await storeSendEvents(this.db, events.slice(0, eventsPerWrite));
-        events.splice(0, eventsPerWrite);
+      for (; written < events.length; written += eventsPerWrite) {
+        await storeSendEvents(this.db, events.slice(written, written + eventsPerWrite));
+        this.eventsInWrite = Math.max(0, events.length - written - eventsPerWrite);
       }
     } catch (error) {
       // Counts not written stay pending (entry.pending was not reduced); events go back in the queue.
-      this.pendingEvents = [...events, ...this.pendingEvents].slice(-maxPendingEvents);
-      this.options.logger.error({ err: error, events: events.length }, 'writing accepted-message counts failed; retrying at the next flush');
+      const unwritten = events.slice(written);
+      this.pendingEvents = [...unwritten, ...this.pendingEvents].slice(-maxPendingEvents);
+      this.options.logger.error({ err: error, events: unwritten.length }, 'writing accepted-message counts failed; retrying at the next flush');
+    } finally {
+      this.eventsInWrite = 0;
     }
   }
 }

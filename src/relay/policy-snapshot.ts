@@ -9,7 +9,7 @@ import type { TiersConfig } from '../config/tiers';
 import { campaigns, reputationSubjects, type SubjectKind } from '../db/schema';
 import { clientNetwork } from '../reputation/client-network';
 import { policyChannel } from '../db/subjects';
-import { effectivePolicy, type CampaignPolicy, type EffectivePolicy, type SubjectPolicy } from '../reputation/effective-policy';
+import { effectivePolicy, type CampaignPolicy, type EffectivePolicy, type PolicyContext, type SubjectPolicy } from '../reputation/effective-policy';
 import { subjectPolicy } from '../reputation/sender-policy';
 
 export interface SnapshotEntry {
@@ -61,11 +61,15 @@ export class PolicySnapshot {
   private timer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
   private lastRefreshAt: Date | undefined;
+  /** The policy context of a request from no campaign's network: the same object for every lookup. */
+  private readonly withoutCampaign: PolicyContext;
 
   constructor(
     private readonly database: Database,
     private readonly options: PolicySnapshotOptions,
-  ) {}
+  ) {
+    this.withoutCampaign = Object.freeze({ tiers: options.tiers, fromCampaignNetwork: null });
+  }
 
   /** Listens first, then loads: a change committed in between is refreshed again, never missed. */
   async start(): Promise<void> {
@@ -159,14 +163,25 @@ export class PolicySnapshot {
   lookup(sender: string, senderDomain: string | undefined, now: Date, clientAddress?: string): SnapshotLookup {
     const own = this.senders.get(sender);
     const domain = senderDomain ? this.domains.get(senderDomain) : undefined;
+    const campaign = this.campaignOfClient(clientAddress);
     const policy = effectivePolicy(
       own?.policy ?? noPolicy,
       domain ? { name: domain.id, policy: domain.policy } : null,
       now,
       this.options.throttleLimitPerHour,
-      { tiers: this.options.tiers, fromCampaignNetwork: this.campaignOfClient(clientAddress) },
+      campaign ? { tiers: this.options.tiers, fromCampaignNetwork: campaign } : this.withoutCampaign,
     );
-    return { ...policy, version: Math.max(own?.version ?? 0, domain?.version ?? 0) };
+    // A literal of one shape rather than a spread: this runs for every message a relay asks about.
+    return {
+      action: policy.action,
+      source: policy.source,
+      reason: policy.reason,
+      limitPerHour: policy.limitPerHour,
+      limitPerDay: policy.limitPerDay,
+      until: policy.until,
+      tier: policy.tier,
+      version: Math.max(own?.version ?? 0, domain?.version ?? 0),
+    };
   }
 
   /** Subjects whose policy changed after `since`, oldest change first. */

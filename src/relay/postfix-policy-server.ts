@@ -4,7 +4,7 @@ import { createServer, isIP, type AddressInfo, type Server, type Socket } from '
 import type { Logger } from 'pino';
 import type { PolicyServerConfig } from '../config/relay';
 import type { SendEventInput } from '../db/send-events';
-import { policyDecisionsTotal } from '../metrics';
+import { policyDecisionTally } from '../metrics';
 import type { EffectivePolicy } from '../reputation/effective-policy';
 import type { HourlyCounter } from './hourly-counter';
 import { domainOf, type PolicySnapshot } from './policy-snapshot';
@@ -104,7 +104,7 @@ export class PostfixPolicyServer {
       let out = '';
       for (const request of requests) {
         const action = this.answer(request, log);
-        policyDecisionsTotal.inc({ action: action.kind });
+        policyDecisionTally[action.kind] += 1;
         out += formatAction(action);
       }
       // The usual answer, one DUNNO, goes out as bytes made once instead of a string encoded per write.

@@ -1,7 +1,6 @@
 // Postfix's policy delegation protocol (SMTPD_POLICY_README), with no I/O: a request is
 // `name=value` lines ended by an empty line; the answer is `action=<action>` and an empty line.
 // Postfix keeps the connection open and sends the next request on it after each answer.
-import { StringDecoder } from 'node:string_decoder';
 
 /** Attributes of one request, by name (request, protocol_state, sender, sasl_username, ...). */
 export type PolicyAttributes = Record<string, string>;
@@ -20,60 +19,93 @@ export interface PolicyReaderLimits {
 
 export const defaultReaderLimits: PolicyReaderLimits = { maxLineBytes: 16_384, maxAttributes: 200 };
 
-const attributeName = /^[a-z_][a-z0-9_]*$/i;
+// The attributes Postfix 3.x sends (SMTPD_POLICY_README). A name read off the wire is matched
+// against these and the constant string reused: no string made and interned per name.
+const knownNames = [
+  'request', 'protocol_state', 'protocol_name', 'helo_name', 'queue_id', 'sender', 'recipient', 'recipient_count',
+  'client_address', 'client_name', 'client_port', 'reverse_client_name', 'server_address', 'server_port', 'instance',
+  'sasl_method', 'sasl_username', 'sasl_sender', 'size', 'ccert_subject', 'ccert_issuer', 'ccert_fingerprint',
+  'ccert_pubkey_fingerprint', 'encryption_protocol', 'encryption_cipher', 'encryption_keysize', 'etrn_domain', 'stress',
+  'policy_context', 'compatibility_level', 'mail_version',
+];
+const knownNamesByLength: string[][] = [];
+for (const name of knownNames) (knownNamesByLength[name.length] ??= []).push(name);
+
+const LF = 10;
+const CR = 13;
+const EQUALS = 61;
+
+/** A name character: [a-z_] at the start, [a-z0-9_] after, either case. */
+function isNameCode(code: number, first: boolean): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95 || (!first && code >= 48 && code <= 57);
+}
+
+function nameAt(text: string, start: number, end: number): string {
+  const candidates = knownNamesByLength[end - start];
+  if (candidates) for (const name of candidates) if (text.startsWith(name, start)) return name;
+  return text.slice(start, end);
+}
 
 /**
- * Splits a byte stream into requests; feed it whatever the socket delivers. A line longer than the
- * limit cannot be resynchronised on: `overflowed` turns true and the caller closes the connection.
+ * Splits a byte stream into requests; feed it whatever the socket delivers. Each read is decoded
+ * once, up to its last line end (a UTF-8 character split across TCP segments is decoded whole);
+ * the rest waits as bytes for the next read. A line longer than the limit cannot be resynchronised
+ * on: `overflowed` turns true and the caller closes the connection.
  */
 export class PolicyRequestReader {
-  private buffered = '';
+  /** The start of a line whose end has not arrived yet. */
+  private partial: Buffer | undefined;
   private attributes: PolicyAttributes = {};
   private count = 0;
   private error: string | undefined;
-  // A UTF-8 character split across two TCP segments is decoded whole.
-  private readonly decoder = new StringDecoder('utf8');
   overflowed = false;
 
   constructor(private readonly limits: PolicyReaderLimits = defaultReaderLimits) {}
 
   push(chunk: Buffer | string): PolicyRequest[] {
     if (this.overflowed) return [];
-    this.buffered += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    let data = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    if (this.partial) {
+      data = Buffer.concat([this.partial, data]);
+      this.partial = undefined;
+    }
+    const lastLineEnd = data.lastIndexOf(LF);
     const requests: PolicyRequest[] = [];
-    let start = 0;
-    for (let end = this.buffered.indexOf('\n', start); end >= 0; end = this.buffered.indexOf('\n', start)) {
-      // Postfix sends LF; people testing by hand with telnet or nc send CRLF.
-      const line = this.buffered.charCodeAt(end - 1) === 13 && end > start ? this.buffered.slice(start, end - 1) : this.buffered.slice(start, end);
-      start = end + 1;
-      if (line.length > this.limits.maxLineBytes) this.error ??= `line longer than ${this.limits.maxLineBytes} bytes`;
-      else if (line === '') {
-        requests.push(this.error ? { ok: false, error: this.error, attributes: this.attributes } : { ok: true, attributes: this.attributes });
-        this.attributes = {};
-        this.count = 0;
-        this.error = undefined;
-      } else this.addLine(line);
+    if (lastLineEnd >= 0) {
+      const text = data.toString('utf8', 0, lastLineEnd + 1);
+      let start = 0;
+      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+        // Postfix sends LF; people testing by hand with telnet or nc send CRLF.
+        const lineEnd = end > start && text.charCodeAt(end - 1) === CR ? end - 1 : end;
+        if (lineEnd - start > this.limits.maxLineBytes) this.error ??= `line longer than ${this.limits.maxLineBytes} bytes`;
+        else if (lineEnd === start) {
+          requests.push(this.error ? { ok: false, error: this.error, attributes: this.attributes } : { ok: true, attributes: this.attributes });
+          this.attributes = {};
+          this.count = 0;
+          this.error = undefined;
+        } else this.addLine(text, start, lineEnd);
+        start = end + 1;
+      }
     }
-    this.buffered = this.buffered.slice(start);
-    if (this.buffered.length > this.limits.maxLineBytes) {
-      this.overflowed = true;
-      this.buffered = '';
-    }
+    const rest = data.length - lastLineEnd - 1;
+    if (rest > this.limits.maxLineBytes) this.overflowed = true;
+    // A copy: the socket's buffer may be far larger than the line's start.
+    else if (rest > 0) this.partial = Buffer.from(data.subarray(lastLineEnd + 1));
     return requests;
   }
 
-  private addLine(line: string): void {
-    const equals = line.indexOf('=');
-    const name = equals > 0 ? line.slice(0, equals) : '';
-    if (!attributeName.test(name)) {
-      this.error ??= `not a name=value line: ${JSON.stringify(line.slice(0, 80))}`;
+  private addLine(text: string, start: number, end: number): void {
+    let equals = start;
+    while (equals < end && isNameCode(text.charCodeAt(equals), equals === start)) equals++;
+    if (equals === start || equals === end || text.charCodeAt(equals) !== EQUALS) {
+      this.error ??= `not a name=value line: ${JSON.stringify(text.slice(start, Math.min(end, start + 80)))}`;
       return;
     }
     if (++this.count > this.limits.maxAttributes) {
       this.error ??= `more than ${this.limits.maxAttributes} attributes`;
       return;
     }
-    this.attributes[name] = line.slice(equals + 1);
+    this.attributes[nameAt(text, start, equals)] = text.slice(equals + 1, end);
   }
 }
 

@@ -88,20 +88,26 @@ export function effectivePolicy(
   throttleLimitPerHour: number,
   context: PolicyContext = {},
 ): EffectivePolicy {
-  let policy = ownPolicy(sender, now, throttleLimitPerHour);
-  if (policy.source !== 'manual') {
+  // Kept in locals and returned as one literal of one shape: this runs for every message a relay
+  // asks about, and a spread per step cost more than the decision itself.
+  let { action, source, reason, limitPerHour, until } = ownPolicy(sender, now, throttleLimitPerHour);
+  if (source !== 'manual') {
     if (domain) {
       const ofDomain = ownPolicy(domain.policy, now, throttleLimitPerHour);
-      if (rank(ofDomain.action) > rank(policy.action)) {
-        policy = { ...ofDomain, source: 'domain', reason: `sending domain ${domain.name} is ${ofDomain.action}: ${ofDomain.reason}` };
+      if (rank(ofDomain.action) > rank(action)) {
+        ({ action, limitPerHour, until } = ofDomain);
+        source = 'domain';
+        reason = `sending domain ${domain.name} is ${ofDomain.action}: ${ofDomain.reason}`;
       }
     }
     const network = context.fromCampaignNetwork;
-    if (network && rank(network.action) > rank(policy.action)) policy = campaignPolicy(network, throttleLimitPerHour);
+    if (network && rank(network.action) > rank(action)) {
+      ({ action, source, reason, limitPerHour, until } = campaignPolicy(network, throttleLimitPerHour));
+    }
   }
-  if (!context.tiers) return policy;
+  if (!context.tiers) return { action, source, reason, limitPerHour, limitPerDay: null, until, tier: null };
   const tier = sender.tier ?? 'new';
-  if (policy.action === 'suspend') return { ...policy, tier };
+  if (action === 'suspend') return { action, source, reason, limitPerHour, limitPerDay: null, until, tier };
   const limits = tierLimits(tier, context.tiers);
-  return { ...policy, tier, limitPerHour: smaller(policy.limitPerHour, limits.limitPerHour), limitPerDay: limits.limitPerDay };
+  return { action, source, reason, limitPerHour: smaller(limitPerHour, limits.limitPerHour), limitPerDay: limits.limitPerDay, until, tier };
 }

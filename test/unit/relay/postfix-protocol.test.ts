@@ -70,6 +70,17 @@ describe('PolicyRequestReader', () => {
     expect(request).toEqual({ ok: true, attributes: { request: 'smtpd_access_policy', sender: 'a@b.example' } });
   });
 
+  it('keeps attributes it does not know, by their exact name', () => {
+    const [request] = new PolicyRequestReader().push('request=smtpd_access_policy\nSender=Upper@b.example\nx_custom=1\n\n');
+    expect(request).toEqual({ ok: true, attributes: { request: 'smtpd_access_policy', Sender: 'Upper@b.example', x_custom: '1' } });
+  });
+
+  it('reads a CR and its LF arriving in different segments as one line end', () => {
+    const reader = new PolicyRequestReader();
+    expect(reader.push('request=smtpd_access_policy\r')).toEqual([]);
+    expect(reader.push('\nsender=a@b.example\r\n\r\n')).toEqual([{ ok: true, attributes: { request: 'smtpd_access_policy', sender: 'a@b.example' } }]);
+  });
+
   it('keeps "=" inside a value', () => {
     const [request] = new PolicyRequestReader().push('ccert_subject=CN=relay,O=x\n\n');
     expect(request!.attributes.ccert_subject).toBe('CN=relay,O=x');
@@ -79,6 +90,9 @@ describe('PolicyRequestReader', () => {
     const requests = new PolicyRequestReader().push('request=smtpd_access_policy\nGET / HTTP/1.1\n\nrequest=smtpd_access_policy\nsender=x@y.example\n\n');
     expect(requests[0]).toMatchObject({ ok: false, error: expect.stringContaining('not a name=value line') });
     expect(requests[1]).toMatchObject({ ok: true, attributes: { sender: 'x@y.example' } });
+    for (const line of ['=value', 'sender', 'send er=x', '1sender=x', 'sender-x=y']) {
+      expect(new PolicyRequestReader().push(`${line}\n\n`)[0], line).toMatchObject({ ok: false });
+    }
   });
 
   it('refuses too many attributes and overlong lines', () => {
