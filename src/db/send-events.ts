@@ -74,7 +74,7 @@ async function storeAndCount(db: Db, events: SendEventInput[]): Promise<{ stored
       insert into rollup_changes (dimension, key)
       select dimension, key from increments where dimension in ('sender', 'sender_domain')
       group by dimension, key order by dimension collate "C", key collate "C"
-      on conflict do nothing
+      on conflict (dimension, key) do update set seq = excluded.seq
       returning 1
     ),
     hourly as (

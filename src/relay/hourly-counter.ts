@@ -51,6 +51,10 @@ export class HourlyCounter {
   private pendingEvents: SendEventInput[] = [];
   /** Events of the write in progress not yet stored. */
   private eventsInWrite = 0;
+  /** Send events dropped since start (the queue was full), and how many of them were logged. */
+  dropped = 0;
+  private droppedLogged = 0;
+  private droppedLoggedAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
@@ -169,7 +173,14 @@ export class HourlyCounter {
     if (event) {
       if (this.pendingEvents.length >= maxPendingEvents) {
         this.pendingEvents.shift();
-        this.options.logger.warn({ sender }, 'send event dropped: the database has not taken events for a while');
+        this.dropped += 1;
+        // Under overload this happens for every message: one line per ten seconds, with the count.
+        const at = now.getTime();
+        if (at - this.droppedLoggedAt >= 10_000) {
+          this.options.logger.warn({ sender, dropped: this.dropped - this.droppedLogged }, 'send events dropped: the database has not taken events for a while');
+          this.droppedLogged = this.dropped;
+          this.droppedLoggedAt = at;
+        }
       }
       this.pendingEvents.push(event);
     }

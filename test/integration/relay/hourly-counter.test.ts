@@ -59,4 +59,20 @@ describe.each(testEngines())('hourly counter on $name', (engine) => {
     expect(await database.db.$count(sendEvents)).toBe(1500);
     expect(await database.db.select().from(relayHourlyCounts)).toMatchObject([{ sender: 'alice', accepted: 1500 }]);
   });
+  it('drops the oldest send events past the queue limit and logs the drops once per ten seconds, counted', async () => {
+    const lines: { dropped?: number }[] = [];
+    const recording = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const counter = new HourlyCounter(database.db, { flushMs: 3_600_000, logger: recording });
+    const event = (i: number) => ({
+      messageId: `postfix:192.0.2.10:D${i}`, recipientKey: '@gmail.example', sender: 'dora', senderDomain: 'customers.example',
+      recipientDomain: 'gmail.example', ip: '192.0.2.10', at: now,
+    });
+    for (let i = 0; i < 100_000; i++) counter.add('dora', now, event(i));
+    expect(counter.dropped).toBe(0);
+    for (let i = 100_000; i < 100_300; i++) counter.add('dora', now, event(i));
+    for (let i = 100_300; i < 100_310; i++) counter.add('dora', new Date(now.getTime() + 11_000), event(i));
+    expect(counter.dropped).toBe(310);
+    expect(counter.backlog).toBe(100_000);
+    expect(lines.map((line) => line.dropped)).toEqual([1, 300]);
+  });
 });

@@ -30,7 +30,7 @@ async function rollups(database: Database) {
   return {
     hourly: await db.select().from(hourlyRollups).orderBy(asc(hourlyRollups.dimension), asc(hourlyRollups.key), asc(hourlyRollups.hour)),
     daily: await db.select().from(dailyRollups).orderBy(asc(dailyRollups.dimension), asc(dailyRollups.key), asc(dailyRollups.day)),
-    changes: await db.select().from(rollupChanges).orderBy(asc(rollupChanges.dimension), asc(rollupChanges.key)),
+    changes: await db.select({ dimension: rollupChanges.dimension, key: rollupChanges.key }).from(rollupChanges).orderBy(asc(rollupChanges.dimension), asc(rollupChanges.key)),
   };
 }
 
