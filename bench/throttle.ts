@@ -10,11 +10,12 @@
 //   1. GET /api/v1/bench/constant/<random id> — a bare hono route returning a constant, mounted in the same
 //      app behind the same middleware (request id, metrics, bearer auth): the ceiling;
 //   2. GET /api/v1/policy/senders/<random of N> — the throttle API;
-// and the ratio; then both again at a fixed offered rate below saturation, for latency without a
-// queue in front of the server; then decisions/s of the policy protocol over persistent
+// and the ratio; then both again at a fixed rate below saturation with evenly spaced requests, for
+// the latency a relay sees when the server is not saturated; then decisions/s of the policy protocol over persistent
 // connections, each doing what an smtpd does: one END-OF-MESSAGE request, wait for the answer,
 // next (counted and stored). The server runs with the configured tiers, as `warden serve` does.
 import { fork, type ChildProcess } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -34,7 +35,7 @@ const { values } = parseArgs({
     policies: { type: 'string', default: '100000' },
     connections: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '10' },
-    /** Offered HTTP load for the latency line (autocannon overallRate), below saturation. */
+    /** Requests a second for the latency lines (evenly spaced), below saturation. */
     rate: { type: 'string', default: '5000' },
     serve: { type: 'boolean', default: false },
     pglite: { type: 'boolean', default: false },
@@ -104,21 +105,71 @@ async function runServer(): Promise<void> {
   });
 }
 
-/**
- * With `overallRate`, autocannon gives each connection rate/connections requests a second, sent one
- * after another at the start of each second. Its coordinated-omission correction would assume the
- * requests were due every ceil(1/rate-per-connection) = 1 ms and add made-up samples to every
- * slower answer, so it is off; the achieved rate is printed beside the offered one instead.
- */
-function httpRun(url: string, path: () => string, duration = seconds, overallRate?: number) {
+function httpRun(url: string, path: () => string, duration = seconds) {
   return autocannon({
     url,
     connections,
     duration,
-    ...(overallRate ? { overallRate, ignoreCoordinatedOmission: true } : {}),
     headers: { authorization: `Bearer ${token}` },
     requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
   });
+}
+
+/**
+ * Requests due at evenly spaced times, `rate` a second, over `connections` keep-alive sockets;
+ * each latency runs from the time the request was due, so a stall on either side (a late timer,
+ * all sockets busy, a slow answer) counts against it. autocannon's `overallRate` cannot stand in:
+ * it sends each connection's share of a second back to back at the start of the second, so every
+ * second opens with a queue of all connections at once.
+ */
+async function pacedRun(url: string, path: () => string, duration: number, rate: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const target = new URL(url);
+  const latencies: number[] = [];
+  let errors = 0;
+  let outstanding = 0;
+  let finished = false;
+  const started = performance.now();
+  const end = started + duration * 1000;
+  const interval = 1000 / rate;
+  await new Promise<void>((resolve) => {
+    const settle = () => {
+      outstanding -= 1;
+      if (finished && outstanding === 0) resolve();
+    };
+    const send = (dueAt: number) => {
+      outstanding += 1;
+      const sent = httpRequest({ agent, host: target.hostname, port: target.port, path: path(), headers: { authorization: `Bearer ${token}` } }, (response) => {
+        response.resume();
+        response.on('end', () => {
+          if (response.statusCode !== 200) errors += 1;
+          latencies.push(performance.now() - dueAt);
+          settle();
+        });
+      });
+      sent.on('error', () => {
+        errors += 1;
+        settle();
+      });
+      sent.end();
+    };
+    let due = 0;
+    const tick = () => {
+      const now = performance.now();
+      for (let at = started + due * interval; at <= Math.min(now, end); at = started + due * interval) {
+        send(at);
+        due += 1;
+      }
+      if (now < end) return void setTimeout(tick, 1);
+      finished = true;
+      if (outstanding === 0) resolve();
+    };
+    tick();
+  });
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const quantile = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  return { perSecond: latencies.length / duration, total: latencies.length, p50: quantile(0.5), p99: quantile(0.99), max: latencies.at(-1) ?? Number.NaN, errors };
 }
 
 /**
@@ -202,16 +253,17 @@ async function httpRuns(url: string, serverCpu: ServerCpu): Promise<void> {
   const ratio = throttle.requests.average / bare.requests.average;
   const cpuRatio = perRequest(bareCpu, bare) / perRequest(throttleCpu, throttle);
   console.log(`ratio throttle/bare: ${(ratio * 100).toFixed(1)}% of requests/s, ${(cpuRatio * 100).toFixed(1)}% by server CPU per request   (target >= 80%, p99 < 5 ms)`);
-  // At saturation the p99 is mostly autocannon's own queue: it shares the cores with the server.
-  // The same routes at a fixed offered rate below saturation. autocannon paces per second, not
-  // per request (see httpRun), so each second still opens with all connections busy at once: these
-  // rows show less load, not a load without a queue.
+  // At saturation the p99 is mostly the load generator's own queue: it shares the cores with the
+  // server. The same routes at a fixed rate below saturation, requests evenly spaced (pacedRun).
   const rate = Number(values.rate);
-  const label = (name: string) => `${name} at ${rate.toLocaleString('en-US')} req/s offered`;
-  const [bareAtRate, bareAtRateCpu] = await serverCpu(() => httpRun(url, () => `/api/v1/bench/constant/${randomId()}`, seconds, rate));
-  const [throttleAtRate, throttleAtRateCpu] = await serverCpu(() => httpRun(url, () => `/api/v1/policy/senders/${randomId()}`, seconds, rate));
-  console.log(row(label('bare route'), bareAtRate, bareAtRateCpu));
-  console.log(row(label('throttle API'), throttleAtRate, throttleAtRateCpu));
+  const paced = (name: string, result: Awaited<ReturnType<typeof pacedRun>>, cpuMicros: number) =>
+    `${`${name} at ${rate.toLocaleString('en-US')} req/s, evenly spaced`.padEnd(44)} ${result.perSecond.toFixed(0).padStart(8)} req/s   ` +
+    `p50 ${result.p50.toFixed(2)} ms   p99 ${result.p99.toFixed(2)} ms   max ${result.max.toFixed(1)} ms   errors ${result.errors}   ` +
+    `server CPU ${(cpuMicros / Math.max(1, result.total)).toFixed(1)} µs/request`;
+  const [bareAtRate, bareAtRateCpu] = await serverCpu(() => pacedRun(url, () => `/api/v1/bench/constant/${randomId()}`, seconds, rate));
+  const [throttleAtRate, throttleAtRateCpu] = await serverCpu(() => pacedRun(url, () => `/api/v1/policy/senders/${randomId()}`, seconds, rate));
+  console.log(paced('bare route', bareAtRate, bareAtRateCpu));
+  console.log(paced('throttle API', throttleAtRate, throttleAtRateCpu));
 }
 
 async function policyRuns(port: number, serverCpu: ServerCpu, drain: () => Promise<number>): Promise<void> {

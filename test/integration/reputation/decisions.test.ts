@@ -289,6 +289,24 @@ describe.each(testEngines())('reputation decisions on $name', (engine) => {
     expect(await queryRows(database.db, sql`select key from rollup_changes where dimension = 'sender'`)).toHaveLength(0);
   });
 
+  it('stores every subject of a pass over tens of thousands of them, and the next pass reads none of them again', async () => {
+    const senders = 20_500;
+    await storeSendEvents(
+      database.db,
+      Array.from({ length: senders }, (_, i) => ({
+        messageId: `<many-${i}@relay.example>`, recipientKey: 'r@gmail.example', sender: `many${i}`, senderDomain: 'many.example',
+        recipientDomain: 'gmail.example', ip: '192.0.2.10', at: hours(0),
+      })),
+    );
+    expect(await evaluateReputation(database.db, rules, hours(1))).toMatchObject({ senders, domains: 1 });
+    const [stored] = await queryRows<{ count: string | number; sent: string | number }>(
+      database.db,
+      sql`select count(*) as count, sum(sent_24h) as sent from reputation_subjects where kind = 'sender'`,
+    );
+    expect({ count: Number(stored!.count), sent: Number(stored!.sent) }).toEqual({ count: senders, sent: senders });
+    expect(await evaluateReputation(database.db, rules, hours(1.5))).toMatchObject({ senders: 0, domains: 0 });
+  });
+
   it('stores a retried batch of send events and facts once', async () => {
     expect(await send(database.db, 'ivy', 300, hours(0))).toMatchObject({ stored: 300, duplicates: 0 });
     expect(await send(database.db, 'ivy', 300, hours(0))).toMatchObject({ stored: 0, duplicates: 300 });
