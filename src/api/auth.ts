@@ -1,7 +1,7 @@
 // Authentication with scopes: bearer tokens (`relay` for what a relay needs, `ops` for everything),
 // or the dashboard's session cookie (ops, with CSRF checks on state-changing requests).
 import { createHash } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { ApiScope, WardenConfig } from '../config/schema';
 import { changesState, csrfHeader, foreignOriginReason } from './csrf';
@@ -57,10 +57,15 @@ export function authenticate(tokens: WardenConfig['auth']['tokens'], sessions?: 
 /** `ops` holds every scope; `relay` only relay routes. */
 export function requireScope(scope: ApiScope): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    const { scopes, name } = c.get('principal');
-    if (!scopes.includes(scope) && !scopes.includes('ops')) {
-      return errorResponse(c, 403, 'E_FORBIDDEN', `token ${name} lacks the ${scope} scope`);
-    }
+    const refused = scopeRefusal(c, scope);
+    if (refused) return refused;
     await next();
   };
+}
+
+/** The 403 answer when the principal lacks `scope`, else undefined: for a handler that checks itself. */
+export function scopeRefusal(c: Context<ApiEnv>, scope: ApiScope): Response | undefined {
+  const { scopes, name } = c.get('principal');
+  if (scopes.includes(scope) || scopes.includes('ops')) return undefined;
+  return errorResponse(c, 403, 'E_FORBIDDEN', `token ${name} lacks the ${scope} scope`);
 }

@@ -63,7 +63,8 @@ export function headerBlockOf(raw: Buffer): Buffer {
 function looksBinary(raw: Buffer): boolean {
   const sample = raw.subarray(0, 4096);
   let control = 0;
-  for (const byte of sample) {
+  for (let at = 0; at < sample.length; at++) {
+    const byte = sample[at]!;
     if (byte === 0) return true;
     // ESC is left out: ISO-2022-JP mail switches character sets with it.
     if (byte < 9 || (byte > 13 && byte < 32 && byte !== 27) || byte === 127) control++;
@@ -109,18 +110,16 @@ export function contentHashOf(message: Pick<RawMessage, 'raw' | 'size'>): string
     hash.update(raw.subarray(0, end));
   } else {
     const normalised = Buffer.allocUnsafe(end);
-    raw.copy(normalised, 0, 0, firstCr);
-    let length = firstCr;
-    // The byte before `end` is not white space, so a CR here is never the last byte kept.
-    for (let at = firstCr; at < end; at++) {
-      const byte = raw[at]!;
-      if (byte === 13) {
-        normalised[length++] = 10;
-        if (raw[at + 1] === 10) at++;
-      } else {
-        normalised[length++] = byte;
-      }
+    let length = 0;
+    let start = 0;
+    // Line by line with native searches and copies. The byte before `end` is not white space, so
+    // a CR found here is never the last byte kept.
+    for (let cr = firstCr; cr !== -1 && cr < end; cr = raw.indexOf(13, start)) {
+      length += raw.copy(normalised, length, start, cr);
+      normalised[length++] = 10;
+      start = raw[cr + 1] === 10 ? cr + 2 : cr + 1;
     }
+    length += raw.copy(normalised, length, start, end);
     hash.update(normalised.subarray(0, length));
   }
   // Two oversized messages sharing their first maxMessageBytes still differ in size, usually.
