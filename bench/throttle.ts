@@ -127,6 +127,7 @@ async function pacedRun(url: string, path: () => string, duration: number, rate:
   const target = new URL(url);
   const latencies: number[] = [];
   let errors = 0;
+  const errorKinds = new Set<string>();
   let outstanding = 0;
   let finished = false;
   const started = performance.now();
@@ -142,13 +143,17 @@ async function pacedRun(url: string, path: () => string, duration: number, rate:
       const sent = httpRequest({ agent, host: target.hostname, port: target.port, path: path(), headers: { authorization: `Bearer ${token}` } }, (response) => {
         response.resume();
         response.on('end', () => {
-          if (response.statusCode !== 200) errors += 1;
+          if (response.statusCode !== 200) {
+            errors += 1;
+            errorKinds.add(`HTTP ${response.statusCode}`);
+          }
           latencies.push(performance.now() - dueAt);
           settle();
         });
       });
-      sent.on('error', () => {
+      sent.on('error', (error: NodeJS.ErrnoException) => {
         errors += 1;
+        errorKinds.add(error.code ?? error.message);
         settle();
       });
       sent.end();
@@ -169,7 +174,7 @@ async function pacedRun(url: string, path: () => string, duration: number, rate:
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const quantile = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { perSecond: latencies.length / duration, total: latencies.length, p50: quantile(0.5), p99: quantile(0.99), max: latencies.at(-1) ?? Number.NaN, errors };
+  return { perSecond: latencies.length / duration, total: latencies.length, p50: quantile(0.5), p99: quantile(0.99), max: latencies.at(-1) ?? Number.NaN, errors, errorKinds: [...errorKinds] };
 }
 
 /**
@@ -258,7 +263,7 @@ async function httpRuns(url: string, serverCpu: ServerCpu): Promise<void> {
   const rate = Number(values.rate);
   const paced = (name: string, result: Awaited<ReturnType<typeof pacedRun>>, cpuMicros: number) =>
     `${`${name} at ${rate.toLocaleString('en-US')} req/s, evenly spaced`.padEnd(44)} ${result.perSecond.toFixed(0).padStart(8)} req/s   ` +
-    `p50 ${result.p50.toFixed(2)} ms   p99 ${result.p99.toFixed(2)} ms   max ${result.max.toFixed(1)} ms   errors ${result.errors}   ` +
+    `p50 ${result.p50.toFixed(2)} ms   p99 ${result.p99.toFixed(2)} ms   max ${result.max.toFixed(1)} ms   errors ${result.errors}${result.errors ? ` (${result.errorKinds.join(', ')})` : ''}   ` +
     `server CPU ${(cpuMicros / Math.max(1, result.total)).toFixed(1)} µs/request`;
   const [bareAtRate, bareAtRateCpu] = await serverCpu(() => pacedRun(url, () => `/api/v1/bench/constant/${randomId()}`, seconds, rate));
   const [throttleAtRate, throttleAtRateCpu] = await serverCpu(() => pacedRun(url, () => `/api/v1/policy/senders/${randomId()}`, seconds, rate));
