@@ -1,6 +1,7 @@
 // One HTTP attempt to a destination: no redirects followed, a timeout, a capped response read.
 // Logs and stored errors name the destination, never its URL (Slack and Teams URLs are secrets).
 import type { WebhookDestination } from '../config/webhooks';
+import { retryAfterMs } from './backoff';
 import { signatureHeaders } from './signing';
 
 export interface HttpAttempt {
@@ -9,6 +10,8 @@ export interface HttpAttempt {
   latencyMs: number;
   error: string | null;
   responseSnippet: string | null;
+  /** How long the receiver asked us to wait (Retry-After on a refusal), in milliseconds. */
+  retryAfterMs: number | null;
 }
 
 export interface SendOptions {
@@ -43,9 +46,11 @@ export async function sendWebhook({ destination, messageId, body, responseBodyLi
       : response.status >= 300 && response.status < 400
         ? `HTTP ${response.status}: redirect not followed`
         : `HTTP ${response.status}`;
-    return { ok, httpStatus: response.status, latencyMs: latency(), error, responseSnippet };
+    const responseDate = Date.parse(response.headers.get('date') ?? '');
+    const retryAfter = ok ? null : retryAfterMs(response.headers.get('retry-after'), Number.isNaN(responseDate) ? Date.now() : responseDate);
+    return { ok, httpStatus: response.status, latencyMs: latency(), error, responseSnippet, retryAfterMs: retryAfter };
   } catch (error) {
-    return { ok: false, httpStatus: null, latencyMs: latency(), error: describeFetchError(error, destination.timeoutMs), responseSnippet: null };
+    return { ok: false, httpStatus: null, latencyMs: latency(), error: describeFetchError(error, destination.timeoutMs), responseSnippet: null, retryAfterMs: null };
   }
 }
 

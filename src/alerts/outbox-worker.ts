@@ -83,7 +83,8 @@ async function deliverToDestination(deps: DeliveryDeps, name: string, now: Date,
       logger.error({ ...log, error: attempt.error }, 'alert delivery given up: dead-lettered (replay with warden alerts replay)');
       continue;
     }
-    const delay = retryDelayMs(claimed.attempts + 1, deps.config.retry, (deps.random ?? Math.random)());
+    // A receiver that says when to come back (429, 503 with Retry-After) is not asked sooner.
+    const delay = Math.max(retryDelayMs(claimed.attempts + 1, deps.config.retry, (deps.random ?? Math.random)()), attempt.retryAfterMs ?? 0);
     const nextAttemptAt = new Date(Math.min(now.getTime() + delay, Math.max(claimed.giveUpAt.getTime(), now.getTime())));
     await recordAttempt(deps.db, claimed.id, record, { status: 'retry', nextAttemptAt, error: attempt.error ?? 'failed' });
     summary.retrying++;

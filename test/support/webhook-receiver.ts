@@ -15,8 +15,8 @@ export interface ReceivedWebhook {
   answered: number | 'held';
 }
 
-/** Answer with a status, or hold the request open (never answer) until the receiver closes. */
-export type ReceiverBehaviour = (request: { index: number; webhookId: string }) => number | 'hold';
+/** Answer with a status (and headers), or hold the request open (never answer) until the receiver closes. */
+export type ReceiverBehaviour = (request: { index: number; webhookId: string }) => number | { status: number; headers: Record<string, string> } | 'hold';
 
 export interface WebhookReceiver {
   url: string;
@@ -38,7 +38,9 @@ export async function startWebhookReceiver(secret: string, behaviour: ReceiverBe
       const rawBody = Buffer.concat(chunks).toString('utf8');
       const header = (name: string) => String(request.headers[name] ?? '');
       const webhookId = header('webhook-id');
-      const answer = current({ index: received.length, webhookId });
+      const behaviour = current({ index: received.length, webhookId });
+      const answer = typeof behaviour === 'object' ? behaviour.status : behaviour;
+      const extraHeaders = typeof behaviour === 'object' ? behaviour.headers : {};
       const entry: ReceivedWebhook = {
         webhookId,
         idempotencyKey: request.headers['idempotency-key'] as string | undefined,
@@ -53,7 +55,7 @@ export async function startWebhookReceiver(secret: string, behaviour: ReceiverBe
         held.add(response);
         return;
       }
-      response.writeHead(answer, { 'content-type': 'text/plain' });
+      response.writeHead(answer, { 'content-type': 'text/plain', ...extraHeaders });
       response.end(answer < 300 ? 'ok' : `receiver says ${answer} ${'x'.repeat(10_000)}`);
     });
   });

@@ -179,4 +179,16 @@ describe.each(testEngines())('alert delivery on $name', (engine) => {
     expect(dead!.lastError).toBe('HTTP 302: redirect not followed');
     expect(target.received).toHaveLength(1);
   });
+  it('waits as long as a refusing receiver asks with Retry-After before trying again', async () => {
+    const target = await receiver(({ index }) => (index === 0 ? { status: 429, headers: { 'retry-after': '120' } } : 200));
+    const config = configFor({ target });
+    await insertEvents(database.db, [senderEvent('sender.suspended', 'fay')]);
+    const refusedAt = await runUntil(config, 0, () => target.received.length === 1, 10);
+    // The backoff alone (base 1 s) would have tried again at the next run.
+    for (const seconds of [10, 60, 110]) await deliverAlertsJob.run({ db: database.db, config, logger }, later(refusedAt + seconds));
+    expect(target.received).toHaveLength(1);
+    await deliverAlertsJob.run({ db: database.db, config, logger }, later(refusedAt + 125));
+    expect(target.received.map((r) => r.answered)).toEqual([429, 200]);
+    expect((await listDeliveries(database.db, { limit: 1 }))[0]).toMatchObject({ status: 'delivered', attempts: 2 });
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retryDelayMs } from '../../../src/alerts/backoff';
+import { retryAfterMs, retryDelayMs } from '../../../src/alerts/backoff';
 import { renderMessage } from '../../../src/alerts/formats';
 import type { AlertMessage } from '../../../src/alerts/formats/message';
 import { sign, signatureHeaders, verifySignature } from '../../../src/alerts/signing';
@@ -24,6 +24,21 @@ const message = (kind: AlertMessage['kind']): AlertMessage => ({
     resolvedAt: null,
     recentEvents: [],
   },
+});
+
+describe('Retry-After', () => {
+  const date = Date.parse('Wed, 25 Nov 2026 10:00:00 GMT');
+  it('reads delay-seconds and HTTP-dates against the response date, and nothing else', () => {
+    expect(retryAfterMs('120', date)).toBe(120_000);
+    expect(retryAfterMs(' 0 ', date)).toBe(0);
+    expect(retryAfterMs('Wed, 25 Nov 2026 10:05:00 GMT', date)).toBe(300_000);
+    // A date in the past means now, never a negative wait.
+    expect(retryAfterMs('Wed, 25 Nov 2026 09:00:00 GMT', date)).toBe(0);
+    for (const unreadable of [undefined, null, '', 'soon', '-5', '1.5']) expect(retryAfterMs(unreadable, date)).toBeNull();
+  });
+  it('asks for at most a day', () => {
+    expect(retryAfterMs('999999999', date)).toBe(86_400_000);
+  });
 });
 
 describe('retry backoff', () => {
