@@ -8,6 +8,7 @@ import {
   insertAlert,
   insertDeliveries,
   lockDueAlerts,
+  lockRepeatDueAlerts,
   lockUnroutedEvents,
   markRouted,
   updateAlert,
@@ -28,6 +29,8 @@ export interface RoutingSummary {
   alertsOpened: number;
   alertsResolved: number;
   triggersQueued: number;
+  /** Triggers sent again for alerts still firing after repeatIntervalHours. */
+  remindersQueued: number;
   resolvesQueued: number;
   noticesQueued: number;
 }
@@ -48,7 +51,7 @@ function deliveriesFor(alert: AlertRow, kind: DeliveryKind, config: WebhooksConf
 }
 
 export async function routeOutbox(db: Db, config: WebhooksConfig, now: Date): Promise<RoutingSummary> {
-  const summary: RoutingSummary = { eventsRouted: 0, alertsOpened: 0, alertsResolved: 0, triggersQueued: 0, resolvesQueued: 0, noticesQueued: 0 };
+  const summary: RoutingSummary = { eventsRouted: 0, alertsOpened: 0, alertsResolved: 0, triggersQueued: 0, remindersQueued: 0, resolvesQueued: 0, noticesQueued: 0 };
   for (;;) {
     const routed = await db.transaction(async (tx) => {
       const rows = await lockUnroutedEvents(tx, batchSize);
@@ -59,17 +62,24 @@ export async function routeOutbox(db: Db, config: WebhooksConfig, now: Date): Pr
     summary.eventsRouted += routed;
     if (routed < batchSize) break;
   }
-  const triggers = await db.transaction(async (tx) => {
-    const due = await lockDueAlerts(tx, now, batchSize);
+  summary.triggersQueued += await queueTriggers(db, (tx) => lockDueAlerts(tx, now, batchSize), config, now);
+  if (config.repeatIntervalHours > 0) {
+    const notifiedBefore = new Date(now.getTime() - config.repeatIntervalHours * hourMs);
+    summary.remindersQueued += await queueTriggers(db, (tx) => lockRepeatDueAlerts(tx, notifiedBefore, batchSize), config, now);
+  }
+  return summary;
+}
+
+/** Sends a trigger for each alert `lock` returns (due or due again), marking it notified now. */
+async function queueTriggers(db: Db, lock: (tx: Tx) => Promise<AlertRow[]>, config: WebhooksConfig, now: Date): Promise<number> {
+  return db.transaction(async (tx) => {
     let queued = 0;
-    for (const alert of due) {
+    for (const alert of await lock(tx)) {
       const notified = await updateAlert(tx, alert.id, { notifiedAt: now });
       queued += (await insertDeliveries(tx, deliveriesFor(notified, 'trigger', config, now))).length;
     }
     return queued;
   });
-  summary.triggersQueued += triggers;
-  return summary;
 }
 
 async function routeOne(tx: Tx, event: RoutableEvent, config: WebhooksConfig, now: Date, summary: RoutingSummary): Promise<void> {

@@ -63,6 +63,11 @@ export const webhooksConfig = z
       })
       .strict()
       .prefault({}),
+    /**
+     * A firing alert is sent again this often until it resolves (Alertmanager's repeat_interval);
+     * 0 sends it once. PagerDuty folds a repeat into the open incident by its dedup_key.
+     */
+    repeatIntervalHours: z.number().min(0).default(4),
     /** Give up on a delivery after this long and move it to dead-letter (replayable). */
     giveUpAfterHours: z.number().min(0).default(24),
     /** Bytes of a receiver's response body read and stored with the attempt; the rest is discarded. */

@@ -68,6 +68,17 @@ export async function lockDueAlerts(tx: Tx, now: Date, limit: number): Promise<A
     .for('update', { skipLocked: true });
 }
 
+/** Firing alerts last notified at or before `notifiedBefore`: due a reminder. */
+export async function lockRepeatDueAlerts(tx: Tx, notifiedBefore: Date, limit: number): Promise<AlertRow[]> {
+  return tx
+    .select()
+    .from(alerts)
+    .where(and(eq(alerts.state, 'firing'), lte(alerts.notifiedAt, notifiedBefore)))
+    .orderBy(asc(alerts.id))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+}
+
 export interface NewDelivery {
   alertId: number | null;
   destination: string;

@@ -191,4 +191,21 @@ describe.each(testEngines())('alert delivery on $name', (engine) => {
     expect(target.received.map((r) => r.answered)).toEqual([429, 200]);
     expect((await listDeliveries(database.db, { limit: 1 }))[0]).toMatchObject({ status: 'delivered', attempts: 2 });
   });
+  it('sends a firing alert again every repeatIntervalHours until it resolves', async () => {
+    const target = await receiver();
+    const config = configFor({ target }, { repeatIntervalHours: 1 });
+    await insertEvents(database.db, [senderEvent('sender.suspended', 'gus'), senderEvent('sender.suspended', 'hal')]);
+    const sentAt = await runUntil(config, 0, () => target.accepted().length === 2);
+    const triggersOf = (sender: string) =>
+      target.accepted().filter((r) => r.body?.kind === 'trigger' && JSON.stringify(r.body).includes(`sender:${sender}`)).length;
+    // hal is released; gus stays suspended.
+    await insertEvents(database.db, [senderEvent('sender.released', 'hal', later(sentAt + 60))]);
+    await runUntil(config, sentAt + 60, () => target.accepted().length === 3);
+    await deliverAlertsJob.run({ db: database.db, config, logger }, later(sentAt + 3000));
+    expect(triggersOf('gus')).toBe(1);
+    await runUntil(config, sentAt + 3601, () => triggersOf('gus') === 2);
+    await deliverAlertsJob.run({ db: database.db, config, logger }, later(sentAt + 7300));
+    await deliverAlertsJob.run({ db: database.db, config, logger }, later(sentAt + 7330));
+    expect({ gus: triggersOf('gus'), hal: triggersOf('hal') }).toEqual({ gus: 3, hal: 1 });
+  });
 });
