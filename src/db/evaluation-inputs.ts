@@ -61,13 +61,14 @@ export interface ChangeMarks {
 export type EvaluationScope =
   /** Just these subjects (a complaint was stored for them). */
   | { ids: string[] }
-  /** Every subject with data (first pass, or the rules changed); clears the change marks. */
+  /** Every subject with data, summed from the rollups (first pass, or no usable previous pass). */
   | { everything: true }
   /**
-   * What can have changed since the previous pass at `previousPass`; clears the marks it read. With
-   * `restFromState`, also every other subject at or over the volume floor, with the window counts
-   * stored by that pass (they cannot have moved, or the subject would be among the changed ones): a
-   * full pass after a rules change reads one row per subject, not the rollups of 30 days.
+   * What can have changed since the previous pass at `previousPass` (the marks read are returned,
+   * for the pass to clear with its decisions). With `restFromState`, also every other subject at or
+   * over the volume floor, with the window counts stored by that pass (they cannot have moved, or
+   * the subject would be among the changed ones): a full pass after a rules change reads one row
+   * per subject, not the rollups of 30 days.
    */
   | { previousPass: Date; restFromState?: boolean };
 
