@@ -83,6 +83,51 @@ function storedRest(kind: SubjectKind, volumeFloor: number) {
     where s.kind = ${kind} and s.sent_30d >= ${volumeFloor} and not exists (select 1 from candidates c where c.key = s.id)`;
 }
 
+const windowNames = ['24h', '7d', '30d'] as const;
+
+/**
+ * Per key, what its window counts moved by since the previous pass: minus the rows that left each
+ * window, plus rows dated after the previous pass (7 and 30 days share them). Whole time ranges
+ * (an hour, a day) are read and then joined to the shifted keys: a lookup per key was slower.
+ */
+function movedCounts(
+  dimension: RollupDimension,
+  at: { before: ReturnType<typeof windowStarts>; since24h: string; since7d: string; since30d: string; previous: string; until: string },
+) {
+  const rows = (table: 'hourly_rollups' | 'daily_rollups', tag: string, from: string, fromInclusive: boolean, to: string, toInclusive: boolean) => {
+    const column = table === 'hourly_rollups' ? 'hour' : 'day';
+    return sql.raw(`
+      select key, '${tag}' as w, sent, complaints, hard_bounces from ${table}
+      where dimension = '${dimension}' and ${column} ${fromInclusive ? '>=' : '>'} '${from}'::timestamptz and ${column} ${toInclusive ? '<=' : '<'} '${to}'::timestamptz`);
+  };
+  const sum = (c: string, tags: string[]) => tags.map((tag) => `coalesce(sum(${c}) filter (where w = '${tag}'), 0)`).join(' + ');
+  const moves: Record<(typeof windowNames)[number], { minus: string; plus: string }> = { '24h': { minus: 'h-', plus: 'h+' }, '7d': { minus: 'w-', plus: 'd+' }, '30d': { minus: 'm-', plus: 'd+' } };
+  const columns = windowNames.flatMap((window) => counters.map((c) => `(${sum(c, [moves[window].plus])}) - (${sum(c, [moves[window].minus])}) as ${c}_${window}`));
+  return sql`
+    moved as (
+      select key, ${sql.raw(columns.join(', '))}
+      from (
+        ${rows('hourly_rollups', 'h-', at.before.since24h, true, at.since24h, false)}
+        union all ${rows('hourly_rollups', 'h+', at.previous, false, at.until, true)}
+        union all ${rows('daily_rollups', 'w-', at.before.since7d, true, at.since7d, false)}
+        union all ${rows('daily_rollups', 'm-', at.before.since30d, true, at.since30d, false)}
+        union all ${rows('daily_rollups', 'd+', at.previous, false, at.until, true)}
+      ) r
+      group by key
+    )`;
+}
+
+/** Shifted subjects: stored counts plus what they moved by; with a floor (rules changed), also unmoved ones over it. */
+function shiftedInputs(kind: SubjectKind, floor: number | null) {
+  const names = windowNames.flatMap((window) => counters.map((c) => `${c}_${window}`));
+  return sql`
+    union all
+    select s.id, ${sql.raw(names.map((n) => `(s.${n} + m.${n})::int`).join(', '))}, ${sql.raw(names.map((n) => `m.${n} <> 0`).join(' or '))}, null, true,
+      s.auto_action, s.auto_since, s.auto_reason, s.clear_since, s.override_action is not null, s.tier, s.tier_since, s.tier_reason, s.first_seen_at
+    from moved m join shifted using (key) join reputation_subjects s on s.kind = ${kind} and s.id = m.key
+    where ${sql.raw(names.map((n) => `m.${n} <> 0`).join(' or '))}${floor === null ? sql`` : sql` or s.sent_30d + m.sent_30d >= ${floor}`}`;
+}
+
 /**
  * `volumeFloor`: the fewest sends in a window at which a subject's decision or tier can change.
  * Under it, a subject whose counts and state are what is stored is left out even of a full pass:
@@ -136,6 +181,7 @@ async function readInputs(
   const { since24h, since7d, since30d } = windowStarts(now);
   const until = now.toISOString();
   let candidates = sql``;
+  let shiftedPart = sql``;
   let ids = sql``;
   let subjectIds = sql``;
   if ('ids' in scope) {
@@ -143,20 +189,38 @@ async function readInputs(
     subjectIds = sql`and id = any(${sql.param(scope.ids)}::text[])`;
   } else if (!('everything' in scope)) {
     const before = windowStarts(scope.previousPass);
+    const previous = scope.previousPass.toISOString();
+    // Subjects whose stored counts are those of the previous pass and whose rollups did not change
+    // since are only shifted: the rows that left a window are subtracted (and any dated after the
+    // previous pass but written before it added), which reads an hour's or a day's rows instead of
+    // each subject's 30 days — at midnight the 7- and 30-day windows move for nearly everyone.
+    // The rest is summed anew: marked subjects, those with an action in force, those a pass over
+    // some ids wrote after the previous pass, those never stored.
     candidates = sql`
-      candidates as (
-        select key from unnest(${sql.param(touched)}::text[]) as touched(key)
-        union select key from hourly_rollups
+      edges as (
+        select key from hourly_rollups
           where dimension = ${dimension} and hour >= ${before.since24h}::timestamptz and hour < ${since24h}::timestamptz
         union select key from daily_rollups
           where dimension = ${dimension} and day >= ${before.since7d}::timestamptz and day < ${since7d}::timestamptz
         union select key from daily_rollups
           where dimension = ${dimension} and day >= ${before.since30d}::timestamptz and day < ${since30d}::timestamptz
+        union select key from hourly_rollups
+          where dimension = ${dimension} and hour > ${previous}::timestamptz and hour <= ${until}::timestamptz
+        union select key from daily_rollups
+          where dimension = ${dimension} and day > ${previous}::timestamptz and day <= ${until}::timestamptz
+      ),
+      recounted as (
+        select key from unnest(${sql.param(touched)}::text[]) as touched(key)
         union select id from reputation_subjects where kind = ${kind}
-          and (auto_action <> 'allow' or clear_since is not null or first_seen_at is null or tier_since is null)
-      ),`;
-    ids = sql`and key in (select key from candidates)`;
-    subjectIds = sql`and id in (select key from candidates)`;
+          and (auto_action <> 'allow' or clear_since is not null or first_seen_at is null or tier_since is null or evaluated_at > ${previous}::timestamptz)
+        union select key from edges e where not exists (select 1 from reputation_subjects s where s.kind = ${kind} and s.id = e.key)
+      ),
+      shifted as (select key from edges except select key from recounted),
+      candidates as (select key from recounted union all select key from shifted),
+      ${movedCounts(dimension, { before, since24h, since7d, since30d, previous, until })},`;
+    ids = sql`and key in (select key from recounted)`;
+    subjectIds = sql`and id in (select key from recounted)`;
+    shiftedPart = shiftedInputs(kind, 'restFromState' in scope && scope.restFromState ? volumeFloor : null);
   }
   // Days and hours are summed apart and joined by key: summing one union of both under FILTERs
   // cost twice as much, and the planner could not estimate its groups.
@@ -198,6 +262,7 @@ async function readInputs(
     where ${'ids' in scope ? sql`true` : sql`s.id is null or s.auto_action <> 'allow' or s.clear_since is not null or ${sql.join(changed, sql` or `)}
       or s.first_seen_at is null or s.tier_since is null or w.first_day < s.first_seen_at
       ${'everything' in scope || ('restFromState' in scope && scope.restFromState) ? sql`or coalesce(w.sent_30d, 0) >= ${volumeFloor}` : sql``}`}
+    ${shiftedPart}
     ${'restFromState' in scope && scope.restFromState ? storedRest(kind, volumeFloor) : sql``}`;
   const rows = await queryRows<Record<string, unknown>>(db, query);
   const date = (value: unknown) => (value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value)));
