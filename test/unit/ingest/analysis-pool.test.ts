@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,6 +55,27 @@ describe('AnalysisPool', () => {
     pool.warm(500);
     const prepared = await pool.prepare(batch(3), options);
     expect(prepared).toHaveLength(3);
+    expect(pool.readyThreads).toBe(0);
+  });
+  it('finishes a batch on the main thread when a worker dies under it, and keeps to the main thread after', async () => {
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
+    pool = new AnalysisPool({ threads: 2, minBatch: 1, logger });
+    // Large enough that the thread is still at it when it is stopped.
+    const messages = batch(1000);
+    pool.warm(messages.length);
+    await until(() => pool!.readyThreads === 2);
+    const inline = await prepareInline(messages, options);
+    // The thread goes away with the batch in flight, as a crash in native code would take it.
+    const threads = (pool as unknown as { workers: Array<{ worker: Worker }> }).workers;
+    const preparing = pool.prepare(messages, options);
+    await threads[0]!.worker.terminate();
+    const prepared = await preparing;
+    expect(prepared.map((item) => [item.message, item.contentHash, item.facts])).toEqual(inline.map((item) => [item.message, item.contentHash, item.facts]));
+    expect(warnings).toEqual(['analysis worker failed: analyzing on the main thread from now on']);
+    expect(pool.readyThreads).toBe(0);
+    // Later batches do not wait for threads that will never come back.
+    expect(await pool.prepare(messages.slice(0, 5), options)).toHaveLength(5);
     expect(pool.readyThreads).toBe(0);
   });
 });
