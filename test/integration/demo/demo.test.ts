@@ -65,6 +65,15 @@ describe('npm run demo', () => {
     expect(['throttle', 'suspend']).toContain(((await policy.json()) as { action: string }).action);
   });
 
+  it('stops each of the three trouble-makers the README names: prize scams, slow complaints, a bought list', async () => {
+    const troubleMakers = ['promo-blaster', 'winbig-rewards', 'lead-harvest'];
+    const stopped = await waitFor(async () => {
+      const senders = [...(await demo.api.sendersWith('throttle')), ...(await demo.api.sendersWith('suspend'))].map((sender) => sender.id);
+      return troubleMakers.every((id) => senders.includes(id)) && senders;
+    }, { ...deadline, what: 'all three trouble-makers throttled or suspended' });
+    expect(stopped.filter((id) => !troubleMakers.includes(id))).toEqual([]);
+  });
+
   it('has the relay refused by the policy server once a sender is stopped', async () => {
     await waitFor(() => demo.traffic.stats.deferred + demo.traffic.stats.rejected > 0, { ...deadline, what: 'a refused message' });
     expect(demo.traffic.stats.accepted).toBeGreaterThan(0);
