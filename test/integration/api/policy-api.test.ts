@@ -55,6 +55,23 @@ describe('throttle API', () => {
     expect(await json(get('/api/v1/policy/senders/bob?domain=shop.example'))).toMatchObject({ action: 'allow' });
   });
 
+  it('refuses an over-long sender, an empty or over-long domain and a malformed client with 400, naming the limits', async () => {
+    for (const path of [
+      `/api/v1/policy/senders/${'a'.repeat(321)}`,
+      '/api/v1/policy/senders/bob?domain=',
+      `/api/v1/policy/senders/bob?domain=${'d'.repeat(254)}`,
+      '/api/v1/policy/senders/bob?client=1',
+      `/api/v1/policy/senders/bob?client=${'1'.repeat(46)}`,
+    ]) {
+      const response = await get(path);
+      expect(response.status, path).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: 'E_VALIDATION', message: expect.stringContaining('at most 320 characters') } });
+    }
+    // The same sender within the limits, with and without a query string, is answered.
+    expect((await get(`/api/v1/policy/senders/${'a'.repeat(320)}`)).status).toBe(200);
+    expect((await get('/api/v1/policy/senders/bob?client=192.0.2.7&domain=shop.example')).status).toBe(200);
+  });
+
   it('lists changes since a version, with an ETag that makes an unchanged poll a 304', async () => {
     const all = await get('/api/v1/policy');
     const body = await json(all);
