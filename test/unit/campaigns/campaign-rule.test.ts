@@ -1,6 +1,7 @@
 // The campaign rule on plain values: which complaints form a campaign, which join one.
 import { describe, expect, it } from 'vitest';
 import { campaignsConfig } from '../../../src/config/campaigns';
+import { campaignRuleOptions } from '../../../src/reputation/campaign-detection';
 import { findCampaigns, type ComplaintPrints } from '../../../src/reputation/campaign-rule';
 import { allowedNetworkMatcher, clientNetwork } from '../../../src/reputation/client-network';
 
@@ -87,5 +88,22 @@ describe('client networks', () => {
     const allowed = allowedNetworkMatcher(['203.0.113.0/24']);
     expect(['127.0.0.1', '10.1.2.3', '192.168.1.1', '::1', '203.0.113.9'].every(allowed)).toBe(true);
     expect(allowed('198.51.100.1')).toBe(false);
+  });
+});
+
+describe('campaign rule options from the config', () => {
+  it('never lets common link domains, configured ones or the relay’s own domains form a campaign, nor loopback, private or configured networks', () => {
+    const config = campaignsConfig.parse({ allowUrlDomains: ['Partner.Example'], allowNetworks: ['198.51.100.0/24'], networkPrefixV4: 24 });
+    const options = campaignRuleOptions(config, ['mail.relay.example', 'RELAY.example.co.uk']);
+    for (const domain of ['google.com', 'partner.example', 'relay.example', 'example.co.uk']) expect(options.allowUrlDomains.has(domain), domain).toBe(true);
+    expect(options.allowUrlDomains.has('spam-prizes.example')).toBe(false);
+    for (const address of ['127.0.0.1', '10.1.2.3', '192.168.0.9', '::1', 'fd00::5', '198.51.100.77', 'not-an-address']) {
+      expect(options.isAllowedAddress(address), address).toBe(true);
+    }
+    for (const address of ['203.0.113.9', '2001:db8::1']) expect(options.isAllowedAddress(address), address).toBe(false);
+    expect(options.networkOf('203.0.113.9')).toBe('203.0.113.0/24');
+    expect(options.networkOf('2001:db8:1:2:3::1')).toBe('2001:db8:1:2::/64');
+    expect(options.networkOf('nonsense')).toBeNull();
+    expect({ minSenders: options.minSenders, minComplaints: options.minComplaints }).toEqual({ minSenders: config.minSenders, minComplaints: config.minComplaints });
   });
 });
