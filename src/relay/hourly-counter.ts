@@ -55,6 +55,8 @@ export class HourlyCounter {
   dropped = 0;
   private droppedLogged = 0;
   private droppedLoggedAt = Number.NEGATIVE_INFINITY;
+  /** Counts of an hour that ended before they were written: written at the next flush. */
+  private endedHours: { sender: string; hour: number; accepted: number }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
@@ -78,6 +80,8 @@ export class HourlyCounter {
     const hour = Math.floor(now.getTime() / hourMs) * hourMs;
     let entry = this.counts.get(sender);
     if (!entry || entry.hour !== hour) {
+      // The ended hour's unwritten counts still go to the shared table, under their own hour.
+      if (entry && entry.pending > 0) this.endedHours.push({ sender, hour: entry.hour, accepted: entry.pending });
       // Until the next read, the day so far is what this instance knew of the previous hours.
       const sameDay = entry !== undefined && Math.floor(entry.hour / dayMs) === Math.floor(hour / dayMs);
       const earlierToday = sameDay ? entry!.earlierToday + entry!.stored + entry!.pending : 0;
@@ -198,12 +202,28 @@ export class HourlyCounter {
   }
 
   private async write(): Promise<void> {
-    const increments: { sender: string; hour: Date; accepted: number; entry: SenderCount }[] = [];
+    const increments: { sender: string; hour: Date; accepted: number; entry: SenderCount | null }[] = [];
     const currentHour = Math.floor(Date.now() / hourMs) * hourMs;
+    // One row per sender and hour in a statement (an upsert cannot touch a row twice): ended hours
+    // are summed, and one that is a live entry's hour again (a clock set back) joins that entry.
+    const ended = new Map<string, { sender: string; hour: number; accepted: number }>();
+    for (const item of this.endedHours) {
+      const live = this.counts.get(item.sender);
+      if (live && live.hour === item.hour) live.pending += item.accepted;
+      else {
+        const key = `${item.sender}|${item.hour}`;
+        const seen = ended.get(key);
+        if (seen) seen.accepted += item.accepted;
+        else ended.set(key, { ...item });
+      }
+    }
+    this.endedHours = [];
+    for (const item of ended.values()) increments.push({ sender: item.sender, hour: new Date(item.hour), accepted: item.accepted, entry: null });
     for (const [sender, entry] of this.counts) {
       if (entry.pending > 0) increments.push({ sender, hour: new Date(entry.hour), accepted: entry.pending, entry });
       else if (entry.hour < currentHour - hourMs) this.counts.delete(sender);
     }
+    let countsWritten = 0;
     const events = this.pendingEvents;
     this.pendingEvents = [];
     let written = 0;
@@ -222,7 +242,9 @@ export class HourlyCounter {
             returning sender, hour, accepted`,
         );
         const totals = new Map(rows.map((row) => [`${row.sender}|${new Date(row.hour).getTime()}`, Number(row.accepted)]));
+        countsWritten = i + chunk.length;
         for (const { sender, hour, accepted, entry } of chunk) {
+          if (!entry) continue;
           entry.pending -= accepted;
           const total = totals.get(`${sender}|${hour.getTime()}`);
           if (total !== undefined) {
@@ -236,7 +258,10 @@ export class HourlyCounter {
         this.eventsInWrite = Math.max(0, events.length - written - eventsPerWrite);
       }
     } catch (error) {
-      // Counts not written stay pending (entry.pending was not reduced); events go back in the queue.
+      // Counts not written stay pending (entry.pending was not reduced, ended hours are queued
+      // again); events go back in the queue.
+      const endedUnwritten = increments.slice(countsWritten).filter((increment) => increment.entry === null);
+      this.endedHours.unshift(...endedUnwritten.map(({ sender, hour, accepted }) => ({ sender, hour: hour.getTime(), accepted })));
       const unwritten = events.slice(written);
       this.pendingEvents = [...unwritten, ...this.pendingEvents].slice(-maxPendingEvents);
       this.options.logger.error({ err: error, events: unwritten.length }, 'writing accepted-message counts failed; retrying at the next flush');

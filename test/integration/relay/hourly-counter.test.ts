@@ -75,4 +75,34 @@ describe.each(testEngines())('hourly counter on $name', (engine) => {
     expect(counter.backlog).toBe(100_000);
     expect(lines.map((line) => line.dropped)).toEqual([1, 300]);
   });
+  it('carries the day’s count into the next hour before and after the shared read, and starts over at midnight', async () => {
+    const counter = new HourlyCounter(database.db, { flushMs: 3_600_000, logger });
+    const at = (iso: string) => new Date(iso);
+    for (let i = 0; i < 30; i++) counter.add('erin', at('2026-11-20T10:15:00Z'));
+    // The next hour, before any read: what this instance counted earlier today stays in the day.
+    counter.add('erin', at('2026-11-20T11:05:00Z'));
+    expect(counter.current('erin', at('2026-11-20T11:05:00Z'))).toMatchObject({ hour: 1, day: 31, loaded: false });
+    // After the counts are written and read back, the shared figures agree.
+    await counter.flush();
+    expect(await counter.count('erin', at('2026-11-20T11:06:00Z'))).toBe(1);
+    expect(await counter.countToday('erin', at('2026-11-20T11:06:00Z'))).toBe(31);
+    // Another instance (a fresh counter on the same database) sees the same day.
+    const other = new HourlyCounter(database.db, { flushMs: 3_600_000, logger });
+    expect(await other.countToday('erin', at('2026-11-20T12:00:00Z'))).toBe(31);
+    // A new UTC day starts from zero.
+    expect(await other.countToday('erin', at('2026-11-21T00:10:00Z'))).toBe(0);
+    counter.add('erin', at('2026-11-21T00:20:00Z'));
+    expect(counter.current('erin', at('2026-11-21T00:20:00Z'))).toMatchObject({ hour: 1, day: 1 });
+  });
+  it('writes an hour’s counts that ended before a flush under that hour, even when the clock is set back', async () => {
+    const counter = new HourlyCounter(database.db, { flushMs: 3_600_000, logger });
+    const at = (iso: string) => new Date(iso);
+    for (let i = 0; i < 3; i++) counter.add('finn', at('2026-11-20T10:59:00Z'));
+    counter.add('finn', at('2026-11-20T11:00:30Z'));
+    // The clock goes back into the ended hour before the flush.
+    counter.add('finn', at('2026-11-20T10:59:50Z'));
+    await counter.flush();
+    const rows = await database.db.select().from(relayHourlyCounts).orderBy(relayHourlyCounts.hour);
+    expect(rows.map((row) => [row.hour.toISOString(), row.accepted])).toEqual([['2026-11-20T10:00:00.000Z', 4], ['2026-11-20T11:00:00.000Z', 1]]);
+  });
 });
