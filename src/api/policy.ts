@@ -7,6 +7,7 @@ import { effectivePolicy, type EffectivePolicy } from '../reputation/effective-p
 import type { PolicyAction } from '../reputation/decide';
 import { requireScope, scopeRefusal } from './auth';
 import type { ApiEnv } from './env';
+import { matchesEtag } from './etag';
 import { authErrorResponses, errorResponse } from './errors';
 
 const maxSenderLength = 320;
@@ -169,10 +170,7 @@ export function policyRouter(snapshot: PolicySnapshot, throttleLimitPerHour: num
       const etag = `"${version}"`;
       c.header('ETag', etag);
       c.header('Cache-Control', 'no-cache');
-      const ifNoneMatch = c.req.header('if-none-match');
-      if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
-        return c.body(null, 304);
-      }
+      if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304);
       const changes = snapshot.changesSince(since).map((entry) => changeOf(entry, throttleLimitPerHour, tiers));
       return c.json({ version, changes }, 200);
     });

@@ -176,6 +176,20 @@ describe('dashboard sessions', () => {
     expect((await app.request('/ui/js/dom.js')).status).toBe(200);
   });
 
+  it('answers a reload of an unchanged file with 304 by its entity tag', async () => {
+    const first = await app.request('/ui/vendor/chart.umd.min.js');
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]{27}"$/);
+    expect(first.headers.get('cache-control')).toBe('no-cache');
+    const again = await app.request('/ui/vendor/chart.umd.min.js', { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    expect((await app.request('/ui/vendor/chart.umd.min.js', { headers: { 'if-none-match': `W/${etag}, "other"` } })).status).toBe(304);
+    // Another file, or a stale tag, gets the body.
+    expect((await app.request('/ui/js/dom.js', { headers: { 'if-none-match': etag } })).status).toBe(200);
+    expect((await app.request('/ui/vendor/chart.umd.min.js', { headers: { 'if-none-match': '"stale"' } })).status).toBe(200);
+  });
+
   it('logs out with a same-origin form post that clears the cookie', async () => {
     const { cookie } = await sessionOf();
     expect((await app.request('/ui/logout', { method: 'POST', headers: { cookie, origin: 'https://evil.example' } })).status).toBe(403);
