@@ -52,7 +52,6 @@ export async function storeSendEvents(db: Db, events: SendEventInput[]): Promise
  */
 async function storeAndCount(db: Db, events: SendEventInput[]): Promise<{ stored: number; senders: string[] }> {
   const column = <T>(value: (event: SendEventInput) => T) => sql.param(events.map(value));
-  const counters = sql.raw('sent, delivered, complaints, hard_bounces, soft_bounces, blocked');
   const [row] = await queryRows<{ stored: number; senders: string[] | null }>(
     db,
     sql`
@@ -77,26 +76,24 @@ async function storeAndCount(db: Db, events: SendEventInput[]): Promise<{ stored
       on conflict (dimension, key) do update set seq = excluded.seq
       returning 1
     ),
-    hourly as (
-      insert into hourly_rollups (dimension, key, hour, ${counters})
-      select dimension, key, date_trunc('hour', at, 'UTC') as hour, count(*), sum(delivered), 0, 0, 0, 0
-      from increments where (select count(*) from marks) >= 0
-      group by 1, 2, 3 order by dimension collate "C", key collate "C", hour
-      on conflict (dimension, key, hour) do update set sent = hourly_rollups.sent + excluded.sent, delivered = hourly_rollups.delivered + excluded.delivered
-      returning 1
-    ),
-    daily as (
-      insert into daily_rollups (dimension, key, day, ${counters})
-      select dimension, key, date_trunc('day', at, 'UTC') as day, count(*), sum(delivered), 0, 0, 0, 0
-      from increments where (select count(*) from hourly) >= 0
-      group by 1, 2, 3 order by dimension collate "C", key collate "C", day
-      on conflict (dimension, key, day) do update set sent = daily_rollups.sent + excluded.sent, delivered = daily_rollups.delivered + excluded.delivered
-      returning 1
-    )
+    ${rollupUpsert('hourly', 'hourly_rollups', 'hour', 'marks')},
+    ${rollupUpsert('daily', 'daily_rollups', 'day', 'hourly')}
     select (select count(*) from fresh)::int as stored, (select array_agg(distinct sender) from fresh) as senders
     where (select count(*) from daily) >= 0`,
   );
   return { stored: Number(row?.stored ?? 0), senders: row?.senders ?? [] };
+}
+
+/** The CTE `name` adding the increments to one rollup table, run after the CTE `after`. */
+function rollupUpsert(name: string, table: 'hourly_rollups' | 'daily_rollups', bucket: 'hour' | 'day', after: string) {
+  return sql.raw(`${name} as (
+      insert into ${table} (dimension, key, ${bucket}, sent, delivered, complaints, hard_bounces, soft_bounces, blocked)
+      select dimension, key, date_trunc('${bucket}', at, 'UTC') as ${bucket}, count(*), sum(delivered), 0, 0, 0, 0
+      from increments where (select count(*) from ${after}) >= 0
+      group by 1, 2, 3 order by dimension collate "C", key collate "C", ${bucket}
+      on conflict (dimension, key, ${bucket}) do update set sent = ${table}.sent + excluded.sent, delivered = ${table}.delivered + excluded.delivered
+      returning 1
+    )`);
 }
 
 /** The send-log entries of original Message-IDs, for attributing reports that name no sender. */
