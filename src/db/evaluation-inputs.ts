@@ -41,6 +41,11 @@ export interface EvaluationInput {
 }
 
 const counters = ['sent', 'complaints', 'hard_bounces'] as const;
+const windowNames = ['24h', '7d', '30d'] as const;
+/** The nine count columns, window by window, in the order every part of the query returns them. */
+const countColumns = windowNames.flatMap((window) => counters.map((c) => `${c}_${window}`));
+/** The stored state a decision starts from, after the counts, the change flag, first day and `known`. */
+const stateColumns = 's.auto_action, s.auto_since, s.auto_reason, s.clear_since, s.override_action is not null as overridden, s.tier, s.tier_since, s.tier_reason, s.first_seen_at';
 
 const windowStarts = (at: Date) => {
   const today = startOfDay(at).getTime();
@@ -74,16 +79,12 @@ export type EvaluationScope =
 
 /** Subjects outside the candidates, at or over the floor, with their stored counts (see EvaluationScope). */
 function storedRest(kind: SubjectKind, volumeFloor: number) {
-  const stored = ['24h', '7d', '30d'].flatMap((window) => counters.map((c) => `s.${c}_${window}`)).join(', ');
   return sql`
     union all
-    select s.id, ${sql.raw(stored)}, false, null, true, s.auto_action, s.auto_since, s.auto_reason, s.clear_since,
-      s.override_action is not null, s.tier, s.tier_since, s.tier_reason, s.first_seen_at
+    select s.id, ${sql.raw(countColumns.map((n) => `s.${n}`).join(', '))}, false, null, true, ${sql.raw(stateColumns)}
     from reputation_subjects s
     where s.kind = ${kind} and s.sent_30d >= ${volumeFloor} and not exists (select 1 from candidates c where c.key = s.id)`;
 }
-
-const windowNames = ['24h', '7d', '30d'] as const;
 
 /**
  * Per key, what its window counts moved by since the previous pass: minus the rows that left each
@@ -100,9 +101,9 @@ function movedCounts(
       select key, '${tag}' as w, sent, complaints, hard_bounces from ${table}
       where dimension = '${dimension}' and ${column} ${fromInclusive ? '>=' : '>'} '${from}'::timestamptz and ${column} ${toInclusive ? '<=' : '<'} '${to}'::timestamptz`);
   };
-  const sum = (c: string, tags: string[]) => tags.map((tag) => `coalesce(sum(${c}) filter (where w = '${tag}'), 0)`).join(' + ');
+  const sum = (c: string, tag: string) => `coalesce(sum(${c}) filter (where w = '${tag}'), 0)`;
   const moves: Record<(typeof windowNames)[number], { minus: string; plus: string }> = { '24h': { minus: 'h-', plus: 'h+' }, '7d': { minus: 'w-', plus: 'd+' }, '30d': { minus: 'm-', plus: 'd+' } };
-  const columns = windowNames.flatMap((window) => counters.map((c) => `(${sum(c, [moves[window].plus])}) - (${sum(c, [moves[window].minus])}) as ${c}_${window}`));
+  const columns = windowNames.flatMap((window) => counters.map((c) => `${sum(c, moves[window].plus)} - ${sum(c, moves[window].minus)} as ${c}_${window}`));
   return sql`
     moved as (
       select key, ${sql.raw(columns.join(', '))}
@@ -119,13 +120,12 @@ function movedCounts(
 
 /** Shifted subjects: stored counts plus what they moved by; with a floor (rules changed), also unmoved ones over it. */
 function shiftedInputs(kind: SubjectKind, floor: number | null) {
-  const names = windowNames.flatMap((window) => counters.map((c) => `${c}_${window}`));
+  const moved = countColumns.map((n) => `m.${n} <> 0`).join(' or ');
   return sql`
     union all
-    select s.id, ${sql.raw(names.map((n) => `(s.${n} + m.${n})::int`).join(', '))}, ${sql.raw(names.map((n) => `m.${n} <> 0`).join(' or '))}, null, true,
-      s.auto_action, s.auto_since, s.auto_reason, s.clear_since, s.override_action is not null, s.tier, s.tier_since, s.tier_reason, s.first_seen_at
+    select s.id, ${sql.raw(countColumns.map((n) => `(s.${n} + m.${n})::int`).join(', '))}, ${sql.raw(moved)}, null, true, ${sql.raw(stateColumns)}
     from moved m join shifted using (key) join reputation_subjects s on s.kind = ${kind} and s.id = m.key
-    where ${sql.raw(names.map((n) => `m.${n} <> 0`).join(' or '))}${floor === null ? sql`` : sql` or s.sent_30d + m.sent_30d >= ${floor}`}`;
+    where ${sql.raw(moved)}${floor === null ? sql`` : sql` or s.sent_30d + m.sent_30d >= ${floor}`}`;
 }
 
 /**
@@ -227,13 +227,9 @@ async function readInputs(
   const dailySums = counters.map((c) => sql.raw(`sum(${c}) filter (where day >= '${since7d}'::timestamptz) as ${c}_7d, sum(${c}) as ${c}_30d`));
   const hourlySums = counters.map((c) => sql.raw(`sum(${c}) as ${c}_24h`));
   const windowColumns = sql.raw(
-    ['24h', '7d', '30d'].flatMap((window) => counters.map((c) => `coalesce(${window === '24h' ? 'h' : 'd'}.${c}_${window}, 0)::int as ${c}_${window}`)).join(', '),
+    windowNames.flatMap((window) => counters.map((c) => `coalesce(${window === '24h' ? 'h' : 'd'}.${c}_${window}, 0)::int as ${c}_${window}`)).join(', '),
   );
-  const changed = ['24h', '7d', '30d'].flatMap((window) =>
-    counters.map((c) =>
-      sql.raw(`coalesce(w.${c}_${window}, 0) is distinct from s.${c}_${window}`),
-    ),
-  );
+  const changed = countColumns.map((n) => sql.raw(`coalesce(w.${n}, 0) is distinct from s.${n}`));
   const query = sql`
     with ${candidates}
     daily as (
@@ -254,10 +250,9 @@ async function readInputs(
     ),
     subjects as (select * from reputation_subjects where kind = ${kind} ${subjectIds})
     select coalesce(w.key, s.id) as id,
-      ${sql.raw(['24h', '7d', '30d'].flatMap((window) => counters.map((c) => `coalesce(w.${c}_${window}, 0) as ${c}_${window}`)).join(', '))},
+      ${sql.raw(countColumns.map((n) => `coalesce(w.${n}, 0) as ${n}`).join(', '))},
       s.id is null or ${sql.join(changed, sql` or `)} as counts_changed,
-      w.first_day, s.id is not null as known, s.auto_action, s.auto_since, s.auto_reason, s.clear_since, s.override_action is not null as overridden,
-      s.tier, s.tier_since, s.tier_reason, s.first_seen_at
+      w.first_day, s.id is not null as known, ${sql.raw(stateColumns)}
     from windows w full outer join subjects s on s.id = w.key
     where ${'ids' in scope ? sql`true` : sql`s.id is null or s.auto_action <> 'allow' or s.clear_since is not null or ${sql.join(changed, sql` or `)}
       or s.first_seen_at is null or s.tier_since is null or w.first_day < s.first_seen_at
