@@ -173,8 +173,7 @@ async function pacedRun(url: string, path: () => string, duration: number, rate:
   });
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const quantile = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { perSecond: latencies.length / duration, total: latencies.length, p50: quantile(0.5), p99: quantile(0.99), max: latencies.at(-1) ?? Number.NaN, errors, errorKinds: [...errorKinds] };
+  return { perSecond: latencies.length / duration, total: latencies.length, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: latencies.at(-1) ?? Number.NaN, errors, errorKinds: [...errorKinds] };
 }
 
 /**
@@ -237,8 +236,12 @@ async function policyRun(port: number, depth: number): Promise<{ decisions: numb
   await Promise.all(sockets.map(loop));
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { decisions: latencies.length / elapsed, count: latencies.length, p50: at(0.5), p99: at(0.99) };
+  return { decisions: latencies.length / elapsed, count: latencies.length, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
+}
+
+/** The q-quantile of latencies sorted ascending (NaN when there are none). */
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
 type ServerCpu = <T>(run: () => Promise<T>) => Promise<[T, number]>;
