@@ -92,13 +92,14 @@ const changesRoute = createRoute({
 type SenderPolicyBody = Partial<z.infer<typeof senderPolicyBody>> & Pick<z.infer<typeof senderPolicyBody>, 'sender' | 'action'>;
 
 /** limitPerHour / limitPerDay when there are limits (never for a suspended sender). */
-function limitsOf(policy: EffectivePolicy) {
-  if (policy.action === 'suspend') return {};
-  return {
-    ...(policy.limitPerHour !== null ? { limitPerHour: policy.limitPerHour } : {}),
-    ...(policy.limitPerDay !== null ? { limitPerDay: policy.limitPerDay } : {}),
-  };
+function addLimits<T extends { limitPerHour?: number; limitPerDay?: number }>(body: T, policy: Pick<EffectivePolicy, 'action' | 'limitPerHour' | 'limitPerDay'>): T {
+  if (policy.action === 'suspend') return body;
+  if (policy.limitPerHour !== null) body.limitPerHour = policy.limitPerHour;
+  if (policy.limitPerDay !== null) body.limitPerDay = policy.limitPerDay;
+  return body;
 }
+
+const limitsOf = (policy: EffectivePolicy) => addLimits<{ limitPerHour?: number; limitPerDay?: number }>({}, policy);
 
 function changeOf(entry: SnapshotEntry, throttleLimitPerHour: number, tiers: TiersConfig) {
   // Evaluated with no clock: an override is reported with its end (`until`) and what follows it,
@@ -151,11 +152,7 @@ export function policyRouter(snapshot: PolicySnapshot, throttleLimitPerHour: num
     }
     const policy = snapshot.lookup(id, domainParam?.toLowerCase() ?? domainOf(id), clock(), client);
     const action = toRelayAction(policy.action);
-    const body: SenderPolicyBody = { sender: id, action };
-    if (action !== 'suspend') {
-      if (policy.limitPerHour !== null) body.limitPerHour = policy.limitPerHour;
-      if (policy.limitPerDay !== null) body.limitPerDay = policy.limitPerDay;
-    }
+    const body = addLimits<SenderPolicyBody>({ sender: id, action }, policy);
     body.tier = policy.tier ?? 'new';
     body.reason = action === 'allow' && policy.version === 0 ? 'no policy' : policy.reason;
     if (policy.until) body.until = policy.until.toISOString();
