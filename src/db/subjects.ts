@@ -39,8 +39,13 @@ export async function lockPolicyVersions(tx: Tx): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(${policyVersionLockKey})`);
 }
 
+/**
+ * Announces the sequence's latest version. Not currval(): that is undefined in a session that took no
+ * version, and a write may announce without taking one (a campaign joined by a complaint alone).
+ * Under the policy-version lock, last_value is this transaction's newest version or an older one.
+ */
 export async function notifyPolicyChange(tx: Tx): Promise<void> {
-  await tx.execute(sql`select pg_notify(${policyChannel}, currval('policy_version')::text)`);
+  await tx.execute(sql`select pg_notify(${policyChannel}, (select last_value from policy_version)::text)`);
 }
 
 /**

@@ -3,6 +3,7 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { allJobs } from '../../../jobs';
+import { evaluateReputationJob } from '../../../jobs/evaluate-reputation';
 import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
@@ -185,6 +186,22 @@ describe.each(testEngines())('campaigns on $name', (engine) => {
     await send('fresh-late', 5, '198.51.100.3');
     await ingest([arf({ sender: 'fresh-late', messageId: 'fresh-late-0@relay.example', recipient: 'user0@gmail.example', subject: 'quarterly newsletter about our garden club', body: wordsFrom(999, 40), at: later(120) })], later(121));
     expect(await loadSenderPolicy(database.db, 'fresh-late', undefined, later(122), 100)).toMatchObject({ action: 'suspend', source: 'campaign' });
+  });
+
+  it('takes a later complaint about a member sender into its campaign, with no new sender or network, and goes on evaluating', async () => {
+    const senders = Array.from({ length: 6 }, (_, i) => `rotating-${i}`);
+    for (const [i, sender] of senders.entries()) await send(sender, 30, `198.51.100.${i + 1}`);
+    await ingest(senders.map((sender) => spamReport(sender, 0, later(30))), later(31));
+    const [campaign] = await listCampaigns(database.db, { limit: 10, offset: 0 });
+    expect(campaign).toMatchObject({ complaintCount: 6 });
+
+    // The same member, the same network: the join adds only a complaint, and takes no new policy version.
+    const counts = await ingest([spamReport('rotating-0', 1, later(40))], later(41));
+    expect(counts.campaigns).toBe(0);
+    const [after] = await listCampaigns(database.db, { limit: 10, offset: 0 });
+    expect(after).toMatchObject({ id: campaign!.id, complaintCount: 7, senders: [...senders].sort() });
+    // A pass of the job reads the same complaints again and stores its decisions.
+    await expect(evaluateReputationJob.run({ db: database.db, config, logger } as never, later(42))).resolves.toMatchObject({ campaignsRaised: 0, campaignsJoined: 0 });
   });
 
   it('stops acting once a campaign is dismissed, and never raises it again', async () => {
