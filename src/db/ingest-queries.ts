@@ -142,6 +142,17 @@ export async function insertIngestRun(db: Db, run: IngestRunWrite): Promise<numb
   return row!.id;
 }
 
+/** How the latest recorded run of a source ended, if it ever ran. */
+export async function latestIngestOutcome(db: Db, source: string): Promise<'succeeded' | 'failed' | undefined> {
+  const [row] = await db
+    .select({ outcome: ingestRuns.outcome })
+    .from(ingestRuns)
+    .where(eq(ingestRuns.source, source))
+    .orderBy(desc(ingestRuns.startedAt), desc(ingestRuns.id))
+    .limit(1);
+  return row?.outcome;
+}
+
 /** Deletes run records started before `before` (the messages, facts and checkpoints stay). */
 export async function pruneIngestRuns(db: Db, before: Date): Promise<number> {
   const rows = await db.delete(ingestRuns).where(lt(ingestRuns.startedAt, before)).returning({ id: ingestRuns.id });

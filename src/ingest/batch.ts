@@ -7,6 +7,7 @@ import { storeBatch } from '../db/ingest-queries';
 import { detectCampaigns } from '../reputation/campaign-detection';
 import { evaluateReputation } from '../reputation/evaluation';
 import { prepareInline, type AnalysisPool } from './analysis-pool';
+import { labelledStep } from './errors';
 import type { FolderHolds, PreparedMessage, RawMessage } from './message';
 
 export interface IngestDeps {
@@ -94,7 +95,7 @@ export async function prepareBatch(
 /** Stores an analyzed batch with its checkpoint in one transaction, then re-evaluates who it touched. */
 export async function storePrepared(deps: IngestDeps, prepared: PreparedMessage[], checkpoint: BatchOptions['checkpoint'], tally: SourceTally): Promise<void> {
   const { counts, stageMs } = tally;
-  const outcome = await timed(stageMs, 'store', () => storeBatch(deps.db, prepared, checkpoint, deps.now));
+  const outcome = await timed(stageMs, 'store', () => labelledStep('E_INGEST_STORE', 'storing a batch failed', () => storeBatch(deps.db, prepared, checkpoint, deps.now)));
   counts.fetched += prepared.length;
   counts.duplicates += outcome.duplicates;
   counts.quarantined += outcome.quarantined;
@@ -104,7 +105,7 @@ export async function storePrepared(deps: IngestDeps, prepared: PreparedMessage[
     if (item.quarantine) deps.logger.info({ source: item.message.source, folder: item.message.folder, uid: item.message.uid, code: item.quarantine.code }, 'message quarantined');
   }
   // Stored and committed: a crash before this line is caught up by the evaluate-reputation job.
-  await afterFactsStored(deps, outcome, counts, stageMs);
+  await labelledStep('E_INGEST_EVALUATE', 'batch stored, re-evaluating its senders failed', () => afterFactsStored(deps, outcome, counts, stageMs));
 }
 
 /**

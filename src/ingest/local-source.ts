@@ -64,7 +64,7 @@ export async function ingestLocalStore(deps: IngestDeps, store: LocalStore): Pro
     await flush();
   } catch (error) {
     result.counts.errors++;
-    result.failure = new IngestError('E_LOCAL_READ', `${source}: cannot read ${store.path}: ${(error as Error).message}`, { cause: error });
+    result.failure = error instanceof IngestError ? error : new IngestError('E_LOCAL_READ', `${source}: cannot read ${store.path}: ${(error as Error).message}`, { cause: error });
   }
   return result;
 }

@@ -1,7 +1,8 @@
 // One ingestion pass over every configured IMAP account and local store: each source's counts and
-// duration are recorded as an ingest run; a source that failed raises a mailbox.failing event.
+// duration are recorded as an ingest run; a source that failed raises a mailbox.failing event, and
+// its next good run mailbox.recovered.
 import { insertEvents } from '../db/events';
-import { countOpenQuarantine, insertIngestRun, pruneRawMessages } from '../db/ingest-queries';
+import { countOpenQuarantine, insertIngestRun, latestIngestOutcome, pruneRawMessages } from '../db/ingest-queries';
 import { processAnalysisPool } from './analysis-pool';
 import { zeroStageMs, type IngestDeps, type SourceCounts, type StageMs } from './batch';
 import { ingestImapAccount, type SourceResult } from './imap-source';
@@ -34,6 +35,7 @@ export async function ingestMailboxes(given: IngestDeps): Promise<IngestSummary>
     const sourceStarted = performance.now();
     const startedAt = new Date();
     const result = await readSource();
+    const previousOutcome = await latestIngestOutcome(deps.db, result.source);
     const durationMs = Math.round(performance.now() - sourceStarted);
     summary.sources++;
     for (const key of Object.keys(result.counts) as (keyof SourceCounts)[]) summary[key] += result.counts[key];
@@ -70,6 +72,12 @@ export async function ingestMailboxes(given: IngestDeps): Promise<IngestSummary>
       ]);
     } else {
       deps.logger.info(log, 'mailbox ingested');
+      // Closes the mailbox.failing incident (alerts/routing.ts pairs the verbs).
+      if (previousOutcome === 'failed') {
+        await insertEvents(deps.db, [
+          { type: 'mailbox.recovered', severity: 'info', subject: `mailbox:${result.source}`, summary: `${result.source}: read again`, payload: { source: result.source, ...result.counts }, at: deps.now },
+        ]);
+      }
     }
   }
   if (summary.quarantined > 0) {
