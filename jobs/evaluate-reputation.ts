@@ -10,7 +10,7 @@ export const evaluateReputationJob: JobDefinition = {
   defaultSchedule: '* * * * *',
   async run({ db, config }, now) {
     const evaluation = await evaluateReputation(db, config.reputation, now, undefined, config.tiers);
-    const campaigns = await detectCampaigns(db, config.campaigns, config.relay.domains, now);
+    const campaigns = await detectCampaigns(db, config, now);
     return { ...evaluation, campaignsRaised: campaigns.raised, campaignsJoined: campaigns.joined, campaignSendersActioned: campaigns.sendersActioned, campaignMs: campaigns.durationMs };
   },
 };

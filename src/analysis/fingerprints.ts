@@ -10,7 +10,14 @@ export interface ContentFingerprints {
   subject: string | null;
   /** SimHash of the normalised body text; null without a body (headers-only reports) or too short. */
   bodySimhash: string | null;
+  /** The relay's own content fingerprint, from the original's X-Warden-Fingerprint header. */
+  relayFingerprint: string | null;
 }
+
+/** The header the relay writes its content fingerprint in (and reports with the send event). */
+export const relayFingerprintHeader = 'x-warden-fingerprint';
+/** What a relay fingerprint may look like: short, and safe in a header, a URL and a log line. */
+export const relayFingerprintShape = /^[A-Za-z0-9._:+/=-]{1,128}$/;
 
 const replyPrefix = /^\s*(?:(?:re|fwd?|aw|wg|tr|sv|vs|rif|antw)\s*(?:\[\d+\])?\s*:\s*)+/iu;
 
@@ -32,9 +39,11 @@ export function normaliseSubject(subject: string | undefined | null): string | n
   return words.length >= 3 && text.replace(/ /g, '').length >= 15 ? text.slice(0, 200) : null;
 }
 
-export function contentFingerprints(original: { subject?: string | null; text?: string; html?: string }): ContentFingerprints {
+export function contentFingerprints(original: { subject?: string | null; text?: string; html?: string; relayFingerprint?: string }): ContentFingerprints {
   const text = original.text ?? '';
+  const relayFingerprint = original.relayFingerprint?.trim() ?? '';
   return {
+    relayFingerprint: relayFingerprintShape.test(relayFingerprint) ? relayFingerprint : null,
     urlDomains: urlFingerprints(`${text}\n${original.html ?? ''}`),
     subject: normaliseSubject(original.subject),
     bodySimhash: text.trim() ? bodySimhash(text) : null,

@@ -2,6 +2,7 @@
 // A JSON array or NDJSON, up to 10,000 rows; bad rows are reported by index, good ones kept.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { isIP } from 'node:net';
+import { relayFingerprintShape } from '../analysis/fingerprints';
 import type { Db } from '../db/client';
 import { storeSendEvents, type SendEventInput } from '../db/send-events';
 import { WardenError } from '../errors';
@@ -27,6 +28,13 @@ export const sendEventRow = z
     outcome: z.enum(['delivered', 'deferred', 'bounced']).optional(),
     clientAddress: ipAddress.optional(),
     saslUsername: z.string().min(1).max(320).optional(),
+    /**
+     * The relay's content fingerprint of the message (e.g. a hash of its normalised body, or the
+     * sending application's template id), also written into the message as X-Warden-Fingerprint:
+     * a fingerprint then has a complaint rate of its own, so a template many good senders share is
+     * never taken for a campaign.
+     */
+    fingerprint: z.string().regex(relayFingerprintShape, 'expected 1-128 letters, digits or . _ : + / = -').optional(),
   })
   .openapi('SendEvent');
 
@@ -115,6 +123,7 @@ export function sendEventsRouter(db: Db) {
           outcome: event.outcome,
           clientAddress: event.clientAddress,
           saslUsername: event.saslUsername,
+          fingerprint: event.fingerprint,
         });
       });
       const result = await storeSendEvents(db, valid);

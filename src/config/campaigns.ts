@@ -44,6 +44,12 @@ export const campaignsConfig = z
     /** A submitting client's network: an IPv4 address is itself (/32), IPv6 its /64. */
     networkPrefixV4: z.number().int().min(8).max(32).default(32),
     networkPrefixV6: z.number().int().min(16).max(128).default(64),
+    /**
+     * Without the relay's volume for a fingerprint: when at least this share of the senders whose
+     * complaints share it are established (not new within the window) with clean records, it is a
+     * template many good senders use, not a campaign.
+     */
+    templateShare: z.number().gt(0).max(1).default(0.5),
     /** Body similarity: SimHashes at most this many bits apart (of 64) are the same body. */
     bodyMaxDistance: z.number().int().min(0).max(16).default(6),
   })

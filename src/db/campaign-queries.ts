@@ -1,10 +1,11 @@
 // Storage of campaigns: what the rule reads (complaint fingerprints in the window, campaigns already
 // raised or dismissed) and what it writes (campaigns, their members' policy, audit and events).
 import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
-import { fingerprintKey, type ActiveCampaign, type CampaignJoin, type ComplaintPrints, type FingerprintEvidence, type RaisedCampaign } from '../reputation/campaign-rule';
+import { fingerprintKey, type ActiveCampaign, type CampaignJoin, type CampaignMember, type ComplaintPrints, type FingerprintEvidence, type RaisedCampaign, type SenderStanding } from '../reputation/campaign-rule';
 import type { Db } from './client';
 import { insertEvents, type EventWrite, type Tx } from './events';
-import { campaignComplaints, campaignFingerprints, campaigns, complaintFingerprints, events, mailFacts, policyAudit, reputationSubjects, type CampaignStatus } from './schema';
+import { startOfHour } from './rollups';
+import { campaignComplaints, campaignFingerprints, campaigns, complaintFingerprints, events, hourlyRollups, mailFacts, policyAudit, reputationSubjects, type CampaignStatus } from './schema';
 import { lockPolicyVersions, notifyPolicyChange, type AuditWrite } from './subjects';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
@@ -32,6 +33,33 @@ export async function complaintsInWindow(tx: Tx, since: Date): Promise<Complaint
     complaint.prints.push({ kind: row.kind, value: row.value });
   }
   return [...byFact.values()];
+}
+
+/** Each sender's standing as the rate engine last stored it; senders it never evaluated are absent. */
+export async function senderStandings(tx: Tx, senders: string[]): Promise<Map<string, SenderStanding>> {
+  const standings = new Map<string, SenderStanding>();
+  for (let i = 0; i < senders.length; i += 5000) {
+    const rows = await tx
+      .select({ id: reputationSubjects.id, tier: reputationSubjects.tier, firstSeenAt: reputationSubjects.firstSeenAt, autoAction: reputationSubjects.autoAction })
+      .from(reputationSubjects)
+      .where(and(eq(reputationSubjects.kind, 'sender'), inArray(reputationSubjects.id, senders.slice(i, i + 5000))));
+    for (const row of rows) standings.set(row.id, { tier: row.tier, firstSeenAt: row.firstSeenAt, autoAction: row.autoAction });
+  }
+  return standings;
+}
+
+/** Sends per relay content fingerprint from the hour holding `since` on; fingerprints never sent are absent. */
+export async function fingerprintVolumes(tx: Tx, values: string[], since: Date): Promise<Map<string, number>> {
+  const volumes = new Map<string, number>();
+  for (let i = 0; i < values.length; i += 5000) {
+    const rows = await tx
+      .select({ key: hourlyRollups.key, sent: sql<number>`sum(${hourlyRollups.sent})::int` })
+      .from(hourlyRollups)
+      .where(and(eq(hourlyRollups.dimension, 'fingerprint'), inArray(hourlyRollups.key, values.slice(i, i + 5000)), gte(hourlyRollups.hour, startOfHour(since))))
+      .groupBy(hourlyRollups.key);
+    for (const row of rows) if (row.sent > 0) volumes.set(row.key, row.sent);
+  }
+  return volumes;
 }
 
 /** Active campaigns as the rule needs them, and the fingerprints of dismissed ones. */
@@ -71,26 +99,38 @@ export interface CampaignWrite {
   now: Date;
 }
 
-/** Puts senders under a campaign's action: a policy change, with an audit row each. */
-async function actOnSenders(tx: Tx, campaignId: number, senders: string[], action: CampaignAction, reason: string, now: Date): Promise<void> {
-  if (senders.length === 0) return;
+/** Puts members under a campaign's action: a policy change, with an audit row each naming its own evidence. */
+async function actOnSenders(tx: Tx, campaignId: number, members: CampaignMember[], action: CampaignAction, reason: string, now: Date): Promise<void> {
+  const acted = members.filter((member) => member.included).sort((a, b) => (a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : 0));
+  if (acted.length === 0) return;
   const previous = await tx
     .select({ id: reputationSubjects.id, autoAction: reputationSubjects.autoAction, overrideAction: reputationSubjects.overrideAction })
     .from(reputationSubjects)
-    .where(and(eq(reputationSubjects.kind, 'sender'), inArray(reputationSubjects.id, senders)));
+    .where(and(eq(reputationSubjects.kind, 'sender'), inArray(reputationSubjects.id, acted.map((member) => member.sender))));
   const before = new Map(previous.map((row) => [row.id, row.overrideAction ?? row.autoAction]));
-  const values = { campaignId, campaignAction: action, campaignReason: reason, version: sql`nextval('policy_version')` };
-  for (const sender of [...senders].sort()) {
+  const reasonOf = (member: CampaignMember) => `${reason}; member: ${member.why}`.slice(0, 1000);
+  for (const member of acted) {
+    const values = { campaignId, campaignAction: action, campaignReason: reasonOf(member), version: sql`nextval('policy_version')` };
     await tx
       .insert(reputationSubjects)
-      .values({ kind: 'sender', id: sender, ...values })
+      .values({ kind: 'sender', id: member.sender, ...values })
       .onConflictDoUpdate({ target: [reputationSubjects.kind, reputationSubjects.id], set: values });
   }
-  const audit: AuditWrite[] = senders.map((sender) => ({
-    kind: 'sender', subject: sender, at: now, actor: 'campaign', source: 'automatic', fromAction: before.get(sender) ?? 'allow', toAction: action, reason, figures: { campaignId },
+  const audit: AuditWrite[] = acted.map((member) => ({
+    kind: 'sender', subject: member.sender, at: now, actor: 'campaign', source: 'automatic', fromAction: before.get(member.sender) ?? 'allow', toAction: action, reason: reasonOf(member), figures: { campaignId },
   }));
   for (let i = 0; i < audit.length; i += 1000) await tx.insert(policyAudit).values(audit.slice(i, i + 1000));
 }
+
+/** A fingerprint's row: its evidence and what the evidence stood on. */
+const fingerprintRow = (campaignId: number, print: FingerprintEvidence) => ({
+  campaignId, kind: print.kind, value: print.value, senders: print.senders, complaints: print.complaints,
+  footing: print.footing.kind, volume: print.footing.kind === 'volume' ? print.footing.volume : null, explanation: print.explanation,
+});
+
+/** Members by sender, a later judgement replacing an earlier one. */
+const mergeMembers = (known: CampaignMember[], judged: CampaignMember[]) =>
+  [...new Map([...known, ...judged].map((member) => [member.sender, member])).values()].sort((a, b) => (a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : 0));
 
 /** Stores what a pass of the rule found; returns the ids of the campaigns raised. */
 export async function writeCampaignOutcome(tx: Tx, raised: RaisedCampaign[], joined: CampaignJoin[], write: CampaignWrite): Promise<number[]> {
@@ -103,23 +143,26 @@ export async function writeCampaignOutcome(tx: Tx, raised: RaisedCampaign[], joi
     const [row] = await tx
       .insert(campaigns)
       .values({
-        status: 'active', action: write.action, rule: campaign.rule, senders: campaign.senders, networks: campaign.networks,
+        status: 'active', action: write.action, rule: campaign.rule, senders: campaign.senders, members: campaign.members, networks: campaign.networks,
         complaintCount: campaign.complaintIds.length, firstComplaintAt: campaign.firstAt, lastComplaintAt: campaign.lastAt,
         raisedAt: write.now, updatedAt: write.now, version: sql`nextval('policy_version')`,
       })
       .returning();
     const id = row!.id;
     ids.push(id);
-    await tx.insert(campaignFingerprints).values(campaign.fingerprints.map((print) => ({ campaignId: id, ...print })));
+    await tx.insert(campaignFingerprints).values(campaign.fingerprints.map((print) => fingerprintRow(id, print)));
     await tx.insert(campaignComplaints).values(campaign.complaintIds.map((factId) => ({ campaignId: id, factId, at: write.now })));
     const reason = campaignReason(id, campaign.rule, campaign.fingerprints, campaign.complaintIds.length, campaign.senders.length, write.windowHours);
-    await actOnSenders(tx, id, campaign.senders, write.action, reason, write.now);
+    await actOnSenders(tx, id, campaign.members, write.action, reason, write.now);
     emitted.push({
       type: `campaign.${verb}`,
       severity: write.action === 'suspend' ? 'critical' : 'warning',
       subject: `campaign:${id}`,
       summary: `${reason}; ${campaign.senders.length} senders ${verb}`,
-      payload: { campaignId: id, action: write.action, rule: campaign.rule, fingerprints: campaign.fingerprints, senders: campaign.senders, networks: campaign.networks, complaints: campaign.complaintIds.length },
+      payload: {
+        campaignId: id, action: write.action, rule: campaign.rule, fingerprints: campaign.fingerprints, senders: campaign.senders,
+        alsoSeen: campaign.members.filter((member) => !member.included).map((member) => member.sender), networks: campaign.networks, complaints: campaign.complaintIds.length,
+      },
       at: write.now,
     });
   }
@@ -128,18 +171,19 @@ export async function writeCampaignOutcome(tx: Tx, raised: RaisedCampaign[], joi
     if (!row) continue;
     const senders = [...new Set([...row.senders, ...join.senders])].sort();
     const networks = [...new Set([...row.networks, ...join.networks])].sort();
-    if (join.fingerprints.length > 0) await tx.insert(campaignFingerprints).values(join.fingerprints.map((print) => ({ campaignId: row.id, ...print }))).onConflictDoNothing();
+    if (join.fingerprints.length > 0) await tx.insert(campaignFingerprints).values(join.fingerprints.map((print) => fingerprintRow(row.id, print))).onConflictDoNothing();
     if (join.complaintIds.length > 0) await tx.insert(campaignComplaints).values(join.complaintIds.map((factId) => ({ campaignId: row.id, factId, at: write.now }))).onConflictDoNothing();
     await tx
       .update(campaigns)
       .set({
-        senders, networks, complaintCount: row.complaintCount + join.complaintIds.length, updatedAt: write.now, lastComplaintAt: write.now,
+        senders, networks, members: mergeMembers(row.members, join.members),
+        complaintCount: row.complaintCount + join.complaintIds.length, updatedAt: write.now, lastComplaintAt: write.now,
         // New networks must reach every instance's snapshot.
         ...(join.networks.length > 0 ? { version: sql`nextval('policy_version')` } : {}),
       })
       .where(eq(campaigns.id, row.id));
     const reason = `campaign #${row.id}: joined on a complaint sharing its fingerprints or submitting network; ${row.rule}`;
-    await actOnSenders(tx, row.id, join.senders, row.action, reason, write.now);
+    await actOnSenders(tx, row.id, join.members, row.action, reason, write.now);
     if (join.senders.length > 0) {
       emitted.push({
         type: 'campaign.joined',

@@ -68,7 +68,7 @@ export function sendsForFacts(db: Db, facts: FactInput[]): Promise<SendsByMessag
 }
 
 /** What a complaint is recognised by across senders: its content's fingerprints and its origin. */
-function fingerprintsOf(fact: FactInput, send: { clientAddress: string | null; saslUsername: string | null } | undefined): Fingerprint[] {
+function fingerprintsOf(fact: FactInput, send: { clientAddress: string | null; saslUsername: string | null; fingerprint: string | null } | undefined): Fingerprint[] {
   const prints: Fingerprint[] = [];
   for (const domain of fact.fingerprints?.urlDomains ?? []) prints.push({ kind: 'url', value: domain });
   if (fact.fingerprints?.subject) prints.push({ kind: 'subject', value: fact.fingerprints.subject });
@@ -77,6 +77,9 @@ function fingerprintsOf(fact: FactInput, send: { clientAddress: string | null; s
   if (client) prints.push({ kind: 'client', value: client });
   const login = fact.saslUsername ?? send?.saslUsername;
   if (login) prints.push({ kind: 'sasl', value: login });
+  // The send log's value first: the volume is counted under it (a redacted report may lose the header).
+  const content = send?.fingerprint ?? fact.fingerprints?.relayFingerprint;
+  if (content) prints.push({ kind: 'content', value: content });
   return prints;
 }
 

@@ -14,6 +14,8 @@ export interface SendEventInput {
   outcome?: 'delivered' | 'deferred' | 'bounced';
   clientAddress?: string;
   saslUsername?: string;
+  /** The relay's content fingerprint (a template hash); counted per value for campaign evidence. */
+  fingerprint?: string;
 }
 
 const rowsPerStatement = 5000;
@@ -56,18 +58,19 @@ async function storeAndCount(db: Db, events: SendEventInput[]): Promise<{ stored
     db,
     sql`
     with fresh as (
-      insert into send_events (message_id, recipient_key, sender, sender_domain, recipient_domain, ip, at, outcome, client_address, sasl_username)
+      insert into send_events (message_id, recipient_key, sender, sender_domain, recipient_domain, ip, at, outcome, client_address, sasl_username, fingerprint)
       select * from unnest(${column((e) => e.messageId)}::text[], ${column((e) => e.recipientKey)}::text[], ${column((e) => e.sender)}::text[],
         ${column((e) => e.senderDomain)}::text[], ${column((e) => e.recipientDomain)}::text[], ${column((e) => e.ip)}::text[],
         ${column((e) => e.at.toISOString())}::text[]::timestamptz[], ${column((e) => e.outcome ?? null)}::text[],
-        ${column((e) => e.clientAddress ?? null)}::text[], ${column((e) => e.saslUsername ?? null)}::text[])
+        ${column((e) => e.clientAddress ?? null)}::text[], ${column((e) => e.saslUsername ?? null)}::text[], ${column((e) => e.fingerprint ?? null)}::text[])
       on conflict (message_id, recipient_key) do nothing
-      returning sender, sender_domain, recipient_domain, ip, at, outcome
+      returning sender, sender_domain, recipient_domain, ip, at, outcome, fingerprint
     ),
     increments as (
       select d.dimension, d.key, fresh.at, (fresh.outcome is not distinct from 'delivered')::int as delivered
       from fresh cross join lateral (values ('sender', fresh.sender), ('sender_domain', fresh.sender_domain),
-        ('recipient_domain', fresh.recipient_domain), ('ip', fresh.ip)) as d (dimension, key)
+        ('recipient_domain', fresh.recipient_domain), ('ip', fresh.ip), ('fingerprint', fresh.fingerprint)) as d (dimension, key)
+      where d.key is not null
     ),
     marks as (
       insert into rollup_changes (dimension, key)
@@ -98,7 +101,7 @@ function rollupUpsert(name: string, table: 'hourly_rollups' | 'daily_rollups', b
 
 /** The send-log entries of original Message-IDs, for attributing reports that name no sender. */
 export async function findSendsByMessageId(db: Db, messageIds: string[]) {
-  if (messageIds.length === 0) return new Map<string, { sender: string; senderDomain: string; ip: string; clientAddress: string | null; saslUsername: string | null }>();
+  if (messageIds.length === 0) return new Map<string, { sender: string; senderDomain: string; ip: string; clientAddress: string | null; saslUsername: string | null; fingerprint: string | null }>();
   const rows = await db
     .selectDistinctOn([sendEvents.messageId], {
       messageId: sendEvents.messageId,
@@ -107,6 +110,7 @@ export async function findSendsByMessageId(db: Db, messageIds: string[]) {
       ip: sendEvents.ip,
       clientAddress: sendEvents.clientAddress,
       saslUsername: sendEvents.saslUsername,
+      fingerprint: sendEvents.fingerprint,
     })
     .from(sendEvents)
     .where(inArray(sendEvents.messageId, messageIds));

@@ -126,7 +126,7 @@ export async function afterFactsStored(
     counts.changed += evaluation.changed;
   }
   if (stored.fingerprinted > 0) {
-    const campaigns = await timed(stageMs, 'campaigns', () => detectCampaigns(deps.db, deps.config.campaigns, deps.config.relay.domains, deps.now));
+    const campaigns = await timed(stageMs, 'campaigns', () => detectCampaigns(deps.db, deps.config, deps.now));
     counts.campaigns += campaigns.raised;
   }
 }

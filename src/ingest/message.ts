@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync, constants as zlib } from 'node:zlib';
 import { analyzeMessage } from '../analysis/analyze';
-import { contentFingerprints, type ContentFingerprints } from '../analysis/fingerprints';
+import { contentFingerprints, relayFingerprintHeader, type ContentFingerprints } from '../analysis/fingerprints';
 import type { Fact } from '../analysis/fact';
 import { headerValue, parseContentType, type Header } from '../analysis/mime';
 import { attributeDetailed } from '../attribution/attribute';
@@ -171,7 +171,9 @@ export function prepareUncompressed(message: RawMessage, options: PrepareOptions
   // One set of fingerprints per complained-of message, whatever number of complaints it carries.
   let fingerprints: ContentFingerprints | undefined;
   const fingerprintsFor = (fact: Fact) =>
-    fact.kind === 'complaint' ? (fingerprints ??= contentFingerprints({ subject: fact.subject, ...analysis.originalBody })) : undefined;
+    fact.kind === 'complaint'
+      ? (fingerprints ??= contentFingerprints({ subject: fact.subject, ...analysis.originalBody, relayFingerprint: headerValue(analysis.originalHeaders, relayFingerprintHeader) }))
+      : undefined;
   const facts = analysis.facts.map((fact, index) =>
     factInputOf(fact, index, {
       contentHash,

@@ -2,9 +2,10 @@
 // campaigns raised or joined, their senders' policy, events. The only file of the campaign rule
 // that touches storage, through db/ queries; the rule itself is campaign-rule.ts.
 import type { CampaignsConfig } from '../config/campaigns';
+import type { ReputationConfig } from '../config/reputation';
 import { registeredDomain, commonUrlDomains } from '../analysis/url-domains';
 import type { Db } from '../db/client';
-import { campaignState, complaintsInWindow, lockCampaigns, writeCampaignOutcome } from '../db/campaign-queries';
+import { campaignState, complaintsInWindow, fingerprintVolumes, lockCampaigns, senderStandings, writeCampaignOutcome } from '../db/campaign-queries';
 import { findCampaigns, type CampaignRuleOptions } from './campaign-rule';
 import { allowedNetworkMatcher, clientNetwork } from './client-network';
 
@@ -16,8 +17,16 @@ export interface CampaignSummary extends Record<string, number> {
   durationMs: number;
 }
 
+export interface CampaignDetectionConfig {
+  campaigns: CampaignsConfig;
+  /** A fingerprint's own rate is judged on the rate engine's lines, floor and confidence. */
+  reputation: Pick<ReputationConfig, 'minVolume' | 'confidence' | 'complaintRate'>;
+  relay: { domains: string[] };
+}
+
 /** The rule's options from the config: the allow-lists include the relay's own domains. */
-export function campaignRuleOptions(config: CampaignsConfig, relayDomains: string[]): CampaignRuleOptions {
+export function campaignRuleOptions({ campaigns: config, reputation, relay }: CampaignDetectionConfig): CampaignRuleOptions {
+  const relayDomains = relay.domains;
   return {
     minSenders: config.minSenders,
     minComplaints: config.minComplaints,
@@ -25,14 +34,16 @@ export function campaignRuleOptions(config: CampaignsConfig, relayDomains: strin
     allowUrlDomains: new Set([...commonUrlDomains, ...config.allowUrlDomains.map((d) => d.toLowerCase()), ...relayDomains.map(registeredDomain)]),
     isAllowedAddress: allowedNetworkMatcher(config.allowNetworks),
     networkOf: (address) => clientNetwork(address, config),
+    evidence: { minVolume: reputation.minVolume, complaintRate: reputation.complaintRate.throttle, confidence: reputation.confidence, templateShare: config.templateShare },
   };
 }
 
-export async function detectCampaigns(db: Db, config: CampaignsConfig, relayDomains: string[], now: Date): Promise<CampaignSummary> {
+export async function detectCampaigns(db: Db, detection: CampaignDetectionConfig, now: Date): Promise<CampaignSummary> {
   const started = performance.now();
   const summary: CampaignSummary = { complaints: 0, raised: 0, joined: 0, sendersActioned: 0, durationMs: 0 };
+  const config = detection.campaigns;
   if (!config.enabled) return summary;
-  const options = campaignRuleOptions(config, relayDomains);
+  const options = campaignRuleOptions(detection);
   const since = new Date(now.getTime() - config.windowHours * 3_600_000);
   await db.transaction(async (tx) => {
     // Read under the lock: a pass running elsewhere has committed what it raised before this reads.
@@ -40,8 +51,10 @@ export async function detectCampaigns(db: Db, config: CampaignsConfig, relayDoma
     const complaints = await complaintsInWindow(tx, since);
     summary.complaints = complaints.length;
     if (complaints.length === 0) return;
-    const { active, dismissedKeys } = await campaignState(tx);
-    const outcome = findCampaigns(complaints, active, dismissedKeys, options);
+    const senders = [...new Set(complaints.map((complaint) => complaint.sender))];
+    const contentValues = [...new Set(complaints.flatMap((complaint) => complaint.prints.filter((print) => print.kind === 'content').map((print) => print.value)))];
+    const [{ active, dismissedKeys }, standings, volumes] = await Promise.all([campaignState(tx), senderStandings(tx, senders), fingerprintVolumes(tx, contentValues, since)]);
+    const outcome = findCampaigns(complaints, active, dismissedKeys, options, { windowStart: since, standings, volumes });
     await writeCampaignOutcome(tx, outcome.raised, outcome.joined, { action: config.action, windowHours: config.windowHours, now });
     summary.raised = outcome.raised.length;
     summary.joined = outcome.joined.length;

@@ -1,10 +1,15 @@
 // The campaign rule, with no I/O: complaints sharing a fingerprint across senders within the window
 // are judged together. Fingerprints that cross the rule's lines raise a campaign (those sharing
 // complaints make one campaign, however many fingerprints the wave carries); complaints matching a
-// campaign already raised — one of its fingerprints, or its submitting networks — join it.
+// campaign already raised — one of its fingerprints, or its submitting networks — join it. Whether a
+// fingerprint is evidence, and whether a sender is acted on, is campaign-evidence.ts.
 import { bitsDistance, simhashBits, type SimhashBits } from '../analysis/simhash';
+import { judgeMembers, weighFingerprint, type CampaignMember, type EvidenceLines, type FingerprintFooting, type SenderStanding } from './campaign-evidence';
 
-export const fingerprintKinds = ['url', 'subject', 'body', 'client', 'sasl'] as const;
+export type { CampaignMember, FingerprintFooting, SenderStanding } from './campaign-evidence';
+
+/** `content`: the relay's own content fingerprint, as its send events and the message's header carry it. */
+export const fingerprintKinds = ['url', 'subject', 'body', 'client', 'sasl', 'content'] as const;
 export type FingerprintKind = (typeof fingerprintKinds)[number];
 
 export interface Fingerprint {
@@ -25,8 +30,17 @@ export interface ActiveCampaign {
   fingerprints: Fingerprint[];
   /** Submitting networks (CIDR text) of its complaints. */
   networks: string[];
+  /** The senders under its action. */
   senders: string[];
   complaintIds: number[];
+}
+
+/** What the rule knows beyond the complaints: the relay's volumes and each sender's standing. */
+export interface CampaignContext {
+  windowStart: Date;
+  /** Sends in the window per relay content fingerprint. */
+  volumes: ReadonlyMap<string, number>;
+  standings: ReadonlyMap<string, SenderStanding>;
 }
 
 export interface CampaignRuleOptions {
@@ -39,16 +53,21 @@ export interface CampaignRuleOptions {
   isAllowedAddress: (address: string) => boolean;
   /** The network an address belongs to, as campaigns remember it. */
   networkOf: (address: string) => string | null;
+  evidence: EvidenceLines;
 }
 
 export interface FingerprintEvidence extends Fingerprint {
   senders: number;
   complaints: number;
+  footing: FingerprintFooting;
+  explanation: string;
 }
 
 export interface RaisedCampaign {
   fingerprints: FingerprintEvidence[];
+  /** The members under its action (those of `members` included). */
   senders: string[];
+  members: CampaignMember[];
   complaintIds: number[];
   networks: string[];
   /** Which line was crossed, for the reason and the audit log. */
@@ -60,7 +79,10 @@ export interface RaisedCampaign {
 export interface CampaignJoin {
   campaignId: number;
   fingerprints: FingerprintEvidence[];
+  /** New members under its action. */
   senders: string[];
+  /** Every sender judged in this join, included or only seen. */
+  members: CampaignMember[];
   complaintIds: number[];
   networks: string[];
 }
@@ -117,6 +139,7 @@ export function findCampaigns(
   active: ActiveCampaign[],
   dismissedKeys: ReadonlySet<string>,
   options: CampaignRuleOptions,
+  context: CampaignContext,
 ): CampaignOutcome {
   const centreOf = bodyCentres(
     complaints.flatMap((c) => c.prints.filter((p) => p.kind === 'body').map((p) => p.value)),
@@ -130,12 +153,14 @@ export function findCampaigns(
   const byId = new Map(complaints.map((c) => [c.factId, c]));
   const groups = new Map<string, Group>();
   const networksOf = new Map<number, string[]>();
+  const contentOf = new Map<number, string>();
   for (const complaint of complaints) {
     const networks: string[] = [];
     for (const print of complaint.prints) {
       let value = print.value;
       if (print.kind === 'url' && options.allowUrlDomains.has(value)) continue;
       if (print.kind === 'body') value = centreOf.get(value) ?? value;
+      if (print.kind === 'content') contentOf.set(complaint.factId, value);
       if (print.kind === 'client') {
         if (options.isAllowedAddress(value)) continue;
         const network = options.networkOf(value);
@@ -151,7 +176,34 @@ export function findCampaigns(
     }
     networksOf.set(complaint.factId, networks);
   }
-  const evidenceOf = (group: Group): FingerprintEvidence => ({ kind: group.kind, value: group.value, senders: group.senders.size, complaints: group.complaints.size });
+
+  // The relay's volume behind a group: the sends of the content fingerprints its complaints carry.
+  // Who submitted (client, sasl) has no content volume: distinctiveness decides those.
+  const relayVolumeOf = (group: Group) => {
+    if (group.kind === 'client' || group.kind === 'sasl') return null;
+    const values = new Set<string>();
+    let covered = 0;
+    for (const id of group.complaints) {
+      const value = contentOf.get(id);
+      if (value === undefined || !context.volumes.has(value)) continue;
+      values.add(value);
+      covered++;
+    }
+    if (covered === 0) return null;
+    let volume = 0;
+    for (const value of values) volume += context.volumes.get(value)!;
+    return { covered, volume };
+  };
+  const weighed = new Map<Group, ReturnType<typeof weighFingerprint>>();
+  const weigh = (group: Group) => {
+    let result = weighed.get(group);
+    if (!result) weighed.set(group, (result = weighFingerprint(group.complaints.size, group.senders, relayVolumeOf(group), context.standings, context.windowStart, options.evidence)));
+    return result;
+  };
+  const evidenceOf = (group: Group): FingerprintEvidence => {
+    const { footing, explanation } = weigh(group);
+    return { kind: group.kind, value: group.value, senders: group.senders.size, complaints: group.complaints.size, footing, explanation };
+  };
 
   // Complaints matching a raised campaign join it: by fingerprint, or by submitting network.
   const campaignOfKey = new Map<string, ActiveCampaign>();
@@ -177,9 +229,9 @@ export function findCampaigns(
     } else unclaimed.push(group);
   }
 
-  const qualifies = (group: Group) =>
+  const crossesCountLine = (group: Group) =>
     group.senders.size >= options.minSenders || (group.complaints.size >= options.minComplaints && group.senders.size >= 2);
-  const qualifying = unclaimed.filter(qualifies);
+  const qualifying = unclaimed.filter((group) => crossesCountLine(group) && weigh(group).evidence);
 
   // A qualifying fingerprint whose complaints already belong to a campaign widens that campaign.
   const fresh: Group[] = [];
@@ -214,39 +266,67 @@ export function findCampaigns(
 
   const sendersOf = (ids: Iterable<number>) => [...new Set([...ids].map((id) => byId.get(id)?.sender).filter((s): s is string => Boolean(s)))].sort();
   const networksFor = (ids: Iterable<number>) => [...new Set([...ids].flatMap((id) => networksOf.get(id) ?? []))].sort();
-  const raised: RaisedCampaign[] = [...merged.values()].map((members) => {
-    const ids = new Set(members.flatMap((group) => [...group.complaints]));
-    const times = [...ids].map((id) => byId.get(id)!.at.getTime());
-    const strongest = members.reduce((top, group) => (group.senders.size > top.senders.size ? group : top));
+  /** Members of a set of complaints; a network is shared when two senders submitted from it, or a campaign already holds it. */
+  const membersOf = (ids: number[], knownNetworks: ReadonlySet<string>) => {
+    const sendersByNetwork = new Map<string, Set<string>>();
+    const networksBySender = new Map<string, Set<string>>();
+    for (const id of ids) {
+      const sender = byId.get(id)?.sender;
+      if (!sender) continue;
+      for (const network of networksOf.get(id) ?? []) {
+        (sendersByNetwork.get(network) ?? sendersByNetwork.set(network, new Set()).get(network)!).add(sender);
+        (networksBySender.get(sender) ?? networksBySender.set(sender, new Set()).get(sender)!).add(network);
+      }
+    }
+    const shared = new Set([...sendersByNetwork].filter(([network, senders]) => senders.size >= 2 || knownNetworks.has(network)).map(([network]) => network));
+    return judgeMembers(sendersOf(ids), (sender) => [...(networksBySender.get(sender) ?? [])], shared, context.standings, context.windowStart);
+  };
+  const includedIds = (ids: number[], members: CampaignMember[]) => {
+    const included = new Set(members.filter((m) => m.included).map((m) => m.sender));
+    return ids.filter((id) => included.has(byId.get(id)?.sender ?? ''));
+  };
+
+  const raised: RaisedCampaign[] = [];
+  for (const groupsOfWave of merged.values()) {
+    const ids = [...new Set(groupsOfWave.flatMap((group) => [...group.complaints]))].sort((a, b) => a - b);
+    const members = membersOf(ids, new Set());
+    const acted = includedIds(ids, members);
+    // Evidence without a member of its own evidence: nobody to act on, and no network to refuse.
+    if (acted.length === 0) continue;
+    const times = ids.map((id) => byId.get(id)!.at.getTime());
+    const strongest = groupsOfWave.reduce((top, group) => (group.senders.size > top.senders.size ? group : top));
     const rule =
       strongest.senders.size >= options.minSenders
         ? `${strongest.senders.size} senders (at least ${options.minSenders}) share ${strongest.kind} ${strongest.value}`
         : `${strongest.complaints.size} complaints (at least ${options.minComplaints}) from ${strongest.senders.size} senders share ${strongest.kind} ${strongest.value}`;
-    return {
-      fingerprints: members.map(evidenceOf).sort((a, b) => b.senders - a.senders || b.complaints - a.complaints),
-      senders: sendersOf(ids),
-      complaintIds: [...ids].sort((a, b) => a - b),
-      networks: networksFor(ids),
-      rule,
+    raised.push({
+      fingerprints: groupsOfWave.map(evidenceOf).sort((a, b) => b.senders - a.senders || b.complaints - a.complaints),
+      senders: sendersOf(acted),
+      members,
+      complaintIds: ids,
+      networks: networksFor(acted),
+      rule: `${rule} (${weigh(strongest).explanation})`,
       firstAt: new Date(Math.min(...times)),
       lastAt: new Date(Math.max(...times)),
-    };
-  });
+    });
+  }
 
   const joined: CampaignJoin[] = [];
   for (const { campaign, complaints: ids, fingerprints } of joins.values()) {
     const knownComplaints = new Set(campaign.complaintIds);
     const knownSenders = new Set(campaign.senders);
     const knownNetworks = new Set(campaign.networks);
-    const newIds = [...ids].filter((id) => !knownComplaints.has(id) && byId.has(id));
+    const newIds = [...ids].filter((id) => !knownComplaints.has(id) && byId.has(id)).sort((a, b) => a - b);
+    const members = membersOf(newIds, knownNetworks).filter((member) => !knownSenders.has(member.sender));
     const join: CampaignJoin = {
       campaignId: campaign.id,
       fingerprints,
-      senders: sendersOf(newIds).filter((sender) => !knownSenders.has(sender)),
-      complaintIds: newIds.sort((a, b) => a - b),
-      networks: networksFor(newIds).filter((network) => !knownNetworks.has(network)),
+      senders: members.filter((member) => member.included).map((member) => member.sender),
+      members,
+      complaintIds: newIds,
+      networks: networksFor(includedIds(newIds, members)).filter((network) => !knownNetworks.has(network)),
     };
-    if (join.fingerprints.length + join.senders.length + join.complaintIds.length + join.networks.length > 0) joined.push(join);
+    if (join.fingerprints.length + join.members.length + join.complaintIds.length + join.networks.length > 0) joined.push(join);
   }
   return { raised, joined };
 }

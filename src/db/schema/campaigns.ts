@@ -2,7 +2,7 @@
 // them, which fingerprints and complaints belong to which campaign.
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
-import type { FingerprintKind } from '../../reputation/campaign-rule';
+import type { CampaignMember, FingerprintFooting, FingerprintKind } from '../../reputation/campaign-rule';
 import { mailFacts, type StoredAction } from './reputation';
 
 /** The fingerprints of a counted complaint (client: the submitting address, as the send log has it). */
@@ -42,6 +42,8 @@ export const campaigns = pgTable(
     dismissedAt: timestamp('dismissed_at', { withTimezone: true }),
     dismissedBy: text('dismissed_by'),
     dismissReason: text('dismiss_reason'),
+    /** Every sender whose complaints matched, acted on or only seen, and why (see CampaignMember). */
+    members: jsonb('members').$type<CampaignMember[]>().notNull().default(sql`'[]'::jsonb`),
     /** A policy version (the policy_version sequence), so relays' snapshots pick up its networks. */
     version: bigint('version', { mode: 'number' }).notNull().default(0),
   },
@@ -60,6 +62,12 @@ export const campaignFingerprints = pgTable(
     /** Evidence when the fingerprint joined the campaign. */
     senders: integer('senders').notNull(),
     complaints: integer('complaints').notNull(),
+    /** What the evidence stood on: the relay's volume for it, or distinctiveness (see FingerprintFooting). */
+    footing: text('footing').$type<FingerprintFooting['kind']>().notNull().default('distinct'),
+    /** Sends in the window carrying it (volume footing), null without. */
+    volume: integer('volume'),
+    /** How the evidence was weighed, in words. */
+    explanation: text('explanation').notNull().default(''),
   },
   (t) => [primaryKey({ columns: [t.kind, t.value] }), index('campaign_fingerprints_campaign_idx').on(t.campaignId)],
 );

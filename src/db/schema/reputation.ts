@@ -34,11 +34,14 @@ export const sendEvents = pgTable(
     outcome: text('outcome').$type<'delivered' | 'deferred' | 'bounced'>(),
     clientAddress: text('client_address'),
     saslUsername: text('sasl_username'),
+    /** The relay's content fingerprint of the message (a template hash), when it reports one. */
+    fingerprint: text('fingerprint'),
   },
   (t) => [uniqueIndex('send_events_message_recipient_uq').on(t.messageId, t.recipientKey), index('send_events_at_idx').on(t.at)],
 );
 
-export type RollupDimension = 'sender' | 'sender_domain' | 'recipient_domain' | 'ip';
+/** `fingerprint`: the relay's content fingerprint, counted so a template's complaints have a volume. */
+export type RollupDimension = 'sender' | 'sender_domain' | 'recipient_domain' | 'ip' | 'fingerprint';
 
 const rollupCounters = {
   sent: integer('sent').notNull().default(0),

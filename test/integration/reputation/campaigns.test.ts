@@ -227,7 +227,7 @@ describe.each(testEngines())('campaigns on $name', (engine) => {
     expect(snapshot.lookup('brand-new', undefined, later(41), '198.51.100.2').action).toBe('allow');
 
     // The same complaints, and more of the same, no longer raise anything.
-    expect(await detectCampaigns(database.db, config.campaigns, [], later(42))).toMatchObject({ raised: 0, joined: 0 });
+    expect(await detectCampaigns(database.db, config, later(42))).toMatchObject({ raised: 0, joined: 0 });
     await send('promo-6', 30, '198.51.100.50');
     await ingest([spamReport('promo-6', 0, later(50))], later(51));
     expect((await loadSenderPolicy(database.db, 'promo-6', undefined, later(52), 100)).action).toBe('allow');
