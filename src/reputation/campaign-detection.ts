@@ -17,6 +17,12 @@ export interface CampaignSummary extends Record<string, number> {
   durationMs: number;
 }
 
+/**
+ * Complaints arrive hours to a day after the mail: the sends a window's complaints are about began
+ * up to a day before it. Counting that day too errs toward a lower rate, the side that spares good senders.
+ */
+const complaintLagMs = 86_400_000;
+
 export interface CampaignDetectionConfig {
   campaigns: CampaignsConfig;
   /** A fingerprint's own rate is judged on the rate engine's lines, floor and confidence. */
@@ -53,7 +59,7 @@ export async function detectCampaigns(db: Db, detection: CampaignDetectionConfig
     if (complaints.length === 0) return;
     const senders = [...new Set(complaints.map((complaint) => complaint.sender))];
     const contentValues = [...new Set(complaints.flatMap((complaint) => complaint.prints.filter((print) => print.kind === 'content').map((print) => print.value)))];
-    const [{ active, dismissedKeys }, standings, volumes] = await Promise.all([campaignState(tx), senderStandings(tx, senders), fingerprintVolumes(tx, contentValues, since)]);
+    const [{ active, dismissedKeys }, standings, volumes] = await Promise.all([campaignState(tx), senderStandings(tx, senders), fingerprintVolumes(tx, contentValues, new Date(since.getTime() - complaintLagMs))]);
     const outcome = findCampaigns(complaints, active, dismissedKeys, options, { windowStart: since, standings, volumes });
     await writeCampaignOutcome(tx, outcome.raised, outcome.joined, { action: config.action, windowHours: config.windowHours, now });
     summary.raised = outcome.raised.length;
