@@ -12,7 +12,10 @@ export interface CuttingProxy {
   cuts(): number;
   /** Cut every open connection now. */
   cutNow(): void;
-  /** true: connections made from now on are accepted and never answered; false: forwarded again. */
+  /**
+   * true: nothing more is forwarded either way on open connections, and new ones are accepted and
+   * never answered (a server that hangs, or packets dropped on the way); false: forwarded again.
+   */
   stall(on: boolean): void;
   close(): Promise<void>;
 }
@@ -45,8 +48,11 @@ export async function startCuttingProxy(target: { host: string; port: number }):
     };
     client.on('close', forget).on('error', forget);
     upstream.on('close', forget).on('error', forget);
-    client.on('data', (chunk) => upstream.write(chunk));
+    client.on('data', (chunk) => {
+      if (!stalled) upstream.write(chunk);
+    });
     upstream.on('data', (chunk: Buffer) => {
+      if (stalled) return;
       forwarded += chunk.length;
       if (cutAt !== null && forwarded >= cutAt) {
         // Half of this chunk goes through: the client sees a literal cut in the middle.
