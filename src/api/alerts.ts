@@ -11,6 +11,7 @@ import { NotFoundError } from '../errors';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody } from './errors';
+import { storableId, storableText } from './storable';
 
 const security = [{ bearer: [] }];
 
@@ -121,7 +122,7 @@ const alertDeliveriesRoute = createRoute({
   path: '/alerts/{id}/deliveries',
   tags: ['alerts'],
   security,
-  request: { params: z.object({ id: z.coerce.number().int().positive() }) },
+  request: { params: z.object({ id: storableId }) },
   responses: {
     200: { description: 'The alert and every delivery of it with every attempt', content: { 'application/json': { schema: z.object({ alert: alertBody, deliveries: z.array(deliveryBody) }) } } },
     ...notFound,
@@ -175,7 +176,7 @@ const testRoute = createRoute({
   path: '/alerts/test',
   tags: ['alerts'],
   security,
-  request: { body: { content: { 'application/json': { schema: z.object({ destination: z.string().min(1) }) } } } },
+  request: { body: { content: { 'application/json': { schema: z.object({ destination: storableText.min(1).max(200) }) } } } },
   responses: {
     200: {
       description: 'The test alert was sent (see delivered and the attempt)',

@@ -1,6 +1,7 @@
 // The one app factory: builds the hono app from explicit dependencies. `warden serve` wraps it in
 // @hono/node-server; tests call app.request() on the same object.
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { except } from 'hono/combine';
 import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import type { WardenConfig } from '../config/schema';
@@ -11,6 +12,7 @@ import type { ScheduledJob, Scheduler } from '../scheduler/scheduler';
 import { alertsRouter } from './alerts';
 import { campaignsRouter } from './campaigns';
 import { authenticate } from './auth';
+import { limitBody, smallBodyBytes } from './body-limit';
 import { dashboardRouter } from './dashboard';
 import { DashboardSessions } from './dashboard-sessions';
 import type { ApiEnv } from './env';
@@ -23,7 +25,7 @@ import { mailRouter } from './mail';
 import { mailboxesRouter } from './mailboxes';
 import { overviewRouter } from './overview';
 import { providersRouter } from './providers';
-import { sendEventsRouter } from './send-events';
+import { eventsPath, sendEventsRouter } from './send-events';
 import { subjectsRouter } from './subjects';
 
 export interface AppDeps {
@@ -60,13 +62,15 @@ export function createApp(deps: AppDeps) {
     logger.info({ method: c.req.method, path: c.req.path, status: c.res.status, durationMs: Math.round(performance.now() - started) }, 'request');
   });
   app.onError(handleError);
+  // Every body is small but a batch of send events, which its router limits to its own size.
+  app.use('*', except(eventsPath, limitBody(smallBodyBytes)));
   app.notFound((c) => errorResponse(c, 404, 'E_NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
 
   app.route('/', healthRouter(deps.database));
   app.get('/metrics', async (c) => c.text(await metricsRegistry.metrics(), 200, { 'content-type': metricsRegistry.contentType }));
 
   const clock = deps.clock ?? (() => new Date());
-  const sessions = deps.config.dashboard.enabled ? new DashboardSessions(deps.config.dashboard, deps.config.auth.tokens) : undefined;
+  const sessions = deps.config.dashboard.enabled ? new DashboardSessions(deps.config.dashboard, deps.config.auth.tokens, deps.database.db) : undefined;
   app.use('/api/*', authenticate(deps.config.auth.tokens, sessions, clock));
   if (sessions) app.route('/', dashboardRouter(sessions, clock));
   app.route('/api/v1', jobsRouter(deps.database.db, deps.jobs, deps.scheduler));

@@ -23,7 +23,7 @@ export function authenticate(tokens: WardenConfig['auth']['tokens'], sessions?: 
     const header = c.req.header('authorization');
     const cookie = sessions && header === undefined ? getCookie(c, sessionCookieName) : undefined;
     if (cookie !== undefined) {
-      const claims = sessions!.read(cookie, clock());
+      const claims = await sessions!.read(cookie, clock());
       if (!claims) return errorResponse(c, 401, 'E_UNAUTHORIZED', 'the dashboard session has expired or is not valid: log in again');
       if (changesState(c.req.method)) {
         const foreign = foreignOriginReason(c);

@@ -6,6 +6,7 @@ import { NotFoundError } from '../errors';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody } from './errors';
+import { storableId, storableText } from './storable';
 
 const security = [{ bearer: [] }];
 
@@ -45,7 +46,7 @@ const toBody = (row: CampaignRow) => ({
   dismissReason: row.dismissReason,
 });
 
-const idParam = z.object({ id: z.coerce.number().int().positive() });
+const idParam = z.object({ id: storableId });
 
 const listRoute = createRoute({
   method: 'get',
@@ -95,7 +96,7 @@ const dismissRoute = createRoute({
   tags: ['campaigns'],
   security,
   description: 'A false positive: the senders are released from the campaign, its networks no longer act, and its fingerprints never raise a campaign again.',
-  request: { params: idParam, body: { required: true, content: { 'application/json': { schema: z.object({ reason: z.string().min(3).max(500) }) } } } },
+  request: { params: idParam, body: { required: true, content: { 'application/json': { schema: z.object({ reason: storableText.min(3).max(500) }) } } } },
   responses: {
     200: { description: 'Dismissed (or already dismissed)', content: { 'application/json': { schema: campaignBody } } },
     404: { description: 'No such campaign', content: { 'application/json': { schema: errorBody } } },

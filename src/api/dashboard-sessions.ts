@@ -1,9 +1,11 @@
-// Who may open a dashboard session (the dashboard password, or an ops-scope API token) and the
-// cookies and CSRF tokens of open sessions.
+// Who may open a dashboard session (the dashboard password, or an ops-scope API token), the
+// cookies and CSRF tokens of open sessions, and ending a session at logout on every instance.
 import { randomBytes } from 'node:crypto';
 import { digest } from './auth';
 import type { DashboardConfig } from '../config/dashboard';
 import type { WardenConfig } from '../config/schema';
+import type { Db } from '../db/client';
+import { recordEndedSession, sessionHasEnded } from '../db/ended-sessions';
 import { csrfTokenOf, decodeSession, encodeSession, newSessionClaims, sameText, sessionKey, type SessionClaims } from './session-cookie';
 
 /** The cookie a dashboard session travels in (HttpOnly: page scripts never see it). */
@@ -19,6 +21,7 @@ export class DashboardSessions {
   constructor(
     private readonly config: DashboardConfig,
     tokens: WardenConfig['auth']['tokens'],
+    private readonly db: Db,
   ) {
     this.secret = config.sessionSecret ? Buffer.from(config.sessionSecret) : randomBytes(32);
     this.passwordDigest = config.password ? digest(config.password) : undefined;
@@ -45,8 +48,16 @@ export class DashboardSessions {
     return { cookie: encodeSession(claims, this.keyOf(claims)!), claims };
   }
 
-  read(cookie: string, now: Date): SessionClaims | null {
-    return decodeSession(cookie, (claims) => this.keyOf(claims), now);
+  /** The claims of a valid, unexpired session that was not ended by a logout; null otherwise. */
+  async read(cookie: string, now: Date): Promise<SessionClaims | null> {
+    const claims = decodeSession(cookie, (claims) => this.keyOf(claims), now);
+    if (!claims || (await sessionHasEnded(this.db, claims.sid))) return null;
+    return claims;
+  }
+
+  /** Ends the session at once, on every instance sharing the database. */
+  async end(claims: SessionClaims, now: Date): Promise<void> {
+    await recordEndedSession(this.db, claims.sid, new Date(claims.exp), now);
   }
 
   csrfToken(claims: SessionClaims): string {

@@ -24,7 +24,7 @@ export function dashboardRouter(sessions: DashboardSessions, clock: () => Date) 
   router.use('/ui', dashboardSecurityHeaders);
   router.use('/ui/*', dashboardSecurityHeaders);
 
-  const session = (c: Context<ApiEnv>) => {
+  const session = async (c: Context<ApiEnv>) => {
     const cookie = getCookie(c, sessionCookieName);
     return cookie ? sessions.read(cookie, clock()) : null;
   };
@@ -49,8 +49,8 @@ export function dashboardRouter(sessions: DashboardSessions, clock: () => Date) 
 
   router.get('/', (c) => c.redirect('/ui/', 302));
   router.get('/ui', (c) => c.redirect('/ui/', 302));
-  router.get('/ui/', (c) => (session(c) ? file(c, webRoot, 'index.html') : c.redirect('/ui/login', 302)));
-  router.get('/ui/login', (c) => (session(c) ? c.redirect('/ui/', 302) : file(c, webRoot, 'login.html')));
+  router.get('/ui/', async (c) => ((await session(c)) ? file(c, webRoot, 'index.html') : c.redirect('/ui/login', 302)));
+  router.get('/ui/login', async (c) => ((await session(c)) ? c.redirect('/ui/', 302) : file(c, webRoot, 'login.html')));
 
   router.post('/ui/login', async (c) => {
     const now = clock();
@@ -84,14 +84,17 @@ export function dashboardRouter(sessions: DashboardSessions, clock: () => Date) 
   });
 
   // A plain form post (no script needed); the Origin check keeps other sites from logging ops out.
-  router.post('/ui/logout', (c) => {
+  // The session is ended on the server too: a copy of the cookie (another tab, a stolen one) stops working.
+  router.post('/ui/logout', async (c) => {
     if (foreignOriginReason(c)) return errorResponse(c, 403, 'E_CSRF', `refused a cross-site logout: ${foreignOriginReason(c)}`);
+    const claims = await session(c);
+    if (claims) await sessions.end(claims, clock());
     deleteCookie(c, sessionCookieName, { path: '/', httpOnly: true, sameSite: 'Strict', secure: servedOverHttps(c) });
     return toLogin(c);
   });
 
-  router.get('/ui/session', (c) => {
-    const claims = session(c);
+  router.get('/ui/session', async (c) => {
+    const claims = await session(c);
     c.header('cache-control', 'no-store');
     if (!claims) return errorResponse(c, 401, 'E_UNAUTHORIZED', 'no dashboard session: log in at /ui/login');
     return c.json({ user: claims.sub, via: claims.via, expiresAt: new Date(claims.exp).toISOString(), csrfToken: sessions.csrfToken(claims) });

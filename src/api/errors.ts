@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { databaseUnavailable } from '../db/client';
 import { WardenError } from '../errors';
 import type { ApiEnv } from './env';
 
@@ -20,7 +21,17 @@ export function errorResponse<S extends ContentfulStatusCode>(c: Context<ApiEnv,
   return c.json({ error: { code, message, requestId: c.get('requestId') } }, status);
 }
 
+/** Seconds a client waits before retrying while the database is unreachable. */
+export const databaseRetryAfterSeconds = 5;
+
 export function handleError(error: Error, c: Context<ApiEnv>) {
+  // Before WardenError: the pool's own connect failure is one too (E_DB_CONNECT), and a client
+  // should retry both alike, not give up on a 500.
+  if (databaseUnavailable(error)) {
+    c.get('logger')?.warn({ err: error }, 'database unavailable');
+    c.header('Retry-After', String(databaseRetryAfterSeconds));
+    return errorResponse(c, 503, 'E_DB_UNAVAILABLE', 'the database is not answering; retry later');
+  }
   if (error instanceof WardenError) {
     if (error.status >= 500) c.get('logger')?.error({ err: error }, 'request failed');
     return errorResponse(c, error.status as ContentfulStatusCode, error.code, error.message);
@@ -31,6 +42,15 @@ export function handleError(error: Error, c: Context<ApiEnv>) {
   c.get('logger')?.error({ err: error }, 'unexpected error');
   return errorResponse(c, 500, 'E_INTERNAL', 'internal error; the request id is in the server log');
 }
+
+/** What a route that reads or writes the database answers while the database is unreachable. */
+export const unavailableResponses = {
+  503: {
+    description: `The database is unreachable; retry after the Retry-After header's seconds (${databaseRetryAfterSeconds})`,
+    headers: { 'Retry-After': { schema: { type: 'integer' as const } } },
+    content: { 'application/json': { schema: errorBody } },
+  },
+} as const;
 
 /** Standard responses every authenticated route can answer. */
 export const authErrorResponses = {

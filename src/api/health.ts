@@ -1,5 +1,7 @@
 // Liveness and readiness: /healthz says the process is up, /readyz that the database answers and
 // every migration is applied (so a load balancer sends no traffic to a half-started instance).
+// Readiness answers within a bound: a probe that hangs as long as the database does tells a load
+// balancer nothing (postgres.js waits up to its connect_timeout, 10 s, for a silent server).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
@@ -31,19 +33,40 @@ const readyRoute = createRoute({
   },
 });
 
+/** How long /readyz waits for the database before answering 503. */
+export const readinessTimeoutMs = 2_000;
+
+/** The work's result, or a rejection once `ms` have passed (the work itself is left to finish). */
+async function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function checkDatabase(database: Database) {
+  await database.db.execute(sql`select 1`);
+  return database.migrationStatus();
+}
+
 export function healthRouter(database: Database) {
   return new OpenAPIHono<ApiEnv>()
     .openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200))
     .openapi(readyRoute, async (c) => {
       try {
-        await database.db.execute(sql`select 1`);
-        const migrations = await database.migrationStatus();
+        const migrations = await withinMs(checkDatabase(database), readinessTimeoutMs);
         if (migrations.applied < migrations.expected) {
           return errorResponse(c, 503, 'E_NOT_READY', `migrations pending: ${migrations.applied} of ${migrations.expected} applied`);
         }
         return c.json({ status: 'ready' as const, engine: database.engine, migrations }, 200);
       } catch (error) {
-        return errorResponse(c, 503, 'E_NOT_READY', `database unreachable: ${(error as Error).message}`);
+        const cause = (error as Error).cause instanceof Error ? ((error as Error).cause as Error) : (error as Error);
+        return errorResponse(c, 503, 'E_NOT_READY', `database unreachable: ${cause.message}`);
       }
     });
 }

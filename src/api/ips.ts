@@ -11,6 +11,7 @@ import { NotFoundError, WardenError } from '../errors';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody } from './errors';
+import { storableText } from './storable';
 
 const security = [{ bearer: [] }];
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -118,7 +119,7 @@ const ipHistoryRoute = createRoute({
   tags: ['blocklists'],
   security,
   request: {
-    params: z.object({ ip: z.string().openapi({ example: '192.0.2.10' }) }),
+    params: z.object({ ip: storableText.openapi({ example: '192.0.2.10' }) }),
     query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
   },
   responses: {

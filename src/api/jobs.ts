@@ -6,6 +6,7 @@ import type { ScheduledJob, Scheduler } from '../scheduler/scheduler';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody } from './errors';
+import { storableText } from './storable';
 
 const jobRun = z
   .object({
@@ -62,7 +63,7 @@ const listRunsRoute = createRoute({
   security,
   request: {
     query: z.object({
-      job: z.string().optional(),
+      job: storableText.optional(),
       limit: z.coerce.number().int().min(1).max(500).default(50),
     }),
   },
@@ -77,7 +78,7 @@ const runNowRoute = createRoute({
   path: '/jobs/{name}/run',
   tags: ['jobs'],
   security,
-  request: { params: z.object({ name: z.string() }) },
+  request: { params: z.object({ name: storableText }) },
   responses: {
     200: {
       description: 'The job ran (see outcome)',

@@ -8,6 +8,7 @@ import { WardenError } from '../errors';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody } from './errors';
+import { storableText, storableTimestamp } from './storable';
 
 const security = [{ bearer: [] }];
 
@@ -33,11 +34,11 @@ const factBody = z.object({
 });
 
 const factsQuery = z.object({
-  sender: z.string().min(1).max(320).optional(),
-  domain: z.string().min(1).max(253).optional().openapi({ description: 'sending domain' }),
-  from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'occurred at or after (inclusive)' }),
-  to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'occurred before (exclusive)' }),
-  cursor: z.string().max(200).optional().openapi({ description: 'nextCursor of the previous page' }),
+  sender: storableText.min(1).max(320).optional(),
+  domain: storableText.min(1).max(253).optional().openapi({ description: 'sending domain' }),
+  from: storableTimestamp.optional().openapi({ description: 'occurred at or after (inclusive)' }),
+  to: storableTimestamp.optional().openapi({ description: 'occurred before (exclusive)' }),
+  cursor: storableText.max(200).optional().openapi({ description: 'nextCursor of the previous page' }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
@@ -50,8 +51,8 @@ class CursorError extends WardenError {
 const encodeCursor = (at: Date, id: number) => Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
 function decodeCursor(cursor: string): { at: Date; id: number } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const date = new Date(at ?? '');
-  if (Number.isNaN(date.getTime()) || !/^\d+$/.test(id ?? '')) throw new CursorError();
+  if (!storableTimestamp.safeParse(at).success || !/^\d{1,15}$/.test(id ?? '')) throw new CursorError();
+  const date = new Date(at!);
   return { at: date, id: Number(id) };
 }
 
@@ -81,7 +82,7 @@ export function mailRouter(db: Db) {
     request: {
       query: z.object({
         status: z.enum(['open', 'resolved', 'all']).default('open'),
-        cursor: z.string().regex(/^\d+$/).optional().openapi({ description: 'nextCursor of the previous page' }),
+        cursor: z.string().regex(/^\d{1,15}$/, 'expected a nextCursor this API returned').optional().openapi({ description: 'nextCursor of the previous page' }),
         limit: z.coerce.number().int().min(1).max(500).default(100),
       }),
     },

@@ -9,6 +9,7 @@ import type { IngestDeps } from '../ingest/batch';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody } from './errors';
+import { storableId } from './storable';
 
 const security = [{ bearer: [] }];
 
@@ -67,7 +68,7 @@ const retryRoute = createRoute({
   path: '/quarantine/{id}/retry',
   tags: ['mail'],
   security,
-  request: { params: z.object({ id: z.coerce.number().int().positive() }) },
+  request: { params: z.object({ id: storableId }) },
   responses: {
     200: {
       description: 'The message was analyzed again: resolved with its facts stored, or still quarantined with the new reason',

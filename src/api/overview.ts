@@ -13,6 +13,7 @@ import { fillSeries, seriesRange } from '../reputation/series';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses } from './errors';
+import { storableText } from './storable';
 
 const security = [{ bearer: [] }];
 const actionCounts = z.object({ allow: z.number(), warn: z.number(), throttle: z.number(), suspend: z.number() });
@@ -72,7 +73,7 @@ const relayRatesRoute = createRoute({
 });
 
 const keysParam = z
-  .union([z.string().min(1).max(320), z.array(z.string().min(1).max(320)).max(200)])
+  .union([storableText.min(1).max(320), z.array(storableText.min(1).max(320)).max(200)])
   .transform((keys) => (Array.isArray(keys) ? keys : [keys]))
   .openapi({ description: 'one key per `keys` parameter (repeat it), at most 200' });
 

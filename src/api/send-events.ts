@@ -3,31 +3,41 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { isIP } from 'node:net';
 import { relayFingerprintShape } from '../analysis/fingerprints';
-import type { Db } from '../db/client';
+import { databaseRefusedValue, type Db } from '../db/client';
 import { storeSendEvents, type SendEventInput } from '../db/send-events';
 import { WardenError } from '../errors';
 import { requireScope } from './auth';
+import { limitBody } from './body-limit';
 import type { ApiEnv } from './env';
-import { authErrorResponses, errorBody } from './errors';
+import { authErrorResponses, errorBody, unavailableResponses } from './errors';
+import { storableText, storableTimestamp } from './storable';
 
 export const maxEventsPerRequest = 10_000;
+/** Where the router is mounted: the one route whose body may be large. */
+export const eventsPath = '/api/v1/events';
+/**
+ * A row with every field at its maximum length (messageId 998, three 320-character fields, two
+ * domains of 253, two IPv6 addresses, the date-time and the keys) is about 2.8 KB of JSON: a
+ * request of the maximum number of such rows fits the body limit.
+ */
+export const maxEventsBodyBytes = maxEventsPerRequest * 3 * 1024;
 
 const domain = z.string().min(1).max(253).regex(/^[a-z0-9.-]+$/i, 'expected a domain name');
 const ipAddress = z.string().refine((text) => isIP(text) !== 0, 'expected an IPv4 or IPv6 address');
 
 export const sendEventRow = z
   .object({
-    messageId: z.string().min(1).max(998),
+    messageId: storableText.min(1).max(998),
     /** The recipient address, or any stable opaque token for it (e.g. a hash) on anonymous services. */
-    recipient: z.string().min(1).max(320).optional(),
-    sender: z.string().min(1).max(320),
+    recipient: storableText.min(1).max(320).optional(),
+    sender: storableText.min(1).max(320),
     senderDomain: domain,
     recipientDomain: domain,
     ip: ipAddress,
-    at: z.iso.datetime({ offset: true }),
+    at: storableTimestamp,
     outcome: z.enum(['delivered', 'deferred', 'bounced']).optional(),
     clientAddress: ipAddress.optional(),
-    saslUsername: z.string().min(1).max(320).optional(),
+    saslUsername: storableText.min(1).max(320).optional(),
     /**
      * The relay's content fingerprint of the message (e.g. a hash of its normalised body, or the
      * sending application's template id), also written into the message as X-Warden-Fingerprint:
@@ -38,12 +48,24 @@ export const sendEventRow = z
   })
   .openapi('SendEvent');
 
-const resultBody = z.object({
-  received: z.number(),
-  stored: z.number(),
-  duplicates: z.number(),
-  rejected: z.array(z.object({ index: z.number(), error: z.string() })),
-});
+/** Why one row was not stored: E_NOT_JSON (an NDJSON line), E_VALIDATION, E_NOT_STORABLE (the database refused it). */
+const rejectedRow = z
+  .object({
+    index: z.number().openapi({ description: 'Position of the row in the request, from 0' }),
+    code: z.enum(['E_NOT_JSON', 'E_VALIDATION', 'E_NOT_STORABLE']),
+    message: z.string(),
+  })
+  .openapi('RejectedSendEvent');
+type RejectedRow = z.infer<typeof rejectedRow>;
+
+const resultBody = z
+  .object({
+    received: z.number(),
+    stored: z.number().openapi({ description: 'New rows, stored and counted' }),
+    duplicates: z.number().openapi({ description: 'Rows already stored by an earlier request (counted once)' }),
+    rejected: z.array(rejectedRow).openapi({ description: 'Rows not stored; sending them again fails the same way' }),
+  })
+  .openapi('SendEventsResult');
 
 const postEventsRoute = createRoute({
   method: 'post',
@@ -52,7 +74,10 @@ const postEventsRoute = createRoute({
   security: [{ bearer: [] }],
   description:
     'Send events as a JSON array (application/json) or one JSON object per line (application/x-ndjson), ' +
-    `at most ${maxEventsPerRequest} per request. Idempotent on messageId + recipient (recipientDomain when no recipient is given).`,
+    `at most ${maxEventsPerRequest} per request and ${maxEventsBodyBytes} bytes. Idempotent on messageId + recipient ` +
+    '(recipientDomain when no recipient is given), so a retried request stores and counts nothing twice. Each row is ' +
+    'checked on its own: 200 when every row is stored (or was already), 207 when some rows are rejected; the others ' +
+    'are stored and durable all the same, so a relay treats 207 as done and logs the rejected rows, never resends them.',
   request: {
     body: {
       required: true,
@@ -60,10 +85,12 @@ const postEventsRoute = createRoute({
     },
   },
   responses: {
-    200: { description: 'Stored; rows that failed validation are listed by index', content: { 'application/json': { schema: resultBody } } },
+    200: { description: 'Every row stored (or already stored)', content: { 'application/json': { schema: resultBody } } },
+    207: { description: 'Some rows rejected (listed by index); every other row is stored', content: { 'application/json': { schema: resultBody } } },
     400: { description: 'The body is not JSON / NDJSON', content: { 'application/json': { schema: errorBody } } },
-    413: { description: 'More rows than allowed in one request', content: { 'application/json': { schema: errorBody } } },
+    413: { description: 'More rows or bytes than allowed in one request', content: { 'application/json': { schema: errorBody } } },
     ...authErrorResponses,
+    ...unavailableResponses,
   },
 });
 
@@ -89,45 +116,74 @@ function parseRows(text: string, contentType: string): unknown[] {
   return parsed;
 }
 
+const toSendEvent = (event: z.infer<typeof sendEventRow>): SendEventInput => ({
+  messageId: event.messageId,
+  recipientKey: event.recipient?.toLowerCase() ?? `@${event.recipientDomain.toLowerCase()}`,
+  sender: event.sender,
+  senderDomain: event.senderDomain.toLowerCase(),
+  recipientDomain: event.recipientDomain.toLowerCase(),
+  ip: event.ip,
+  at: new Date(event.at),
+  outcome: event.outcome,
+  clientAddress: event.clientAddress,
+  saslUsername: event.saslUsername,
+  fingerprint: event.fingerprint,
+});
+
+/**
+ * Stores the rows in one go; should the database refuse a value the schema let through, stores
+ * them one by one instead, so only the refused rows are lost. The batch statement is atomic (one
+ * transaction when chunked), so nothing of it is stored before the retry, which is idempotent anyway.
+ */
+async function storeKeepingGoodRows(db: Db, rows: { index: number; event: SendEventInput }[], rejected: RejectedRow[]) {
+  try {
+    return await storeSendEvents(db, rows.map((row) => row.event));
+  } catch (error) {
+    if (!databaseRefusedValue(error)) throw error;
+  }
+  const total = { stored: 0, duplicates: 0 };
+  for (const { index, event } of rows) {
+    try {
+      const one = await storeSendEvents(db, [event]);
+      total.stored += one.stored;
+      total.duplicates += one.duplicates;
+    } catch (error) {
+      const refusal = databaseRefusedValue(error);
+      if (!refusal) throw error;
+      rejected.push({ index, code: 'E_NOT_STORABLE', message: `the database refused a value: ${refusal}` });
+    }
+  }
+  rejected.sort((a, b) => a.index - b.index);
+  return total;
+}
+
 export function sendEventsRouter(db: Db) {
   const router = new OpenAPIHono<ApiEnv>();
   router.use('/events', requireScope('relay'));
+  router.use('/events', limitBody(maxEventsBodyBytes));
   // Documented with its schema, but validated row by row below, so one bad row does not reject the others.
   router.openAPIRegistry.registerPath(postEventsRoute);
   return router.post('/events', async (c) => {
-      const rows = parseRows(await c.req.text(), c.req.header('content-type') ?? '');
-      if (rows.length > maxEventsPerRequest) {
-        throw new WardenError('E_TOO_LARGE', `${rows.length} events in one request; send at most ${maxEventsPerRequest}`, 413);
+    const rows = parseRows(await c.req.text(), c.req.header('content-type') ?? '');
+    if (rows.length > maxEventsPerRequest) {
+      throw new WardenError('E_TOO_LARGE', `${rows.length} events in one request; send at most ${maxEventsPerRequest}`, 413);
+    }
+    const valid: { index: number; event: SendEventInput }[] = [];
+    const rejected: RejectedRow[] = [];
+    rows.forEach((row, index) => {
+      if (row && typeof row === 'object' && '__unparsable' in row) {
+        rejected.push({ index, code: 'E_NOT_JSON', message: String((row as { __unparsable: string }).__unparsable) });
+        return;
       }
-      const valid: SendEventInput[] = [];
-      const rejected: { index: number; error: string }[] = [];
-      rows.forEach((row, index) => {
-        if (row && typeof row === 'object' && '__unparsable' in row) {
-          rejected.push({ index, error: String((row as { __unparsable: string }).__unparsable) });
-          return;
-        }
-        const parsed = sendEventRow.safeParse(row);
-        if (!parsed.success) {
-          rejected.push({ index, error: parsed.error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; ') });
-          return;
-        }
-        const event = parsed.data;
-        valid.push({
-          messageId: event.messageId,
-          recipientKey: event.recipient?.toLowerCase() ?? `@${event.recipientDomain.toLowerCase()}`,
-          sender: event.sender,
-          senderDomain: event.senderDomain.toLowerCase(),
-          recipientDomain: event.recipientDomain.toLowerCase(),
-          ip: event.ip,
-          at: new Date(event.at),
-          outcome: event.outcome,
-          clientAddress: event.clientAddress,
-          saslUsername: event.saslUsername,
-          fingerprint: event.fingerprint,
-        });
-      });
-      const result = await storeSendEvents(db, valid);
-      c.get('logger').info({ received: rows.length, stored: result.stored, duplicates: result.duplicates, rejected: rejected.length }, 'send events');
-      return c.json({ received: rows.length, stored: result.stored, duplicates: result.duplicates, rejected }, 200);
+      const parsed = sendEventRow.safeParse(row);
+      if (!parsed.success) {
+        rejected.push({ index, code: 'E_VALIDATION', message: parsed.error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; ') });
+        return;
+      }
+      valid.push({ index, event: toSendEvent(parsed.data) });
+    });
+    const result = await storeKeepingGoodRows(db, valid, rejected);
+    c.get('logger').info({ received: rows.length, stored: result.stored, duplicates: result.duplicates, rejected: rejected.length }, 'send events');
+    return c.json({ received: rows.length, stored: result.stored, duplicates: result.duplicates, rejected }, rejected.length === 0 ? 200 : 207);
   });
 }

@@ -17,6 +17,7 @@ import { zeroCounts } from '../reputation/counts';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody } from './errors';
+import { storableCount, storableText, storableTimestamp } from './storable';
 
 const action = z.enum(['allow', 'warn', 'throttle', 'suspend']);
 const security = [{ bearer: [] }];
@@ -33,7 +34,7 @@ const policyBody = z.object({
   tier: tierName.nullable(),
 });
 
-const tierRequest = z.object({ tier: tierName, reason: z.string().min(3).max(500) });
+const tierRequest = z.object({ tier: tierName, reason: storableText.min(3).max(500) });
 
 const summaryBody = z.object({
   id: z.string(),
@@ -54,10 +55,10 @@ const summaryBody = z.object({
 const overrideRequest = z
   .object({
     action,
-    reason: z.string().min(3).max(500),
-    until: z.iso.datetime({ offset: true }).optional(),
+    reason: storableText.min(3).max(500),
+    until: storableTimestamp.optional(),
     forHours: z.number().positive().max(24 * 365).optional(),
-    limitPerHour: z.number().int().min(0).optional(),
+    limitPerHour: storableCount.optional(),
   })
   .refine((o) => !(o.until && o.forHours), { message: 'give until or forHours, not both' });
 
@@ -99,7 +100,7 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
         sort: z.enum(['complaintRate', 'bounceRate', 'volume', 'id']).default('complaintRate'),
         order: z.enum(['asc', 'desc']).default('desc'),
         action: action.optional(),
-        q: z.string().min(1).max(320).optional().openapi({ description: 'only ids containing this text (case-insensitive)' }),
+        q: storableText.min(1).max(320).optional().openapi({ description: 'only ids containing this text (case-insensitive)' }),
         limit: z.coerce.number().int().min(1).max(500).default(50),
         offset: z.coerce.number().int().min(0).default(0),
       }),
@@ -117,7 +118,7 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
     },
   });
 
-  const idParam = z.object({ id: z.string().min(1).max(320) });
+  const idParam = z.object({ id: storableText.min(1).max(320) });
   const detailRoute = createRoute({
     method: 'get',
     path: `${base}/{id}`,
@@ -148,7 +149,7 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
     path: `${base}/{id}/override`,
     tags: [tag],
     security,
-    request: { params: idParam, query: z.object({ reason: z.string().min(3).max(500).default('override lifted') }) },
+    request: { params: idParam, query: z.object({ reason: storableText.min(3).max(500).default('override lifted') }) },
     responses: {
       200: { description: 'Override cleared; the automatic action applies', content: { 'application/json': { schema: summaryBody } } },
       404: { description: 'Never seen', content: { 'application/json': { schema: errorBody } } },
@@ -174,7 +175,7 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
     path: `${base}/{id}/tier`,
     tags: [tag],
     security,
-    request: { params: idParam, query: z.object({ reason: z.string().min(3).max(500).default('tier unpinned') }) },
+    request: { params: idParam, query: z.object({ reason: storableText.min(3).max(500).default('tier unpinned') }) },
     responses: {
       200: { description: 'Pin removed; the earned tier applies', content: { 'application/json': { schema: summaryBody } } },
       404: { description: 'Never seen', content: { 'application/json': { schema: errorBody } } },

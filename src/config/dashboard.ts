@@ -14,7 +14,7 @@ export const dashboardConfig = z.strictObject({
    * process, so sessions end when the process restarts and are not valid on other instances.
    */
   sessionSecret: z.string().min(32, 'dashboard.sessionSecret must be at least 32 characters').optional(),
-  /** A session expires this long after login; sessions are stateless and cannot be revoked early. */
+  /** A session expires this long after login, or earlier at logout. */
   sessionHours: z.number().min(0.1).max(24 * 30).default(12),
 });
 

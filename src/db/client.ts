@@ -56,6 +56,42 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
+/** The error and its causes (drizzle wraps a driver's error as the cause of its "Failed query"). */
+function* errorChain(error: unknown): Generator<{ code?: unknown; message?: unknown }> {
+  for (let depth = 0; error && typeof error === 'object' && depth < 8; depth++) {
+    yield error as { code?: unknown; message?: unknown };
+    // Node reports a refused connect to a name with several addresses as an AggregateError.
+    for (const inner of (error as { errors?: unknown[] }).errors ?? []) yield* errorChain(inner);
+    error = (error as { cause?: unknown }).cause;
+  }
+}
+
+/** A SQLSTATE (five characters) or a driver's code. */
+const codesOf = (error: unknown) => [...errorChain(error)].map((link) => (typeof link.code === 'string' ? link.code : ''));
+
+// Socket errors, and postgres.js's own codes for a connection that closed, was ended or timed out.
+const unreachableCodes = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE',
+  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
+]);
+// SQLSTATE class 08 (connection exception), 57P01-57P03 (shutting down, crashed, starting up) and
+// 53300 (too many connections): the server cannot serve now but may soon (PostgreSQL appendix A).
+const unavailableSqlStates = new Set(['57P01', '57P02', '57P03', '53300']);
+
+/** Whether the database could not be reached or cannot serve now: worth retrying later. */
+export function databaseUnavailable(error: unknown): boolean {
+  return codesOf(error).some((code) => unreachableCodes.has(code) || unavailableSqlStates.has(code) || /^08[0-9A-Z]{3}$/.test(code));
+}
+
+/**
+ * PostgreSQL's message when it refused a value (SQLSTATE class 22, data exception: a NUL byte, a
+ * number out of range, a date it cannot hold), else undefined.
+ */
+export function databaseRefusedValue(error: unknown): string | undefined {
+  const refusal = [...errorChain(error)].find((link) => typeof link.code === 'string' && /^22[0-9A-Z]{3}$/.test(link.code));
+  return refusal ? `${String(refusal.message)} (SQLSTATE ${String(refusal.code)})` : undefined;
+}
+
 async function appliedMigrations(db: Db): Promise<number> {
   const [exists] = await queryRows<{ present: boolean }>(
     db,

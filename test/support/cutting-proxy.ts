@@ -1,5 +1,6 @@
 // A TCP proxy between a client and a server that can cut every connection, or cut on its own once
-// the server has sent a given number of bytes (a connection lost in the middle of a FETCH).
+// the server has sent a given number of bytes (a connection lost in the middle of a FETCH), or
+// stall: accept connections and never answer (a server that hangs, or packets dropped on the way).
 import { createServer, connect, type Socket } from 'node:net';
 
 export interface CuttingProxy {
@@ -9,6 +10,13 @@ export interface CuttingProxy {
   /** Cut every connection once this many more server bytes have passed; null to stop cutting. */
   cutAfter(bytes: number | null): void;
   cuts(): number;
+  /** Cut every open connection now. */
+  cutNow(): void;
+  /**
+   * true: nothing more is forwarded either way on open connections, and new ones are accepted and
+   * never answered (a server that hangs, or packets dropped on the way); false: forwarded again.
+   */
+  stall(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -17,12 +25,18 @@ export async function startCuttingProxy(target: { host: string; port: number }):
   let forwarded = 0;
   let cutAt: number | null = null;
   let cuts = 0;
+  let stalled = false;
   const cutAll = () => {
     cuts++;
     cutAt = null;
     for (const socket of sockets) socket.destroy();
   };
   const server = createServer((client) => {
+    if (stalled) {
+      sockets.add(client);
+      client.on('close', () => sockets.delete(client)).on('error', () => client.destroy());
+      return;
+    }
     const upstream = connect(target.port, target.host);
     sockets.add(client);
     sockets.add(upstream);
@@ -34,8 +48,11 @@ export async function startCuttingProxy(target: { host: string; port: number }):
     };
     client.on('close', forget).on('error', forget);
     upstream.on('close', forget).on('error', forget);
-    client.on('data', (chunk) => upstream.write(chunk));
+    client.on('data', (chunk) => {
+      if (!stalled) upstream.write(chunk);
+    });
     upstream.on('data', (chunk: Buffer) => {
+      if (stalled) return;
       forwarded += chunk.length;
       if (cutAt !== null && forwarded >= cutAt) {
         // Half of this chunk goes through: the client sees a literal cut in the middle.
@@ -54,6 +71,10 @@ export async function startCuttingProxy(target: { host: string; port: number }):
       cutAt = bytes === null ? null : forwarded + bytes;
     },
     cuts: () => cuts,
+    cutNow: cutAll,
+    stall: (on) => {
+      stalled = on;
+    },
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

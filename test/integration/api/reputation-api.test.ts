@@ -47,7 +47,7 @@ describe('send events and senders API', () => {
     const first = await json(post(JSON.stringify(rows)));
     expect(first).toMatchObject({ received: 4, stored: 2, duplicates: 0 });
     expect(first.rejected.map((r: { index: number }) => r.index)).toEqual([1, 3]);
-    expect(first.rejected[0].error).toContain('ip: expected an IPv4 or IPv6 address');
+    expect(first.rejected[0]).toMatchObject({ code: 'E_VALIDATION', message: expect.stringContaining('ip: expected an IPv4 or IPv6 address') });
     const retry = await json(post(JSON.stringify(rows)));
     expect(retry).toMatchObject({ stored: 0, duplicates: 2 });
   });
@@ -55,7 +55,7 @@ describe('send events and senders API', () => {
   it('accepts NDJSON and names a line that is not JSON', async () => {
     const body = [event('mallory', 10), event('mallory', 11)].map((r) => JSON.stringify(r)).join('\n') + '\n{oops\n';
     const result = await json(post(body, relayToken, 'application/x-ndjson'));
-    expect(result).toMatchObject({ received: 3, stored: 2, rejected: [{ index: 2, error: 'line 3 is not JSON' }] });
+    expect(result).toMatchObject({ received: 3, stored: 2, rejected: [{ index: 2, code: 'E_NOT_JSON', message: 'line 3 is not JSON' }] });
   });
 
   it('refuses more than 10,000 events in one request with 413', async () => {
