@@ -54,7 +54,7 @@ function configWith(relay: { ips: string[]; domains?: string[] }, resolver: { ho
     dnsbl: {
       disable: zoneCatalogue.filter((zone) => zone.enabledByDefault).map((zone) => zone.id),
       customZones: zones.map(customZone),
-      resolver: { nameserver: resolver.host, port: resolver.port, timeoutMs: 300, retries: 0, perZoneQueriesPerSecond: 0 },
+      resolver: { nameserver: resolver.host, port: resolver.port, timeoutMs: 500, retries: 0, perZoneQueriesPerSecond: 0 },
     },
   });
 }
