@@ -39,6 +39,7 @@ const resolvedBy: Record<string, string[]> = {
   override_set: ['override_cleared'],
   refused: ['zone_recovered', 'recovered'],
   zone_unhealthy: ['zone_recovered', 'recovered'],
+  zone_unknown: ['zone_recovered', 'recovered'],
   unhealthy: ['zone_recovered', 'recovered', 'healthy'],
   failing: ['recovered'],
   growing: ['recovered', 'drained'],

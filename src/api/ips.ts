@@ -2,7 +2,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { DnsblConfig } from '../config/dnsbl';
 import type { Db } from '../db/client';
-import { currentDnsblState, dnsblTargetHistory, type DnsblListingRow, type DnsblZoneStateRow } from '../db/dnsbl-queries';
+import { currentDnsblState, dnsblTargetHistory, type DnsblListingView, type DnsblZoneStateRow } from '../db/dnsbl-queries';
 import { maxSeverity } from '../dnsbl/interpret';
 import { parseTarget } from '../dnsbl/targets';
 import { severitySchema, type ZoneDefinition } from '../dnsbl/zone-definition';
@@ -31,6 +31,10 @@ const zoneListing = z
     pending: z.object({ status: z.enum(['clear', 'listed']), count: z.number(), since: z.string() }).nullable().openapi({
       description: 'A change seen but not yet confirmed by dnsbl.confirmations agreeing checks',
     }),
+    lastCheck: z
+      .object({ at: z.string(), outcome: z.enum(['listed', 'clear', 'refused', 'error', 'unknown', 'unhealthy']), explanation: z.string().nullable() })
+      .nullable()
+      .openapi({ description: 'The last run’s check; an outcome other than listed or clear left the status as it was' }),
   })
   .openapi('DnsblZoneListing');
 
@@ -157,7 +161,7 @@ export function ipsRouter(db: Db, dnsbl: Pick<DnsblConfig, 'customZones'>) {
     const definition = definitions.get(zoneId);
     return { name: definition?.name ?? zoneId, zone: definition?.zone ?? zoneId, delistUrl: definition?.delistUrl ?? null };
   };
-  const toZoneListing = (row: DnsblListingRow): z.infer<typeof zoneListing> => {
+  const toZoneListing = (row: DnsblListingView): z.infer<typeof zoneListing> => {
     const zone = label(row.zoneId);
     return {
       zoneId: row.zoneId,
@@ -171,13 +175,14 @@ export function ipsRouter(db: Db, dnsbl: Pick<DnsblConfig, 'customZones'>) {
       severity: row.severity,
       delistUrl: zone.delistUrl,
       pending: row.pendingStatus && row.pendingCount && row.pendingSince ? { status: row.pendingStatus, count: row.pendingCount, since: row.pendingSince.toISOString() } : null,
+      lastCheck: row.lastCheck && { ...row.lastCheck, at: row.lastCheck.at.toISOString() },
     };
   };
   const toZoneHealth = (row: DnsblZoneStateRow): z.infer<typeof zoneHealth> => {
     const zone = label(row.zoneId);
     return { zoneId: row.zoneId, zoneName: zone.name, zone: zone.zone, status: row.status, since: iso(row.since), reason: row.reason, checkedAt: iso(row.checkedAt) };
   };
-  const summarise = (rows: DnsblListingRow[]) => {
+  const summarise = (rows: DnsblListingView[]) => {
     const listed = rows.filter((row) => row.status === 'listed');
     return {
       listed: listed.length > 0,
@@ -185,8 +190,8 @@ export function ipsRouter(db: Db, dnsbl: Pick<DnsblConfig, 'customZones'>) {
       zones: rows.map(toZoneListing),
     };
   };
-  const groupByTarget = (rows: DnsblListingRow[]) => {
-    const groups = new Map<string, DnsblListingRow[]>();
+  const groupByTarget = (rows: DnsblListingView[]) => {
+    const groups = new Map<string, DnsblListingView[]>();
     for (const row of rows) groups.set(row.target, [...(groups.get(row.target) ?? []), row]);
     return groups;
   };

@@ -20,6 +20,7 @@ export const dnsblEventTypes = {
   delisted: 'dnsbl.delisted',
   refused: 'dnsbl.refused',
   zone_unhealthy: 'dnsbl.zone_unhealthy',
+  zone_unknown: 'dnsbl.zone_unknown',
   zone_recovered: 'dnsbl.zone_recovered',
 } as const satisfies Record<DnsblEvent['type'], string>;
 
@@ -75,6 +76,8 @@ export function dnsblEventRow(event: DnsblEvent): EventWrite {
         return `${where} refuses our queries: ${event.explanation ?? 'refused'}`;
       case 'zone_unhealthy':
         return `${where} is unhealthy; its answers are ignored: ${event.explanation ?? ''}`.trimEnd();
+      case 'zone_unknown':
+        return `${where} cannot be checked: ${event.explanation ?? 'its queries fail'}`;
       case 'zone_recovered':
         return `${where} answers normally again`;
     }
@@ -254,6 +257,34 @@ export async function pruneDnsblHistory(db: Db, before: Date): Promise<number> {
   return deleted.length;
 }
 
+/** The last check behind a listing's state: a failed one (error, refused, ...) left the state as it was. */
+export interface DnsblLastCheck {
+  at: Date;
+  outcome: DnsblCheckRow['outcome'];
+  explanation: string | null;
+}
+
+export type DnsblListingView = DnsblListingRow & { lastCheck: DnsblLastCheck | null };
+
+/**
+ * The listings with the last run's check of each, so that a listing whose check failed says so
+ * (every run checks every configured target against every zone).
+ */
+async function withLastChecks(db: Db, listings: DnsblListingRow[], runId: number | undefined, target?: DnsblTarget): Promise<DnsblListingView[]> {
+  const checks =
+    runId === undefined
+      ? []
+      : await db
+          .select({ zoneId: dnsblChecks.zoneId, targetKind: dnsblChecks.targetKind, target: dnsblChecks.target, at: dnsblChecks.at, outcome: dnsblChecks.outcome, explanation: dnsblChecks.explanation })
+          .from(dnsblChecks)
+          .where(and(eq(dnsblChecks.runId, runId), target ? and(eq(dnsblChecks.targetKind, target.kind), eq(dnsblChecks.target, target.value)) : undefined));
+  const byKey = new Map(checks.map((check) => [`${check.zoneId}|${check.targetKind}:${check.target}`, check]));
+  return listings.map((listing) => {
+    const check = byKey.get(`${listing.zoneId}|${listing.targetKind}:${listing.target}`);
+    return { ...listing, lastCheck: check ? { at: check.at, outcome: check.outcome, explanation: check.explanation } : null };
+  });
+}
+
 /** Current listing state of every target of the given kinds, with every zone's health. */
 export async function currentDnsblState(db: Db, kinds: readonly TargetKind[]) {
   const [listings, zones, [lastRun]] = await Promise.all([
@@ -261,12 +292,12 @@ export async function currentDnsblState(db: Db, kinds: readonly TargetKind[]) {
     db.select().from(dnsblZoneState).orderBy(dnsblZoneState.zoneId),
     db.select().from(dnsblRuns).orderBy(desc(dnsblRuns.id)).limit(1),
   ]);
-  return { listings, zones, lastRun: lastRun ?? null };
+  return { listings: await withLastChecks(db, listings, lastRun?.id), zones, lastRun: lastRun ?? null };
 }
 
 /** One target's history: its current state per zone, recent checks and state-change events, newest first. */
 export async function dnsblTargetHistory(db: Db, target: DnsblTarget, limit: number) {
-  const [listings, checks, changes] = await Promise.all([
+  const [listings, checks, changes, [lastRun]] = await Promise.all([
     db
       .select()
       .from(dnsblListings)
@@ -284,6 +315,7 @@ export async function dnsblTargetHistory(db: Db, target: DnsblTarget, limit: num
       .where(and(eq(events.subject, target.value), like(events.type, 'dnsbl.%')))
       .orderBy(desc(events.at), desc(events.id))
       .limit(limit),
+    db.select({ id: dnsblRuns.id }).from(dnsblRuns).orderBy(desc(dnsblRuns.id)).limit(1),
   ]);
-  return { listings, checks, changes };
+  return { listings: await withLastChecks(db, listings, lastRun?.id, target), checks, changes };
 }

@@ -7,6 +7,8 @@ export type LocalDnsReply =
   | { kind: 'answer'; a?: string[]; txt?: string[]; delayMs?: number }
   | { kind: 'nxdomain' }
   | { kind: 'servfail' }
+  /** RCODE 5: a resolver that will not serve us (an ACL, an open-resolver block). */
+  | { kind: 'refused' }
   /** Never answers: the client must time out. */
   | { kind: 'silent' };
 
@@ -36,6 +38,7 @@ export interface LocalDnsServerOptions {
 
 const RCODE_SERVFAIL = 2;
 const RCODE_NXDOMAIN = 3;
+const RCODE_REFUSED = 5;
 
 export async function startLocalDnsServer({ answer, onQuery, host = '127.0.0.1', port: wanted = 0 }: LocalDnsServerOptions): Promise<LocalDnsServer> {
   const handle = (request: Packet, send: (response: Packet) => Promise<Buffer>, client: unknown) => {
@@ -51,6 +54,7 @@ export async function startLocalDnsServer({ answer, onQuery, host = '127.0.0.1',
       response.header.ra = 1;
       if (reply.kind === 'nxdomain') response.header.rcode = RCODE_NXDOMAIN;
       else if (reply.kind === 'servfail') response.header.rcode = RCODE_SERVFAIL;
+      else if (reply.kind === 'refused') response.header.rcode = RCODE_REFUSED;
       else if (type === 'A') {
         for (const address of reply.a ?? []) {
           response.answers.push(Packet.createResourceFromQuestion(question, { type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 60, address }));

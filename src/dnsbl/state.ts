@@ -7,6 +7,10 @@ import type { DnsblTarget } from './targets';
 import type { Severity, ZoneDefinition } from './zone-definition';
 
 export type ListingStatus = 'unknown' | 'clear' | 'listed';
+/**
+ * `unknown` is a zone not yet assessed (`since` null) or one whose queries fail (timeout, SERVFAIL,
+ * REFUSED, no route): a run then learns about the resolver, not the list, and concludes nothing.
+ */
 export type ZoneStatus = 'unknown' | 'healthy' | 'unhealthy' | 'refused';
 
 export interface PendingChange<S extends string> {
@@ -37,7 +41,7 @@ export interface ZoneState {
   status: ZoneStatus;
   since: Date | null;
   reason: string | null;
-  pending: PendingChange<'healthy' | 'unhealthy' | 'refused'> | null;
+  pending: PendingChange<ZoneStatus> | null;
 }
 
 export interface DnsblState {
@@ -45,14 +49,14 @@ export interface DnsblState {
   zones: ZoneState[];
 }
 
-export type DnsblEventType = 'listed' | 'delisted' | 'refused' | 'zone_unhealthy' | 'zone_recovered';
+export type DnsblEventType = 'listed' | 'delisted' | 'refused' | 'zone_unhealthy' | 'zone_unknown' | 'zone_recovered';
 
 export interface DnsblEvent {
   type: DnsblEventType;
   zoneId: string;
   zoneName: string;
   zone: string;
-  /** Null for zone events (refused, zone_unhealthy, zone_recovered). */
+  /** Null for zone events (refused, zone_unhealthy, zone_unknown, zone_recovered). */
   target: DnsblTarget | null;
   severity: Severity;
   delistUrl: string | null;
@@ -84,7 +88,7 @@ export function listingKey(target: DnsblTarget, zoneId: string): string {
  * status stays (an observation equal to the current status clears any pending change).
  */
 function observe<S extends string>(
-  current: S,
+  current: S | null,
   pending: PendingChange<S> | null,
   observed: S,
   confirmations: number,
@@ -99,13 +103,25 @@ function observe<S extends string>(
   return { pending: next, confirmed: null };
 }
 
-function zoneObservation(health: ZoneHealth, checks: readonly CheckResult[]): { status: 'healthy' | 'unhealthy' | 'refused'; reason: string | null } | null {
+function zoneObservation(health: ZoneHealth, checks: readonly CheckResult[]): { status: ZoneStatus; reason: string | null } {
   if (health.status === 'unhealthy' || health.status === 'refused') return { status: health.status, reason: health.reason };
   const refused = checks.find((check) => check.outcome === 'refused');
   if (refused) return { status: 'refused', reason: refused.explanation };
-  // An unreachable zone says nothing about its health; the checks record the errors.
-  if (health.status === 'unreachable') return null;
+  if (health.status === 'unreachable') return { status: 'unknown', reason: queryFailure(health.reason) };
+  // Test points answered but every check of our targets failed: still no answer about them.
+  if (checks.length > 0 && checks.every((check) => check.outcome === 'error')) {
+    return { status: 'unknown', reason: queryFailure(checks[0]!.explanation) };
+  }
   return { status: 'healthy', reason: null };
+}
+
+function queryFailure(detail: string | null): string {
+  return `queries fail, so listings can be neither confirmed nor cleared: ${detail ?? 'no answer'}. Check dnsbl.resolver (nameserver, port) and that it answers.`;
+}
+
+/** A zone never assessed has no status to keep: its first confirmed observation is a change. */
+function assessedStatus(zone: ZoneState): ZoneStatus | null {
+  return zone.status === 'unknown' && zone.since === null ? null : zone.status;
 }
 
 export function advanceState(input: AdvanceInput): { state: DnsblState; events: DnsblEvent[] } {
@@ -128,22 +144,22 @@ export function advanceState(input: AdvanceInput): { state: DnsblState; events: 
   for (const health of input.zoneHealth) {
     const previous: ZoneState = zones.get(health.zoneId) ?? { zoneId: health.zoneId, status: 'unknown', since: null, reason: null, pending: null };
     const observation = zoneObservation(health, checksByZone.get(health.zoneId) ?? []);
-    if (!observation) continue;
-    const step = observe<ZoneStatus>(previous.status, previous.pending as PendingChange<ZoneStatus> | null, observation.status, confirmations, now);
+    const step = observe<ZoneStatus>(assessedStatus(previous), previous.pending, observation.status, confirmations, now);
     if (!step.confirmed) {
       zones.set(health.zoneId, {
         ...previous,
         reason: observation.status === previous.status ? observation.reason : previous.reason,
-        pending: step.pending as ZoneState['pending'],
+        pending: step.pending,
       });
       continue;
     }
-    const status = step.confirmed.status as ZoneState['status'];
+    const status = step.confirmed.status;
     zones.set(health.zoneId, { zoneId: health.zoneId, status, since: step.confirmed.firstSeenAt, reason: observation.reason, pending: null });
     const base = { ...eventBase(health.zoneId), target: null, codes: [], meanings: [], txt: [], explanation: observation.reason };
     if (status === 'unhealthy') events.push({ ...base, type: 'zone_unhealthy', severity: 'warning' });
     else if (status === 'refused') events.push({ ...base, type: 'refused', severity: 'warning' });
-    else if (previous.status === 'unhealthy' || previous.status === 'refused') {
+    else if (status === 'unknown') events.push({ ...base, type: 'zone_unknown', severity: 'warning' });
+    else if (assessedStatus(previous) !== null && previous.status !== 'healthy') {
       events.push({ ...base, type: 'zone_recovered', severity: 'info', explanation: `${previous.status} since ${previous.since?.toISOString() ?? 'an earlier run'}` });
     }
   }

@@ -1,7 +1,7 @@
 // Reads a local Maildir or mbox (relays that deliver feedback mail locally, and the demo) through
 // the same analysis and storage as IMAP. The store is only read: nothing is moved or deleted, and
 // a message already taken in (by file name, or by content) is recognised on every later pass.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { splitMbox } from '../analysis/mbox';
 import type { MailboxesConfig } from '../config/mailboxes';
@@ -10,6 +10,7 @@ import { ingestBatch, zeroSourceCounts, zeroStageMs, type IngestDeps } from './b
 import { IngestError } from './errors';
 import type { SourceResult } from './imap-source';
 import { contentHashOf, messageKeyOf, type RawMessage } from './message';
+import { readRegularFile } from './regular-file';
 
 export type LocalStore = MailboxesConfig['local'][number];
 
@@ -43,17 +44,28 @@ export async function ingestLocalStore(deps: IngestDeps, store: LocalStore): Pro
     };
     if (store.format === 'maildir') {
       await stat(store.path);
+      const read = new Set<string>();
       for (const file of await maildirFiles(store.path)) {
         // A Maildir file keeps its unique name when it moves from new/ to cur/ and gains ":2,flags".
         const unique = basename(file).split(':')[0]!;
         const messageKey = messageKeyOf(source, '', null, unique);
         if (known.has(messageKey)) continue;
-        const raw = await readFile(file);
+        const entry = await readRegularFile(file);
+        if (entry.kind === 'skipped') {
+          deps.logger.warn({ source, path: file, reason: entry.reason }, 'local store: file skipped');
+          continue;
+        }
+        // A symlink to a file already read this pass is the same message.
+        if (read.has(entry.identity)) continue;
+        read.add(entry.identity);
+        const raw = entry.bytes;
         batch.push({ source, folder: '', uidValidity: null, uid: null, messageKey, raw, size: raw.length });
         if (batch.length >= batchSize) await flush();
       }
     } else {
-      for (const text of splitMbox(await readFile(store.path))) {
+      const mbox = await readRegularFile(store.path);
+      if (mbox.kind === 'skipped') throw new Error(mbox.reason);
+      for (const text of splitMbox(mbox.bytes)) {
         const raw = Buffer.from(text, 'latin1');
         const messageKey = messageKeyOf(source, '', null, contentHashOf({ raw, size: raw.length }));
         if (known.has(messageKey)) continue;

@@ -187,6 +187,21 @@ export function prepareUncompressed(message: RawMessage, options: PrepareOptions
   return { ...base, facts, quarantine: null };
 }
 
+/**
+ * What makes two facts the same report. A report that names the original message and the
+ * recipient is that (message, recipient, kind, status): a DSN delivered twice, or copies cut short
+ * at different points, differ in their bytes but are one bounce and count once. Without both names
+ * only the content can tell (the same message read again, from any folder or UIDVALIDITY), so an
+ * unrelated report is never merged. Hashed: a Message-ID is the sender's text, of any length.
+ */
+export function factDedupKey(fact: Pick<Fact, 'kind' | 'messageId' | 'recipient' | 'status' | 'reason' | 'feedbackType'>, index: number, contentHash: string): string {
+  const messageId = fact.messageId?.trim();
+  const recipient = fact.recipient?.trim().toLowerCase();
+  if (!messageId || !recipient) return `msg:${contentHash}:${index}`;
+  const identity = JSON.stringify([fact.kind, fact.status ?? fact.reason ?? null, fact.feedbackType ?? null, recipient, messageId]);
+  return `report:${createHash('sha256').update(identity).digest('hex')}`;
+}
+
 function factInputOf(
   fact: Fact,
   index: number,
@@ -200,8 +215,7 @@ function factInputOf(
     if (fact[key]) details[key] = fact[key];
   }
   return {
-    // Content-derived: the same message read again, from any folder or UIDVALIDITY, yields the same keys.
-    dedupKey: `msg:${context.contentHash}:${index}`,
+    dedupKey: factDedupKey(fact, index, context.contentHash),
     kind: fact.kind,
     reason: fact.reason,
     hardBounce: fact.hardBounce,

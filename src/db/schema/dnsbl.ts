@@ -74,13 +74,13 @@ export const dnsblListings = pgTable(
   (t) => [primaryKey({ columns: [t.zoneId, t.targetKind, t.target] }), index('dnsbl_listings_target_idx').on(t.target)],
 );
 
-/** Health of each zone as the test points showed it: healthy, unhealthy (not trusted) or refused. */
+/** Health of each zone as the test points showed it: healthy, unhealthy (not trusted), refused or unknown (queries fail). */
 export const dnsblZoneState = pgTable('dnsbl_zone_state', {
   zoneId: text('zone_id').primaryKey(),
   status: text('status').$type<ZoneStatus>().notNull(),
   since: timestamp('since', { withTimezone: true }),
   reason: text('reason'),
-  pendingStatus: text('pending_status').$type<'healthy' | 'unhealthy' | 'refused'>(),
+  pendingStatus: text('pending_status').$type<ZoneStatus>(),
   pendingCount: integer('pending_count'),
   pendingSince: timestamp('pending_since', { withTimezone: true }),
   /** Last run that assessed the zone, and what its test points answered then. */

@@ -1,4 +1,5 @@
 // The dnsbl-check job end to end: a real DNS server on loopback, custom zones, both engines.
+import { createSocket, type Socket } from 'node:dgram';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dnsblCheckJob } from '../../../jobs/dnsbl-check';
@@ -47,16 +48,30 @@ const customZone = (id: string) => ({
   usage: { access: 'free', summary: 'test zone' },
 });
 
-function configWith(relay: { ips: string[]; domains?: string[] }) {
+function configWith(relay: { ips: string[]; domains?: string[] }, resolver: { host: string; port: number } = server, zones = ['good', 'refuse', 'all']) {
   return wardenConfigSchema.parse({
     relay,
     dnsbl: {
       disable: zoneCatalogue.filter((zone) => zone.enabledByDefault).map((zone) => zone.id),
-      customZones: [customZone('good'), customZone('refuse'), customZone('all')],
-      resolver: { nameserver: server.host, port: server.port, timeoutMs: 500, retries: 0, perZoneQueriesPerSecond: 0 },
+      customZones: zones.map(customZone),
+      resolver: { nameserver: resolver.host, port: resolver.port, timeoutMs: 500, retries: 0, perZoneQueriesPerSecond: 0 },
     },
   });
 }
+
+// Resolvers that fail: one answers REFUSED (RCODE 5) to everything, one is a bound UDP socket that
+// never replies (every query times out).
+let refusingResolver: TestDnsServer;
+let silentResolver: Socket;
+beforeAll(async () => {
+  refusingResolver = await startTestDnsServer(() => ({ kind: 'refused' }));
+  silentResolver = createSocket('udp4');
+  await new Promise<void>((resolve) => silentResolver.bind(0, '127.0.0.1', resolve));
+});
+afterAll(async () => {
+  await refusingResolver.close();
+  await new Promise<void>((resolve) => silentResolver.close(() => resolve()));
+});
 
 describe.each(testEngines())('dnsbl-check job on $name', (engine) => {
   let database: Database;
@@ -117,6 +132,49 @@ describe.each(testEngines())('dnsbl-check job on $name', (engine) => {
     expect(new Set(kept.checks.map((row) => row.at.toISOString()))).toEqual(new Set(['2026-01-01T00:30:00.000Z', '2026-01-01T00:45:00.000Z', '2026-01-31T00:20:00.000Z']));
     expect(kept.changes).toHaveLength(2);
     expect(kept.listings.find((row) => row.zoneId === 'good')).toMatchObject({ status: 'clear' });
+  });
+
+  it.each([
+    ['answers REFUSED', () => ({ host: refusingResolver.host, port: refusingResolver.port }), 'E_DNS_RCODE'],
+    ['never answers', () => ({ host: '127.0.0.1', port: silentResolver.address().port }), 'E_DNS_TIMEOUT'],
+  ])('a zone whose resolver %s becomes unknown with an event, keeps its listing, and recovers with an event', async (_, failing, code) => {
+    const working = configWith({ ips: ['192.0.2.10'] }, server, ['good']);
+    const broken = configWith({ ips: ['192.0.2.10'] }, failing(), ['good']);
+    await runAt(working, '2026-01-01T00:00:00Z');
+    await runAt(working, '2026-01-01T00:15:00Z');
+    let state = await currentDnsblState(database.db, ['ipv4']);
+    expect(state.zones.map((row) => [row.zoneId, row.status])).toEqual([['good', 'healthy']]);
+    expect(state.listings.map((row) => [row.target, row.status])).toEqual([['192.0.2.10', 'listed']]);
+
+    for (const at of ['2026-01-01T00:30:00Z', '2026-01-01T00:45:00Z', '2026-01-01T01:00:00Z']) {
+      expect((await runAt(broken, at)).summary).toMatchObject({ listed: 0, errors: 1 });
+    }
+    state = await currentDnsblState(database.db, ['ipv4']);
+    expect(state.zones[0]).toMatchObject({ zoneId: 'good', status: 'unknown', since: new Date('2026-01-01T00:30:00Z'), reason: expect.stringContaining(code) });
+    // A failed answer neither clears nor confirms: the listing stands, and says its check failed.
+    expect(state.listings[0]).toMatchObject({ target: '192.0.2.10', status: 'listed', lastCheck: { outcome: 'error', at: new Date('2026-01-01T01:00:00Z') } });
+    let events = (await recentEvents(database.db, { limit: 10 })).reverse();
+    expect(events.map((row) => [row.type, row.subject, row.severity])).toEqual([
+      ['dnsbl.listed', '192.0.2.10', 'critical'],
+      ['dnsbl.zone_unknown', 'good.test', 'warning'],
+    ]);
+    expect(events[1]!.summary).toContain(code);
+
+    await runAt(working, '2026-01-01T01:15:00Z');
+    await runAt(working, '2026-01-01T01:30:00Z');
+    state = await currentDnsblState(database.db, ['ipv4']);
+    expect(state.zones[0]).toMatchObject({ status: 'healthy' });
+    expect(state.listings[0]).toMatchObject({ status: 'listed', lastCheck: { outcome: 'listed' } });
+    events = (await recentEvents(database.db, { limit: 10 })).reverse();
+    expect(events.map((row) => row.type)).toEqual(['dnsbl.listed', 'dnsbl.zone_unknown', 'dnsbl.zone_recovered']);
+  });
+
+  it('a zone whose resolver fails from its first run on is unknown with an event', async () => {
+    const broken = configWith({ ips: ['192.0.2.11'] }, refusingResolver, ['good']);
+    await runAt(broken, '2026-01-01T00:00:00Z');
+    await runAt(broken, '2026-01-01T00:15:00Z');
+    expect((await currentDnsblState(database.db, ['ipv4'])).zones[0]).toMatchObject({ status: 'unknown' });
+    expect((await recentEvents(database.db, { limit: 10 })).map((row) => row.type)).toEqual(['dnsbl.zone_unknown']);
   });
 
   it('reports that nothing is configured instead of failing', async () => {

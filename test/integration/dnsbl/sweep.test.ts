@@ -162,6 +162,8 @@ describe('runSweep against a real DNS server', () => {
         'listed dom spammy.example',
         'refused refuse -',
         'zone_unhealthy all -',
+        // A zone whose queries time out is not trusted to be healthy: it is unknown, and said so.
+        'zone_unknown silent -',
       ].sort(),
     );
     expect(events.find((event) => event.type === 'listed' && event.zoneId === 'good')?.delistUrl).toBe('https://good.test/delist');

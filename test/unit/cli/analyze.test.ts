@@ -1,8 +1,10 @@
-import { mkdtempSync, mkdirSync, copyFileSync, writeFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, mkdirSync, copyFileSync, openSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliContext } from '../../../src/cli/command';
 import analyzeCommand from '../../../src/cli/analyze';
 import tokenCommand from '../../../src/cli/token';
@@ -93,5 +95,55 @@ describe('warden token', () => {
 
   it('exits 2 on a usage error', async () => {
     expect(await tokenCommand.run(['mint', 'acme'], context(config))).toBe(2);
+  });
+});
+
+describe('warden analyze on files that are not regular files', () => {
+  const special = mkdtempSync(join(tmpdir(), 'warden-analyze-special-'));
+  const fifo = join(special, 'fifo');
+  let socketServer: Server;
+  beforeAll(async () => {
+    copyFileSync(join(fixtures, 'dsn-postfix-userunknown.eml'), join(special, 'a.eml'));
+    execFileSync('mkfifo', [fifo]);
+    socketServer = createServer();
+    await new Promise<void>((resolve) => socketServer.listen(join(special, 'socket'), resolve));
+    symlinkSync('a.eml', join(special, 'alias.eml'));
+    symlinkSync('self', join(special, 'self'));
+    mkdirSync(join(special, 'sub'));
+    symlinkSync('..', join(special, 'sub', 'up'));
+  });
+  afterAll(async () => {
+    // A reader still blocked opening the FIFO (the behaviour this guards against) gets its EOF.
+    try {
+      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch {
+      // no reader waiting
+    }
+    await new Promise<void>((resolve) => socketServer.close(() => resolve()));
+    rmSync(special, { recursive: true, force: true });
+  });
+
+  it('reads each regular file once and skips a FIFO, a socket, a symlink loop and a directory cycle, naming them', async () => {
+    const ctx = context();
+    let finished = false;
+    // A walk that never ends must fail the test, not hang it: output after the deadline stops it.
+    const stdout = ctx.stdout;
+    ctx.stdout = (text) => {
+      if (finished) throw new Error('still writing after the deadline');
+      stdout(text);
+    };
+    const deadline = new Promise<'deadline'>((resolve) => setTimeout(() => resolve('deadline'), 10_000));
+    const code = await Promise.race([analyzeCommand.run([special], ctx), deadline]);
+    finished = true;
+    expect(code).toBe(0);
+    const lines = ctx.out.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual([expect.objectContaining({ file: join(special, 'a.eml'), kind: 'bounce' })]);
+    expect(ctx.err.join('').trim().split('\n')).toEqual([
+      `analyze: skipped ${join(special, 'alias.eml')}: the same file as ${join(special, 'a.eml')}`,
+      `analyze: skipped ${fifo}: a FIFO, not a regular file`,
+      `analyze: skipped ${join(special, 'self')}: a symlink loop`,
+      `analyze: skipped ${join(special, 'socket')}: a socket, not a regular file`,
+      `analyze: skipped ${join(special, 'sub', 'up')}: a directory already walked (a symlink cycle or a second name for it)`,
+    ]);
   });
 });

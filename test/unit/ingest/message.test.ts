@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { attributionConfig } from '../../../src/config/attribution';
 import { uidSet } from '../../../src/ingest/imap-source';
-import { contentHashOf, headerBlockOf, messageKeyOf, prepareMessage, type RawMessage } from '../../../src/ingest/message';
+import { contentHashOf, factDedupKey, headerBlockOf, messageKeyOf, prepareMessage, type RawMessage } from '../../../src/ingest/message';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../fixtures/mail/${name}`, import.meta.url)));
 const attribution = attributionConfig.parse({});
@@ -22,12 +22,25 @@ const message = (raw: Buffer, size = raw.length): RawMessage => ({
 const prepare = (raw: Buffer, size?: number) => prepareMessage(message(raw, size), { maxMessageBytes: 64 * 1024, holds: 'auto', attribution, now });
 
 describe('prepareMessage', () => {
-  it('turns a complaint into attributed facts keyed by the content hash', () => {
+  it('turns a complaint into attributed facts keyed by the report: original message, recipient, kind', () => {
     const prepared = prepare(fixture('arf-abuse.eml'));
     expect(prepared.quarantine).toBeNull();
     expect(prepared.facts.length).toBeGreaterThan(0);
     const [fact] = prepared.facts;
-    expect(fact).toMatchObject({ kind: 'complaint', source: 'imap:fbl/INBOX', dedupKey: `msg:${prepared.contentHash}:0` });
+    expect(fact).toMatchObject({ kind: 'complaint', source: 'imap:fbl/INBOX', dedupKey: expect.stringMatching(/^report:[0-9a-f]{64}$/) });
+    // The same report with other bytes (a header added on a second delivery) has the same key.
+    const again = prepare(Buffer.concat([Buffer.from('Delivered-To: fbl@relay.example\n'), fixture('arf-abuse.eml')]));
+    expect(again.contentHash).not.toBe(prepared.contentHash);
+    expect(again.facts[0]!.dedupKey).toBe(fact!.dedupKey);
+  });
+
+  it('keys a report naming no original message or no recipient by its content, so that it merges with no other', () => {
+    const bounce = { kind: 'bounce' as const, reason: 'userunknown' as const, status: '5.1.1', recipient: 'a@example.net', messageId: 'm1@example.com' as string | undefined };
+    expect(factDedupKey({ ...bounce, messageId: undefined }, 0, 'hash1')).toBe('msg:hash1:0');
+    expect(factDedupKey({ ...bounce, recipient: '' }, 1, 'hash1')).toBe('msg:hash1:1');
+    expect(factDedupKey(bounce, 0, 'hash1')).toBe(factDedupKey({ ...bounce, recipient: ' A@Example.NET' }, 3, 'hash2'));
+    expect(factDedupKey(bounce, 0, 'hash1')).not.toBe(factDedupKey({ ...bounce, status: '5.2.2' }, 0, 'hash1'));
+    expect(factDedupKey(bounce, 0, 'hash1')).not.toBe(factDedupKey({ ...bounce, kind: 'delay' }, 0, 'hash1'));
   });
 
   it('gives the same content hash to a message read with CRLF, LF or a trailing blank line', () => {
