@@ -188,16 +188,18 @@ export function prepareUncompressed(message: RawMessage, options: PrepareOptions
 }
 
 /**
- * What makes two facts the same report. A report that names the original message and the
- * recipient is that (message, recipient, kind, status): a DSN delivered twice, or copies cut short
- * at different points, differ in their bytes but are one bounce and count once. Without both names
- * only the content can tell (the same message read again, from any folder or UIDVALIDITY), so an
- * unrelated report is never merged. Hashed: a Message-ID is the sender's text, of any length.
+ * What makes two facts the same report. A delivery status notice that names the original message
+ * and the recipient is that (message, recipient, kind, status): a DSN delivered twice, or copies cut
+ * short at different points, differ in their bytes but are one bounce and count once. Complaints
+ * keep their content key: feedback loops redact the complainant (Microsoft's JMRP), so two people
+ * complaining about one bulk message would look like one. Without both names only the content can
+ * tell (the same message read again, from any folder or UIDVALIDITY), so an unrelated report is
+ * never merged. Hashed: a Message-ID is the sender's text, of any length.
  */
 export function factDedupKey(fact: Pick<Fact, 'kind' | 'messageId' | 'recipient' | 'status' | 'reason' | 'feedbackType'>, index: number, contentHash: string): string {
   const messageId = fact.messageId?.trim();
   const recipient = fact.recipient?.trim().toLowerCase();
-  if (!messageId || !recipient) return `msg:${contentHash}:${index}`;
+  if (!messageId || !recipient || (fact.kind !== 'bounce' && fact.kind !== 'delay')) return `msg:${contentHash}:${index}`;
   const identity = JSON.stringify([fact.kind, fact.status ?? fact.reason ?? null, fact.feedbackType ?? null, recipient, messageId]);
   return `report:${createHash('sha256').update(identity).digest('hex')}`;
 }

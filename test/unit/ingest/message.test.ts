@@ -22,14 +22,20 @@ const message = (raw: Buffer, size = raw.length): RawMessage => ({
 const prepare = (raw: Buffer, size?: number) => prepareMessage(message(raw, size), { maxMessageBytes: 64 * 1024, holds: 'auto', attribution, now });
 
 describe('prepareMessage', () => {
-  it('turns a complaint into attributed facts keyed by the report: original message, recipient, kind', () => {
+  it('turns a complaint into attributed facts keyed by its content: a redacted complainant is not one person', () => {
     const prepared = prepare(fixture('arf-abuse.eml'));
     expect(prepared.quarantine).toBeNull();
     expect(prepared.facts.length).toBeGreaterThan(0);
     const [fact] = prepared.facts;
-    expect(fact).toMatchObject({ kind: 'complaint', source: 'imap:fbl/INBOX', dedupKey: expect.stringMatching(/^report:[0-9a-f]{64}$/) });
+    expect(fact).toMatchObject({ kind: 'complaint', source: 'imap:fbl/INBOX', dedupKey: `msg:${prepared.contentHash}:0` });
+  });
+
+  it('keys a bounce by the report: original message, recipient, kind and status, whatever its bytes', () => {
+    const prepared = prepare(fixture('dsn-postfix-userunknown.eml'));
+    const [fact] = prepared.facts;
+    expect(fact).toMatchObject({ kind: 'bounce', dedupKey: expect.stringMatching(/^report:[0-9a-f]{64}$/) });
     // The same report with other bytes (a header added on a second delivery) has the same key.
-    const again = prepare(Buffer.concat([Buffer.from('Delivered-To: fbl@relay.example\n'), fixture('arf-abuse.eml')]));
+    const again = prepare(Buffer.concat([Buffer.from('Delivered-To: bounces@relay.example\n'), fixture('dsn-postfix-userunknown.eml')]));
     expect(again.contentHash).not.toBe(prepared.contentHash);
     expect(again.facts[0]!.dedupKey).toBe(fact!.dedupKey);
   });
@@ -41,6 +47,7 @@ describe('prepareMessage', () => {
     expect(factDedupKey(bounce, 0, 'hash1')).toBe(factDedupKey({ ...bounce, recipient: ' A@Example.NET' }, 3, 'hash2'));
     expect(factDedupKey(bounce, 0, 'hash1')).not.toBe(factDedupKey({ ...bounce, status: '5.2.2' }, 0, 'hash1'));
     expect(factDedupKey(bounce, 0, 'hash1')).not.toBe(factDedupKey({ ...bounce, kind: 'delay' }, 0, 'hash1'));
+    expect(factDedupKey({ ...bounce, kind: 'complaint' }, 0, 'hash1')).toBe('msg:hash1:0');
   });
 
   it('gives the same content hash to a message read with CRLF, LF or a trailing blank line', () => {
