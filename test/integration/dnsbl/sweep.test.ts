@@ -65,7 +65,7 @@ const zones = [
 const targets = expandTargets({ ips: ['192.0.2.10/31', '2001:db8::5'], domains: ['spammy.example', 'clean.example'] });
 
 function sweep() {
-  const client = new DnsblResolver({ nameserver: server.host, port: server.port, timeoutMs: 100, retries: 1, concurrency: 16, perZoneQueriesPerSecond: 0 });
+  const client = new DnsblResolver({ nameserver: server.host, port: server.port, timeoutMs: 500, retries: 1, concurrency: 16, perZoneQueriesPerSecond: 0 });
   return runSweep({ zones, targets, client });
 }
 const find = (result: Awaited<ReturnType<typeof sweep>>, zoneId: string, value: string) =>
