@@ -84,7 +84,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', mailboxesRouter(deps.database.db, deps.config, deps.logger, clock));
   app.route('/api/v1', overviewRouter(deps.database.db, deps.config.reputation, clock));
   app.route('/api/v1', providersRouter(deps.database.db, clock));
-  app.route('/api/v1', campaignsRouter(deps.database.db, clock));
+  app.route('/api/v1', campaignsRouter(deps.database.db, deps.config.reputation, clock));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', {

@@ -1,8 +1,10 @@
 // Campaigns (ops scope): abuse spread over senders, caught as one; list, detail, dismiss.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { ReputationConfig } from '../config/reputation';
 import type { Db } from '../db/client';
-import { dismissCampaign, getCampaign, listCampaigns, type CampaignRow } from '../db/campaign-queries';
+import { campaignMembers, dismissCampaign, getCampaign, listCampaigns, type CampaignRow } from '../db/campaign-queries';
 import { NotFoundError } from '../errors';
+import { wilsonInterval } from '../reputation/wilson';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody } from './errors';
@@ -26,8 +28,46 @@ const campaignBody = z
     dismissedAt: z.string().nullable(),
     dismissedBy: z.string().nullable(),
     dismissReason: z.string().nullable(),
+    alsoSeen: z.number().openapi({ description: 'Members only seen: their complaints matched, but no evidence of their own put them under the action' }),
   })
   .openapi('Campaign');
+
+const memberBody = z
+  .object({
+    sender: z.string(),
+    included: z.boolean().openapi({ description: 'Under the campaign\'s action (true) or only seen (false)' }),
+    why: z.string().openapi({ description: 'The evidence of its own that put it under the action, or its lack' }),
+  })
+  .openapi('CampaignMember');
+
+const complaintBody = z
+  .object({
+    id: z.number(),
+    sender: z.string().nullable(),
+    senderDomain: z.string().nullable(),
+    recipientDomain: z.string().nullable(),
+    feedbackType: z.string().nullable(),
+    subject: z.string().nullable().openapi({ description: 'From the complained-of message: untrusted text' }),
+    originalMessageId: z.string().nullable(),
+    occurredAt: z.string(),
+    joinedAt: z.string().openapi({ description: 'When it joined the campaign' }),
+  })
+  .openapi('CampaignComplaint');
+
+const rateInterval = z.object({ rate: z.number(), lower: z.number(), upper: z.number() });
+
+const fingerprintBody = z
+  .object({
+    kind: z.string(),
+    value: z.string(),
+    senders: z.number(),
+    complaints: z.number(),
+    footing: z.enum(['volume', 'distinct']).openapi({ description: 'What the evidence stood on: the relay\'s sends carrying it, or (without them) how distinct its senders are' }),
+    volume: z.number().nullable().openapi({ description: 'Sends in the window carrying it (volume footing), else null' }),
+    complaintRate: rateInterval.nullable().openapi({ description: 'complaints / volume with its Wilson interval at the configured confidence (volume footing), else null' }),
+    explanation: z.string().openapi({ description: 'How the evidence was weighed, in words' }),
+  })
+  .openapi('CampaignFingerprint');
 
 const toBody = (row: CampaignRow) => ({
   id: row.id,
@@ -44,6 +84,7 @@ const toBody = (row: CampaignRow) => ({
   dismissedAt: row.dismissedAt?.toISOString() ?? null,
   dismissedBy: row.dismissedBy,
   dismissReason: row.dismissReason,
+  alsoSeen: campaignMembers(row).filter((member) => !member.included).length,
 });
 
 const idParam = z.object({ id: storableId });
@@ -74,12 +115,13 @@ const detailRoute = createRoute({
   request: { params: idParam },
   responses: {
     200: {
-      description: 'The campaign with its fingerprints (and the evidence each carried), senders, complaints and timeline of events',
+      description: 'The campaign with its members (acted on or only seen, and why), its fingerprints (the evidence each carried and what it stood on), complaints and timeline of events',
       content: {
         'application/json': {
           schema: campaignBody.extend({
-            fingerprints: z.array(z.object({ kind: z.string(), value: z.string(), senders: z.number(), complaints: z.number() })),
-            complaints: z.array(z.record(z.string(), z.unknown())),
+            members: z.array(memberBody),
+            fingerprints: z.array(fingerprintBody),
+            complaints: z.array(complaintBody),
             timeline: z.array(z.object({ at: z.string(), type: z.string(), severity: z.string(), summary: z.string() })),
           }),
         },
@@ -104,7 +146,7 @@ const dismissRoute = createRoute({
   },
 });
 
-export function campaignsRouter(db: Db, clock: () => Date) {
+export function campaignsRouter(db: Db, rules: Pick<ReputationConfig, 'confidence'>, clock: () => Date) {
   const router = new OpenAPIHono<ApiEnv>();
   router.use('/campaigns', requireScope('ops'));
   router.use('/campaigns/*', requireScope('ops'));
@@ -121,7 +163,11 @@ export function campaignsRouter(db: Db, clock: () => Date) {
       return c.json(
         {
           ...toBody(campaign),
-          fingerprints: campaign.fingerprints,
+          members: campaign.members,
+          fingerprints: campaign.fingerprints.map((print) => ({
+            ...print,
+            complaintRate: print.footing === 'volume' && print.volume !== null ? wilsonInterval(print.complaints, print.volume, rules.confidence) : null,
+          })),
           complaints: campaign.complaints.map((complaint) => ({ ...complaint, occurredAt: complaint.occurredAt.toISOString(), joinedAt: complaint.joinedAt.toISOString() })),
           timeline: campaign.timeline.map((event) => ({ at: event.at.toISOString(), type: event.type, severity: event.severity, summary: event.summary })),
         },

@@ -8,7 +8,8 @@ const usage = `Usage: warden campaigns list [--status active|dismissed|all] [--l
        warden campaigns dismiss <id> --reason <text>
 
 list     campaigns, newest first: id, status, action, senders, complaints, the rule that raised it
-show     one campaign as JSON: fingerprints, senders, networks, complaints, timeline
+show     one campaign as JSON: members (acted on or also seen, and why), fingerprints with their
+         evidence and footing (volume or distinctiveness), networks, complaints, timeline
 dismiss  a false positive: its senders are released from it and its fingerprints never raise again`;
 
 export const campaignsCommand: CliCommand = {

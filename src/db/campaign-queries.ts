@@ -246,13 +246,32 @@ export function listCampaigns(db: Db, filter: { status?: CampaignStatus; limit: 
     .offset(filter.offset);
 }
 
+/** Said of what a campaign stored before its evidence was recorded (migration 0011): only its counts are known. */
+export const beforeEvidence = 'member before evidence was recorded: acted on with the campaign, no reason of its own was kept';
+
+/**
+ * Every sender of a campaign with why it is in it. A campaign stored before members were recorded
+ * lists its senders (all acted on then) rather than nobody.
+ */
+export function campaignMembers(row: Pick<CampaignRow, 'members' | 'senders'>): CampaignMember[] {
+  if (row.members.length > 0) return row.members;
+  return row.senders.map((sender) => ({ sender, included: true, why: beforeEvidence }));
+}
+
+/** A fingerprint stored before its evidence was weighed has no explanation; say so rather than show nothing. */
+const explanationOf = (explanation: string) => explanation || 'stored before the evidence was weighed: only its counts are known';
+
 export async function getCampaign(db: Db, id: number) {
   const [row] = await db.select().from(campaigns).where(eq(campaigns.id, id));
   if (!row) return undefined;
-  const [fingerprints, complaints, timeline] = await Promise.all([
-    db.select({ kind: campaignFingerprints.kind, value: campaignFingerprints.value, senders: campaignFingerprints.senders, complaints: campaignFingerprints.complaints })
+  const [prints, complaints, timeline] = await Promise.all([
+    db.select({
+      kind: campaignFingerprints.kind, value: campaignFingerprints.value, senders: campaignFingerprints.senders, complaints: campaignFingerprints.complaints,
+      footing: campaignFingerprints.footing, volume: campaignFingerprints.volume, explanation: campaignFingerprints.explanation,
+    })
       .from(campaignFingerprints)
-      .where(eq(campaignFingerprints.campaignId, id)),
+      .where(eq(campaignFingerprints.campaignId, id))
+      .orderBy(desc(campaignFingerprints.senders), desc(campaignFingerprints.complaints), campaignFingerprints.kind, campaignFingerprints.value),
     db.select({
       id: mailFacts.id, sender: mailFacts.sender, senderDomain: mailFacts.senderDomain, recipientDomain: mailFacts.recipientDomain,
       feedbackType: mailFacts.feedbackType, subject: mailFacts.subject, originalMessageId: mailFacts.originalMessageId, occurredAt: mailFacts.occurredAt, joinedAt: campaignComplaints.at,
@@ -264,5 +283,6 @@ export async function getCampaign(db: Db, id: number) {
       .limit(1000),
     db.select().from(events).where(eq(events.subject, `campaign:${id}`)).orderBy(events.at, events.id),
   ]);
-  return { ...row, fingerprints, complaints, timeline };
+  const fingerprints = prints.map((print) => ({ ...print, explanation: explanationOf(print.explanation) }));
+  return { ...row, members: campaignMembers(row), fingerprints, complaints, timeline };
 }

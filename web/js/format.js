@@ -8,6 +8,20 @@ export function percent(fraction, digits) {
   return `${value.toFixed(places)}%`;
 }
 
+/** A rate with, in brackets, the lower bound of its interval that decisions compare with the lines: "2.50% (≥ 1.15%)". */
+export function rateWithBound(interval) {
+  return `${percent(interval.rate)} (≥ ${percent(interval.lower)})`;
+}
+
+/**
+ * What a campaign fingerprint's evidence stood on: with the relay's volume, its complaints in its
+ * sends and their rate; without, the distinctiveness explanation the rule wrote.
+ */
+export function fingerprintEvidence(print) {
+  if (print.footing === 'volume' && print.complaintRate) return `${count(print.complaints)} complaints in ${count(print.volume)} sends: ${rateWithBound(print.complaintRate)}`;
+  return print.explanation;
+}
+
 /** part / whole as a percentage, or "–" when nothing was sent. */
 export function ratio(part, whole, digits) {
   return whole > 0 ? percent(part / whole, digits) : '–';

@@ -4,6 +4,7 @@ import { destroyCharts } from './charts.js';
 import { append, clear, el, notice } from './dom.js';
 import { parseRoute } from './format.js';
 import { renderAlerts } from './views/alerts.js';
+import { renderCampaign, renderCampaigns } from './views/campaigns.js';
 import { renderDomains } from './views/domains.js';
 import { renderIpHistory, renderIps } from './views/ips.js';
 import { renderMailboxes } from './views/mailboxes.js';
@@ -16,6 +17,7 @@ const views = [
   { name: 'ips', label: 'IP reputation', render: renderIps, detail: renderIpHistory },
   { name: 'senders', label: 'Senders', render: renderSenders, detail: (main, id) => renderSubject(main, 'sender', id) },
   { name: 'domains', label: 'Domains', render: renderDomains, detail: (main, id) => renderSubject(main, 'domain', id) },
+  { name: 'campaigns', label: 'Campaigns', render: renderCampaigns, detail: renderCampaign },
   { name: 'mailboxes', label: 'Mailboxes', render: renderMailboxes },
   { name: 'alerts', label: 'Alerts', render: renderAlerts },
 ];

@@ -1,6 +1,6 @@
 // Campaigns end to end on both engines: complaint mail in (ARF with the original message), one
 // campaign out, its senders suspended, its network refused at once, and dismissal undoing it.
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { allJobs } from '../../../jobs';
@@ -8,7 +8,7 @@ import { evaluateReputationJob } from '../../../jobs/evaluate-reputation';
 import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
-import { dismissCampaign, listCampaigns } from '../../../src/db/campaign-queries';
+import { beforeEvidence, dismissCampaign, listCampaigns } from '../../../src/db/campaign-queries';
 import { recentEvents } from '../../../src/db/events';
 import { alertOutbox, campaignFingerprints } from '../../../src/db/schema';
 import { storeSendEvents } from '../../../src/db/send-events';
@@ -17,6 +17,7 @@ import { storePrepared, zeroSourceCounts, zeroStageMs, type IngestDeps } from '.
 import { prepareMessage } from '../../../src/ingest/message';
 import { PolicySnapshot } from '../../../src/relay/policy-snapshot';
 import { detectCampaigns } from '../../../src/reputation/campaign-detection';
+import { evaluateReputation } from '../../../src/reputation/evaluation';
 import { loadSenderPolicy } from '../../../src/reputation/sender-policy';
 import { resolveJobs } from '../../../src/scheduler/scheduler';
 import { testEngines } from '../../support/engines';
@@ -102,12 +103,11 @@ describe.each(testEngines())('campaigns on $name', (engine) => {
     await database.close();
   });
 
-  /** `count` sends of a sender from one client address: the send log complaints join against. */
+  /** `count` sends of a sender from one client address (with the relay's content fingerprint): the send log complaints join against. */
   const send = (sender: string, count: number, clientAddress: string, fingerprint?: string) =>
     storeSendEvents(
       database.db,
       Array.from({ length: count }, (_, i) => ({
-        fingerprint,
         messageId: `${sender}-${i}@relay.example`,
         recipientKey: `user${i}@gmail.example`,
         sender,
@@ -117,6 +117,7 @@ describe.each(testEngines())('campaigns on $name', (engine) => {
         at: later(i),
         clientAddress,
         saslUsername: sender,
+        fingerprint,
       })),
     );
 
@@ -261,5 +262,66 @@ describe.each(testEngines())('campaigns on $name', (engine) => {
     expect(await dismissCampaign(database.db, campaign!.id, 'ops', 'again', later(53))).toMatchObject({ status: 'dismissed' });
     const list = (await (await app.request('/api/v1/campaigns?status=dismissed', { headers: auth })).json()) as { items: { id: number }[] };
     expect(list.items.map((c) => c.id)).toEqual([campaign!.id]);
+  });
+
+  it('shows why: each fingerprint weighed against its volume, each member acted on or only seen with its reason, and older campaigns their senders', async () => {
+    // A long-standing customer: eight days of clean sends ten days ago make it established.
+    for (let day = 0; day < 8; day++) {
+      await storeSendEvents(
+        database.db,
+        Array.from({ length: 200 }, (_, i) => ({
+          messageId: `veteran-history-${day}-${i}@relay.example`, recipientKey: `r${i}@gmail.example`, sender: 'veteran', senderDomain: 'customers.example',
+          recipientDomain: 'gmail.example', ip: '192.0.2.10', at: new Date(t0.getTime() - (10 - day) * 86_400_000 + i * 1000),
+        })),
+      );
+    }
+    await evaluateReputation(database.db, config.reputation, t0, undefined, config.tiers);
+    expect((await getSubject(database.db, 'sender', 'veteran'))!.tier).toBe('established');
+
+    // Five fresh accounts and the veteran send the same template (the relay's fingerprint), 40 each.
+    const fresh = Array.from({ length: 5 }, (_, i) => `signup-${i}`);
+    for (const [i, sender] of [...fresh, 'veteran'].entries()) await send(sender, 40, `198.51.100.${i + 1}`, 'tmpl-parcel');
+    await ingest([...fresh, 'veteran'].map((sender) => spamReport(sender, 0, later(90))), later(91));
+
+    const app = createApp({ database, config, logger, jobs: resolveJobs(allJobs, {}), clock: () => later(100), policySnapshot: snapshot });
+    const auth = { authorization: `Bearer ${opsToken}` };
+    const list = (await (await app.request('/api/v1/campaigns', { headers: auth })).json()) as { items: { id: number; senders: string[]; alsoSeen: number }[] };
+    expect(list.items).toHaveLength(1);
+    expect(list.items[0]).toMatchObject({ senders: fresh, alsoSeen: 1 });
+    const id = list.items[0]!.id;
+    type Detail = { members: { sender: string; included: boolean; why: string }[]; fingerprints: { kind: string; value: string; footing: string; volume: number | null; complaints: number; complaintRate: { rate: number; lower: number } | null; explanation: string }[] };
+    const detail = async () => (await (await app.request(`/api/v1/campaigns/${id}`, { headers: auth })).json()) as Detail;
+    const evidence = await detail();
+    expect(evidence.members).toEqual([
+      ...fresh.map((sender) => ({ sender, included: true, why: expect.stringMatching(/^new account, first seen 2026-11-20T00:00:00.000Z$/) })),
+      { sender: 'veteran', included: false, why: expect.stringMatching(/^also seen: a sender of long standing \(tier established, first seen 2026-11-10\)/) },
+    ]);
+    const content = evidence.fingerprints.find((print) => print.kind === 'content');
+    expect(content).toMatchObject({ value: 'tmpl-parcel', footing: 'volume', volume: 240, complaints: 6, explanation: 'volume: 6 complaints in 240 sends (at least 1.15%, over the 0.10% line)' });
+    expect(content!.complaintRate!.rate).toBe(0.025);
+    expect(content!.complaintRate!.lower).toBeCloseTo(0.0115, 4);
+    expect(evidence.fingerprints.find((print) => print.kind === 'url')).toMatchObject({ value: 'parcel-fees-now.example', footing: 'volume', volume: 240 });
+    expect((await loadSenderPolicy(database.db, 'veteran', undefined, later(101), 100)).action).toBe('allow');
+
+    // As a campaign stored before members and footing were recorded reads: its senders, said to be such.
+    await database.db.execute(sql`update campaigns set members = '[]'::jsonb where id = ${id}`);
+    await database.db.execute(sql`update campaign_fingerprints set footing = 'distinct', volume = null, explanation = '' where campaign_id = ${id}`);
+    const older = await detail();
+    expect(older.members).toEqual(fresh.map((sender) => ({ sender, included: true, why: beforeEvidence })));
+    expect(older.fingerprints.every((print) => print.footing === 'distinct' && print.volume === null && print.complaintRate === null && /before the evidence was weighed/.test(print.explanation))).toBe(true);
+
+    // The campaigns' API document stays valid OpenAPI: no `nullable` without a type beside it.
+    const document = await (await app.request('/openapi.json')).json();
+    const untyped: string[] = [];
+    const walk = (node: unknown, path: string) => {
+      if (!node || typeof node !== 'object') return;
+      const record = node as Record<string, unknown>;
+      if (record.nullable === true && !('type' in record)) untyped.push(path);
+      for (const [key, value] of Object.entries(record)) walk(value, `${path}/${key}`);
+    };
+    for (const [path, route] of Object.entries(document.paths)) if (path.startsWith('/api/v1/campaigns')) walk(route, path);
+    for (const [name, schema] of Object.entries(document.components.schemas)) if (name.startsWith('Campaign')) walk(schema, name);
+    expect(untyped).toEqual([]);
+    expect(document.components.schemas.CampaignFingerprint.properties.volume).toMatchObject({ type: 'number', nullable: true });
   });
 });

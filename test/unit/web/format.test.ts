@@ -1,6 +1,6 @@
 // The dashboard's pure formatting and routing helpers (web/js/format.js), run in Node.
 import { describe, expect, it } from 'vitest';
-import { ago, dateTime, listedBySeverity, parseRoute, percent, ratio, routeHash } from '../../../web/js/format.js';
+import { ago, dateTime, fingerprintEvidence, listedBySeverity, parseRoute, percent, rateWithBound, ratio, routeHash } from '../../../web/js/format.js';
 
 describe('dashboard formatting', () => {
   it('shows rates as percentages, with more digits under 1%', () => {
@@ -11,6 +11,14 @@ describe('dashboard formatting', () => {
     expect(percent(null)).toBe('–');
     expect(ratio(3, 1000)).toBe('0.300%');
     expect(ratio(3, 0)).toBe('–');
+  });
+
+  it('shows a rate with its lower bound, and a campaign fingerprint by its volume or else its explanation', () => {
+    expect(rateWithBound({ rate: 0.025, lower: 0.01151, upper: 0.0536 })).toBe('2.50% (≥ 1.15%)');
+    const volume = { footing: 'volume', complaints: 6, volume: 1240, complaintRate: { rate: 6 / 1240, lower: 0.0022, upper: 0.01 }, explanation: 'volume: 6 complaints in 1240 sends (...)' };
+    expect(fingerprintEvidence(volume)).toBe('6 complaints in 1,240 sends: 0.484% (≥ 0.220%)');
+    const distinct = { footing: 'distinct', complaints: 5, volume: null, complaintRate: null, explanation: 'distinctiveness (no volume from the relay): 0 of 5 senders are established with clean records' };
+    expect(fingerprintEvidence(distinct)).toBe(distinct.explanation);
   });
 
   it('shows times in UTC and coarse ages', () => {

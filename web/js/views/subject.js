@@ -4,7 +4,7 @@
 import { del, get, post } from '../api.js';
 import { bucketLabel, volumeChart } from '../charts.js';
 import { append, badge, el, notice, section, table } from '../dom.js';
-import { count, dateTime, percent } from '../format.js';
+import { count, dateTime, rateWithBound } from '../format.js';
 
 export async function renderSubject(main, kind, id) {
   const base = kind === 'sender' ? 'senders' : 'domains';
@@ -29,7 +29,6 @@ export async function renderSubject(main, kind, id) {
   ]);
 
   const windows = ['24h', '7d', '30d'].map((window) => ({ window, ...detail.rates[window] }));
-  const bound = (interval) => `${percent(interval.rate)} (≥ ${percent(interval.lower)})`;
   append(main, [
     section(
       'Rates',
@@ -39,9 +38,9 @@ export async function renderSubject(main, kind, id) {
           { label: 'window', value: (w) => w.window },
           { label: 'sent', numeric: true, value: (w) => count(w.sent) },
           { label: 'complaints', numeric: true, value: (w) => count(w.complaints) },
-          { label: 'complaint rate', numeric: true, value: (w) => bound(w.complaintRate) },
+          { label: 'complaint rate', numeric: true, value: (w) => rateWithBound(w.complaintRate) },
           { label: 'hard bounces', numeric: true, value: (w) => count(w.hardBounces) },
-          { label: 'hard-bounce rate', numeric: true, value: (w) => bound(w.hardBounceRate) },
+          { label: 'hard-bounce rate', numeric: true, value: (w) => rateWithBound(w.hardBounceRate) },
           { label: 'blocked', numeric: true, value: (w) => count(w.blocked) },
         ],
         windows,
