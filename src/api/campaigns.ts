@@ -166,7 +166,7 @@ export function campaignsRouter(db: Db, rules: Pick<ReputationConfig, 'confidenc
           members: campaign.members,
           fingerprints: campaign.fingerprints.map((print) => ({
             ...print,
-            complaintRate: print.footing === 'volume' && print.volume !== null ? wilsonInterval(print.complaints, print.volume, rules.confidence) : null,
+            complaintRate: print.footing === 'volume' && print.volume !== null ? wilsonInterval(print.volumeComplaints ?? print.complaints, print.volume, rules.confidence) : null,
           })),
           complaints: campaign.complaints.map((complaint) => ({ ...complaint, occurredAt: complaint.occurredAt.toISOString(), joinedAt: complaint.joinedAt.toISOString() })),
           timeline: campaign.timeline.map((event) => ({ at: event.at.toISOString(), type: event.type, severity: event.severity, summary: event.summary })),

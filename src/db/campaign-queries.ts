@@ -125,7 +125,8 @@ async function actOnSenders(tx: Tx, campaignId: number, members: CampaignMember[
 /** A fingerprint's row: its evidence and what the evidence stood on. */
 const fingerprintRow = (campaignId: number, print: FingerprintEvidence) => ({
   campaignId, kind: print.kind, value: print.value, senders: print.senders, complaints: print.complaints,
-  footing: print.footing.kind, volume: print.footing.kind === 'volume' ? print.footing.volume : null, explanation: print.explanation,
+  footing: print.footing.kind, volume: print.footing.kind === 'volume' ? print.footing.volume : null,
+  volumeComplaints: print.footing.kind === 'volume' ? print.footing.complaints : null, explanation: print.explanation,
 });
 
 /** Members by sender, a later judgement replacing an earlier one. */
@@ -267,7 +268,7 @@ export async function getCampaign(db: Db, id: number) {
   const [prints, complaints, timeline] = await Promise.all([
     db.select({
       kind: campaignFingerprints.kind, value: campaignFingerprints.value, senders: campaignFingerprints.senders, complaints: campaignFingerprints.complaints,
-      footing: campaignFingerprints.footing, volume: campaignFingerprints.volume, explanation: campaignFingerprints.explanation,
+      footing: campaignFingerprints.footing, volume: campaignFingerprints.volume, volumeComplaints: campaignFingerprints.volumeComplaints, explanation: campaignFingerprints.explanation,
     })
       .from(campaignFingerprints)
       .where(eq(campaignFingerprints.campaignId, id))

@@ -66,6 +66,8 @@ export const campaignFingerprints = pgTable(
     footing: text('footing').$type<FingerprintFooting['kind']>().notNull().default('distinct'),
     /** Sends in the window carrying it (volume footing), null without. */
     volume: integer('volume'),
+    /** Its complaints that carried the relay's fingerprint: the numerator set against `volume`. */
+    volumeComplaints: integer('volume_complaints'),
     /** How the evidence was weighed, in words. */
     explanation: text('explanation').notNull().default(''),
   },
