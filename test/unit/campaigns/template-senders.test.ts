@@ -3,6 +3,7 @@
 // sees what storage would give it: the window's complaints, the relay's volumes, each sender's standing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../demo/senders';
 import { campaignsConfig } from '../../../src/config/campaigns';
 import { reputationConfig } from '../../../src/config/reputation';
 import { campaignRuleOptions } from '../../../src/reputation/campaign-detection';
@@ -13,18 +14,6 @@ const hour = 3_600_000;
 const now = new Date('2026-11-27T00:00:00Z');
 const windowStart = new Date(now.getTime() - 72 * hour);
 const weekAgo = new Date(now.getTime() - 7 * 24 * hour);
-
-/** A seeded generator (mulberry32): the same seed, the same week. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The order notice every shop on the platform sends: same subject, same body, same link domain. */
 const templatePrints = (i: number): ComplaintPrints['prints'] => [
@@ -44,7 +33,7 @@ interface Week {
 
 /** `senders` shops, each sending its own steady volume over the week; every message draws a complaint at `rate`. */
 function templateWeek(senders: number, rate: number, seed: number, firstSeen: Date): Week {
-  const draw = random(seed);
+  const draw = seededRandom(seed);
   const complaints: ComplaintPrints[] = [];
   const standings = new Map<string, SenderStanding>();
   let templateVolume = 0;
@@ -99,7 +88,7 @@ describe('a template that good senders share', () => {
 describe('rotating accounts', () => {
   /** Twenty accounts opened within a day, each sending the same scam 20-40 times and drawing 1-3 complaints. */
   function rotatingAccounts(seed: number) {
-    const draw = random(seed);
+    const draw = seededRandom(seed);
     const complaints: ComplaintPrints[] = [];
     const standings = new Map<string, SenderStanding>();
     let volume = 0;
