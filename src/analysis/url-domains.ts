@@ -1,27 +1,11 @@
 // The registered domains of the URLs in a message body, for campaign fingerprints.
 //
-// A compact public-suffix approach instead of the full Public Suffix List (about 10,000 rules that
-// change monthly): the fingerprint needs only a consistent grouping of the links spam uses, so
-// (1) a two-letter country TLD under a generic second level (co.uk, com.au, ne.jp, org.br, ...)
-// is a suffix, (2) a short list of multi-label suffixes that do not follow that shape, and (3) the
-// free hosting platforms where every sub-domain belongs to someone else (github.io, netlify.app,
-// ...), which is where throw-away spam pages live. A suffix this misses merely groups a little
-// wider (example.com.xx's siblings together), never splits one campaign into many.
+// Registered domains come from the Public Suffix List (tldts keeps it, private section included):
+// on free hosting platforms (github.io, blob.core.windows.net, myshopify.com, ...) every sub-domain
+// belongs to someone else, and collapsing them to the platform would make one "campaign" of
+// unrelated senders' links, which is where throw-away spam pages and honest shops alike live.
 import { isIP } from 'node:net';
-
-const genericSecondLevels = new Set(['com', 'net', 'org', 'co', 'ac', 'gov', 'edu', 'or', 'ne', 'go', 'mil', 'gob', 'nic', 'ltd', 'plc', 'sch', 'gen', 'biz', 'info', 'nom']);
-
-const multiLabelSuffixes = new Set([
-  // Country second levels that are not generic words.
-  'kiev.ua', 'spb.ru', 'msk.ru', 'priv.no', 'gv.at', 'asso.fr', 'gouv.fr', 'qc.ca', 'on.ca', 'bc.ca',
-  // Platforms whose sub-domains are separate owners (and favourite hosts of throw-away pages).
-  'github.io', 'gitlab.io', 'blogspot.com', 'wordpress.com', 'wixsite.com', 'weebly.com', 'tumblr.com',
-  'herokuapp.com', 'netlify.app', 'vercel.app', 'pages.dev', 'workers.dev', 'web.app', 'firebaseapp.com',
-  'appspot.com', 'azurewebsites.net', 'cloudfront.net', 'amazonaws.com', 's3.amazonaws.com', 'r2.dev',
-  'ngrok.io', 'ngrok-free.app', 'glitch.me', 'repl.co', 'onrender.com', 'fly.dev', 'surge.sh',
-  '000webhostapp.com', 'godaddysites.com', 'square.site', 'mystrikingly.com', 'carrd.co', 'webflow.io',
-  'myshopify.com', 'sharepoint.com', 'duckdns.org', 'no-ip.org', 'ddns.net',
-]);
+import { getDomain } from 'tldts';
 
 /** Link shorteners: their own domain says nothing; the short link itself names the campaign. */
 export const linkShorteners = new Set([
@@ -46,16 +30,8 @@ export const commonUrlDomains = new Set([
 export function registeredDomain(host: string): string {
   const name = host.toLowerCase().replace(/\.$/, '').replace(/^\[|\]$/g, '');
   if (isIP(name)) return name;
-  const labels = name.split('.').filter(Boolean);
-  if (labels.length <= 2) return labels.join('.');
-  // Longest known suffix first: s3.amazonaws.com before amazonaws.com.
-  for (let take = Math.min(3, labels.length - 1); take >= 2; take--) {
-    const suffix = labels.slice(-take).join('.');
-    if (multiLabelSuffixes.has(suffix)) return labels.slice(-take - 1).join('.');
-  }
-  const [second, top] = labels.slice(-2) as [string, string];
-  if (top.length === 2 && genericSecondLevels.has(second)) return labels.slice(-3).join('.');
-  return labels.slice(-2).join('.');
+  // A name that is itself a public suffix (or a single label) has no registered domain: it stands for itself.
+  return getDomain(name, { allowPrivateDomains: true }) ?? name;
 }
 
 const urlPattern = /\b(?:https?:\/\/|www\.)[^\s<>"'()[\]{}]+/gi;

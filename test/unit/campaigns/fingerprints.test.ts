@@ -76,6 +76,12 @@ describe('URL registered domains', () => {
     ['evil-pages.github.io', 'evil-pages.github.io'],
     ['promo.netlify.app', 'promo.netlify.app'],
     ['bucket.s3.amazonaws.com', 'bucket.s3.amazonaws.com'],
+    // Private-section suffixes of the Public Suffix List: each sub-domain is a different owner.
+    ['files.blob.core.windows.net', 'files.blob.core.windows.net'],
+    ['bakery.myshopify.com', 'bakery.myshopify.com'],
+    ['news.example.pages.dev', 'example.pages.dev'],
+    ['a.b.example.kiev.ua', 'example.kiev.ua'],
+    ['co.uk', 'co.uk'],
     ['EXAMPLE.ORG.', 'example.org'],
     ['192.0.2.7', '192.0.2.7'],
   ])('%s → %s', (host, expected) => expect(registeredDomain(host)).toBe(expected));
