@@ -5,14 +5,14 @@ import { randomBytes } from 'node:crypto';
 import type { Maildir } from './mail/maildir';
 import type { SentMessage } from './mail/original';
 import { bounceReport, complaintReport, unreadableMessages } from './mail/reports';
-import { postSendEvents, type SendEvent } from './relay-client';
+import type { SendEvent } from './relay-client';
 import { pickRecipientDomain, seededRandom, type DemoSender } from './senders';
 
 export interface HistoryOptions {
   senders: DemoSender[];
-  apiUrl: string;
-  relayToken: string;
-  maildir: Maildir;
+  /** Reports a batch of send events (the demo: POST /api/v1/events with the relay token). */
+  reportSendEvents: (events: SendEvent[]) => Promise<unknown>;
+  maildir: Pick<Maildir, 'deliver'>;
   /** Share of ordinary senders' daily volume to backfill (1 = a full day); trouble-makers get all of theirs. */
   regularShare: number;
   now: Date;
@@ -32,7 +32,7 @@ function pastTime(random: () => number, now: Date): Date {
   }
 }
 
-export async function backfillHistory({ senders, apiUrl, relayToken, maildir, regularShare, now }: HistoryOptions): Promise<{ events: number; reports: number }> {
+export async function backfillHistory({ senders, reportSendEvents, maildir, regularShare, now }: HistoryOptions): Promise<{ events: number; reports: number }> {
   const random = seededRandom(11);
   const events: SendEvent[] = [];
   let reports = 0;
@@ -61,6 +61,6 @@ export async function backfillHistory({ senders, apiUrl, relayToken, maildir, re
     }
   }
   for (const { raw } of unreadableMessages(new Date(now.getTime() - 2 * hourMs))) maildir.deliver(raw);
-  for (let i = 0; i < events.length; i += batchSize) await postSendEvents(apiUrl, relayToken, events.slice(i, i + batchSize));
+  for (let i = 0; i < events.length; i += batchSize) await reportSendEvents(events.slice(i, i + batchSize));
   return { events: events.length, reports };
 }

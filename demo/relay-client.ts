@@ -35,6 +35,15 @@ export async function postSendEvents(baseUrl: string, relayToken: string, events
 /** `DUNNO`, `REJECT ...`, `DEFER_IF_PERMIT ...`: the text after `action=`. */
 export type PolicyAnswer = string;
 
+/** What the relay tells the policy server about one message. */
+export interface PolicyQuestion {
+  sender: string;
+  envelopeSender: string;
+  recipient: string;
+  serverAddress: string;
+  queueId: string;
+}
+
 export class PolicyConnection {
   private socket: Socket | undefined;
   private buffered = '';
@@ -50,7 +59,7 @@ export class PolicyConnection {
    * a time like an smtpd. A connection that fails is answered DUNNO, as Postfix's
    * smtpd_policy_service_default_action would, and reopened on the next message.
    */
-  async ask(message: { sender: string; envelopeSender: string; recipient: string; serverAddress: string; queueId: string }): Promise<PolicyAnswer> {
+  async ask(message: PolicyQuestion): Promise<PolicyAnswer> {
     try {
       const socket = await this.open();
       const answer = new Promise<PolicyAnswer>((resolve) => (this.pending = resolve));
