@@ -1,6 +1,7 @@
 // What the demo's pretend relay uses to talk to Relay Warden: the send-events API with the relay
 // token, and the Postfix policy protocol over one persistent connection, as an smtpd process does.
 import { connect, type Socket } from 'node:net';
+import type { SentMessage } from './mail/original';
 
 export interface SendEvent {
   messageId: string;
@@ -12,6 +13,24 @@ export interface SendEvent {
   at: string;
   outcome: 'delivered' | 'bounced';
   saslUsername: string;
+  /** The content fingerprint, as written into the message (X-Warden-Fingerprint). */
+  fingerprint: string;
+}
+
+/** The send event the relay reports for a message it sent. */
+export function sendEventOf(message: SentMessage, recipientDomain: string, outcome: SendEvent['outcome']): SendEvent {
+  return {
+    messageId: message.messageId,
+    recipient: message.recipient,
+    sender: message.sender,
+    senderDomain: message.senderDomain,
+    recipientDomain,
+    ip: message.ip,
+    at: message.sentAt.toISOString(),
+    outcome,
+    saslUsername: message.sender,
+    fingerprint: message.fingerprint,
+  };
 }
 
 export class RelayApiError extends Error {

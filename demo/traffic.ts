@@ -4,9 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import type { DemoBlocklists } from './blocklists';
 import type { Maildir } from './mail/maildir';
-import { returnPathOf, type SentMessage } from './mail/original';
+import { composeMessage, returnPathOf } from './mail/original';
 import { bounceReport, complaintReport, type BounceKind } from './mail/reports';
-import type { PolicyAnswer, PolicyQuestion, SendEvent } from './relay-client';
+import { sendEventOf, type PolicyAnswer, type PolicyQuestion, type SendEvent } from './relay-client';
 import { pickRecipientDomain, seededRandom, type DemoSender } from './senders';
 
 export interface TrafficStats {
@@ -118,32 +118,14 @@ export class RelayTraffic {
     this.stats.accepted++;
     const n = (this.sequence.get(sender.id) ?? 0) + 1;
     this.sequence.set(sender.id, n);
-    const message: SentMessage = {
-      sender: sender.id,
-      senderDomain: sender.domain,
-      recipient,
-      messageId: `<${queueId}.${now.getTime().toString(36)}@${sender.domain}>`,
-      subject: sender.subjects[n % sender.subjects.length]!,
-      ip: sender.ip,
-      sentAt: now,
-    };
+    const message = composeMessage(sender, n, recipient, `<${queueId}.${now.getTime().toString(36)}@${sender.domain}>`, now, this.random);
     const bounce = this.bounceFor(sender, n);
     if (bounce) this.schedule('bounce', (at) => bounceReport(message, at, bounce.kind, bounce.blocklist));
     else if (sender.complaintEvery ? n % sender.complaintEvery === 0 : this.random() < regularOdds.complaint) {
         const style = this.random() < 0.3 ? 'redacted' : 'full';
       this.schedule('complaint', (at) => complaintReport(message, at, style));
     }
-    return {
-      messageId: message.messageId,
-      recipient,
-      sender: sender.id,
-      senderDomain: sender.domain,
-      recipientDomain,
-      ip: sender.ip,
-      at: now.toISOString(),
-      outcome: bounce ? 'bounced' : 'delivered',
-      saslUsername: sender.id,
-    };
+    return sendEventOf(message, recipientDomain, bounce ? 'bounced' : 'delivered');
   }
 
   private bounceFor(sender: DemoSender, n: number): { kind: BounceKind; blocklist?: string } | undefined {
