@@ -3,16 +3,16 @@
 // past dates. It gives the rates a volume to stand on and the charts a past.
 import { randomBytes } from 'node:crypto';
 import type { Maildir } from './mail/maildir';
-import type { SentMessage } from './mail/original';
+import { composeMessage } from './mail/original';
 import { bounceReport, complaintReport, unreadableMessages } from './mail/reports';
-import { postSendEvents, type SendEvent } from './relay-client';
+import { sendEventOf, type SendEvent } from './relay-client';
 import { pickRecipientDomain, seededRandom, type DemoSender } from './senders';
 
 export interface HistoryOptions {
   senders: DemoSender[];
-  apiUrl: string;
-  relayToken: string;
-  maildir: Maildir;
+  /** Reports a batch of send events (the demo: POST /api/v1/events with the relay token). */
+  reportSendEvents: (events: SendEvent[]) => Promise<unknown>;
+  maildir: Pick<Maildir, 'deliver'>;
   /** Share of ordinary senders' daily volume to backfill (1 = a full day); trouble-makers get all of theirs. */
   regularShare: number;
   now: Date;
@@ -32,7 +32,7 @@ function pastTime(random: () => number, now: Date): Date {
   }
 }
 
-export async function backfillHistory({ senders, apiUrl, relayToken, maildir, regularShare, now }: HistoryOptions): Promise<{ events: number; reports: number }> {
+export async function backfillHistory({ senders, reportSendEvents, maildir, regularShare, now }: HistoryOptions): Promise<{ events: number; reports: number }> {
   const random = seededRandom(11);
   const events: SendEvent[] = [];
   let reports = 0;
@@ -42,25 +42,17 @@ export async function backfillHistory({ senders, apiUrl, relayToken, maildir, re
       const at = pastTime(random, now);
       const recipientDomain = pickRecipientDomain(random);
       const recipient = `u${Math.floor(random() * 1_000_000)}@${recipientDomain}`;
-      const message: SentMessage = {
-        sender: sender.id,
-        senderDomain: sender.domain,
-        recipient,
-        messageId: `<${randomBytes(5).toString('hex').toUpperCase()}.${at.getTime().toString(36)}@${sender.domain}>`,
-        subject: sender.subjects[n % sender.subjects.length]!,
-        ip: sender.ip,
-        sentAt: at,
-      };
+      const message = composeMessage(sender, n, recipient, `<${randomBytes(5).toString('hex').toUpperCase()}.${at.getTime().toString(36)}@${sender.domain}>`, at, random);
       // The trouble-makers' history is clean: their trouble starts with the demo.
       const draw = sender.profile === 'regular' ? random() : 1;
       const bounced = draw < 0.01;
       if (bounced) maildir.deliver(bounceReport(message, new Date(at.getTime() + 90_000), 'hard'));
       else if (draw < 0.0102) maildir.deliver(complaintReport(message, new Date(at.getTime() + 40 * 60_000), 'full'));
       if (draw < 0.0102) reports++;
-      events.push({ messageId: message.messageId, recipient, sender: sender.id, senderDomain: sender.domain, recipientDomain, ip: sender.ip, at: at.toISOString(), outcome: bounced ? 'bounced' : 'delivered', saslUsername: sender.id });
+      events.push(sendEventOf(message, recipientDomain, bounced ? 'bounced' : 'delivered'));
     }
   }
   for (const { raw } of unreadableMessages(new Date(now.getTime() - 2 * hourMs))) maildir.deliver(raw);
-  for (let i = 0; i < events.length; i += batchSize) await postSendEvents(apiUrl, relayToken, events.slice(i, i + batchSize));
+  for (let i = 0; i < events.length; i += batchSize) await reportSendEvents(events.slice(i, i + batchSize));
   return { events: events.length, reports };
 }

@@ -1,6 +1,7 @@
 // What the demo's pretend relay uses to talk to Relay Warden: the send-events API with the relay
 // token, and the Postfix policy protocol over one persistent connection, as an smtpd process does.
 import { connect, type Socket } from 'node:net';
+import type { SentMessage } from './mail/original';
 
 export interface SendEvent {
   messageId: string;
@@ -12,6 +13,24 @@ export interface SendEvent {
   at: string;
   outcome: 'delivered' | 'bounced';
   saslUsername: string;
+  /** The content fingerprint, as written into the message (X-Warden-Fingerprint). */
+  fingerprint: string;
+}
+
+/** The send event the relay reports for a message it sent. */
+export function sendEventOf(message: SentMessage, recipientDomain: string, outcome: SendEvent['outcome']): SendEvent {
+  return {
+    messageId: message.messageId,
+    recipient: message.recipient,
+    sender: message.sender,
+    senderDomain: message.senderDomain,
+    recipientDomain,
+    ip: message.ip,
+    at: message.sentAt.toISOString(),
+    outcome,
+    saslUsername: message.sender,
+    fingerprint: message.fingerprint,
+  };
 }
 
 export class RelayApiError extends Error {
@@ -35,6 +54,15 @@ export async function postSendEvents(baseUrl: string, relayToken: string, events
 /** `DUNNO`, `REJECT ...`, `DEFER_IF_PERMIT ...`: the text after `action=`. */
 export type PolicyAnswer = string;
 
+/** What the relay tells the policy server about one message. */
+export interface PolicyQuestion {
+  sender: string;
+  envelopeSender: string;
+  recipient: string;
+  serverAddress: string;
+  queueId: string;
+}
+
 export class PolicyConnection {
   private socket: Socket | undefined;
   private buffered = '';
@@ -50,7 +78,7 @@ export class PolicyConnection {
    * a time like an smtpd. A connection that fails is answered DUNNO, as Postfix's
    * smtpd_policy_service_default_action would, and reopened on the next message.
    */
-  async ask(message: { sender: string; envelopeSender: string; recipient: string; serverAddress: string; queueId: string }): Promise<PolicyAnswer> {
+  async ask(message: PolicyQuestion): Promise<PolicyAnswer> {
     try {
       const socket = await this.open();
       const answer = new Promise<PolicyAnswer>((resolve) => (this.pending = resolve));

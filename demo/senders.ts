@@ -1,5 +1,6 @@
 // The demo relay's customers: a few hundred ordinary senders and a handful whose mail goes wrong
 // in the ways that get a shared relay blocklisted. Seeded, so every run tells the same story.
+import { platformTemplates, troubleMakerTemplates, type MessageTemplate } from './mail/content';
 
 export type SenderProfile = 'regular' | 'spammer' | 'list-buyer';
 
@@ -17,7 +18,8 @@ export interface DemoSender {
   complaintEvery: number | null;
   /** Every n-th message bounces hard (user unknown). */
   hardBounceEvery: number | null;
-  subjects: string[];
+  /** What it sends, in turn. */
+  templates: MessageTemplate[];
 }
 
 /** The relay's sending addresses: a /28 of documentation space and one IPv6 address. */
@@ -39,10 +41,9 @@ export function seededRandom(seed: number): () => number {
 
 const trades = ['bakery', 'bikes', 'books', 'cafe', 'clinic', 'dental', 'florist', 'gallery', 'garden', 'gym', 'hotel', 'law', 'music', 'optics', 'pets', 'pottery', 'school', 'tea', 'tours', 'yoga'];
 const places = ['alder', 'brook', 'cedar', 'delta', 'elm', 'fjord', 'grove', 'harbor', 'iris', 'juniper', 'kestrel', 'lumen', 'maple', 'north', 'oak', 'pine', 'quarry', 'river', 'stone', 'vale'];
-const regularSubjects = ['Your order has shipped', 'Invoice for your appointment', 'This week at the shop', 'Password reset requested', 'Event reminder: Saturday', 'Your receipt'];
 
 /** Senders whose traffic goes bad once the demo starts; their names say what they do. */
-const troubleMakers: Omit<DemoSender, 'subjects'>[] = [
+const troubleMakers: Omit<DemoSender, 'templates'>[] = [
   // A compromised account blasting prize scams: complaints come fast; suspended within a minute.
   { id: 'promo-blaster', domain: 'megadeals-now.example', ip: '192.0.2.27', profile: 'spammer', messagesPerMinute: 360, historyPerDay: 190, complaintEvery: 20, hardBounceEvery: 40 },
   // A newsletter gone aggressive: slower complaints, so it is throttled before it is suspended.
@@ -50,12 +51,6 @@ const troubleMakers: Omit<DemoSender, 'subjects'>[] = [
   // Mailing a purchased list: few complaints but one address in seven does not exist.
   { id: 'lead-harvest', domain: 'lead-harvest.example', ip: '192.0.2.23', profile: 'list-buyer', messagesPerMinute: 240, historyPerDay: 120, complaintEvery: null, hardBounceEvery: 7 },
 ];
-
-const troubleSubjects: Record<string, string[]> = {
-  'promo-blaster': ['You WON a $500 gift card', 'Claim your prize now', 'Final notice: unclaimed reward'],
-  'winbig-rewards': ['Spin to win today only', 'Your bonus expires tonight'],
-  'lead-harvest': ['Grow your business with our leads', 'Quick question about your company'],
-};
 
 export function demoSenders(count = 300, seed = 25): DemoSender[] {
   const random = seededRandom(seed);
@@ -79,10 +74,10 @@ export function demoSenders(count = 300, seed = 25): DemoSender[] {
       historyPerDay: Math.round(size * 12),
       complaintEvery: null,
       hardBounceEvery: null,
-      subjects: regularSubjects,
+      templates: platformTemplates,
     });
   }
-  return [...troubleMakers.map((sender) => ({ ...sender, subjects: troubleSubjects[sender.id]! })), ...senders];
+  return [...troubleMakers.map((sender) => ({ ...sender, templates: troubleMakerTemplates[sender.id]! })), ...senders];
 }
 
 /** Where the relay's mail goes: the big providers take most of it. */

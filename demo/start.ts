@@ -13,6 +13,7 @@ import { demoConfig, demoConfigYaml, newDemoSecrets, type DemoSecrets } from './
 import { DemoConsole, WardenWatcher } from './console';
 import { backfillHistory } from './history';
 import { Maildir } from './mail/maildir';
+import { PolicyConnection, postSendEvents, type SendEvent } from './relay-client';
 import { demoSenders } from './senders';
 import { RelayTraffic } from './traffic';
 import { WardenApi } from './warden-api';
@@ -80,13 +81,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   // The blocklists' script runs on demo time, which starts with the live traffic.
   let liveSince: number | undefined;
   const blocklists = new DemoBlocklists(() => (liveSince === undefined ? 0 : ((Date.now() - liveSince) / 1000) * speed));
-  const started: { dns?: LocalDnsServer; receiver?: AlertReceiver; warden?: WardenChild; traffic?: RelayTraffic; watcher?: WardenWatcher } = {};
+  const started: { dns?: LocalDnsServer; receiver?: AlertReceiver; warden?: WardenChild; traffic?: RelayTraffic; policy?: PolicyConnection; watcher?: WardenWatcher } = {};
   let stopping: Promise<{ wardenExitCode: number | null }> | undefined;
   // Once, whoever asks first (Ctrl-C, a test's afterAll): the rest wait for the same stop.
   const stop = () =>
     (stopping ??= (async () => {
       await started.watcher?.stop();
       await started.traffic?.stop();
+      started.policy?.close();
       const wardenExitCode = (await started.warden?.stop()) ?? null;
       await started.receiver?.close();
       await started.dns?.close();
@@ -116,21 +118,22 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const api = new WardenApi(warden.url, secrets.opsToken);
 
     const senders = demoSenders(options.senders ?? 300);
+    const reportSendEvents = (events: SendEvent[]) => postSendEvents(warden.url, secrets.relayToken, events);
     const history = await backfillHistory({
       senders,
-      apiUrl: warden.url,
-      relayToken: secrets.relayToken,
+      reportSendEvents,
       maildir,
       regularShare: options.historyShare ?? 0.25,
       now: new Date(),
     });
     out.line(`loaded a day of history: ${history.events} send events through the API, ${history.reports} bounces and complaints in the Maildir`);
 
+    started.policy = new PolicyConnection(warden.policyServer.host, warden.policyServer.port);
+    const policy = started.policy;
     started.traffic = new RelayTraffic({
       senders,
-      apiUrl: warden.url,
-      relayToken: secrets.relayToken,
-      policyServer: warden.policyServer,
+      askPolicy: (question) => policy.ask(question),
+      reportSendEvents,
       maildir,
       blocklists,
       speed,

@@ -4,9 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import type { DemoBlocklists } from './blocklists';
 import type { Maildir } from './mail/maildir';
-import { returnPathOf, type SentMessage } from './mail/original';
+import { composeMessage, returnPathOf } from './mail/original';
 import { bounceReport, complaintReport, type BounceKind } from './mail/reports';
-import { PolicyConnection, postSendEvents, type SendEvent } from './relay-client';
+import { sendEventOf, type PolicyAnswer, type PolicyQuestion, type SendEvent } from './relay-client';
 import { pickRecipientDomain, seededRandom, type DemoSender } from './senders';
 
 export interface TrafficStats {
@@ -22,14 +22,18 @@ const regularOdds = { complaint: 1 / 5000, hardBounce: 0.01, mailboxFull: 0.003,
 
 export interface RelayTrafficOptions {
   senders: DemoSender[];
-  apiUrl: string;
-  relayToken: string;
-  policyServer: { host: string; port: number };
-  maildir: Maildir;
-  blocklists: DemoBlocklists;
+  /** The policy server's answer for one message (the demo: a PolicyConnection to warden serve). */
+  askPolicy: (question: PolicyQuestion) => Promise<PolicyAnswer>;
+  /** Reports the accepted messages (the demo: POST /api/v1/events with the relay token). */
+  reportSendEvents: (events: SendEvent[]) => Promise<unknown>;
+  /** Where complaints and bounces arrive (the feedback Maildir). */
+  maildir: Pick<Maildir, 'deliver'>;
+  blocklists: Pick<DemoBlocklists, 'zonesListing'>;
   speed: number;
   /** Problems the console shows (an API error); the traffic goes on. */
   onProblem: (message: string) => void;
+  /** The time messages are sent and reports arrive at. Default: the wall clock. */
+  clock?: () => Date;
 }
 
 interface Feedback {
@@ -45,12 +49,12 @@ export class RelayTraffic {
   private readonly credit = new Map<string, number>();
   private readonly sequence = new Map<string, number>();
   private readonly feedback: Feedback[] = [];
-  private readonly policy: PolicyConnection;
+  private readonly clock: () => Date;
   private running = false;
   private loop: Promise<void> | undefined;
 
   constructor(private readonly options: RelayTrafficOptions) {
-    this.policy = new PolicyConnection(options.policyServer.host, options.policyServer.port);
+    this.clock = options.clock ?? (() => new Date());
     // A random phase per sender, so small senders do not all send on the same tick.
     for (const sender of options.senders) this.credit.set(sender.id, this.random());
   }
@@ -71,12 +75,15 @@ export class RelayTraffic {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
-    this.policy.close();
   }
 
-  private async tick(elapsedSeconds: number): Promise<void> {
+  /**
+   * `elapsedSeconds` of traffic (times the speed) sent at the clock's time, then the reports due by
+   * then delivered. start() calls it on the wall clock; a test drives it on a clock of its own.
+   */
+  async tick(elapsedSeconds: number): Promise<void> {
     const events: SendEvent[] = [];
-    const now = new Date();
+    const now = this.clock();
     for (const sender of this.options.senders) {
       let credit = (this.credit.get(sender.id) ?? 0) + (sender.messagesPerMinute / 60) * elapsedSeconds * this.options.speed;
       for (; credit >= 1; credit--) {
@@ -85,15 +92,15 @@ export class RelayTraffic {
       }
       this.credit.set(sender.id, credit);
     }
-    if (events.length > 0) await postSendEvents(this.options.apiUrl, this.options.relayToken, events);
-    this.deliverDueFeedback(Date.now());
+    if (events.length > 0) await this.options.reportSendEvents(events);
+    this.deliverDueFeedback(this.clock().getTime());
   }
 
   private async send(sender: DemoSender, now: Date): Promise<SendEvent | undefined> {
     const recipientDomain = pickRecipientDomain(this.random);
     const recipient = `u${Math.floor(this.random() * 1_000_000)}@${recipientDomain}`;
     const queueId = randomBytes(5).toString('hex').toUpperCase();
-    const answer = await this.policy.ask({
+    const answer = await this.options.askPolicy({
       sender: sender.id,
       envelopeSender: returnPathOf(sender.id),
       recipient,
@@ -111,32 +118,14 @@ export class RelayTraffic {
     this.stats.accepted++;
     const n = (this.sequence.get(sender.id) ?? 0) + 1;
     this.sequence.set(sender.id, n);
-    const message: SentMessage = {
-      sender: sender.id,
-      senderDomain: sender.domain,
-      recipient,
-      messageId: `<${queueId}.${now.getTime().toString(36)}@${sender.domain}>`,
-      subject: sender.subjects[n % sender.subjects.length]!,
-      ip: sender.ip,
-      sentAt: now,
-    };
+    const message = composeMessage(sender, n, recipient, `<${queueId}.${now.getTime().toString(36)}@${sender.domain}>`, now, this.random);
     const bounce = this.bounceFor(sender, n);
     if (bounce) this.schedule('bounce', (at) => bounceReport(message, at, bounce.kind, bounce.blocklist));
     else if (sender.complaintEvery ? n % sender.complaintEvery === 0 : this.random() < regularOdds.complaint) {
         const style = this.random() < 0.3 ? 'redacted' : 'full';
       this.schedule('complaint', (at) => complaintReport(message, at, style));
     }
-    return {
-      messageId: message.messageId,
-      recipient,
-      sender: sender.id,
-      senderDomain: sender.domain,
-      recipientDomain,
-      ip: sender.ip,
-      at: now.toISOString(),
-      outcome: bounce ? 'bounced' : 'delivered',
-      saslUsername: sender.id,
-    };
+    return sendEventOf(message, recipientDomain, bounce ? 'bounced' : 'delivered');
   }
 
   private bounceFor(sender: DemoSender, n: number): { kind: BounceKind; blocklist?: string } | undefined {
@@ -153,7 +142,7 @@ export class RelayTraffic {
   private schedule(kind: Feedback['kind'], render: Feedback['render']): void {
     // Bounces within 2-5 s, complaints within 4-12 s (at speed 1).
     const delaySeconds = kind === 'bounce' ? 2 + this.random() * 3 : 4 + this.random() * 8;
-    this.feedback.push({ dueAt: Date.now() + (delaySeconds * 1000) / this.options.speed, kind, render });
+    this.feedback.push({ dueAt: this.clock().getTime() + (delaySeconds * 1000) / this.options.speed, kind, render });
   }
 
   private deliverDueFeedback(now: number): void {
@@ -161,7 +150,7 @@ export class RelayTraffic {
     if (due.length === 0) return;
     this.feedback.splice(0, this.feedback.length, ...this.feedback.filter((item) => item.dueAt > now));
     for (const item of due) {
-      this.options.maildir.deliver(item.render(new Date()));
+      this.options.maildir.deliver(item.render(new Date(now)));
       if (item.kind === 'complaint') this.stats.complaintsMailed++;
       else this.stats.bouncesMailed++;
     }

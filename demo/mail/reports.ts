@@ -50,7 +50,7 @@ export function complaintReport(message: SentMessage, arrivedAt: Date, style: Co
     style === 'redacted' ? 'Content-Type: text/rfc822-headers' : 'Content-Type: message/rfc822',
     '',
     ...original,
-    ...(style === 'redacted' ? [] : ['', 'Limited time offer: click here to claim your prize.']),
+    ...(style === 'redacted' ? [] : ['', ...message.body.split('\n')]),
     '',
     `--${boundary}--`,
   ]);
