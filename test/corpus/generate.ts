@@ -75,15 +75,16 @@ function labelsFor(mta: string, sent: Sent[], bounces: CollectedBounce[], firstF
     const mine = bounces.filter((bounce) => bounce.rcptTo.startsWith(`newsletter+${mta}-${tag}@`)).sort((a, b) => a.receivedAt - b.receivedAt);
     mine.forEach((bounce, index) => {
       // A deferred message gets delay warnings while queued and one bounce when the MTA gives up:
-      // the last notice is the expiry. RFC 3463 X.4.7 ("delivery time expired") is its reason.
+      // the last notice is the expiry, whose reason is RFC 3463 X.4.7 ("delivery time expired");
+      // a delay warning reports the receiver's refusal, so it keeps the scenario's reason (soft).
       const temporary = isTemporary(scenario);
       const notice = !temporary ? 'bounce' : index === mine.length - 1 ? 'expiry' : 'delay';
       const file = `${mta}/${String(next++).padStart(4, '0')}.eml`;
       files.set(file, bounce.raw);
       rows.push({
         file, mta, notice, recipient, scenario: scenario.id, cause: scenario.reason,
-        reason: temporary ? 'expired' : scenario.reason,
-        hardBounce: String(!temporary && scenario.hardBounce),
+        reason: notice === 'expiry' ? 'expired' : scenario.reason,
+        hardBounce: String(notice === 'bounce' && scenario.hardBounce),
       });
     });
     if (mine.length === 0) console.warn(`${mta}: no bounce for ${scenario.id} (${recipient})`);

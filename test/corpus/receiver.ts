@@ -39,7 +39,8 @@ function serve(socket: Socket, options: ReceiverOptions, bounces: CollectedBounc
   const local = socket.localAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
   const bound = options.byAddress.get(local);
   const hostname = bound?.mx ?? 'mx.loopback.test';
-  const values = (rcpt = '') => ({ ip: clientIp, rcpt, host: hostname });
+  let mailFrom = '';
+  const values = (rcpt = '') => ({ ip: clientIp, rcpt, host: hostname, sender: mailFrom });
   const say = (text: string) => socket.write(text);
   if (bound?.phase === 'connect') {
     say(fill(bound.reply, values()));
@@ -48,7 +49,6 @@ function serve(socket: Socket, options: ReceiverOptions, bounces: CollectedBounc
   }
   say(`220 ${hostname} ESMTP ready\r\n`);
   let buffer = '';
-  let mailFrom = '';
   let recipients: string[] = [];
   let dataScenario: Scenario | undefined;
   let inData = false;

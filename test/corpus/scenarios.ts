@@ -33,6 +33,8 @@ export function loadScenarios(): Scenario[] {
     ids.add(scenario.id);
     if (!(REASONS as readonly string[]).includes(scenario.reason)) throw new Error(`scenario ${scenario.id}: unknown reason ${scenario.reason}`);
     if (scenario.phase !== 'dns' && !/^[45]\d\d[ -]/.test(scenario.reply[0] ?? '')) throw new Error(`scenario ${scenario.id}: reply must start with a 4xx or 5xx code`);
+    // The receiver tells a greeting- or MAIL-phase scenario by the address its domain resolves to.
+    if ((scenario.phase === 'connect' || scenario.phase === 'mail') && scenarios.some((other) => other !== scenario && other.domain === scenario.domain)) throw new Error(`scenario ${scenario.id}: its domain must be its own`);
     if (!/^https?:\/\//.test(scenario.source)) throw new Error(`scenario ${scenario.id}: source must be a URL`);
   }
   return scenarios;
