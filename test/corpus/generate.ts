@@ -77,7 +77,9 @@ function labelsFor(mta: string, sent: Sent[], bounces: CollectedBounce[], firstF
       // A deferred message gets delay warnings while queued and one bounce when the MTA gives up:
       // the last notice is the expiry, whose reason is RFC 3463 X.4.7 ("delivery time expired");
       // a delay warning reports the receiver's refusal, so it keeps the scenario's reason (soft).
-      const temporary = isTemporary(scenario);
+      // Postfix and OpenSMTPD defer a 5xx greeting (smtp_skip_5xx_greeting: another MX may answer),
+      // so more than one notice also means the MTA queued the message.
+      const temporary = isTemporary(scenario) || mine.length > 1;
       const notice = !temporary ? 'bounce' : index === mine.length - 1 ? 'expiry' : 'delay';
       const file = `${mta}/${String(next++).padStart(4, '0')}.eml`;
       files.set(file, bounce.raw);
