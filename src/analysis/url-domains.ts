@@ -8,6 +8,7 @@
 // ...), which is where throw-away spam pages live. A suffix this misses merely groups a little
 // wider (example.com.xx's siblings together), never splits one campaign into many.
 import { isIP } from 'node:net';
+import { withoutTrailing } from './text-scan';
 
 const genericSecondLevels = new Set(['com', 'net', 'org', 'co', 'ac', 'gov', 'edu', 'or', 'ne', 'go', 'mil', 'gob', 'nic', 'ltd', 'plc', 'sch', 'gen', 'biz', 'info', 'nom']);
 
@@ -71,7 +72,8 @@ export function urlFingerprints(text: string): string[] {
     const url = match[0].replace(/^https?:\/\//i, '');
     const slash = url.search(/[/?#]/);
     let authority = slash >= 0 ? url.slice(0, slash) : url;
-    authority = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d+$/, '').replace(/[.,;:!]+$/, '').toLowerCase();
+    authority = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d+$/, '');
+    authority = withoutTrailing(authority, '.,;:!').toLowerCase();
     if (!hostPattern.test(authority)) continue;
     const domain = registeredDomain(authority);
     if (linkShorteners.has(domain)) {
