@@ -39,7 +39,8 @@ describe('analysis time on long runs of one character', () => {
     ['200 KB of spaces and tabs in a Content-Type line', 200_000, true, 100],
     ['1 MB of spaces in a Content-Type line', 1_000_000, false, 500],
   ])('reads a bounce with %s at once, with the same facts', (_name, length, tabs, boundMs) => {
-    const text = postfix.replace('Content-Type: text/plain; charset=us-ascii', `Content-Type: text/plain;${blanks(length, tabs)}charset=us-ascii`);
+    // Blanks followed by something other than a parameter name: the old pattern failed from each one.
+    const text = postfix.replace('Content-Type: text/plain; charset=us-ascii', `Content-Type: text/plain;${blanks(length, tabs)}; charset=us-ascii`);
     const { ms, result } = analysisMs(text);
     expect(ms).toBeLessThan(boundMs);
     expect(factsIn(result)).toEqual(expectedPostfix);
