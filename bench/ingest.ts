@@ -23,7 +23,7 @@ const { values } = parseArgs({ options: { messages: { type: 'string', default: '
 const count = Math.max(1, Number.parseInt(values.messages, 10) || 10_000);
 const batchSize = Math.max(1, Number.parseInt(values.batch, 10) || 200);
 const rounds = Math.max(1, Number.parseInt(values.rounds, 10) || 1);
-const analysisThreads = values.threads === undefined ? undefined : Math.max(0, Number.parseInt(values.threads, 10) || 0);
+const analysisThreads = values.threads === undefined ? undefined : Math.max(1, Number.parseInt(values.threads, 10) || 1);
 if (!findDovecot()) {
   console.log('bench:ingest: dovecot is not installed (apt-get install dovecot-imapd); nothing to measure.');
   process.exit(0);

@@ -1,5 +1,6 @@
 // RFC 3464 delivery status notifications: the message/delivery-status part, or its fields inline.
 import { parseHeaders } from './mime';
+import { firstAddress, withoutEnds, withoutTrailing } from './text-scan';
 
 /** One recipient's failure (or success) as any reader found it, before classification. */
 export interface RecipientRecord {
@@ -22,9 +23,6 @@ export interface DsnReport {
   records: RecipientRecord[];
 }
 
-// Tried only where a token starts (the look-behind): a token holding an address matches from its
-// first character, so the first match is the same, and a long token is not re-read per character.
-const ADDRESS = /(?<![^\s<>()"',;:[\]])(?:[^\s<>()"',;:[\]]+@[^\s<>()"',;:[\]]+\.[A-Za-z0-9-]+|[^\s<>()"',;:[\]]+@\[[0-9.]+\])/;
 const STATUS = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/g;
 
 /** The address in `rfc822; <user@example.com>` or a bare `user@example.com`. */
@@ -36,9 +34,9 @@ export function addressIn(value: string | undefined): string {
   const rest = semi === -1 ? value : value.slice(semi + 1);
   // RFC 5321 quoted local part ("a..b"@example.org) keeps its quotes: they are part of the address.
   const quoted = QUOTED_ADDRESS.exec(rest);
-  if (quoted) return quoted[0].toLowerCase().replace(/[>.,)]+$/, '');
-  const match = ADDRESS.exec(rest) ?? ADDRESS.exec(value);
-  if (match) return cleanAddress(match[0]);
+  if (quoted) return withoutTrailing(quoted[0].toLowerCase(), '>.,)');
+  const match = firstAddress(rest) ?? firstAddress(value);
+  if (match) return cleanAddress(match);
   // An address-type field ("rfc822; user@mailhub") may name a host without a dot: a local
   // delivery on an internal host reports the recipient as that host knows it.
   if (semi !== -1 && /^\s*rfc822\s*$/i.test(value.slice(0, semi))) {
@@ -49,7 +47,7 @@ export function addressIn(value: string | undefined): string {
 }
 
 export function cleanAddress(address: string): string {
-  return address.replace(/^[<'"(]+|[>'".,)]+$/g, '').replace(/^mailto:/i, '').toLowerCase();
+  return withoutEnds(address, '<\'"(', '>\'".,)').replace(/^mailto:/i, '').toLowerCase();
 }
 
 /** The first enhanced status code in a text, e.g. '5.1.1'. */

@@ -3,11 +3,14 @@
 import type { Header } from './mime';
 import type { BounceText } from './vendors/types';
 import { headerValue, parseHeaders, splitHeaderBlock } from './mime';
+import { withoutComments } from './text-scan';
 
 // Where a returned message starts inside a plain-text bounce. One '^' in front of both alternatives
-// rather than one in each: the same matches, found in about two thirds of the time.
+// rather than one in each: the same matches, found in about two thirds of the time. The rule of
+// dashes and the blanks after it are one optional group: `[ \t]*(?:-{2,})?[ \t]*` reads the same
+// lines, but two adjacent runs of blanks split a run of n blanks n ways, in time growing with n².
 const ORIGINAL_MARKER =
-  /^(?:[ \t]*(?:-{2,}|={2,}|\*{2,}|_{2,})?[ \t]*(?:below this line is a copy of the message|this is a copy of the message|original message|the original message|returned message|unsent message below|undelivered message (?:is )?attached|forwarded message|headers of (?:the )?(?:original|your) message|message headers follow|the (?:returned|original) message headers?|copy of (?:the |your )?message|your message (?:reads|follows)|text of the message follows|message text follows)\b(?!\s+(?:was|is|has been) (?:received|sent|delivered))(?![^\n]*\bfrom\s*$).*$|Content-Type: message\/rfc822)/im;
+  /^(?:[ \t]*(?:(?:-{2,}|={2,}|\*{2,}|_{2,})[ \t]*)?(?:below this line is a copy of the message|this is a copy of the message|original message|the original message|returned message|unsent message below|undelivered message (?:is )?attached|forwarded message|headers of (?:the )?(?:original|your) message|message headers follow|the (?:returned|original) message headers?|copy of (?:the |your )?message|your message (?:reads|follows)|text of the message follows|message text follows)\b(?!\s+(?:was|is|has been) (?:received|sent|delivered))(?![^\n]*\bfrom\s*$).*$|Content-Type: message\/rfc822)/im;
 
 export function splitReturnedMessage(text: string): { error: string; original?: Header[] } {
   const marker = ORIGINAL_MARKER.exec(text);
@@ -60,6 +63,6 @@ export function addressesIn(value: string): string[] {
 /** An RFC 5322 date as ISO-8601 UTC, or undefined when unreadable. */
 export function toIsoDate(value: string | undefined): string | undefined {
   if (!value) return undefined;
-  const time = Date.parse((value.includes('(') ? value.replace(/\([^)]*\)/g, '') : value).trim());
+  const time = Date.parse(withoutComments(value).trim());
   return Number.isNaN(time) ? undefined : new Date(time).toISOString();
 }

@@ -6,6 +6,7 @@
 // unrelated senders' links, which is where throw-away spam pages and honest shops alike live.
 import { isIP } from 'node:net';
 import { getDomain } from 'tldts';
+import { withoutTrailing } from './text-scan';
 
 /** Link shorteners: their own domain says nothing; the short link itself names the campaign. */
 export const linkShorteners = new Set([
@@ -47,7 +48,8 @@ export function urlFingerprints(text: string): string[] {
     const url = match[0].replace(/^https?:\/\//i, '');
     const slash = url.search(/[/?#]/);
     let authority = slash >= 0 ? url.slice(0, slash) : url;
-    authority = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d+$/, '').replace(/[.,;:!]+$/, '').toLowerCase();
+    authority = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d+$/, '');
+    authority = withoutTrailing(authority, '.,;:!').toLowerCase();
     if (!hostPattern.test(authority)) continue;
     const domain = registeredDomain(authority);
     if (linkShorteners.has(domain)) {

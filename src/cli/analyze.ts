@@ -6,6 +6,7 @@ import type { CliCommand, CliContext } from './command';
 import type { Fact } from '../analysis/fact';
 import { analyzeMbox } from '../analysis/analyze';
 import { fileIdentityOf, readRegularFile, skipReasonOf } from '../ingest/regular-file';
+import { defaultAnalysisBudgetMs } from '../ingest/analysis-pool';
 
 const usage = `Usage: warden analyze <file-or-dir>... [--format ndjson|table]
 
@@ -71,10 +72,14 @@ async function rowsFor(path: string, read: Map<string, string>): Promise<{ rows:
   if (first !== undefined) return { rows: [], failed: false, skipped: `the same file as ${first}` };
   read.set(file.identity, path);
   const rows: Row[] = [];
+  const started = performance.now();
   for (const result of analyzeMbox(file.bytes)) {
     if (result.ok) for (const fact of result.facts) rows.push({ file: path, ...fact });
     else rows.push({ file: path, error: result.error.message, code: result.error.code });
   }
+  // The budget past which ingestion quarantines a message: a file that takes longer is reported.
+  const tookMs = Math.round(performance.now() - started);
+  if (tookMs > defaultAnalysisBudgetMs) rows.push({ file: path, error: `analysis took over ${defaultAnalysisBudgetMs} ms (${tookMs} ms)`, code: 'E_ANALYSIS_BUDGET' });
   if (rows.length === 0) rows.push({ file: path, kind: 'none' });
   return { rows, failed: false };
 }

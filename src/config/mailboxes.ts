@@ -65,10 +65,12 @@ export const mailboxesConfig = z
     /** Days to keep the raw bytes of processed messages (facts are kept). */
     rawRetentionDays: z.number().int().min(0).default(30),
     /**
-     * Worker threads that analyze large batches while the main thread fetches and stores; 0 keeps
-     * the analysis on the main thread. Default: one less than the cores, 1 to 4.
+     * Worker threads that analyze the mail while the main thread fetches, stores and answers the
+     * relay (mail is never parsed on that thread). Default: one less than the cores, 1 to 4.
      */
-    analysisThreads: z.number().int().min(0).max(16).optional(),
+    analysisThreads: z.number().int().min(1, { message: 'at least 1: mail is analyzed in worker threads, never on the thread that answers the relay' }).max(16).optional(),
+    /** Longest time the analysis of one message may take; past it the message is quarantined (E_ANALYSIS_BUDGET). */
+    analysisBudgetMs: z.number().int().min(100).max(600_000).default(2_000),
   })
   .strict();
 

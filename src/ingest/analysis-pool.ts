@@ -1,12 +1,15 @@
-// Worker threads that prepare large batches (hash, gzip, analysis, attribution) off the main
-// thread, which meanwhile parses the next IMAP fetch and writes the previous batch. Small batches,
-// and any batch after a worker failed, are prepared on the main thread: the result is the same.
+// Worker threads that prepare every batch (hash, gzip, analysis, attribution) off the main thread,
+// which runs the Postfix policy server and the HTTP API: no mail is parsed on the thread that
+// answers the relay. A watchdog on the main thread stops a worker that spends longer than the
+// budget on one message, quarantines that message (E_ANALYSIS_BUDGET), and goes on with the rest
+// of the batch in a fresh worker.
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { gzip } from 'node:zlib';
 import type { Logger } from 'pino';
-import { gzipOptions, prepareUncompressed, type PrepareOptions, type PreparedMessage, type RawMessage } from './message';
+import type { MailboxesConfig } from '../config/mailboxes';
+import { contentHashOf, gzipOptions, type PrepareOptions, type PreparedMessage, type QuarantineCode, type RawMessage } from './message';
 
 export interface AnalysisRequest {
   id: number;
@@ -21,33 +24,56 @@ export type AnalysisReply =
   | { id: number; gzip: ArrayBuffer; gzipLengths: number[]; results: Array<Omit<PreparedMessage, 'message' | 'rawGzip'>>; error?: undefined }
   | { id: number; error: string };
 
+/**
+ * What a worker is on, written by the worker before each message and read by the watchdog:
+ * [request id, index in the request (-1 between requests), Date.now() when the message started].
+ */
+export type AnalysisProgress = BigInt64Array;
+export const PROGRESS_REQUEST = 0;
+export const PROGRESS_INDEX = 1;
+export const PROGRESS_STARTED = 2;
+
 export interface AnalysisPoolOptions {
-  /** Worker threads; 0 prepares everything on the main thread. Default: cores − 1, 1 to 4. */
+  /** Worker threads, at least 1. Default: cores − 1, 1 to 4. */
   threads?: number;
-  /** Batches smaller than this are prepared on the main thread (a round trip costs more). Default 32. */
-  minBatch?: number;
+  /** Longest time one message may take to analyze before it is quarantined. Default 2,000 ms. */
+  budgetMs?: number;
   logger: Logger;
 }
 
+export const defaultAnalysisThreads = () => Math.min(4, Math.max(1, availableParallelism() - 1));
+export const defaultAnalysisBudgetMs = 2_000;
+
 const gzipAsync = promisify(gzip);
 
-export const defaultAnalysisThreads = () => Math.min(4, Math.max(1, availableParallelism() - 1));
+/** How a request to one worker ended. */
+type Outcome =
+  | { kind: 'prepared'; prepared: PreparedMessage[] }
+  /** The message at `index` ran past the budget; the worker was stopped. */
+  | { kind: 'overBudget'; index: number }
+  /**
+   * The worker went away; `index` is the message it was on, -1 when it had not started one;
+   * `stopped` when the pool stopped it (for another request's budget, or on close).
+   */
+  | { kind: 'lost'; index: number; error: Error; stopped: boolean };
 
 interface Pending {
-  resolve: (reply: AnalysisReply) => void;
-  reject: (error: Error) => void;
+  resolve: (outcome: Outcome) => void;
+  messages: RawMessage[];
 }
 
-/** One worker with its requests in flight; a worker that exits or fails rejects them all. */
+/** One worker with its requests in flight; a worker that exits or fails ends them all as lost. */
 class AnalysisWorker {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
+  private readonly progress: AnalysisProgress = new BigInt64Array(new SharedArrayBuffer(3 * 8));
   private nextId = 1;
-  failure: Error | null = null;
+  gone = false;
   ready = false;
 
   constructor() {
-    this.worker = new Worker(new URL('./analysis-thread.mjs', import.meta.url));
+    this.progress[PROGRESS_INDEX] = -1n;
+    this.worker = new Worker(new URL('./analysis-thread.mjs', import.meta.url), { workerData: { progress: this.progress } });
     // An idle pool must not keep the process alive; a request in flight refs it again.
     this.worker.unref();
     this.worker.on('message', (reply: AnalysisReply | { ready: true }) => {
@@ -57,22 +83,33 @@ class AnalysisWorker {
       }
       const pending = this.pending.get(reply.id);
       if (!pending) return;
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) this.worker.unref();
-      pending.resolve(reply);
+      const outcome: Outcome =
+        reply.error !== undefined ? { kind: 'lost', index: -1, error: new Error(`analysis worker: ${reply.error}`), stopped: false } : { kind: 'prepared', prepared: unpack(reply, pending.messages) };
+      this.settle(reply.id, outcome);
     });
-    this.worker.on('error', (error) => this.fail(error));
-    this.worker.on('exit', (code) => this.fail(new Error(`analysis worker exited with code ${code}`)));
+    this.worker.on('error', (error) => this.end(error, false));
+    this.worker.on('exit', (code) => this.end(new Error(`analysis worker exited with code ${code}`), false));
   }
 
-  private fail(error: Error) {
-    this.failure ??= error;
-    for (const pending of this.pending.values()) pending.reject(error);
-    this.pending.clear();
+  private settle(id: number, outcome: Outcome) {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    if (this.pending.size === 0 && !this.gone) this.worker.unref();
+    pending.resolve(outcome);
   }
 
-  prepare(messages: RawMessage[], options: PrepareOptions): Promise<PreparedMessage[]> {
-    if (this.failure) return Promise.reject(this.failure);
+  /** Ends every request in flight as lost, telling the one in progress which message it was on. */
+  private end(error: Error, stopped: boolean) {
+    if (this.gone) return;
+    this.gone = true;
+    const onRequest = Number(Atomics.load(this.progress, PROGRESS_REQUEST));
+    const onIndex = Number(Atomics.load(this.progress, PROGRESS_INDEX));
+    for (const id of [...this.pending.keys()]) this.settle(id, { kind: 'lost', index: id === onRequest ? onIndex : -1, error, stopped });
+  }
+
+  prepare(messages: RawMessage[], options: PrepareOptions): Promise<Outcome> {
+    if (this.gone) return Promise.resolve({ kind: 'lost', index: -1, error: new Error('analysis worker gone'), stopped: true });
     const id = this.nextId++;
     const raw = Buffer.allocUnsafeSlow(messages.reduce((total, message) => total + message.raw.length, 0));
     messages.reduce((at, message) => at + message.raw.copy(raw, at), 0);
@@ -83,80 +120,155 @@ class AnalysisWorker {
       messages: messages.map(({ raw: _raw, ...rest }) => rest),
       options,
     };
-    const reply = new Promise<AnalysisReply>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    const outcome = new Promise<Outcome>((resolve) => this.pending.set(id, { resolve, messages }));
     this.worker.ref();
     this.worker.postMessage(request, [request.raw]);
-    return reply.then((answer) => {
-      if (answer.error !== undefined) throw new Error(`analysis worker: ${answer.error}`);
-      let offset = 0;
-      return answer.results.map((result, index) => {
-        const length = answer.gzipLengths[index]!;
-        const rawGzip = Buffer.from(answer.gzip, offset, length);
-        offset += length;
-        return { ...result, message: messages[index]!, rawGzip };
-      });
-    });
+    return outcome;
+  }
+
+  /** Stops the worker when its current message has run past `budgetMs`; true when it did. */
+  stopIfOverBudget(budgetMs: number, now: number): boolean {
+    if (this.gone || this.pending.size === 0) return false;
+    const index = Number(Atomics.load(this.progress, PROGRESS_INDEX));
+    const started = Number(Atomics.load(this.progress, PROGRESS_STARTED));
+    const request = Number(Atomics.load(this.progress, PROGRESS_REQUEST));
+    if (index < 0 || now - started <= budgetMs || !this.pending.has(request)) return false;
+    this.settle(request, { kind: 'overBudget', index });
+    void this.terminate();
+    return true;
   }
 
   terminate() {
+    this.end(new Error('analysis worker stopped'), true);
     this.worker.removeAllListeners('exit');
-    this.fail(new Error('analysis pool closed'));
     return this.worker.terminate();
   }
 }
 
+function unpack(reply: Extract<AnalysisReply, { gzip: ArrayBuffer }>, messages: RawMessage[]): PreparedMessage[] {
+  let offset = 0;
+  return reply.results.map((result, index) => {
+    const length = reply.gzipLengths[index]!;
+    const rawGzip = Buffer.from(reply.gzip, offset, length);
+    offset += length;
+    return { ...result, message: messages[index]!, rawGzip };
+  });
+}
+
+/** A message that was not analyzed (it ran past the budget, or took its worker down): quarantined whole. */
+async function unanalyzed(message: RawMessage, code: QuarantineCode, reason: string): Promise<PreparedMessage> {
+  return { message, contentHash: contentHashOf(message), rawGzip: await gzipAsync(message.raw, gzipOptions), headersOnly: false, facts: [], quarantine: { code, reason } };
+}
+
+/** A worker that cannot start (or dies before its first message) this many times in a row fails the batch. */
+const MAX_EMPTY_RESTARTS = 3;
+
 export class AnalysisPool {
   private readonly threads: number;
-  private readonly minBatch: number;
+  readonly budgetMs: number;
   private readonly logger: Logger;
   private workers: AnalysisWorker[] = [];
-  private broken = false;
+  private watchdog: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+  private closed = false;
 
   constructor(options: AnalysisPoolOptions) {
-    this.threads = options.threads ?? defaultAnalysisThreads();
-    this.minBatch = options.minBatch ?? 32;
+    this.threads = Math.max(1, options.threads ?? defaultAnalysisThreads());
+    this.budgetMs = options.budgetMs ?? defaultAnalysisBudgetMs;
     this.logger = options.logger;
   }
 
-  /**
-   * Starts the workers ahead of the first batch of `batchLength` messages when it will go to them:
-   * a thread takes a moment to load the analyzer, time the first fetch can cover.
-   */
-  warm(batchLength: number): void {
-    if (this.broken || this.threads === 0 || this.workers.length > 0 || batchLength < this.minBatch) return;
-    this.workers = Array.from({ length: this.threads }, () => new AnalysisWorker());
+  /** Starts the workers ahead of the first batch: a thread takes a moment to load the analyzer. */
+  warm(): void {
+    for (let slot = 0; slot < this.threads; slot += 1) this.workerAt(slot);
   }
 
-  /** Workers that have loaded the analyzer and take batches. */
+  /** Workers that have loaded the analyzer. */
   get readyThreads(): number {
-    return this.workers.filter((worker) => worker.ready && !worker.failure).length;
+    return this.workers.filter((worker) => worker.ready && !worker.gone).length;
   }
 
-  /** Prepares the messages in order, split over the workers when the batch is large enough. */
+  private workerAt(slot: number): AnalysisWorker {
+    if (this.closed) throw new Error('analysis pool closed');
+    let worker = this.workers[slot];
+    if (!worker || worker.gone) {
+      worker = new AnalysisWorker();
+      this.workers[slot] = worker;
+    }
+    return worker;
+  }
+
+  /** Prepares the messages in order, split over the workers. */
   async prepare(messages: RawMessage[], options: PrepareOptions): Promise<PreparedMessage[]> {
-    if (this.broken || this.threads === 0 || messages.length < this.minBatch) return prepareInline(messages, options);
-    this.warm(messages.length);
+    if (messages.length === 0) return [];
+    const slots = Math.min(this.threads, messages.length);
+    const share = Math.ceil(messages.length / slots);
+    this.inFlight += 1;
+    this.startWatchdog();
     try {
-      const failed = this.workers.find((worker) => worker.failure);
-      if (failed) throw failed.failure;
-      // Until a worker has loaded the analyzer, the main thread does the work rather than wait.
-      const ready = this.workers.filter((worker) => worker.ready);
-      if (ready.length === 0) return await prepareInline(messages, options);
-      const share = Math.ceil(messages.length / ready.length);
-      const parts = await Promise.all(ready.map((worker, index) => worker.prepare(messages.slice(index * share, (index + 1) * share), options)));
+      const parts = await Promise.all(Array.from({ length: slots }, (_, slot) => this.prepareShare(slot, messages.slice(slot * share, (slot + 1) * share), options)));
       return parts.flat();
-    } catch (error) {
-      // Nothing was stored yet: the batch is prepared again here, and so is every later one.
-      this.logger.warn({ err: error }, 'analysis worker failed: analyzing on the main thread from now on');
-      this.broken = true;
-      await this.close();
-      return prepareInline(messages, options);
+    } finally {
+      this.inFlight -= 1;
+      this.stopWatchdogWhenIdle();
+    }
+  }
+
+  /**
+   * One worker's share. A message over the budget is quarantined and the rest sent again to a fresh
+   * worker; a worker that dies is replaced and the share sent again, and a message it died on twice
+   * is quarantined (E_ANALYSIS_INTERNAL) rather than tried forever.
+   */
+  private async prepareShare(slot: number, messages: RawMessage[], options: PrepareOptions): Promise<PreparedMessage[]> {
+    const results: Array<PreparedMessage | undefined> = new Array(messages.length);
+    let todo = messages.map((_, index) => index);
+    const diedOn = new Set<number>();
+    let emptyRestarts = 0;
+    while (todo.length > 0) {
+      const outcome = await this.workerAt(slot).prepare(todo.map((index) => messages[index]!), options);
+      if (outcome.kind === 'prepared') {
+        outcome.prepared.forEach((prepared, at) => (results[todo[at]!] = prepared));
+        break;
+      }
+      const index = outcome.index >= 0 ? todo[outcome.index]! : -1;
+      const message = messages[index];
+      if (outcome.kind === 'overBudget' && message) {
+        this.logger.warn({ source: message.source, folder: message.folder, uid: message.uid, budgetMs: this.budgetMs }, 'message analysis over budget: quarantined');
+        results[index] = await unanalyzed(message, 'E_ANALYSIS_BUDGET', `analysis took over ${this.budgetMs} ms: stopped, message kept whole`);
+      } else if (outcome.kind === 'lost' && message && diedOn.has(index)) {
+        results[index] = await unanalyzed(message, 'E_ANALYSIS_INTERNAL', `analysis worker died twice on this message: ${outcome.error.message}`);
+      } else if (outcome.kind === 'lost') {
+        if (outcome.stopped && index === -1) continue;
+        this.logger.warn({ err: outcome.error }, 'analysis worker lost: preparing the rest of its share in a fresh worker');
+        if (index >= 0) diedOn.add(index);
+        else if (++emptyRestarts >= MAX_EMPTY_RESTARTS) throw outcome.error;
+        continue;
+      }
+      todo = todo.filter((at) => at !== index);
+    }
+    return results as PreparedMessage[];
+  }
+
+  private startWatchdog() {
+    this.watchdog ??= setInterval(() => {
+      const now = Date.now();
+      for (const worker of this.workers) worker?.stopIfOverBudget(this.budgetMs, now);
+    }, Math.max(10, Math.min(250, Math.floor(this.budgetMs / 4))));
+  }
+
+  private stopWatchdogWhenIdle() {
+    if (this.inFlight === 0 && this.watchdog) {
+      clearInterval(this.watchdog);
+      this.watchdog = undefined;
     }
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const workers = this.workers;
     this.workers = [];
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 }
@@ -166,27 +278,14 @@ let processPool: AnalysisPool | undefined;
 /**
  * The process's pool, kept between runs: a job that runs every minute would otherwise pay for
  * starting the threads (and warming their compiled code) each time. Idle workers do not keep the
- * process alive. The first caller's options decide its size.
+ * process alive. The first caller's options decide its size and budget.
  */
 export function processAnalysisPool(options: AnalysisPoolOptions): AnalysisPool {
   processPool ??= new AnalysisPool(options);
   return processPool;
 }
 
-/**
- * Prepares a batch on this thread, compressing each message in libuv's thread pool while the next
- * one is analyzed, and yielding to the event loop every few messages: on the main thread, the
- * previous batch's writes and the next batch's fetch make progress meanwhile.
- */
-export async function prepareInline(messages: RawMessage[], options: PrepareOptions): Promise<PreparedMessage[]> {
-  const uncompressed: Array<Omit<PreparedMessage, 'rawGzip'>> = [];
-  const compressed: Array<Promise<Buffer>> = [];
-  for (const [index, message] of messages.entries()) {
-    if (index > 0 && index % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
-    const { keptRaw, ...prepared } = prepareUncompressed(message, options);
-    compressed.push(gzipAsync(keptRaw, gzipOptions));
-    uncompressed.push(prepared);
-  }
-  const rawGzips = await Promise.all(compressed);
-  return uncompressed.map((prepared, index) => ({ ...prepared, rawGzip: rawGzips[index]! }));
+/** The process's pool sized and budgeted by the mailboxes configuration. */
+export function analysisPoolFor(mailboxes: Pick<MailboxesConfig, 'analysisThreads' | 'analysisBudgetMs'>, logger: Logger): AnalysisPool {
+  return processAnalysisPool({ threads: mailboxes.analysisThreads, budgetMs: mailboxes.analysisBudgetMs, logger });
 }

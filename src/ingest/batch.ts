@@ -6,7 +6,7 @@ import type { Db } from '../db/client';
 import { storeBatch } from '../db/ingest-queries';
 import { detectCampaigns } from '../reputation/campaign-detection';
 import { evaluateReputation } from '../reputation/evaluation';
-import { prepareInline, type AnalysisPool } from './analysis-pool';
+import { analysisPoolFor, type AnalysisPool } from './analysis-pool';
 import { labelledStep } from './errors';
 import type { FolderHolds, PreparedMessage, RawMessage } from './message';
 
@@ -15,7 +15,7 @@ export interface IngestDeps {
   config: Pick<WardenConfig, 'mailboxes' | 'attribution' | 'reputation' | 'tiers' | 'campaigns' | 'relay'>;
   logger: Logger;
   now: Date;
-  /** Worker threads for the analysis of large batches; without it, batches are analyzed in-thread. */
+  /** Worker threads that analyze the mail; without it, the process's pool sized by `config.mailboxes`. */
   analysis?: AnalysisPool;
 }
 
@@ -81,7 +81,7 @@ export interface BatchOptions {
   checkpoint: { source: string; folder: string; uidValidity: bigint; lastUid: number } | null;
 }
 
-/** Prepares a batch: in the analysis pool's worker threads when the deps carry one, else here. */
+/** Prepares a batch in worker threads: never on this thread, which answers the relay. */
 export async function prepareBatch(
   deps: IngestDeps,
   messages: RawMessage[],
@@ -89,7 +89,11 @@ export async function prepareBatch(
   stageMs: StageMs,
 ): Promise<PreparedMessage[]> {
   const prepareOptions = { maxMessageBytes: options.maxMessageBytes, holds: options.holds, attribution: deps.config.attribution, now: deps.now };
-  return timed(stageMs, 'analyze', () => (deps.analysis ? deps.analysis.prepare(messages, prepareOptions) : prepareInline(messages, prepareOptions)));
+  return timed(stageMs, 'analyze', () => analysisPoolOf(deps).prepare(messages, prepareOptions));
+}
+
+export function analysisPoolOf(deps: IngestDeps): AnalysisPool {
+  return deps.analysis ?? analysisPoolFor(deps.config.mailboxes, deps.logger);
 }
 
 /** Stores an analyzed batch with its checkpoint in one transaction, then re-evaluates who it touched. */

@@ -4,7 +4,7 @@
 import { ImapFlow, type FetchMessageObject, type MailboxObject } from 'imapflow';
 import type { MailboxesConfig } from '../config/mailboxes';
 import { readCheckpoint } from '../db/ingest-queries';
-import { prepareBatch, storePrepared, timed, zeroSourceCounts, zeroStageMs, type IngestDeps, type SourceTally } from './batch';
+import { analysisPoolOf, prepareBatch, storePrepared, timed, zeroSourceCounts, zeroStageMs, type IngestDeps, type SourceTally } from './batch';
 import { classifyImapError, IngestError } from './errors';
 import { messageKeyOf, type RawMessage } from './message';
 
@@ -110,7 +110,7 @@ async function ingestFolder(deps: IngestDeps, client: ImapFlow, account: ImapAcc
     const found = (await client.search({ uid: `${lastUid + 1}:*` }, { uid: true })) || [];
     // "n:*" always matches the highest UID, even below n (RFC 3501 §6.4.8).
     const pending = found.filter((uid) => uid > lastUid).sort((a, b) => a - b);
-    deps.analysis?.warm(Math.min(pending.length, account.batchSize));
+    if (pending.length > 0) analysisPoolOf(deps).warm();
     const chunks: number[][] = [];
     for (let i = 0; i < pending.length; i += account.batchSize) chunks.push(pending.slice(i, i + account.batchSize));
     const fetchChunk = (uids: number[]) =>

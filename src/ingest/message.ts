@@ -16,6 +16,8 @@ export type QuarantineCode =
   | 'E_ANALYSIS_EMPTY'
   | 'E_ANALYSIS_NOT_MAIL'
   | 'E_ANALYSIS_INTERNAL'
+  /** The analysis of this one message ran past the pool's time budget and was stopped. */
+  | 'E_ANALYSIS_BUDGET'
   | 'E_INGEST_NOT_TEXT'
   | 'E_INGEST_OVERSIZED'
   | 'E_INGEST_TRUNCATED'

@@ -3,8 +3,7 @@
 import { gunzipSync } from 'node:zlib';
 import { getQuarantined, settleQuarantined } from '../db/ingest-queries';
 import { NotFoundError } from '../errors';
-import { afterFactsStored, zeroSourceCounts, type IngestDeps } from './batch';
-import { prepareMessage } from './message';
+import { afterFactsStored, analysisPoolOf, zeroSourceCounts, type IngestDeps } from './batch';
 
 export interface RetryOutcome {
   id: number;
@@ -22,10 +21,12 @@ export async function retryQuarantined(deps: IngestDeps, id: number): Promise<Re
     return { id, resolved: false, facts: 0, reasonCode: entry.reasonCode, reason: 'only the headers (or nothing) of this message were kept: nothing to analyze again' };
   }
   const raw = gunzipSync(entry.rawGzip);
-  const prepared = prepareMessage(
-    { source: entry.source, folder: entry.folder, uidValidity: null, uid: entry.uid, messageKey: '', raw, size: raw.length },
+  // In the analysis pool like any batch: the API calls this on the thread that answers the relay.
+  const [prepared] = await analysisPoolOf(deps).prepare(
+    [{ source: entry.source, folder: entry.folder, uidValidity: null, uid: entry.uid, messageKey: '', raw, size: raw.length }],
     { maxMessageBytes: Number.MAX_SAFE_INTEGER, holds: 'auto', attribution: deps.config.attribution, now: deps.now },
   );
+  if (!prepared) throw new Error('analysis pool returned no result');
   // The facts' keys derive from the content hash stored with the message, as on first reading.
   prepared.facts = prepared.facts.map((fact) => ({ ...fact, dedupKey: fact.dedupKey.replace(prepared.contentHash, entry.contentHash) }));
   const settled = await settleQuarantined(deps.db, { id, messageId: entry.messageId }, { prepared }, deps.now);

@@ -3,8 +3,7 @@
 // its next good run mailbox.recovered.
 import { insertEvents } from '../db/events';
 import { countOpenQuarantine, insertIngestRun, latestIngestOutcome, pruneRawMessages } from '../db/ingest-queries';
-import { processAnalysisPool } from './analysis-pool';
-import { zeroStageMs, type IngestDeps, type SourceCounts, type StageMs } from './batch';
+import { analysisPoolOf, zeroStageMs, type IngestDeps, type SourceCounts, type StageMs } from './batch';
 import { ingestImapAccount, type SourceResult } from './imap-source';
 import { ingestLocalStore } from './local-source';
 
@@ -22,7 +21,7 @@ export interface IngestSummary extends SourceCounts {
 export async function ingestMailboxes(given: IngestDeps): Promise<IngestSummary> {
   const started = performance.now();
   const { mailboxes } = given.config;
-  const deps = { ...given, analysis: given.analysis ?? processAnalysisPool({ threads: mailboxes.analysisThreads, logger: given.logger }) };
+  const deps = { ...given, analysis: analysisPoolOf(given) };
   const summary: IngestSummary = {
     sources: 0, failedSources: 0, fetched: 0, stored: 0, duplicates: 0, quarantined: 0, facts: 0, errors: 0, changed: 0, campaigns: 0,
     quarantineOpen: 0, rawPruned: 0, durationMs: 0, stageMs: zeroStageMs(), failures: [],

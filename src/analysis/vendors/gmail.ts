@@ -11,10 +11,13 @@ export const gmail: VendorReader = {
   read: (report) => {
     const text = report.text;
     const delayed = /has been delayed/i.test(text);
-    const details = /Technical details of (?:permanent|temporary) failure:\s*([\s\S]*?)(?:\n\s*\n|-{3,} ?Original message|$)/i.exec(text)?.[1] ?? '';
+    // The rule of dashes is tried where it starts (the look-behind): the text stops at the same place,
+    // without reading a long rule to its end from each of its dashes.
+    const details = /Technical details of (?:permanent|temporary) failure:\s*([\s\S]*?)(?:\n\s*\n|(?<!-)-{3,} ?Original message|$)/i.exec(text)?.[1] ?? '';
     const list = /Delivery to the following recipients? (?:failed permanently|has been delayed):?\s*\n([\s\S]*?)\n\s*\n(?!\s+\S+@)/i.exec(text)?.[1] ?? '';
     const records: RecipientRecord[] = [];
-    for (const match of list.matchAll(/([^\s<>]+@[^\s<>]+)/g)) {
+    // Tried where a token starts: a token holding an address matches from its first character.
+    for (const match of list.matchAll(/(?<![^\s<>])([^\s<>]+@[^\s<>]+)/g)) {
       const record = recordFor(match[1] ?? '', details, 'gmail');
       if (delayed) record.action = 'delayed';
       records.push(record);

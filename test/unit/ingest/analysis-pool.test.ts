@@ -3,22 +3,31 @@ import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attributionConfig } from '../../../src/config/attribution';
-import { AnalysisPool, prepareInline } from '../../../src/ingest/analysis-pool';
-import { messageKeyOf, type RawMessage } from '../../../src/ingest/message';
+import { AnalysisPool } from '../../../src/ingest/analysis-pool';
+import { messageKeyOf, prepareMessage, type RawMessage } from '../../../src/ingest/message';
 import { numberedMessages } from '../../support/mail-samples';
+import { fixture } from '../analysis/fixture';
 
-const options = { maxMessageBytes: 64 * 1024, holds: 'auto' as const, attribution: attributionConfig.parse({}), now: new Date('2026-11-25T12:00:00Z') };
-const batch = (count: number): RawMessage[] =>
-  numberedMessages(count, 'pool').map((raw, uid) => ({
-    source: 'imap:fbl',
-    folder: 'INBOX',
-    uidValidity: 7n,
-    uid,
-    messageKey: messageKeyOf('imap:fbl', 'INBOX', 7n, uid),
-    raw,
-    size: raw.length,
-    receivedAt: new Date('2026-11-24T08:00:00Z'),
-  }));
+const options = { maxMessageBytes: 64 * 1024 * 1024, holds: 'auto' as const, attribution: attributionConfig.parse({}), now: new Date('2026-11-25T12:00:00Z') };
+const rawMessage = (raw: Buffer, uid: number): RawMessage => ({
+  source: 'imap:fbl',
+  folder: 'INBOX',
+  uidValidity: 7n,
+  uid,
+  messageKey: messageKeyOf('imap:fbl', 'INBOX', 7n, uid),
+  raw,
+  size: raw.length,
+  receivedAt: new Date('2026-11-24T08:00:00Z'),
+});
+const batch = (count: number): RawMessage[] => numberedMessages(count, 'pool').map(rawMessage);
+const onThisThread = (messages: RawMessage[]) => messages.map((message) => prepareMessage(message, options));
+
+/** A real bounce with 20 MB of bounce text: about 1.5 s of analysis. */
+function slowBounce(uid: number): RawMessage {
+  const text = fixture('dsn-postfix-userunknown.eml').toString('latin1');
+  const filler = 'The mail system could not deliver the message to maria.lopez@shop.example today.\n'.repeat(250_000);
+  return rawMessage(Buffer.from(text.replace('This is the mail system', filler + 'This is the mail system'), 'latin1'), uid);
+}
 
 async function until(condition: () => boolean, deadlineMs = 30_000) {
   const deadline = Date.now() + deadlineMs;
@@ -28,54 +37,61 @@ async function until(condition: () => boolean, deadlineMs = 30_000) {
   }
 }
 
+function expectSamePreparation(prepared: Awaited<ReturnType<AnalysisPool['prepare']>>, expected: ReturnType<typeof onThisThread>) {
+  expect(prepared).toHaveLength(expected.length);
+  for (const [index, item] of prepared.entries()) {
+    expect(item.message).toBe(expected[index]!.message);
+    expect(item.contentHash).toBe(expected[index]!.contentHash);
+    expect(item.facts).toEqual(expected[index]!.facts);
+    expect(item.quarantine).toEqual(expected[index]!.quarantine);
+    expect(item.headersOnly).toBe(expected[index]!.headersOnly);
+    expect(gunzipSync(item.rawGzip).equals(item.message.raw)).toBe(true);
+  }
+}
+
 describe('AnalysisPool', () => {
   let pool: AnalysisPool | undefined;
   afterEach(() => pool?.close());
 
-  it('prepares a batch in worker threads exactly as on the main thread, in order', async () => {
-    pool = new AnalysisPool({ threads: 2, minBatch: 1, logger: pino({ level: 'silent' }) });
+  it('prepares a batch in worker threads exactly as prepareMessage does, in order', async () => {
+    pool = new AnalysisPool({ threads: 2, logger: pino({ level: 'silent' }) });
     const messages = batch(90);
-    pool.warm(messages.length);
-    await until(() => pool!.readyThreads === 2);
-    const [threaded, inline] = await Promise.all([pool.prepare(messages, options), prepareInline(messages, options)]);
-    expect(threaded).toHaveLength(messages.length);
-    for (const [index, item] of threaded.entries()) {
-      const expected = inline[index]!;
-      expect(item.message).toBe(messages[index]);
-      expect(item.contentHash).toBe(expected.contentHash);
-      expect(item.facts).toEqual(expected.facts);
-      expect(item.quarantine).toEqual(expected.quarantine);
-      expect(item.headersOnly).toBe(expected.headersOnly);
-      expect(gunzipSync(item.rawGzip).equals(messages[index]!.raw)).toBe(true);
-    }
+    expectSamePreparation(await pool.prepare(messages, options), onThisThread(messages));
   });
 
-  it('prepares small batches, and everything with no threads, on the main thread', async () => {
-    pool = new AnalysisPool({ threads: 0, logger: pino({ level: 'silent' }) });
-    pool.warm(500);
-    const prepared = await pool.prepare(batch(3), options);
-    expect(prepared).toHaveLength(3);
-    expect(pool.readyThreads).toBe(0);
+  it('prepares a batch of one in a worker thread too', async () => {
+    pool = new AnalysisPool({ threads: 1, logger: pino({ level: 'silent' }) });
+    const messages = batch(1);
+    expectSamePreparation(await pool.prepare(messages, options), onThisThread(messages));
+    expect(pool.readyThreads).toBe(1);
   });
-  it('finishes a batch on the main thread when a worker dies under it, and keeps to the main thread after', async () => {
-    const warnings: string[] = [];
-    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
-    pool = new AnalysisPool({ threads: 2, minBatch: 1, logger });
+
+  it('quarantines a message that runs past the budget and prepares the rest of the batch', async () => {
+    const warnings: Array<{ msg: string; uid?: number }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
+    pool = new AnalysisPool({ threads: 1, budgetMs: 200, logger });
+    const messages = batch(6);
+    messages.splice(2, 0, slowBounce(99));
+    const prepared = await pool.prepare(messages, options);
+    expect(prepared[2]!.quarantine).toEqual({ code: 'E_ANALYSIS_BUDGET', reason: 'analysis took over 200 ms: stopped, message kept whole' });
+    expect(prepared[2]!.facts).toEqual([]);
+    expect(gunzipSync(prepared[2]!.rawGzip).equals(messages[2]!.raw)).toBe(true);
+    const others = messages.filter((_, index) => index !== 2);
+    expectSamePreparation(prepared.filter((_, index) => index !== 2), onThisThread(others));
+    expect(warnings.map((line) => [line.msg, line.uid])).toEqual([['message analysis over budget: quarantined', 99]]);
+  });
+
+  it('finishes a batch in a fresh worker when its worker dies under it', async () => {
+    pool = new AnalysisPool({ threads: 2, logger: pino({ level: 'silent' }) });
+    pool.warm();
+    await until(() => pool!.readyThreads === 2);
     // Large enough that the thread is still at it when it is stopped.
     const messages = batch(1000);
-    pool.warm(messages.length);
-    await until(() => pool!.readyThreads === 2);
-    const inline = await prepareInline(messages, options);
-    // The thread goes away with the batch in flight, as a crash in native code would take it.
     const threads = (pool as unknown as { workers: Array<{ worker: Worker }> }).workers;
     const preparing = pool.prepare(messages, options);
+    // The thread goes away with the batch in flight, as a crash in native code would take it.
     await threads[0]!.worker.terminate();
-    const prepared = await preparing;
-    expect(prepared.map((item) => [item.message, item.contentHash, item.facts])).toEqual(inline.map((item) => [item.message, item.contentHash, item.facts]));
-    expect(warnings).toEqual(['analysis worker failed: analyzing on the main thread from now on']);
-    expect(pool.readyThreads).toBe(0);
-    // Later batches do not wait for threads that will never come back.
-    expect(await pool.prepare(messages.slice(0, 5), options)).toHaveLength(5);
-    expect(pool.readyThreads).toBe(0);
+    expectSamePreparation(await preparing, onThisThread(messages));
+    expect(pool.readyThreads).toBe(2);
   });
 });
