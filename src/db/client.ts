@@ -56,6 +56,36 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
+/** A transaction on PostgreSQL that can also take rows by COPY FROM STDIN. */
+export interface CopyTransaction {
+  db: Db;
+  /** Streams rows in COPY text format (tab-separated, `\N` for null, one row per line). */
+  copyIn(table: string, columns: string[], rows: string): Promise<void>;
+}
+
+/**
+ * Runs `work` in a transaction that can COPY, on PostgreSQL; undefined on PGlite (its driver has
+ * no COPY FROM STDIN). A refused COPY surfaces as the next statement's error (SQLSTATE 25P02,
+ * transaction aborted), not as its own: postgres.js never settles a COPY stream the server
+ * refused after its end (porsager/postgres#1173), so copyIn does not wait for that, and the
+ * statement after it learns the outcome.
+ */
+export function inCopyTransaction<T>(db: Db, work: (tx: CopyTransaction) => Promise<T>): Promise<T> | undefined {
+  const client = (db as { $client?: unknown }).$client as postgres.Sql | undefined;
+  if (typeof client?.begin !== 'function') return undefined;
+  return client.begin(async (sql) => {
+    const copyIn = async (table: string, columns: string[], rows: string) => {
+      const stream = await sql.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`).writable();
+      await new Promise<void>((resolve, reject) => stream.write(rows, (error) => (error ? reject(error) : resolve())));
+      stream.end();
+      // Node calls the stream's final step (which sends CopyDone) on a later tick; a statement
+      // sent before it would be refused as "during copy".
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    return work({ db: drizzlePostgres({ client: sql as unknown as postgres.Sql, schema }) as unknown as Db, copyIn });
+  }) as Promise<T>;
+}
+
 /** The error and its causes (drizzle wraps a driver's error as the cause of its "Failed query"). */
 function* errorChain(error: unknown): Generator<{ code?: unknown; message?: unknown }> {
   for (let depth = 0; error && typeof error === 'object' && depth < 8; depth++) {
