@@ -90,7 +90,7 @@ export class HourlyCounter {
 
   start(): void {
     this.timer = setInterval(() => {
-      if (performance.now() >= this.retryAt) void this.flush();
+      if (performance.now() >= this.retryAt) void this.writeOnce();
     }, this.options.flushMs);
     this.timer.unref();
     watchSendEventQueue(this);
@@ -287,13 +287,22 @@ export class HourlyCounter {
     this.eventDueAt = due;
     this.eventTimer = setTimeout(() => {
       this.eventTimer = undefined;
-      void this.flush();
+      void this.writeOnce();
     }, due - at);
     this.eventTimer.unref();
   }
 
-  /** Writes pending counts and send events now (the timers wait out a failure's backoff); one flush at a time. */
-  flush(): Promise<void> {
+  /**
+   * Writes the counts and send events pending now, after the write in progress if there is one
+   * (the timers, unlike this, wait out a failure's backoff).
+   */
+  async flush(): Promise<void> {
+    if (this.flushing) await this.flushing.catch(() => {});
+    await this.writeOnce();
+  }
+
+  /** One write at a time: a call during a write shares it. */
+  private writeOnce(): Promise<void> {
     this.flushing ??= this.write().finally(() => {
       this.flushing = undefined;
       this.releaseIfAccepting();
