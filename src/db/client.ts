@@ -82,7 +82,9 @@ export function inCopyTransaction<T>(db: Db, work: (tx: CopyTransaction) => Prom
       // sent before it would be refused as "during copy".
       await new Promise((resolve) => setImmediate(resolve));
     };
-    return work({ db: drizzlePostgres({ client: sql as unknown as postgres.Sql, schema }) as unknown as Db, copyIn });
+    // drizzle reads the client's type parsers, which a transaction's handle does not carry.
+    const txClient = Object.assign(sql, { options: client.options }) as unknown as postgres.Sql;
+    return work({ db: drizzlePostgres({ client: txClient, schema }) as unknown as Db, copyIn });
   }) as Promise<T>;
 }
 
@@ -111,6 +113,11 @@ const unavailableSqlStates = new Set(['57P01', '57P02', '57P03', '53300']);
 /** Whether the database could not be reached or cannot serve now: worth retrying later. */
 export function databaseUnavailable(error: unknown): boolean {
   return codesOf(error).some((code) => unreachableCodes.has(code) || unavailableSqlStates.has(code) || /^08[0-9A-Z]{3}$/.test(code));
+}
+
+/** Whether PostgreSQL itself refused the statement (a SQLSTATE anywhere in the chain), other than for being unavailable. */
+export function databaseRefusedStatement(error: unknown): boolean {
+  return !databaseUnavailable(error) && codesOf(error).some((code) => /^[0-9A-Z]{5}$/.test(code));
 }
 
 /**

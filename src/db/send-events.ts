@@ -1,6 +1,6 @@
 // The relay's send log: stored once per (message, recipient), counted into the rollups.
 import { inArray, lt, sql } from 'drizzle-orm';
-import { databaseUnavailable, inCopyTransaction, queryRows, type Db } from './client';
+import { databaseRefusedStatement, inCopyTransaction, queryRows, type Db } from './client';
 import { addToRollups, startOfHour, type RollupIncrement } from './rollups';
 import { sendEvents, type RollupDimension } from './schema';
 
@@ -40,7 +40,7 @@ export async function storeSendEvents(db: Db, events: SendEventInput[]): Promise
     const copied = copySendEvents(db, events);
     if (copied) return await copied;
   } catch (error) {
-    if (databaseUnavailable(error)) throw error;
+    if (!databaseRefusedStatement(error)) throw error;
   }
   return storeByStatements(db, events);
 }

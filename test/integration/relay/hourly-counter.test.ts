@@ -3,7 +3,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Database, Db } from '../../../src/db/client';
+import { queryRows, type Database, type Db } from '../../../src/db/client';
 import { hourlyRollups, relayHourlyCounts, sendEvents } from '../../../src/db/schema';
 import { HourlyCounter } from '../../../src/relay/hourly-counter';
 import { testEngines } from '../../support/engines';
@@ -55,6 +55,27 @@ describe.each(testEngines())('hourly counter on $name', (engine) => {
     expect(await database.db.select().from(relayHourlyCounts)).toMatchObject([{ sender: 'alice', accepted: 1500 }]);
     const [sent] = await database.db.select({ sent: hourlyRollups.sent }).from(hourlyRollups).where(and(eq(hourlyRollups.dimension, 'sender'), eq(hourlyRollups.key, 'alice')));
     expect(sent).toEqual({ sent: 1500 });
+  });
+  it('stores send events by COPY on PostgreSQL (statements on PGlite), counting a batch holding one already stored once', async () => {
+    await database.db.execute(sql.raw('create table seen_statements (query text)'));
+    await database.db.execute(sql.raw(`create function record_statement() returns trigger language plpgsql as $$
+      begin insert into seen_statements values (current_query()); return null; end $$`));
+    await database.db.execute(sql.raw('create trigger record_statement before insert on send_events for each statement execute function record_statement()'));
+    const counter = new HourlyCounter(database.db, { flushMs: 3_600_000, logger });
+    for (let i = 0; i < 3; i++) counter.add('gina', now, eventOf(i, 'gina'));
+    await counter.flush();
+    // Q2 again: the COPY is refused for it, and the statement path stores the new one alone.
+    for (let i = 2; i < 4; i++) counter.add('gina', now, eventOf(i, 'gina'));
+    await counter.flush();
+    const statements = await queryRows<{ query: string }>(database.db, sql`select query from seen_statements`);
+    const kinds = statements.map((row) => (/^\s*copy /i.test(row.query) ? 'copy' : 'insert'));
+    // The refused COPY's own record went with its transaction.
+    expect(kinds).toEqual(engine.name === 'postgres' ? ['copy', 'insert'] : ['insert', 'insert']);
+    await database.db.execute(sql.raw('drop trigger record_statement on send_events'));
+    await database.db.execute(sql.raw('drop table seen_statements'));
+    expect(await database.db.$count(sendEvents)).toBe(4);
+    const [sent] = await database.db.select({ sent: hourlyRollups.sent }).from(hourlyRollups).where(and(eq(hourlyRollups.dimension, 'sender'), eq(hourlyRollups.key, 'gina')));
+    expect(sent).toEqual({ sent: 4 });
   });
   it('never drops a send event: past its bound it stops accepting, keeps every event, and accepts again once they are stored', async () => {
     const counter = new HourlyCounter(database.db, { flushMs: 3_600_000, logger, maxPendingEvents: 1000 });
