@@ -87,7 +87,7 @@ describe.each(testEngines())('Postfix policy server backpressure on $name', (eng
     await counter.flush();
     expect(counter.stats.heldEpisodes).toBeGreaterThan(0);
     expect(counter.stats.refused).toBe(0);
-    expect(dunno).toBeGreaterThan(500);
+    expect(dunno).toBeGreaterThan(100);
     expect(await database.db.$count(sendEvents)).toBe(dunno);
   });
 });
