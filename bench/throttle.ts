@@ -14,7 +14,15 @@
 // the latency a relay sees when the server is not saturated; then decisions/s of the policy protocol over persistent
 // connections, each doing what an smtpd does: one END-OF-MESSAGE request, wait for the answer,
 // next (counted and stored). The server runs with the configured tiers, as `warden serve` does.
-import { fork, type ChildProcess } from 'node:child_process';
+// Next to decisions/s: send events stored per second, messages accepted vs stored, and the time
+// answers were held for backpressure. Then, in the same run, the same load against
+// policyd-rate-limit (Debian package, PostgreSQL backend, one row per message) when it is
+// installed, and the ratio (--no-policyd skips it).
+import { accessSync, chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +54,9 @@ const { values } = parseArgs({
     url: { type: 'string' },
     /** Run just one part: `http` or `policy`. */
     only: { type: 'string' },
+    'no-policyd': { type: 'boolean', default: false },
+    /** Answers wait past this many unstored send events (relay.policyServer.maxPendingSendEvents). */
+    'max-pending': { type: 'string', default: '50000' },
   },
 });
 const policies = Number(values.policies);
@@ -74,7 +85,7 @@ async function runServer(): Promise<void> {
   // above what one sender of 100,000 gets in a run.
   const snapshot = new PolicySnapshot(database, { throttleLimitPerHour: 1_000_000, tiers: config.tiers, campaigns: config.campaigns, refreshSeconds: 30, logger });
   await snapshot.start();
-  const counter = new HourlyCounter(database.db, { flushMs: 1000, logger });
+  const counter = new HourlyCounter(database.db, { flushMs: 1000, logger, maxPendingEvents: Number(values['max-pending']) });
   counter.start();
   const policyServer = new PostfixPolicyServer({ config: config.relay.policyServer, snapshot, counter, logger, recordSendEvents: !values['count-only'] });
   const policyAddress = await policyServer.listen();
@@ -88,6 +99,10 @@ async function runServer(): Promise<void> {
   process.on('message', async (message) => {
     // CPU time of the serving process, so the cost per request reads the same on a busy machine.
     if (message === 'cpu') return void process.send!({ cpu: process.cpuUsage() });
+    if (message === 'stats') {
+      const { requests, rejected, deferred } = policyServer.stats;
+      return void process.send!({ answered: requests, accepted: requests - rejected - deferred, stored: counter.stats.stored, refused: counter.stats.refused, heldSeconds: counter.heldSeconds() });
+    }
     if (message === 'drain') {
       // Send events are written behind the answers; a run is done when they are stored.
       const backlog = counter.backlog;
@@ -181,7 +196,7 @@ async function pacedRun(url: string, path: () => string, duration: number, rate:
  * cores with the server and PostgreSQL, so it does little per request: one latin1 string written
  * (no UTF-8 encoding pass), answers counted on the raw bytes by their ending empty line.
  */
-async function policyRun(port: number, depth: number): Promise<{ decisions: number; count: number; p50: number; p99: number }> {
+async function policyRun(port: number, depth: number, protocolState = 'END-OF-MESSAGE'): Promise<{ decisions: number; count: number; p50: number; p99: number }> {
   const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   let sequence = 0;
@@ -203,7 +218,7 @@ async function policyRun(port: number, depth: number): Promise<{ decisions: numb
         inFlight += 1;
         sentAt.push(performance.now());
         socket.write(
-          `request=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE\nprotocol_name=ESMTP\nclient_address=192.0.2.44\n` +
+          `request=smtpd_access_policy\nprotocol_state=${protocolState}\nprotocol_name=ESMTP\nclient_address=192.0.2.44\n` +
             `server_address=192.0.2.10\nsender=user@shop.example\nrecipient=u@gmail.example\nrecipient_count=1\n` +
             `queue_id=B${sequence}\ninstance=i${sequence}\nsasl_method=PLAIN\nsasl_username=s${Math.floor(Math.random() * policies)}\n\n`,
           'latin1',
@@ -274,8 +289,17 @@ async function httpRuns(url: string, serverCpu: ServerCpu): Promise<void> {
   console.log(paced('throttle API', throttleAtRate, throttleAtRateCpu));
 }
 
-async function policyRuns(port: number, serverCpu: ServerCpu, drain: () => Promise<number>): Promise<void> {
+interface PolicyServerStats {
+  answered: number;
+  accepted: number;
+  stored: number;
+  refused: number;
+  heldSeconds: number;
+}
+
+async function policyRuns(port: number, serverCpu: ServerCpu, drain: () => Promise<number>, serverStats: () => Promise<PolicyServerStats>): Promise<number> {
   const depth = Number(values.depth);
+  const before = await serverStats();
   // The run ends when the answers stop and the send events accepted during it are stored.
   const [[policy, backlog, drainSeconds], policyCpu] = await serverCpu(async () => {
     const run = await policyRun(port, depth);
@@ -283,7 +307,11 @@ async function policyRuns(port: number, serverCpu: ServerCpu, drain: () => Promi
     const pending = await drain();
     return [run, pending, (performance.now() - started) / 1000] as const;
   });
-  const sustained = policy.count / (policy.count / policy.decisions + drainSeconds);
+  const after = await serverStats();
+  const runSeconds = policy.count / policy.decisions;
+  const sustained = policy.count / (runSeconds + drainSeconds);
+  const accepted = after.accepted - before.accepted;
+  const stored = after.stored - before.stored;
   console.log(
     `Postfix policy protocol                      ${policy.decisions.toFixed(0).padStart(8)} decisions/s   p50 ${policy.p50.toFixed(2)} ms   p99 ${policy.p99.toFixed(2)} ms   ` +
       `server CPU ${(policyCpu / Math.max(1, policy.count)).toFixed(1)} µs/decision   ` +
@@ -293,6 +321,78 @@ async function policyRuns(port: number, serverCpu: ServerCpu, drain: () => Promi
     `  stored behind the answers: ${backlog} send events pending at the end, written in ${drainSeconds.toFixed(2)} s; ` +
       `${sustained.toFixed(0)} decisions/s with that included (server CPU above includes it)`,
   );
+  console.log(
+    `  ${(stored / (runSeconds + drainSeconds)).toFixed(0)} stored/s; accepted ${accepted}, stored ${stored}, missing ${accepted - stored}` +
+      ` (refused by the database ${after.refused - before.refused}); answers held for backpressure ${(after.heldSeconds - before.heldSeconds).toFixed(2)} s of ${runSeconds.toFixed(1)} s`,
+  );
+  return sustained;
+}
+
+/**
+ * The same load against policyd-rate-limit (Debian package) on a scratch PostgreSQL database: it
+ * counts at RCPT (its documented place, smtpd_recipient_restrictions), one row per message written
+ * before each answer. Undefined when it is not installed or does not start.
+ */
+async function policydRateLimitRun(databaseUrl: string) {
+  const binary = '/usr/bin/policyd-rate-limit';
+  try {
+    accessSync(binary);
+  } catch {
+    console.log('policyd-rate-limit: not installed (Debian: apt-get install policyd-rate-limit python3-psycopg2); our figures alone');
+    return undefined;
+  }
+  const url = new URL(databaseUrl);
+  const port = 10_000 + Math.floor(Math.random() * 20_000);
+  const directory = mkdtempSync(join(tmpdir(), 'policyd-rate-limit-'));
+  // It drops root for its own user, who writes the pid file here.
+  chmodSync(directory, 0o777);
+  const configFile = join(directory, 'policyd-rate-limit.yaml');
+  writeFileSync(
+    configFile,
+    [
+      'debug: False',
+      'user: "policyd-rate-limit"',
+      'group: "policyd-rate-limit"',
+      `pidfile: "${directory}/run/policyd-rate-limit.pid"`,
+      `pgsql_config: { database: "${url.pathname.slice(1)}", user: "${decodeURIComponent(url.username) || 'postgres'}", host: "${url.hostname}", port: ${url.port || 5432} }`,
+      'backend: 2',
+      `SOCKET: ["127.0.0.1", ${port}]`,
+      'limits: [[100000000, 3600]]',
+      'limit_by_sasl: True',
+      'success_action: "dunno"',
+      'db_error_action: "dunno"',
+      'report: False',
+      'delay_to_close: 300',
+    ].join('\n'),
+  );
+  const child = spawn(binary, ['--file', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let errors = '';
+  child.stderr.on('data', (chunk) => (errors += chunk));
+  try {
+    const deadline = performance.now() + 10_000;
+    for (;;) {
+      const open = await new Promise<boolean>((resolve) => {
+        const socket = connect({ port, host: '127.0.0.1' }, () => {
+          socket.end();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      });
+      if (open) break;
+      if (child.exitCode !== null || performance.now() > deadline) {
+        console.log(`policyd-rate-limit: did not start (${errors.trim().split('\n').at(-1) || 'no output'}); our figures alone`);
+        return undefined;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const run = await policyRun(port, Number(values.depth), 'RCPT');
+    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    const [row] = await sql<{ count: number }[]>`select count(*)::int as count from mail_count`;
+    await sql.end();
+    return { ...run, stored: row!.count };
+  } finally {
+    child.kill('SIGTERM');
+  }
 }
 
 async function main(): Promise<void> {
@@ -319,7 +419,28 @@ async function main(): Promise<void> {
     child.once('message', (message) => resolve((message as { drained: number }).drained));
     child.send('drain');
   });
-  if (values.only !== 'http') await policyRuns(ready.policyPort, serverCpu, drain);
+  const serverStats = () => new Promise<PolicyServerStats>((resolve) => {
+    child.once('message', (message) => resolve(message as PolicyServerStats));
+    child.send('stats');
+  });
+  if (values.only !== 'http') {
+    const ours = await policyRuns(ready.policyPort, serverCpu, drain, serverStats);
+    if (!values['no-policyd'] && scratch) {
+      const theirs = await createTestDatabase(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+      try {
+        const other = await policydRateLimitRun(theirs.url);
+        if (other) {
+          console.log(
+            `policyd-rate-limit (PostgreSQL, same load at RCPT) ${other.decisions.toFixed(0).padStart(8)} decisions/s   p50 ${other.p50.toFixed(2)} ms   p99 ${other.p99.toFixed(2)} ms   ` +
+              `answered ${other.count}, stored ${other.stored}`,
+          );
+          console.log(`  ratio, storage included: ${(ours / other.decisions).toFixed(1)}× policyd-rate-limit's decisions/s   (target >= 8×)`);
+        }
+      } finally {
+        await theirs.drop();
+      }
+    }
+  }
   child.send('stop');
   await new Promise((resolve) => child.once('exit', resolve));
   await scratch?.drop();

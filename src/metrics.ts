@@ -1,5 +1,5 @@
 // Prometheus metrics of this process, served at /metrics.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'warden_' });
@@ -43,4 +43,60 @@ export const policyDecisionsTotal = new Counter({
       policyDecisionTally[action] = 0;
     }
   },
+});
+
+/** The policy server's queue of send events answered and not yet stored, read at each scrape. */
+export interface SendEventQueueView {
+  readonly backlog: number;
+  oldestPendingMs(): number;
+  heldSeconds(): number;
+}
+let sendEventQueue: SendEventQueueView | undefined;
+let heldSecondsReported = 0;
+
+/** The queue the metrics below report (the one the running policy server uses). */
+export function watchSendEventQueue(queue: SendEventQueueView): void {
+  sendEventQueue = queue;
+  heldSecondsReported = 0;
+}
+
+export const sendEventsPending = new Gauge({
+  name: 'warden_send_events_pending',
+  help: 'Send events of messages the Postfix policy server accepted and not yet stored',
+  registers: [metricsRegistry],
+  collect() {
+    this.set(sendEventQueue?.backlog ?? 0);
+  },
+});
+
+export const sendEventsOldestPendingSeconds = new Gauge({
+  name: 'warden_send_events_oldest_pending_seconds',
+  help: 'Age of the oldest send event not yet stored (past countFlushMs, answers are held)',
+  registers: [metricsRegistry],
+  collect() {
+    this.set((sendEventQueue?.oldestPendingMs() ?? 0) / 1000);
+  },
+});
+
+export const policyBackpressureSecondsTotal = new Counter({
+  name: 'warden_postfix_policy_backpressure_seconds_total',
+  help: 'Seconds the Postfix policy server held its answers until the send events already answered were stored',
+  registers: [metricsRegistry],
+  collect() {
+    const held = sendEventQueue?.heldSeconds() ?? 0;
+    if (held > heldSecondsReported) this.inc(held - heldSecondsReported);
+    heldSecondsReported = held;
+  },
+});
+
+export const sendEventsStoredTotal = new Counter({
+  name: 'warden_send_events_stored_total',
+  help: 'Send events of accepted messages the Postfix policy server stored',
+  registers: [metricsRegistry],
+});
+
+export const sendEventsDroppedTotal = new Counter({
+  name: 'warden_send_events_dropped_total',
+  help: 'Send events of accepted messages not stored because the database refused a value in them (should stay 0)',
+  registers: [metricsRegistry],
 });

@@ -42,7 +42,11 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     refreshSeconds: config.relay.snapshotRefreshSeconds,
     logger: logger.child({ component: 'policy-snapshot' }),
   });
-  const counter = new HourlyCounter(database.db, { flushMs: config.relay.policyServer.countFlushMs, logger: logger.child({ component: 'hourly-counter' }) });
+  const counter = new HourlyCounter(database.db, {
+    flushMs: config.relay.policyServer.countFlushMs,
+    maxPendingEvents: config.relay.policyServer.maxPendingSendEvents,
+    logger: logger.child({ component: 'hourly-counter' }),
+  });
   let policyServer: PostfixPolicyServer | undefined;
   let policyAddress: { host: string; port: number } | undefined;
   try {

@@ -39,6 +39,8 @@ export interface AppDeps {
   policySnapshot?: PolicySnapshot;
   /** The time; tests pass a fixed one. */
   clock?: () => Date;
+  /** Send event rows stored at once past which POST /events answers 503 (default maxEventRowsInFlight). */
+  maxEventRowsInFlight?: number;
 }
 
 export function createApp(deps: AppDeps) {
@@ -74,7 +76,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', authenticate(deps.config.auth.tokens, sessions, clock));
   if (sessions) app.route('/', dashboardRouter(sessions, clock));
   app.route('/api/v1', jobsRouter(deps.database.db, deps.jobs, deps.scheduler));
-  app.route('/api/v1', sendEventsRouter(deps.database.db));
+  app.route('/api/v1', sendEventsRouter(deps.database.db, deps.maxEventRowsInFlight));
   app.route('/api/v1', alertsRouter(deps.database.db, deps.config.webhooks, deps.logger, clock));
   if (deps.policySnapshot) app.route('/api/v1', policyRouter(deps.policySnapshot, deps.config.reputation.throttleLimitPerHour, deps.config.tiers, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'sender', deps.config.reputation, deps.config.tiers, clock));

@@ -9,7 +9,7 @@ import { WardenError } from '../errors';
 import { requireScope } from './auth';
 import { limitBody } from './body-limit';
 import type { ApiEnv } from './env';
-import { authErrorResponses, errorBody, unavailableResponses } from './errors';
+import { authErrorResponses, errorBody, errorResponse } from './errors';
 import { storableText, storableTimestamp } from './storable';
 
 export const maxEventsPerRequest = 10_000;
@@ -21,6 +21,14 @@ export const eventsPath = '/api/v1/events';
  * request of the maximum number of such rows fits the body limit.
  */
 export const maxEventsBodyBytes = maxEventsPerRequest * 3 * 1024;
+/**
+ * Rows being stored at once over all requests (five full requests) past which a request is
+ * answered 503 with Retry-After instead of queueing behind the others: a relay retries it later,
+ * so nothing is lost, and a 2xx still means every row it counts is durable.
+ */
+export const maxEventRowsInFlight = 50_000;
+/** Seconds a relay waits before resending a request refused for rows in flight. */
+export const eventsBusyRetryAfterSeconds = 1;
 
 const domain = z.string().min(1).max(253).regex(/^[a-z0-9.-]+$/i, 'expected a domain name');
 const ipAddress = z.string().refine((text) => isIP(text) !== 0, 'expected an IPv4 or IPv6 address');
@@ -90,7 +98,13 @@ const postEventsRoute = createRoute({
     400: { description: 'The body is not JSON / NDJSON', content: { 'application/json': { schema: errorBody } } },
     413: { description: 'More rows or bytes than allowed in one request', content: { 'application/json': { schema: errorBody } } },
     ...authErrorResponses,
-    ...unavailableResponses,
+    503: {
+      description:
+        `The database is unreachable, or more than ${maxEventRowsInFlight} rows are being stored already (E_BUSY); nothing of the ` +
+        "request is stored: resend it after the Retry-After header's seconds",
+      headers: { 'Retry-After': { schema: { type: 'integer' as const } } },
+      content: { 'application/json': { schema: errorBody } },
+    },
   },
 });
 
@@ -157,8 +171,9 @@ async function storeKeepingGoodRows(db: Db, rows: { index: number; event: SendEv
   return total;
 }
 
-export function sendEventsRouter(db: Db) {
+export function sendEventsRouter(db: Db, rowsInFlightLimit = maxEventRowsInFlight) {
   const router = new OpenAPIHono<ApiEnv>();
+  let rowsInFlight = 0;
   router.use('/events', requireScope('relay'));
   router.use('/events', limitBody(maxEventsBodyBytes));
   // Documented with its schema, but validated row by row below, so one bad row does not reject the others.
@@ -182,7 +197,19 @@ export function sendEventsRouter(db: Db) {
       }
       valid.push({ index, event: toSendEvent(parsed.data) });
     });
-    const result = await storeKeepingGoodRows(db, valid, rejected);
+    // A request alone is always taken, whatever its size.
+    if (rowsInFlight > 0 && rowsInFlight + valid.length > rowsInFlightLimit) {
+      c.header('Retry-After', String(eventsBusyRetryAfterSeconds));
+      c.get('logger').warn({ received: rows.length, rowsInFlight }, 'send events refused: too many rows being stored; the relay retries');
+      return errorResponse(c, 503, 'E_BUSY', `${rowsInFlight} send events are being stored; resend this request after ${eventsBusyRetryAfterSeconds} s`);
+    }
+    rowsInFlight += valid.length;
+    let result: { stored: number; duplicates: number };
+    try {
+      result = await storeKeepingGoodRows(db, valid, rejected);
+    } finally {
+      rowsInFlight -= valid.length;
+    }
     c.get('logger').info({ received: rows.length, stored: result.stored, duplicates: result.duplicates, rejected: rejected.length }, 'send events');
     return c.json({ received: rows.length, stored: result.stored, duplicates: result.duplicates, rejected }, rejected.length === 0 ? 200 : 207);
   });

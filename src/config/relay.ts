@@ -29,6 +29,11 @@ export const policyServerConfig = z
     recordSendEvents: z.boolean().default(true),
     /** Milliseconds between writes of accepted-message counts and send events to the database. */
     countFlushMs: z.number().int().min(10).max(60_000).default(1000),
+    /**
+     * Send events answered and not yet stored past which answers wait (backpressure): events are
+     * never dropped. Answers also wait while one answered countFlushMs ago is not stored yet.
+     */
+    maxPendingSendEvents: z.number().int().min(1).max(1_000_000).default(50_000),
     /** Connections held at once; Postfix keeps one per smtpd process. */
     maxConnections: z.number().int().min(1).default(2000),
     /** An idle connection is closed after this (Postfix's own idle limit is 300 s). */

@@ -56,6 +56,38 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
+/** A transaction on PostgreSQL that can also take rows by COPY FROM STDIN. */
+export interface CopyTransaction {
+  db: Db;
+  /** Streams rows in COPY text format (tab-separated, `\N` for null, one row per line). */
+  copyIn(table: string, columns: string[], rows: string): Promise<void>;
+}
+
+/**
+ * Runs `work` in a transaction that can COPY, on PostgreSQL; undefined on PGlite (its driver has
+ * no COPY FROM STDIN). A refused COPY surfaces as the next statement's error (SQLSTATE 25P02,
+ * transaction aborted), not as its own: postgres.js never settles a COPY stream the server
+ * refused after its end (porsager/postgres#1173), so copyIn does not wait for that, and the
+ * statement after it learns the outcome.
+ */
+export function inCopyTransaction<T>(db: Db, work: (tx: CopyTransaction) => Promise<T>): Promise<T> | undefined {
+  const client = (db as { $client?: unknown }).$client as postgres.Sql | undefined;
+  if (typeof client?.begin !== 'function') return undefined;
+  return client.begin(async (sql) => {
+    const copyIn = async (table: string, columns: string[], rows: string) => {
+      const stream = await sql.unsafe(`copy ${table} (${columns.join(', ')}) from stdin`).writable();
+      await new Promise<void>((resolve, reject) => stream.write(rows, (error) => (error ? reject(error) : resolve())));
+      stream.end();
+      // Node calls the stream's final step (which sends CopyDone) on a later tick; a statement
+      // sent before it would be refused as "during copy".
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    // drizzle reads the client's type parsers, which a transaction's handle does not carry.
+    const txClient = Object.assign(sql, { options: client.options }) as unknown as postgres.Sql;
+    return work({ db: drizzlePostgres({ client: txClient, schema }) as unknown as Db, copyIn });
+  }) as Promise<T>;
+}
+
 /** The error and its causes (drizzle wraps a driver's error as the cause of its "Failed query"). */
 function* errorChain(error: unknown): Generator<{ code?: unknown; message?: unknown }> {
   for (let depth = 0; error && typeof error === 'object' && depth < 8; depth++) {
@@ -81,6 +113,11 @@ const unavailableSqlStates = new Set(['57P01', '57P02', '57P03', '53300']);
 /** Whether the database could not be reached or cannot serve now: worth retrying later. */
 export function databaseUnavailable(error: unknown): boolean {
   return codesOf(error).some((code) => unreachableCodes.has(code) || unavailableSqlStates.has(code) || /^08[0-9A-Z]{3}$/.test(code));
+}
+
+/** Whether PostgreSQL itself refused the statement (a SQLSTATE anywhere in the chain), other than for being unavailable. */
+export function databaseRefusedStatement(error: unknown): boolean {
+  return !databaseUnavailable(error) && codesOf(error).some((code) => /^[0-9A-Z]{5}$/.test(code));
 }
 
 /**

@@ -1,7 +1,8 @@
 // The relay's send log: stored once per (message, recipient), counted into the rollups.
 import { inArray, lt, sql } from 'drizzle-orm';
-import { queryRows, type Db } from './client';
-import { sendEvents } from './schema';
+import { databaseRefusedStatement, inCopyTransaction, queryRows, type Db } from './client';
+import { addToRollups, startOfHour, type RollupIncrement } from './rollups';
+import { sendEvents, type RollupDimension } from './schema';
 
 export interface SendEventInput {
   messageId: string;
@@ -20,13 +21,32 @@ export interface SendEventInput {
 
 const rowsPerStatement = 5000;
 
+export interface StoredSendEvents {
+  stored: number;
+  duplicates: number;
+  senders: string[];
+}
+
 /**
- * Stores events and counts the new ones into the rollups, all in one statement per 5,000 events
- * (one transaction around them when there are more): a retried request stores and counts nothing
- * twice. Returns how many were new and how many were already known.
+ * Stores events and counts the new ones into the rollups: a retried request stores and counts
+ * nothing twice. Returns how many were new and how many were already known. On PostgreSQL the
+ * events go in by COPY with their rollups in the same transaction; should that be refused (an
+ * event already stored, or a value PostgreSQL does not take), the statement path below sorts the
+ * new from the known and names the refused value.
  */
-export async function storeSendEvents(db: Db, events: SendEventInput[]): Promise<{ stored: number; duplicates: number; senders: string[] }> {
+export async function storeSendEvents(db: Db, events: SendEventInput[]): Promise<StoredSendEvents> {
   if (events.length === 0) return { stored: 0, duplicates: 0, senders: [] };
+  try {
+    const copied = copySendEvents(db, events);
+    if (copied) return await copied;
+  } catch (error) {
+    if (!databaseRefusedStatement(error)) throw error;
+  }
+  return storeByStatements(db, events);
+}
+
+/** One statement per 5,000 events (one transaction around them when there are more). */
+async function storeByStatements(db: Db, events: SendEventInput[]): Promise<StoredSendEvents> {
   if (events.length <= rowsPerStatement) {
     const { stored, senders } = await storeAndCount(db, events);
     return { stored, duplicates: events.length - stored, senders };
@@ -97,6 +117,55 @@ function rollupUpsert(name: string, table: 'hourly_rollups' | 'daily_rollups', b
       on conflict (dimension, key, ${bucket}) do update set sent = ${table}.sent + excluded.sent, delivered = ${table}.delivered + excluded.delivered
       returning 1
     )`);
+}
+
+const copyColumns = ['message_id', 'recipient_key', 'sender', 'sender_domain', 'recipient_domain', 'ip', 'at', 'outcome', 'client_address', 'sasl_username', 'fingerprint'];
+const copyEscapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+/** A field in COPY's text format (PostgreSQL docs, COPY, "Text Format"): `\N` is null. */
+const copyField = (value: string | undefined | null) =>
+  value == null ? '\\N' : /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => copyEscapes[c]!) : value;
+
+/**
+ * The events by COPY (no per-row statement to plan, no arrays to build), and their rollups
+ * summed here: one increment per dimension, key and hour, whatever the number of events. COPY
+ * has no ON CONFLICT, so one event stored before refuses the batch (and the caller stores it by
+ * statements). Undefined on PGlite.
+ */
+function copySendEvents(db: Db, events: SendEventInput[]): Promise<StoredSendEvents> | undefined {
+  let rows = '';
+  for (const e of events) {
+    rows += `${copyField(e.messageId)}\t${copyField(e.recipientKey)}\t${copyField(e.sender)}\t${copyField(e.senderDomain)}\t${copyField(e.recipientDomain)}\t` +
+      `${copyField(e.ip)}\t${e.at.toISOString()}\t${copyField(e.outcome)}\t${copyField(e.clientAddress)}\t${copyField(e.saslUsername)}\t${copyField(e.fingerprint)}\n`;
+  }
+  return inCopyTransaction(db, async (tx) => {
+    await tx.copyIn('send_events', copyColumns, rows);
+    await addToRollups(tx.db, sentIncrements(events));
+    return { stored: events.length, duplicates: 0, senders: [...new Set(events.map((e) => e.sender))] };
+  });
+}
+
+/** The rollup increments of sent messages, summed per dimension, key and hour. */
+function sentIncrements(events: SendEventInput[]): RollupIncrement[] {
+  const summed = new Map<string, RollupIncrement & { counts: { sent: number; delivered: number } }>();
+  const add = (dimension: RollupDimension, key: string | undefined, hour: Date, delivered: number) => {
+    if (key == null) return;
+    const id = `${dimension}\u0000${key}\u0000${hour.getTime()}`;
+    const increment = summed.get(id);
+    if (increment) {
+      increment.counts.sent += 1;
+      increment.counts.delivered += delivered;
+    } else summed.set(id, { dimension, key, at: hour, counts: { sent: 1, delivered } });
+  };
+  for (const e of events) {
+    const hour = startOfHour(e.at);
+    const delivered = e.outcome === 'delivered' ? 1 : 0;
+    add('sender', e.sender, hour, delivered);
+    add('sender_domain', e.senderDomain, hour, delivered);
+    add('recipient_domain', e.recipientDomain, hour, delivered);
+    add('ip', e.ip, hour, delivered);
+    add('fingerprint', e.fingerprint, hour, delivered);
+  }
+  return [...summed.values()];
 }
 
 /** The send-log entries of original Message-IDs, for attributing reports that name no sender. */

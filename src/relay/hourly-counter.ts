@@ -3,19 +3,22 @@
 // through it. A day's count is the sum of its hours' rows.
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { queryRows, type Db } from '../db/client';
+import { databaseRefusedValue, queryRows, type Db } from '../db/client';
 import { relayHourlyCounts } from '../db/schema';
 import { storeSendEvents, type SendEventInput } from '../db/send-events';
+import { sendEventsDroppedTotal, sendEventsStoredTotal, watchSendEventQueue } from '../metrics';
 
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
-/** Send events kept while the database is unreachable; beyond this the oldest are dropped (and logged). */
-const maxPendingEvents = 100_000;
 /**
- * Events per statement: each is one statement (rollups counted in PostgreSQL), and building it is
- * a few microseconds per event of synchronous work the policy server's answers wait behind.
+ * Events per write (one COPY and its rollups on PostgreSQL, statements of 5,000 on PGlite):
+ * building it is synchronous work the policy server's answers wait behind.
  */
-const eventsPerWrite = 1000;
+const eventsPerWrite = 10_000;
+/** The longest wait between attempts to write while the database refuses. */
+const maxRetryMs = 10_000;
+/** Backpressure is logged at most this often, with what happened since the last line. */
+const heldLogEveryMs = 10_000;
 const countsPerWrite = 2000;
 /** First reads arriving within this share one query. */
 const loadBatchMs = 10;
@@ -36,6 +39,8 @@ interface SenderCount {
 export interface HourlyCounterOptions {
   flushMs: number;
   logger: Logger;
+  /** Send events accepted and not yet stored past which new answers wait (see accepting()). */
+  maxPendingEvents?: number;
 }
 
 /**
@@ -44,17 +49,33 @@ export interface HourlyCounterOptions {
  * query); until it arrives that message is decided on this instance's count. Writes are batched
  * every flush interval (default 1 s) and each write returns the shared total. So a sender can
  * overshoot its limit by what other instances accept in one flush interval, plus the messages that
- * arrive during the first read after a restart; a crash loses at most one interval's counts.
+ * arrive during the first read after a restart.
+ *
+ * Send events are never dropped: each is stored within one flush interval of its answer, or the
+ * counter stops accepting (accepting() is false) and the policy server holds its next answers
+ * until it is. So a crash loses at most the answers of the last flush interval. A write that
+ * fails keeps its events and is tried again, backing off up to 10 s.
  */
 export class HourlyCounter {
   private readonly counts = new Map<string, SenderCount>();
   private pendingEvents: SendEventInput[] = [];
-  /** Events of the write in progress not yet stored. */
+  /** When the oldest of pendingEvents was queued (performance.now()). */
+  private pendingSince: number | undefined;
+  /** Events of the write in progress not yet stored, and when the oldest of them was queued. */
   private eventsInWrite = 0;
-  /** Send events dropped since start (the queue was full), and how many of them were logged. */
-  dropped = 0;
-  private droppedLogged = 0;
-  private droppedLoggedAt = Number.NEGATIVE_INFINITY;
+  private inWriteSince: number | undefined;
+  private readonly maxPendingEvents: number;
+  /** Writes failed in a row, and no write before this time (performance.now()). */
+  private failures = 0;
+  private retryAt = 0;
+  /** The write of events due at half a flush interval after the oldest was queued. */
+  private eventTimer: NodeJS.Timeout | undefined;
+  private eventDueAt = 0;
+  /** Since start: send events stored, refused by the database (the only ones lost), time answers were held. */
+  readonly stats = { stored: 0, refused: 0, heldMs: 0, heldEpisodes: 0 };
+  private heldSince: number | undefined;
+  private released: { promise: Promise<void>; resolve: () => void } | undefined;
+  private heldLog = { at: Number.NEGATIVE_INFINITY, heldMs: 0, episodes: 0 };
   /** Counts of an hour that ended before they were written: written at the next flush. */
   private endedHours: { sender: string; hour: number; accepted: number }[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -63,16 +84,22 @@ export class HourlyCounter {
   constructor(
     private readonly db: Db,
     private readonly options: HourlyCounterOptions,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.flush(), this.options.flushMs);
-    this.timer.unref();
+  ) {
+    this.maxPendingEvents = options.maxPendingEvents ?? 50_000;
   }
 
-  /** Stops the timer and writes what is pending. */
+  start(): void {
+    this.timer = setInterval(() => {
+      if (performance.now() >= this.retryAt) void this.writeOnce();
+    }, this.options.flushMs);
+    this.timer.unref();
+    watchSendEventQueue(this);
+  }
+
+  /** Stops the timers and writes what is pending (at once, even while backing off). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.eventTimer);
     await this.flush();
   }
 
@@ -175,18 +202,9 @@ export class HourlyCounter {
   add(sender: string, now: Date, event?: SendEventInput): void {
     this.entry(sender, now).pending += 1;
     if (event) {
-      if (this.pendingEvents.length >= maxPendingEvents) {
-        this.pendingEvents.shift();
-        this.dropped += 1;
-        // Under overload this happens for every message: one line per ten seconds, with the count.
-        const at = now.getTime();
-        if (at - this.droppedLoggedAt >= 10_000) {
-          this.options.logger.warn({ sender, dropped: this.dropped - this.droppedLogged }, 'send events dropped: the database has not taken events for a while');
-          this.droppedLogged = this.dropped;
-          this.droppedLoggedAt = at;
-        }
-      }
+      this.pendingSince ??= performance.now();
       this.pendingEvents.push(event);
+      this.scheduleEventWrite();
     }
   }
 
@@ -195,9 +213,101 @@ export class HourlyCounter {
     return this.pendingEvents.length + this.eventsInWrite;
   }
 
-  /** Writes pending counts and send events; one flush at a time. */
-  flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => (this.flushing = undefined));
+  /** How long ago the oldest send event not yet stored was queued, in ms (0 when none is). */
+  oldestPendingMs(): number {
+    const since = this.inWriteSince ?? this.pendingSince;
+    return since === undefined ? 0 : performance.now() - since;
+  }
+
+  /**
+   * Whether a new answer may queue a send event now: fewer than maxPendingEvents are waiting and
+   * none was answered a flush interval ago or more. When not, answer nothing until whenAccepting().
+   */
+  accepting(): boolean {
+    return this.backlog < this.maxPendingEvents && this.oldestPendingMs() < this.options.flushMs;
+  }
+
+  /** Resolves once accepting() holds again; the time until then counts as held (backpressure). */
+  whenAccepting(): Promise<void> {
+    if (this.accepting()) return Promise.resolve();
+    if (!this.released) {
+      let resolve = () => {};
+      const promise = new Promise<void>((settle) => (resolve = settle));
+      this.released = { promise, resolve };
+      this.heldSince = performance.now();
+      this.stats.heldEpisodes += 1;
+      this.logHeld();
+      // Holding is what gets the events stored: write now rather than at the next tick.
+      this.scheduleEventWrite(true);
+    }
+    return this.released.promise;
+  }
+
+  /** Seconds answers were held since start, the episode in progress included. */
+  heldSeconds(): number {
+    return (this.stats.heldMs + (this.heldSince === undefined ? 0 : performance.now() - this.heldSince)) / 1000;
+  }
+
+  private releaseIfAccepting(): void {
+    if (!this.released || !this.accepting()) return;
+    const heldMs = performance.now() - this.heldSince!;
+    this.stats.heldMs += heldMs;
+    this.heldLog.heldMs += heldMs;
+    this.heldLog.episodes += 1;
+    this.heldSince = undefined;
+    const { resolve } = this.released;
+    this.released = undefined;
+    resolve();
+  }
+
+  // Under sustained overload this happens many times a second: one line per ten seconds, counting
+  // the episodes and held time that ended since the last line.
+  private logHeld(): void {
+    const at = performance.now();
+    if (at - this.heldLog.at < heldLogEveryMs) return;
+    this.options.logger.warn(
+      { pending: this.backlog, oldestPendingMs: Math.round(this.oldestPendingMs()), heldEpisodesSinceLastLine: this.heldLog.episodes, heldSecondsSinceLastLine: this.heldLog.heldMs / 1000 },
+      'policy answers held until the send events already answered are stored',
+    );
+    this.heldLog = { at, heldMs: 0, episodes: 0 };
+  }
+
+  /**
+   * The next write of events: half a flush interval after the oldest was queued, so it is stored
+   * within the interval when the database keeps up; at once when the queue is half full or
+   * answers are held; never before the retry time after a failure.
+   */
+  private scheduleEventWrite(now = false): void {
+    if (this.flushing || this.pendingEvents.length === 0) return;
+    const at = performance.now();
+    const urgent = now || this.released !== undefined || this.pendingEvents.length >= this.maxPendingEvents / 2;
+    const due = Math.max(urgent ? at : this.pendingSince! + this.options.flushMs / 2, this.retryAt);
+    if (this.eventTimer && this.eventDueAt <= due) return;
+    clearTimeout(this.eventTimer);
+    this.eventDueAt = due;
+    this.eventTimer = setTimeout(() => {
+      this.eventTimer = undefined;
+      void this.writeOnce();
+    }, due - at);
+    this.eventTimer.unref();
+  }
+
+  /**
+   * Writes the counts and send events pending now, after the write in progress if there is one
+   * (the timers, unlike this, wait out a failure's backoff).
+   */
+  async flush(): Promise<void> {
+    if (this.flushing) await this.flushing.catch(() => {});
+    await this.writeOnce();
+  }
+
+  /** One write at a time: a call during a write shares it. */
+  private writeOnce(): Promise<void> {
+    this.flushing ??= this.write().finally(() => {
+      this.flushing = undefined;
+      this.releaseIfAccepting();
+      this.scheduleEventWrite();
+    });
     return this.flushing;
   }
 
@@ -226,6 +336,8 @@ export class HourlyCounter {
     let countsWritten = 0;
     const events = this.pendingEvents;
     this.pendingEvents = [];
+    this.inWriteSince = this.pendingSince;
+    this.pendingSince = undefined;
     let written = 0;
     this.eventsInWrite = events.length;
     try {
@@ -254,20 +366,58 @@ export class HourlyCounter {
         }
       }
       for (; written < events.length; written += eventsPerWrite) {
-        await storeSendEvents(this.db, events.slice(written, written + eventsPerWrite));
-        this.eventsInWrite = Math.max(0, events.length - written - eventsPerWrite);
+        const chunk = events.slice(written, written + eventsPerWrite);
+        await this.storeEvents(chunk);
+        this.eventsInWrite = Math.max(0, events.length - written - chunk.length);
       }
+      this.failures = 0;
     } catch (error) {
       // Counts not written stay pending (entry.pending was not reduced, ended hours are queued
-      // again); events go back in the queue.
+      // again); events go back to the front of the queue, all of them, for the next attempt.
       const endedUnwritten = increments.slice(countsWritten).filter((increment) => increment.entry === null);
       this.endedHours.unshift(...endedUnwritten.map(({ sender, hour, accepted }) => ({ sender, hour: hour.getTime(), accepted })));
       const unwritten = events.slice(written);
-      this.pendingEvents = [...unwritten, ...this.pendingEvents].slice(-maxPendingEvents);
-      this.options.logger.error({ err: error, events: unwritten.length }, 'writing accepted-message counts failed; retrying at the next flush');
+      if (unwritten.length > 0) {
+        this.pendingEvents = unwritten.concat(this.pendingEvents);
+        this.pendingSince = this.inWriteSince;
+      }
+      this.failures += 1;
+      const retryInMs = Math.min(this.options.flushMs * 2 ** (this.failures - 1), maxRetryMs);
+      this.retryAt = performance.now() + retryInMs;
+      this.options.logger.error({ err: error, pendingEvents: this.backlog - this.eventsInWrite, failuresInARow: this.failures, retryInMs }, 'writing accepted-message counts and send events failed; kept, and tried again');
     } finally {
       this.eventsInWrite = 0;
+      this.inWriteSince = undefined;
     }
+  }
+
+  /**
+   * Stores a batch; should the database refuse a value in it, stores its events one by one, so
+   * only the refused ones are lost (counted in stats.refused and the drops metric, and logged).
+   */
+  private async storeEvents(events: SendEventInput[]): Promise<void> {
+    try {
+      this.countStored((await storeSendEvents(this.db, events)).stored);
+      return;
+    } catch (error) {
+      if (!databaseRefusedValue(error)) throw error;
+    }
+    for (const event of events) {
+      try {
+        this.countStored((await storeSendEvents(this.db, [event])).stored);
+      } catch (error) {
+        const refusal = databaseRefusedValue(error);
+        if (!refusal) throw error;
+        this.stats.refused += 1;
+        sendEventsDroppedTotal.inc();
+        this.options.logger.error({ messageId: event.messageId, sender: event.sender, refusal }, 'send event dropped: the database refused a value in it');
+      }
+    }
+  }
+
+  private countStored(stored: number): void {
+    this.stats.stored += stored;
+    sendEventsStoredTotal.inc(stored);
   }
 }
 

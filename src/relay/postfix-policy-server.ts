@@ -57,6 +57,8 @@ export class PostfixPolicyServer {
   private readonly sockets = new Set<Socket>();
   private readonly clock: () => Date;
   readonly stats = { connections: 0, requests: 0, malformed: 0, rejected: 0, deferred: 0 };
+  /** Connections whose requests wait unread until the send events already answered are stored. */
+  heldConnections = 0;
 
   constructor(private readonly deps: PostfixPolicyServerDeps) {
     this.clock = deps.clock ?? (() => new Date());
@@ -93,7 +95,7 @@ export class PostfixPolicyServer {
     const log = this.deps.logger.child({ client: `${socket.remoteAddress}:${socket.remotePort}` });
 
     // Every answer is decided without waiting, so answers leave in request order, batched per read.
-    socket.on('data', (chunk: Buffer) => {
+    const answerChunk = (chunk: Buffer) => {
       const requests = reader.push(chunk);
       if (reader.overflowed) {
         this.stats.malformed += 1;
@@ -109,7 +111,32 @@ export class PostfixPolicyServer {
       }
       // The usual answer, one DUNNO, goes out as bytes made once instead of a string encoded per write.
       if (out && !socket.destroyed) socket.write(out === dunnoAnswer ? dunnoAnswerBytes : out);
-    });
+    };
+    // Backpressure: while the counter is not accepting (send events answered a flush interval ago
+    // are not stored yet, or too many wait), requests are not read, so their answers wait instead
+    // of their events being dropped. Postfix waits up to smtpd_policy_service_timeout for them.
+    let held: Buffer[] | undefined;
+    const onData = (chunk: Buffer) => {
+      if (held) return void held.push(chunk);
+      if (this.deps.counter.accepting()) return answerChunk(chunk);
+      held = [chunk];
+      socket.pause();
+      this.heldConnections += 1;
+      void this.deps.counter.whenAccepting().then(() => {
+        this.heldConnections -= 1;
+        const chunks = held!;
+        held = undefined;
+        for (const [index, waiting] of chunks.entries()) {
+          if (held) {
+            (held as Buffer[]).push(...chunks.slice(index));
+            break;
+          }
+          onData(waiting);
+        }
+        if (!held) socket.resume();
+      });
+    };
+    socket.on('data', onData);
     socket.on('error', (error) => log.debug({ err: error }, 'policy connection error'));
     socket.on('close', () => this.sockets.delete(socket));
   }

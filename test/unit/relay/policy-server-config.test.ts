@@ -10,6 +10,7 @@ describe('relay.policyServer config', () => {
       senderFrom: 'sasl_username',
       recordSendEvents: true,
       countFlushMs: 1000,
+      maxPendingSendEvents: 50_000,
     });
     expect(wardenConfigSchema.parse({}).relay.snapshotRefreshSeconds).toBe(30);
   });
