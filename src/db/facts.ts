@@ -7,7 +7,7 @@ import type { Tx } from './events';
 import { addToRollups, type RollupIncrement } from './rollups';
 import type { ContentFingerprints } from '../analysis/fingerprints';
 import { fingerprintKey, type Fingerprint } from '../reputation/campaign-rule';
-import { complaintFingerprints, mailFacts } from './schema';
+import { complaintFingerprints, mailFacts, relayKey } from './schema';
 import { findSendsByMessageId } from './send-events';
 
 export interface FactInput extends CountableFact {
@@ -194,6 +194,7 @@ export async function recordFactsIn(tx: Tx, facts: FactInput[], sends: SendsByMe
     }
     if (recipientDomain) increments.push({ dimension: 'recipient_domain', key: recipientDomain, at, counts });
     if (ip) increments.push({ dimension: 'ip', key: ip, at, counts });
+    increments.push({ dimension: 'relay', key: relayKey, at, counts });
   }
   await addToRollups(tx, increments);
   for (let i = 0; i < printRows.length; i += 1000) await tx.insert(complaintFingerprints).values(printRows.slice(i, i + 1000)).onConflictDoNothing();

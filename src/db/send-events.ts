@@ -1,7 +1,7 @@
 // The relay's send log: stored once per (message, recipient), counted into the rollups.
 import { inArray, lt, sql } from 'drizzle-orm';
 import { queryRows, type Db } from './client';
-import { sendEvents } from './schema';
+import { relayKey, sendEvents } from './schema';
 
 export interface SendEventInput {
   messageId: string;
@@ -69,7 +69,8 @@ async function storeAndCount(db: Db, events: SendEventInput[]): Promise<{ stored
     increments as (
       select d.dimension, d.key, fresh.at, (fresh.outcome is not distinct from 'delivered')::int as delivered
       from fresh cross join lateral (values ('sender', fresh.sender), ('sender_domain', fresh.sender_domain),
-        ('recipient_domain', fresh.recipient_domain), ('ip', fresh.ip), ('fingerprint', fresh.fingerprint)) as d (dimension, key)
+        ('recipient_domain', fresh.recipient_domain), ('ip', fresh.ip), ('fingerprint', fresh.fingerprint),
+        ('relay', ${relayKey}::text)) as d (dimension, key)
       where d.key is not null
     ),
     marks as (
