@@ -201,6 +201,21 @@ export async function recordFactsIn(tx: Tx, facts: FactInput[], sends: SendsByMe
   return { stored, duplicates: facts.length - stored, senders: [...senders], domains: [...domains], fingerprinted: new Set(printRows.map((r) => r.factId)).size };
 }
 
+/**
+ * The sending domain named by each sender's latest fact (a sender decided on its complaints and
+ * bounces has some): what groups a sender's alert with its domain's.
+ */
+export async function latestSenderDomains(db: Db, senders: string[]): Promise<Map<string, string>> {
+  if (senders.length === 0) return new Map();
+  const rows = await queryRows<{ sender: string; sender_domain: string }>(
+    db,
+    sql`select distinct on (sender) sender, sender_domain from mail_facts
+      where sender = any(${sql.param(senders)}::text[]) and sender_domain is not null
+      order by sender, occurred_at desc`,
+  );
+  return new Map(rows.map((row) => [row.sender, row.sender_domain]));
+}
+
 export function recentFacts(db: Db, filter: { sender?: string; senderDomain?: string; kinds: FactInput['kind'][]; limit: number }) {
   return db
     .select()
