@@ -6,7 +6,7 @@ import type { WebhookDestination, WebhooksConfig } from '../config/webhooks';
 import type { Db } from '../db/client';
 import { claimDelivery, destinationsWithPending, markDead, pendingHead, recordAttempt, type DeliveryRow } from '../db/alert-queries';
 import { retryDelayMs } from './backoff';
-import { renderMessage } from './formats';
+import { deliveryUrl, renderMessage } from './formats';
 import { sendWebhook, type HttpAttempt } from './http-sender';
 import { toAlertMessage } from './messages';
 
@@ -95,11 +95,11 @@ async function deliverToDestination(deps: DeliveryDeps, name: string, now: Date,
 
 /** Renders the stored message for the destination and makes one HTTP attempt. */
 export function attemptDelivery(delivery: DeliveryRow, destination: WebhookDestination, config: Pick<WebhooksConfig, 'responseBodyLimitBytes'>): Promise<HttpAttempt> {
-  const body = renderMessage(toAlertMessage(delivery.messageId, delivery.message), destination);
+  const message = toAlertMessage(delivery.messageId, delivery.message);
   return sendWebhook({
-    destination,
+    destination: { ...destination, url: deliveryUrl(message, destination) },
     messageId: delivery.messageId,
-    body,
+    body: renderMessage(message, destination),
     responseBodyLimitBytes: config.responseBodyLimitBytes,
     timestampSeconds: Math.floor(Date.now() / 1000),
   });

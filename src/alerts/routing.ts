@@ -94,6 +94,23 @@ export function destinationsFor(event: RoutableEvent, config: Pick<WebhooksConfi
 /** PagerDuty refuses dedup keys over 255 characters. */
 const maxDedupKeyLength = 255;
 
+/** Areas whose events are reputation actions on a sender or a sending domain. */
+const reputationAreas = new Set(['sender', 'domain']);
+
+/** The verb of each policy action that opens an incident (payload.fromAction names the one replaced). */
+const actionVerbs: Record<string, string> = { warn: 'warned', throttle: 'throttled', suspend: 'suspended' };
+const reputationVerbs = new Set([...Object.values(actionVerbs), 'released']);
+
+/**
+ * A sender and its sending domain are one incident (Alertmanager's group_by): both are keyed by the
+ * domain, a sender's from payload.domain. A sender whose domain is unknown keys by itself.
+ */
+function reputationGroupOf(event: RoutableEvent, area: string): { key: string; labels: Record<string, string> } {
+  const named = area === 'domain' ? /^domain:(.+)$/.exec(event.subject)?.[1] : event.payload?.domain;
+  if (typeof named === 'string' && named.length > 0) return { key: `domain:${named}`, labels: { domain: named } };
+  return { key: event.subject, labels: { subject: event.subject } };
+}
+
 /** The incident group an event belongs to: IPs on one zone group by network; anything else by subject. */
 export function groupOf(
   event: RoutableEvent,
@@ -118,12 +135,22 @@ function dedupKey(parts: string[]): string {
 
 export function routeEvent(event: RoutableEvent, config: WebhooksConfig): AlertSignal[] {
   const dot = event.type.lastIndexOf('.');
-  const area = dot > 0 ? event.type.slice(0, dot) : '';
+  const typeArea = dot > 0 ? event.type.slice(0, dot) : '';
   const verb = dot > 0 ? event.type.slice(dot + 1) : event.type;
-  const group = groupOf(event, config);
+  const reputation = reputationAreas.has(typeArea) && reputationVerbs.has(verb);
+  const area = reputation ? 'reputation' : typeArea;
+  const group = reputation ? reputationGroupOf(event, typeArea) : groupOf(event, config);
   const member = event.subject;
   if (firingKinds.has(verb)) {
+    // An escalation (throttled → suspended) or a step down replaces the incident of the action
+    // before it: that one resolves for this member, or two incidents would fire for one subject.
+    const replaced = reputation ? actionVerbs[String(event.payload?.fromAction)] : undefined;
+    const resolvesReplaced: AlertSignal[] =
+      replaced && replaced !== verb
+        ? [{ event, dedupKey: dedupKey([area, replaced, group.key]), kind: replaced, action: 'resolve', severity: event.severity, member, labels: group.labels, destinations: [] }]
+        : [];
     return [
+      ...resolvesReplaced,
       {
         event,
         dedupKey: dedupKey([area, verb, group.key]),

@@ -12,7 +12,7 @@ import { NotFoundError } from '../errors';
 import { effectivePolicy } from '../reputation/effective-policy';
 import { tierLimits } from '../reputation/tiers';
 import { subjectPolicy } from '../reputation/sender-policy';
-import { wilsonInterval } from '../reputation/wilson';
+import { wilsonInterval, zFor } from '../reputation/wilson';
 import { zeroCounts } from '../reputation/counts';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
@@ -97,7 +97,9 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
     security,
     request: {
       query: z.object({
-        sort: z.enum(['complaintRate', 'bounceRate', 'volume', 'id']).default('complaintRate'),
+        sort: z.enum(['severity', 'complaintRate', 'bounceRate', 'volume', 'id']).default('severity').openapi({
+          description: 'severity (the default): action in force, then the worst 7-day rate by its Wilson lower bound as a share of its suspend line, then 30-day volume; `order` applies to the other sorts',
+        }),
         order: z.enum(['asc', 'desc']).default('desc'),
         action: action.optional(),
         q: storableText.min(1).max(320).optional().openapi({ description: 'only ids containing this text (case-insensitive)' }),
@@ -200,7 +202,7 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
     .openapi(listRoute, async (c) => {
       const query = c.req.valid('query');
       const now = clock();
-      const [rows, total] = await Promise.all([listSubjects(db, kind, { ...query, now }), countSubjects(db, kind, { ...query, now })]);
+      const [rows, total] = await Promise.all([listSubjects(db, kind, { ...query, now, severity: { z: zFor(rules.confidence), complaintLine: rules.complaintRate.suspend, hardBounceLine: rules.hardBounceRate.suspend } }), countSubjects(db, kind, { ...query, now })]);
       const nextOffset = query.offset + rows.length < total ? query.offset + rows.length : null;
       return c.json({ items: rows.map((row) => toSummary(row, now)), total, nextOffset }, 200);
     })

@@ -12,12 +12,12 @@ const typePattern = z.string().regex(/^(\*|[a-z0-9_]+)(\.(\*|[a-z0-9_]+))*$/, {
 const destination = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, { message: 'expected letters, digits, - or _' }),
-    url: z.url({ protocol: /^https?$/ }),
+    url: z.url({ protocol: /^https?$/, message: 'expected an absolute http:// or https:// URL' }),
     format: z.enum(['json', 'slack', 'pagerduty', 'teams']).default('json'),
     /** Standard Webhooks signing secret (whsec_<base64>); any other string is used as raw bytes. */
     secret: z.string().min(16).optional(),
-    /** PagerDuty Events v2 routing key. */
-    routingKey: z.string().min(1).optional(),
+    /** PagerDuty Events v2 routing key: the 32-character integration key of an Events API v2 integration. */
+    routingKey: z.string().regex(/^[A-Za-z0-9]{32}$/, { message: 'expected the 32-character integration key of a PagerDuty Events API v2 integration (letters and digits)' }).optional(),
     minSeverity: z.enum(alertSeverities).default('warning'),
     /** Event type patterns to send; empty means all. */
     events: z.array(typePattern).default([]),
@@ -27,6 +27,11 @@ const destination = z
   .refine((d) => d.format !== 'pagerduty' || d.routingKey, {
     message: 'a pagerduty destination needs routingKey',
     path: ['routingKey'],
+  })
+  // Change events (notices, tests) go to …/v2/change/enqueue beside the alert-event endpoint.
+  .superRefine((d, ctx) => {
+    if (d.format !== 'pagerduty' || !URL.canParse(d.url) || /\/v2\/enqueue\/?$/.test(new URL(d.url).pathname)) return;
+    ctx.addIssue({ code: 'custom', path: ['url'], input: d.url, message: 'a pagerduty destination posts to the Events API v2 endpoint, e.g. https://events.pagerduty.com/v2/enqueue' });
   });
 
 /** A routing rule: events matching every given condition go to its destinations. */

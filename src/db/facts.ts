@@ -7,7 +7,7 @@ import type { Tx } from './events';
 import { addToRollups, type RollupIncrement } from './rollups';
 import type { ContentFingerprints } from '../analysis/fingerprints';
 import { fingerprintKey, type Fingerprint } from '../reputation/campaign-rule';
-import { complaintFingerprints, mailFacts } from './schema';
+import { complaintFingerprints, mailFacts, relayKey } from './schema';
 import { findSendsByMessageId } from './send-events';
 
 export interface FactInput extends CountableFact {
@@ -194,10 +194,26 @@ export async function recordFactsIn(tx: Tx, facts: FactInput[], sends: SendsByMe
     }
     if (recipientDomain) increments.push({ dimension: 'recipient_domain', key: recipientDomain, at, counts });
     if (ip) increments.push({ dimension: 'ip', key: ip, at, counts });
+    increments.push({ dimension: 'relay', key: relayKey, at, counts });
   }
   await addToRollups(tx, increments);
   for (let i = 0; i < printRows.length; i += 1000) await tx.insert(complaintFingerprints).values(printRows.slice(i, i + 1000)).onConflictDoNothing();
   return { stored, duplicates: facts.length - stored, senders: [...senders], domains: [...domains], fingerprinted: new Set(printRows.map((r) => r.factId)).size };
+}
+
+/**
+ * The sending domain named by each sender's latest fact (a sender decided on its complaints and
+ * bounces has some): what groups a sender's alert with its domain's.
+ */
+export async function latestSenderDomains(db: Db, senders: string[]): Promise<Map<string, string>> {
+  if (senders.length === 0) return new Map();
+  const rows = await queryRows<{ sender: string; sender_domain: string }>(
+    db,
+    sql`select distinct on (sender) sender, sender_domain from mail_facts
+      where sender = any(${sql.param(senders)}::text[]) and sender_domain is not null
+      order by sender, occurred_at desc`,
+  );
+  return new Map(rows.map((row) => [row.sender, row.sender_domain]));
 }
 
 export function recentFacts(db: Db, filter: { sender?: string; senderDomain?: string; kinds: FactInput['kind'][]; limit: number }) {

@@ -1,10 +1,11 @@
-// Rollups read as time series: the whole relay per hour or day (the `ip` dimension: every send
-// event has a relay IP, and so do most complaints and bounces, attributed or not), and a few keys
-// per day for sparklines. The top keys of a dimension by volume (mailbox providers).
+// Rollups read as time series: the whole relay per hour or day (the `relay` dimension, which
+// counts every send and every fact; the `ip` dimension would miss the bounces that name no relay
+// IP, most of them), and a few keys per day for sparklines. The top keys of a dimension by volume
+// (mailbox providers).
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { SeriesBucket } from '../reputation/series';
 import type { Db } from './client';
-import { dailyRollups, hourlyRollups, type RollupDimension } from './schema';
+import { dailyRollups, hourlyRollups, relayKey, type RollupDimension } from './schema';
 import { rollupSums } from './rollups';
 
 
@@ -15,7 +16,7 @@ export async function relayCounts(db: Db, bucket: SeriesBucket, from: Date, to: 
   const rows = await db
     .select({ at: time, ...rollupSums(table) })
     .from(table)
-    .where(and(eq(table.dimension, 'ip'), gte(time, from), lt(time, to)))
+    .where(and(eq(table.dimension, 'relay'), eq(table.key, relayKey), gte(time, from), lt(time, to)))
     .groupBy(time)
     .orderBy(time);
   return rows.map((row) => ({ ...row, at: new Date(row.at) }));

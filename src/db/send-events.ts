@@ -2,7 +2,7 @@
 import { inArray, lt, sql } from 'drizzle-orm';
 import { databaseRefusedStatement, inCopyTransaction, queryRows, type Db } from './client';
 import { addToRollups, startOfHour, type RollupIncrement } from './rollups';
-import { sendEvents, type RollupDimension } from './schema';
+import { relayKey, sendEvents, type RollupDimension } from './schema';
 
 export interface SendEventInput {
   messageId: string;
@@ -89,7 +89,8 @@ async function storeAndCount(db: Db, events: SendEventInput[]): Promise<{ stored
     increments as (
       select d.dimension, d.key, fresh.at, (fresh.outcome is not distinct from 'delivered')::int as delivered
       from fresh cross join lateral (values ('sender', fresh.sender), ('sender_domain', fresh.sender_domain),
-        ('recipient_domain', fresh.recipient_domain), ('ip', fresh.ip), ('fingerprint', fresh.fingerprint)) as d (dimension, key)
+        ('recipient_domain', fresh.recipient_domain), ('ip', fresh.ip), ('fingerprint', fresh.fingerprint),
+        ('relay', ${relayKey}::text)) as d (dimension, key)
       where d.key is not null
     ),
     marks as (
@@ -164,6 +165,7 @@ function sentIncrements(events: SendEventInput[]): RollupIncrement[] {
     add('recipient_domain', e.recipientDomain, hour, delivered);
     add('ip', e.ip, hour, delivered);
     add('fingerprint', e.fingerprint, hour, delivered);
+    add('relay', relayKey, hour, delivered);
   }
   return [...summed.values()];
 }

@@ -206,17 +206,55 @@ function subjectCondition(kind: SubjectKind, filter: SubjectFilter) {
   return and(eq(reputationSubjects.kind, kind), actionFilter, pattern ? ilike(reputationSubjects.id, pattern) : undefined);
 }
 
+/** What the severity order weighs: the Wilson z of the configured confidence and each rate's suspend line. */
+export interface SeverityWeights {
+  z: number;
+  complaintLine: number;
+  hardBounceLine: number;
+}
+
+/** The Wilson lower bound of events / trials (0 without trials): the rate we are confident of. */
+function wilsonLower(events: SQL, trials: SQL, z: number) {
+  const p = sql`(${events}::float8 / nullif(${trials}, 0))`;
+  const n = sql`nullif(${trials}, 0)::float8`;
+  const z2 = z * z;
+  // No events is a bound of exactly 0: computed, it leaves rounding dust that would outrank volume.
+  return sql`case when ${events} = 0 then 0::float8 else coalesce(greatest(0, (${p} + ${z2}::float8 / (2 * ${n}) - ${z}::float8 * sqrt(${p} * (1 - ${p}) / ${n} + ${z2}::float8 / (4 * ${n} * ${n}))) / (1 + ${z2}::float8 / ${n})), 0) end`;
+}
+
+/**
+ * Most severe first: the action in force, then the worst rate (the larger Wilson lower bound over
+ * 7 days, as a share of its suspend line, so 1 complaint in 3 sends does not outrank 40 in
+ * 4,000), then the 30-day volume.
+ */
+function severityOrder(now: Date, weights: SeverityWeights): SQL[] {
+  const complaints = wilsonLower(sql`${reputationSubjects.complaints7d}`, sql`${reputationSubjects.sent7d}`, weights.z);
+  const bounces = wilsonLower(sql`${reputationSubjects.hardBounces7d}`, sql`${reputationSubjects.sent7d}`, weights.z);
+  return [
+    sql`${strictness(actionInForce(now))} desc`,
+    sql`greatest(${complaints} / ${weights.complaintLine}::float8, ${bounces} / ${weights.hardBounceLine}::float8) desc`,
+    desc(reputationSubjects.sent30d),
+  ];
+}
+
+function missingWeights(): never {
+  throw new Error('the severity order needs the confidence and the suspend lines');
+}
+
 export function listSubjects(
   db: Db,
   kind: SubjectKind,
-  query: SubjectFilter & { sort: keyof typeof subjectSorts; order: 'asc' | 'desc'; limit: number; offset: number },
+  query: SubjectFilter & { sort: keyof typeof subjectSorts | 'severity'; order: 'asc' | 'desc'; limit: number; offset: number; severity?: SeverityWeights },
 ) {
-  const column = subjectSorts[query.sort];
+  const order =
+    query.sort === 'severity'
+      ? severityOrder(query.now, query.severity ?? missingWeights())
+      : [query.order === 'asc' ? asc(subjectSorts[query.sort]) : desc(subjectSorts[query.sort])];
   return db
     .select()
     .from(reputationSubjects)
     .where(subjectCondition(kind, query))
-    .orderBy(query.order === 'asc' ? asc(column) : desc(column), asc(reputationSubjects.id))
+    .orderBy(...order, asc(reputationSubjects.id))
     .limit(query.limit)
     .offset(query.offset);
 }

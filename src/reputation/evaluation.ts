@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { ReputationConfig } from '../config/reputation';
 import type { Db } from '../db/client';
-import { recordFacts, type FactInput } from '../db/facts';
+import { latestSenderDomains, recordFacts, type FactInput } from '../db/facts';
 import { clearChangeMarks, loadEvaluationInputs, type ChangeMarks, type EvaluationInput, type EvaluationScope } from '../db/evaluation-inputs';
 import type { SubjectKind } from '../db/schema';
 import { appendAuditAndEvents, readMeta, saveSubjects, writeMeta, type AuditWrite, type SubjectWrite } from '../db/subjects';
@@ -180,6 +180,7 @@ export async function evaluateReputation(
     }
     lap('decideMs');
   }
+  await nameSenderDomains(db, writes.events);
   // Rows whose policy did not change (counts, cool-down clocks, first-seen days) need not commit
   // with the rest: a crash after them leaves the marks and the previous pass's time, so the next
   // pass reads those subjects again. A first pass writes a hundred thousand of them; in two
@@ -220,6 +221,16 @@ function rulesFingerprint(rules: ReputationConfig, tiers: TiersConfig): string {
     .update(JSON.stringify({ complaintRate, hardBounceRate, minVolume, confidence, windows, releaseAfterHours, promoteToEstablished, promoteToTrusted }))
     .digest('hex')
     .slice(0, 16);
+}
+
+/** Adds the sending domain to each sender action event, so alerting groups it with its domain's. */
+async function nameSenderDomains(db: Db, events: EventWrite[]): Promise<void> {
+  const senderActions = events.filter((event) => event.payload?.kind === 'sender' && 'toAction' in (event.payload ?? {}));
+  const domains = await latestSenderDomains(db, [...new Set(senderActions.map((event) => String(event.payload!.id)))]);
+  for (const event of senderActions) {
+    const domain = domains.get(String(event.payload!.id));
+    if (domain) event.payload = { ...event.payload, domain };
+  }
 }
 
 /**

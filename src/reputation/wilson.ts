@@ -32,7 +32,8 @@ export interface RateInterval {
 // An evaluation pass asks for the same confidence a few hundred thousand times.
 let lastConfidence = Number.NaN;
 let lastZ = Number.NaN;
-function zFor(confidence: number): number {
+/** The normal quantile of a two-sided interval at `confidence`. */
+export function zFor(confidence: number): number {
   if (confidence !== lastConfidence) {
     lastZ = normalQuantile(1 - (1 - confidence) / 2);
     lastConfidence = confidence;

@@ -8,7 +8,7 @@ import type { Db } from '../../src/db/client';
 import { recordFacts, type FactInput } from '../../src/db/facts';
 import { insertIngestRun } from '../../src/db/ingest-queries';
 import { addToRollups, type RollupIncrement } from '../../src/db/rollups';
-import { alertDeliveries, alerts, dnsblChecks, dnsblListings, dnsblRuns, dnsblZoneState, events, ingestedMessages, quarantine } from '../../src/db/schema';
+import { relayKey, alertDeliveries, alerts, dnsblChecks, dnsblListings, dnsblRuns, dnsblZoneState, events, ingestedMessages, quarantine } from '../../src/db/schema';
 import { evaluateReputation } from '../../src/reputation/evaluation';
 
 export const xssSubject = '<img src=x onerror=alert(1)>';
@@ -33,6 +33,7 @@ export async function seedDashboardData(db: Db, now: Date): Promise<void> {
       ['sender_domain', `${sender.startsWith('customer') ? 'shop' : 'bulk'}${index % 5}.example`],
       ['recipient_domain', recipientDomain],
       ['ip', relayIps[index % relayIps.length]!],
+      ['relay', relayKey],
     ] as const) {
       increments.push({ dimension, key, at, counts });
     }

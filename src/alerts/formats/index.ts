@@ -2,7 +2,7 @@
 import type { WebhookDestination } from '../../config/webhooks';
 import { renderJson } from './json';
 import type { AlertMessage } from './message';
-import { renderPagerDuty } from './pagerduty';
+import { changeEventUrl, isChangeEvent, renderPagerDuty } from './pagerduty';
 import { renderSlack } from './slack';
 import { renderTeams } from './teams';
 
@@ -17,4 +17,9 @@ export function renderMessage(message: AlertMessage, destination: Pick<WebhookDe
     case 'teams':
       return renderTeams(message);
   }
+}
+
+/** Where the rendered message is posted: the destination's URL, or PagerDuty's change-event endpoint beside it. */
+export function deliveryUrl(message: AlertMessage, destination: Pick<WebhookDestination, 'format' | 'url'>): string {
+  return destination.format === 'pagerduty' && isChangeEvent(message) ? changeEventUrl(destination.url) : destination.url;
 }

@@ -40,8 +40,15 @@ export const sendEvents = pgTable(
   (t) => [uniqueIndex('send_events_message_recipient_uq').on(t.messageId, t.recipientKey), index('send_events_at_idx').on(t.at)],
 );
 
-/** `fingerprint`: the relay's content fingerprint, counted so a template's complaints have a volume. */
-export type RollupDimension = 'sender' | 'sender_domain' | 'recipient_domain' | 'ip' | 'fingerprint';
+/**
+ * `fingerprint`: the relay's content fingerprint, counted so a template's complaints have a volume.
+ * `relay`: the whole relay under the one key `relayKey`, counting every send event and every counted
+ * fact, whether or not it carries an IP (most bounces name none).
+ */
+export type RollupDimension = 'sender' | 'sender_domain' | 'recipient_domain' | 'ip' | 'fingerprint' | 'relay';
+
+/** The only key of the `relay` dimension. */
+export const relayKey = 'all';
 
 const rollupCounters = {
   sent: integer('sent').notNull().default(0),

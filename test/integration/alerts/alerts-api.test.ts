@@ -67,7 +67,7 @@ describe('alerts API', () => {
     await insertEvents(database.db, [{ type: 'sender.suspended', severity: 'critical', subject: 'sender:mallory', summary: 'mallory suspended', payload: null, at: now }]);
     await deliverAlertsJob.run({ db: database.db, config, logger }, now);
     const { alerts } = await json(call('/api/v1/alerts?state=firing'));
-    expect(alerts).toEqual([expect.objectContaining({ dedupKey: 'sender:suspended:sender:mallory', state: 'firing', severity: 'critical' })]);
+    expect(alerts).toEqual([expect.objectContaining({ dedupKey: 'reputation:suspended:sender:mallory', state: 'firing', severity: 'critical' })]);
     const detail = await json(call(`/api/v1/alerts/${alerts[0].id}/deliveries`));
     expect(detail.deliveries).toEqual([expect.objectContaining({ status: 'dead', attempts: 1, destination: 'oncall' })]);
     expect(detail.deliveries[0].attemptLog[0]).toMatchObject({ httpStatus: 500, outcome: 'failed' });

@@ -85,7 +85,7 @@ describe.each(testEngines())('alert delivery on $name', (engine) => {
     await insertEvents(database.db, [senderEvent('sender.released', 'alice', later(40))]);
     await runUntil(config, 60, () => flaky.accepted().length === 4);
 
-    const expected = ['trigger sender:suspended:sender:alice', 'trigger sender:suspended:sender:bob', 'trigger sender:throttled:sender:carol', 'resolve sender:suspended:sender:alice'];
+    const expected = ['trigger reputation:suspended:sender:alice', 'trigger reputation:suspended:sender:bob', 'trigger reputation:throttled:sender:carol', 'resolve reputation:suspended:sender:alice'];
     for (const target of [flaky, steady]) {
       const accepted = target.accepted();
       expect(accepted.map((r) => `${r.body.kind} ${r.body.alert.dedupKey}`)).toEqual(expected);
@@ -96,7 +96,7 @@ describe.each(testEngines())('alert delivery on $name', (engine) => {
     const refused = flaky.received.filter((r) => r.answered === 503);
     expect(refused).toHaveLength(4);
     expect(new Set(refused.map((r) => r.webhookId))).toEqual(new Set([flaky.accepted()[0]!.webhookId]));
-    const [alice] = (await listAlerts(database.db, { limit: 10 })).filter((a) => a.dedupKey === 'sender:suspended:sender:alice');
+    const [alice] = (await listAlerts(database.db, { limit: 10 })).filter((a) => a.dedupKey === 'reputation:suspended:sender:alice');
     expect(alice).toMatchObject({ state: 'resolved' });
     const deliveries = await deliveriesOfAlert(database.db, alice!.id);
     const flakyTrigger = deliveries.find((d) => d.destination === 'flaky' && d.kind === 'trigger')!;

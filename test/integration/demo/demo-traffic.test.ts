@@ -23,7 +23,8 @@ import { evaluateReputationJob } from '../../../jobs/evaluate-reputation';
 import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
-import { campaigns, complaintFingerprints, hourlyRollups, reputationSubjects } from '../../../src/db/schema';
+import { alerts, campaigns, complaintFingerprints, hourlyRollups, reputationSubjects } from '../../../src/db/schema';
+import { routeOutbox } from '../../../src/alerts/outbox-router';
 import { ingestMailboxes } from '../../../src/ingest/run';
 import { HourlyCounter } from '../../../src/relay/hourly-counter';
 import { PolicySnapshot } from '../../../src/relay/policy-snapshot';
@@ -141,5 +142,17 @@ describe.each(testEngines())('the demo relay on $name', (engine) => {
     expect(actionOf('promo-blaster')).toBe('suspend');
     expect(['throttle', 'suspend']).toContain(actionOf('winbig-rewards'));
     expect(actionOf('lead-harvest')).toBe('throttle');
+
+    // On-call hears of each trouble-maker once: a sender and its domain are one incident, and an
+    // escalation resolves the throttle it replaces.
+    await routeOutbox(database.db, config.webhooks, now);
+    const firing = await database.db.select().from(alerts).where(eq(alerts.state, 'firing'));
+    const offenders = new Set(senders.filter((sender) => sender.profile !== 'regular').flatMap((sender) => [`sender:${sender.id}`, `domain:${sender.domain}`]));
+    const aboutOffenders = firing.filter((alert) => alert.subjects.some((subject) => offenders.has(subject)));
+    // One alert per trouble-maker, holding both the sender and its domain.
+    expect(aboutOffenders.map((alert) => alert.dedupKey.replace(/^reputation:(throttled|suspended):/, '')).sort()).toEqual(
+      ['domain:lead-harvest.example', 'domain:megadeals-now.example', 'domain:winbig-rewards.example'],
+    );
+    expect(aboutOffenders.every((alert) => alert.subjects.length === 2)).toBe(true);
   }, 180_000);
 });

@@ -208,6 +208,8 @@ describe.each(testEngines())('reputation decisions on $name', (engine) => {
     const emitted = (await recentEvents(database.db, { limit: 10 })).filter((e) => e.subject === 'sender:hank');
     expect(emitted.map((e) => e.type)).toEqual(['sender.override_cleared', 'sender.suspended', 'sender.throttled']);
     expect(emitted[1]).toMatchObject({ severity: 'critical', subject: 'sender:hank' });
+    // The sending domain rides along, so alerting makes the sender and its domain one incident.
+    expect(emitted[1]!.payload).toMatchObject({ kind: 'sender', id: 'hank', fromAction: 'throttle', toAction: 'suspend', domain: 'customers.example' });
   });
 
   it('suspends a sender on the complaint that crosses the line, without waiting for the next pass', async () => {

@@ -4,7 +4,7 @@ import { asc } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/client';
 import { addToRollups } from '../../../src/db/rollups';
-import { dailyRollups, hourlyRollups, rollupChanges } from '../../../src/db/schema';
+import { dailyRollups, hourlyRollups, relayKey, rollupChanges } from '../../../src/db/schema';
 import { storeSendEvents, type SendEventInput } from '../../../src/db/send-events';
 import { testEngines } from '../../support/engines';
 
@@ -46,9 +46,9 @@ describe.each(testEngines())('send events on $name', (engine) => {
   it('counts new events into hourly and daily rollups as addToRollups does, and a retry counts nothing', async () => {
     const increments = events.flatMap((event) => {
       const counts = { sent: 1, delivered: event.outcome === 'delivered' ? 1 : 0 };
-      return (['sender', 'sender_domain', 'recipient_domain', 'ip'] as const).map((dimension) => ({
+      return (['sender', 'sender_domain', 'recipient_domain', 'ip', 'relay'] as const).map((dimension) => ({
         dimension,
-        key: { sender: event.sender, sender_domain: event.senderDomain, recipient_domain: event.recipientDomain, ip: event.ip }[dimension],
+        key: { sender: event.sender, sender_domain: event.senderDomain, recipient_domain: event.recipientDomain, ip: event.ip, relay: relayKey }[dimension],
         at: event.at,
         counts,
       }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { retryAfterMs, retryDelayMs } from '../../../src/alerts/backoff';
-import { renderMessage } from '../../../src/alerts/formats';
+import { deliveryUrl, renderMessage } from '../../../src/alerts/formats';
 import type { AlertMessage } from '../../../src/alerts/formats/message';
 import { sign, signatureHeaders, verifySignature } from '../../../src/alerts/signing';
 
@@ -89,6 +89,20 @@ describe('formats', () => {
     expect(trigger).toMatchObject({ routing_key: 'R0UT1NG', event_action: 'trigger', dedup_key: 'dnsbl:listed:zen:192.0.2.0/24', payload: { severity: 'critical', source: '192.0.2.0/24' } });
     expect(trigger.payload.summary.length).toBeLessThanOrEqual(1024);
     expect(resolve).toEqual({ routing_key: 'R0UT1NG', event_action: 'resolve', dedup_key: trigger.dedup_key });
+  });
+
+  it('sends notices and test alerts to PagerDuty as change events, which open no incident', () => {
+    const destination = { format: 'pagerduty' as const, routingKey: 'R0UT1NG', url: 'https://events.pagerduty.com/v2/enqueue' };
+    for (const kind of ['notice', 'test'] as const) {
+      const body = JSON.parse(renderMessage(message(kind), destination));
+      expect(body).not.toHaveProperty('event_action');
+      expect(body).not.toHaveProperty('dedup_key');
+      expect(body).toMatchObject({ routing_key: 'R0UT1NG', payload: { source: '192.0.2.0/24', timestamp: '2026-11-25T10:00:02.000Z' } });
+      expect(deliveryUrl(message(kind), destination)).toBe('https://events.pagerduty.com/v2/change/enqueue');
+    }
+    expect(deliveryUrl(message('trigger'), destination)).toBe(destination.url);
+    expect(deliveryUrl(message('resolve'), destination)).toBe(destination.url);
+    expect(deliveryUrl(message('notice'), { format: 'json', url: 'https://hooks.example.com/v2/enqueue' })).toBe('https://hooks.example.com/v2/enqueue');
   });
 
   it('renders a Slack message with escaped text and a Teams adaptive card', () => {

@@ -65,4 +65,34 @@ describe('alert grouping', () => {
     const signal = routeEvent(event({ type: 'dnsbl.listed', subject: 'ip:192.0.2.1', severity: 'info' }), webhooks({ destinations: [{ name: 'x', url: 'https://h.example/x', minSeverity: 'critical' }] }))[0]!;
     expect(applySignal(undefined, signal, 30_000)).toEqual({ change: 'none' });
   });
+
+  it('leaves one firing alert for a sender and its domain throttled, then both suspended', () => {
+    const action = (kind: 'sender' | 'domain', id: string, fromAction: string, toAction: string, seconds: number) =>
+      event({
+        type: `${kind}.${toAction === 'suspend' ? 'suspended' : 'throttled'}`,
+        subject: `${kind}:${id}`,
+        severity: toAction === 'suspend' ? 'critical' : 'warning',
+        payload: { kind, id, fromAction, toAction, ...(kind === 'sender' ? { domain: 'deals.example' } : {}) },
+        at: at(seconds),
+      });
+    const alerts = new Map<string, AlertSnapshot>();
+    const notifications: string[] = [];
+    for (const routed of [
+      action('sender', 'blaster', 'allow', 'throttle', 0),
+      action('domain', 'deals.example', 'allow', 'throttle', 5),
+      action('sender', 'blaster', 'throttle', 'suspend', 40),
+      action('domain', 'deals.example', 'throttle', 'suspend', 45),
+    ]) {
+      for (const signal of routeEvent(routed, config)) {
+        const outcome = applySignal(alerts.get(signal.dedupKey), signal, 30_000);
+        if (outcome.change === 'none') continue;
+        // The router sends a due trigger between passes; here the throttle's went out at 30 s.
+        alerts.set(signal.dedupKey, { ...outcome.alert, notifiedAt: outcome.alert.notifiedAt ?? (outcome.alert.notifyAfter <= routed.at ? outcome.alert.notifyAfter : null) });
+        if (outcome.notify) notifications.push(`${outcome.notify} ${signal.dedupKey}`);
+      }
+    }
+    const firing = [...alerts.values()].filter((alert) => alert.state === 'firing');
+    expect(firing.map((alert) => [alert.dedupKey, alert.subjects])).toEqual([['reputation:suspended:domain:deals.example', ['sender:blaster', 'domain:deals.example']]]);
+    expect(notifications).toEqual(['resolve reputation:throttled:domain:deals.example']);
+  });
 });

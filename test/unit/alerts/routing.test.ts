@@ -43,8 +43,32 @@ describe('alert routing', () => {
   });
 
   it('resolves throttled, suspended and warned incidents of a sender on release', () => {
-    const signals = routeEvent(event({ type: 'sender.released', subject: 'sender:alice', severity: 'info' }), webhooks());
-    expect(signals.map((s) => s.dedupKey).sort()).toEqual(['sender:suspended:sender:alice', 'sender:throttled:sender:alice', 'sender:warned:sender:alice']);
+    const signals = routeEvent(event({ type: 'sender.released', subject: 'sender:alice', severity: 'info', payload: { kind: 'sender', id: 'alice', domain: 'shop.example' } }), webhooks());
+    expect(signals.map((s) => s.dedupKey).sort()).toEqual(['reputation:suspended:domain:shop.example', 'reputation:throttled:domain:shop.example', 'reputation:warned:domain:shop.example']);
+    expect(signals.every((s) => s.action === 'resolve' && s.member === 'sender:alice')).toBe(true);
+  });
+
+  it('makes a sender and its sending domain one incident', () => {
+    const config = webhooks();
+    const sender = routeEvent(event({ type: 'sender.suspended', subject: 'sender:alice', severity: 'critical', payload: { kind: 'sender', id: 'alice', domain: 'shop.example', fromAction: 'allow', toAction: 'suspend' } }), config);
+    const domain = routeEvent(event({ type: 'domain.suspended', subject: 'domain:shop.example', severity: 'critical', payload: { kind: 'domain', id: 'shop.example', fromAction: 'allow', toAction: 'suspend' } }), config);
+    expect(sender).toEqual([expect.objectContaining({ action: 'fire', dedupKey: 'reputation:suspended:domain:shop.example', member: 'sender:alice', labels: { domain: 'shop.example' } })]);
+    expect(domain).toEqual([expect.objectContaining({ action: 'fire', dedupKey: 'reputation:suspended:domain:shop.example', member: 'domain:shop.example' })]);
+    // Another sender of another domain is another incident; one whose domain is unknown keys by itself.
+    const other = routeEvent(event({ type: 'sender.suspended', subject: 'sender:bob', payload: { kind: 'sender', id: 'bob', domain: 'bob.example' } }), config)[0]!;
+    expect(other.dedupKey).toBe('reputation:suspended:domain:bob.example');
+    expect(routeEvent(event({ type: 'sender.suspended', subject: 'sender:carol', payload: { kind: 'sender', id: 'carol' } }), config)[0]!.dedupKey).toBe('reputation:suspended:sender:carol');
+  });
+
+  it('resolves the throttled incident of a sender its suspension replaces', () => {
+    const signals = routeEvent(
+      event({ type: 'sender.suspended', subject: 'sender:alice', severity: 'critical', payload: { kind: 'sender', id: 'alice', domain: 'shop.example', fromAction: 'throttle', toAction: 'suspend' } }),
+      webhooks(),
+    );
+    expect(signals.map((s) => [s.action, s.dedupKey, s.member])).toEqual([
+      ['resolve', 'reputation:throttled:domain:shop.example', 'sender:alice'],
+      ['fire', 'reputation:suspended:domain:shop.example', 'sender:alice'],
+    ]);
   });
 
   it('routes zone health, mailbox and quarantine events by their verb, whatever their area', () => {

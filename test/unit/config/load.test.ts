@@ -39,7 +39,7 @@ describe('config loading', () => {
       FBL_IMAP_PASSWORD: 'imap-secret',
       WARDEN_WEBHOOK_SECRET: 'whsec_abcdefghijklmnop',
       WARDEN_TOKEN_SECRET: 't'.repeat(40),
-      PAGERDUTY_ROUTING_KEY: 'R0UT1NGKEY',
+      PAGERDUTY_ROUTING_KEY: 'R015ABCDEF0123456789ABCDEF012345',
       SLACK_WEBHOOK_URL: 'https://hooks.slack.example/services/T0/B0/x',
       WARDEN_DASHBOARD_PASSWORD: 'a dashboard password',
       WARDEN_SESSION_SECRET: 's'.repeat(40),
@@ -56,6 +56,16 @@ describe('config loading', () => {
   it('refuses a webhook route naming a destination that does not exist', () => {
     const path = writeConfig('webhooks:\n  destinations: [{ name: a, url: "https://h.example/a" }]\n  routes: [{ destinations: [b] }]\n');
     expect(() => loadConfig({ configPath: path, env: {} })).toThrow(/webhooks\.routes\[0\]\.destinations\[0\].*no destination named b/);
+  });
+
+  it('refuses a PagerDuty routing key or URL of the wrong shape at load, naming the key', () => {
+    const pager = (url: string, routingKey: string) => `webhooks:\n  destinations: [{ name: pd, format: pagerduty, url: "${url}", routingKey: "${routingKey}" }]\n`;
+    const good = 'R015ABCDEF0123456789ABCDEF012345';
+    expect(problemsOf(pager('https://events.pagerduty.com/v2/enqueue', 'R0UT1NGKEY'))).toMatch(/webhooks\.destinations\[0\]\.routingKey: \(secret value hidden\).*32-character integration key/);
+    expect(problemsOf(pager('https://events.pagerduty.com/v2/enqueue', `${good} `))).toMatch(/routingKey/);
+    expect(problemsOf(pager('events.pagerduty.com/v2/enqueue', good))).toMatch(/webhooks\.destinations\[0\]\.url: .*absolute http/);
+    expect(problemsOf(pager('https://events.pagerduty.com/', good))).toMatch(/webhooks\.destinations\[0\]\.url: .*Events API v2 endpoint/);
+    expect(loadConfig({ configPath: writeConfig(pager('https://events.pagerduty.com/v2/enqueue', good)), env: {} }).webhooks.destinations[0]!.routingKey).toBe(good);
   });
 
   it('refuses IMAP without TLS to a host other than loopback unless plaintext is allowed', () => {
