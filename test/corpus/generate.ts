@@ -19,6 +19,8 @@ const RUNNERS: Record<string, (options: MtaStartOptions) => Promise<SendingMta>>
   exim: startExim,
   opensmtpd: startOpensmtpd,
 };
+/** MTAs whose expiry bounce quotes the last delivery attempt's error (Postfix, Exim); OpenSMTPD's does not. */
+const EXPIRY_QUOTES_LAST_REPLY = new Set(['postfix', 'exim']);
 /** Messages per scenario and MTA: several recipients give several bounces of one wording. */
 const COPIES = 3;
 const TIMES: QueueTimes = { warnAfter: 4, giveUpAfter: Number(process.env.MTA_CORPUS_GIVE_UP ?? 25) };
@@ -75,8 +77,12 @@ function labelsFor(mta: string, sent: Sent[], bounces: CollectedBounce[], firstF
     const mine = bounces.filter((bounce) => bounce.rcptTo.startsWith(`newsletter+${mta}-${tag}@`)).sort((a, b) => a.receivedAt - b.receivedAt);
     mine.forEach((bounce, index) => {
       // A deferred message gets delay warnings while queued and one bounce when the MTA gives up:
-      // the last notice is the expiry, whose reason is RFC 3463 X.4.7 ("delivery time expired");
-      // a delay warning reports the receiver's refusal, so it keeps the scenario's reason (soft).
+      // the last notice is the expiry. A delay warning reports the receiver's refusal, so it keeps
+      // the scenario's reason (soft). An expiry follows the reference analyzer's convention (Sisimai,
+      // which labels the shared corpus): when the notice quotes the last refusal it is read by that
+      // refusal (Exim's "mailbox is full: retry timeout exceeded" is mailboxfull, Postfix's "delivery
+      // temporarily suspended: ... 421 Service not available" blocked); `expired` only when the
+      // notice says no more than that time ran out (OpenSMTPD's "Envelope expired").
       // Postfix and OpenSMTPD defer a 5xx greeting (smtp_skip_5xx_greeting: another MX may answer),
       // so more than one notice also means the MTA queued the message.
       const temporary = isTemporary(scenario) || mine.length > 1;
@@ -85,7 +91,7 @@ function labelsFor(mta: string, sent: Sent[], bounces: CollectedBounce[], firstF
       files.set(file, bounce.raw);
       rows.push({
         file, mta, notice, recipient, scenario: scenario.id, cause: scenario.reason,
-        reason: notice === 'expiry' ? 'expired' : scenario.reason,
+        reason: notice === 'expiry' && !EXPIRY_QUOTES_LAST_REPLY.has(mta) ? 'expired' : scenario.reason,
         hardBounce: String(notice === 'bounce' && scenario.hardBounce),
       });
     });
