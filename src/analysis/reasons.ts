@@ -78,6 +78,23 @@ const STATUS_REASONS: Record<string, Reason> = {
   '5.7.27': 'notaccept', '5.7.28': 'spamdetected', '5.7.29': 'authfailure', '5.7.30': 'failedstarttls',
 };
 
+/**
+ * What a status code says when its exact code is not in STATUS_REASONS: the subject of RFC 3463
+ * (§3.1–3.8), the same for persistent (4) and permanent (5) classes; hard or soft comes from the
+ * reason and the class, not from here. X.0.x ("other or undefined status") names no subject, so it
+ * has no entry: only such a code, with wording that names nothing, leaves a bounce `onhold`.
+ * Wording that names a reason wins over these, as does the report's wider text.
+ */
+export const STATUS_SUBJECT_REASONS: Readonly<Record<string, Reason>> = {
+  '1': 'userunknown', // addressing status: the destination address is wrong (X.1.0 "other address status")
+  '2': 'filtered', // mailbox status: the mailbox exists but would not take this message (as X.2.0)
+  '3': 'systemerror', // mail system status: the receiving system itself failed
+  '4': 'networkerror', // network and routing status
+  '5': 'syntaxerror', // mail delivery protocol status
+  '6': 'contenterror', // message content or media status
+  '7': 'securityerror', // security or policy status
+};
+
 /** Codes so specific that the wording around them rarely says something else. */
 const DECISIVE_STATUS = new Set([
   '5.1.1', '5.1.2', '5.1.6', '5.2.2', '4.2.2', '5.2.3', '5.3.4', '5.6.1', '5.7.25', '4.7.25',
@@ -240,6 +257,12 @@ function statusReason(status: string | undefined): Reason | undefined {
   return STATUS_REASONS[status];
 }
 
+/** The reason a status code's RFC 3463 subject names (2.x.x and 4/5.0.x name none). */
+export function statusSubjectReason(status: string | undefined): Reason | undefined {
+  const code = /^([45])\.(\d{1,3})\.\d{1,3}$/.exec(status ?? '');
+  return code ? STATUS_SUBJECT_REASONS[code[2]!] : undefined;
+}
+
 /** Finds the reason named by a diagnostic's wording, or undefined. */
 // The same diagnostic is read several times per report (its DSN field, its text twin, the
 // context): a memo of the pure function saves most of the pattern matching. The analyzer empties
@@ -345,6 +368,10 @@ export function classifyReason(input: ClassifyInput, context?: string | (() => s
   if ((reason === 'userunknown' || reason === 'filtered') && input.smtpCommand === 'DATA' && DOCOMO_RECEIVING.test(input.remoteMta ?? '') && (!status || /^5\.0\.0$/.test(status))) reason = 'rejected';
   reason ??= byStatus;
   reason ??= reasonFromText(typeof context === 'function' ? context() : context);
+  // A delay report (RFC 3464 "delayed") under a network or routing status (X.4.x) says the queue is
+  // still retrying; only the wording could say more.
+  if (!reason && action === 'delayed' && /^4\.[04]\./.test(status ?? '4.0.0')) return 'expired';
+  reason ??= statusSubjectReason(status);
   if (reason && input.smtpCommand === 'MAIL' && RECIPIENT_REASONS.has(reason)) reason = 'rejected';
   // "Access denied" in answer to MAIL FROM refuses the sender address, not our IP; on its own,
   // under a security status (X.7.x), it names no cause at all.

@@ -36,6 +36,28 @@ describe('reason mapping', () => {
     expect(classifyReason({ status: '4.4.7' })).toBe('expired');
   });
 
+  // RFC 3463 §3.1-3.8: every class.subject names a reason even for a detail we have no entry for;
+  // only X.0.x ("other or undefined status") leaves wording that names nothing `onhold`.
+  describe.each(['4', '5'])('a %s.x.x code with a detail of no entry of its own', (statusClass) => {
+    it.each([
+      ['0', 'onhold'], ['1', 'userunknown'], ['2', 'filtered'], ['3', 'systemerror'],
+      ['4', 'networkerror'], ['5', 'syntaxerror'], ['6', 'contenterror'], ['7', 'securityerror'],
+    ])(`reads ${statusClass}.%s.99 under wording that names nothing as %s`, (subject, reason) => {
+      const status = `${statusClass}.${subject}.99`;
+      expect(classifyReason({ status, action: 'failed', diagnosticCode: `${statusClass}50 ${status} Requested action not taken` })).toBe(reason);
+    });
+  });
+
+  it('lets wording that names a reason win over the status subject', () => {
+    expect(classifyReason({ status: '5.7.99', action: 'failed', diagnosticCode: '550 5.7.99 Mailbox full' })).toBe('mailboxfull');
+    expect(classifyReason({ status: '4.3.99', action: 'failed', diagnosticCode: '451 4.3.99 Too many concurrent SMTP connections' })).toBe('toomanyconn');
+  });
+
+  it('keeps a delay report under a network status as still retrying', () => {
+    expect(classifyReason({ status: '4.4.0', action: 'delayed', diagnosticCode: 'The server will continue trying for up to 21 hours.' })).toBe('expired');
+    expect(classifyReason({ status: '4.7.99', action: 'delayed', diagnosticCode: '450 4.7.99 Requested action not taken' })).toBe('securityerror');
+  });
+
   it('calls a "user unknown" after DATA the recipient\'s filter', () => {
     expect(classifyReason({ status: '5.0.0', smtpCommand: 'DATA', diagnosticCode: '550 Unknown user a@b.example' })).toBe('filtered');
   });
