@@ -11,7 +11,7 @@ import { startOpensmtpd } from './mta/opensmtpd';
 import { startPostfix } from './mta/postfix';
 import type { MtaStartOptions, QueueTimes, SendingMta } from './mta/types';
 import { BOUNCE_DOMAIN, startScriptedReceiver, type CollectedBounce } from './receiver';
-import { isTemporary, loadScenarios, type Scenario } from './scenarios';
+import { expiryQuotesCause, isTemporary, loadScenarios, type Scenario } from './scenarios';
 import { submitMessage } from './submit';
 
 const RUNNERS: Record<string, (options: MtaStartOptions) => Promise<SendingMta>> = {
@@ -19,8 +19,6 @@ const RUNNERS: Record<string, (options: MtaStartOptions) => Promise<SendingMta>>
   exim: startExim,
   opensmtpd: startOpensmtpd,
 };
-/** MTAs whose expiry bounce quotes the last delivery attempt's error (Postfix, Exim); OpenSMTPD's does not. */
-const EXPIRY_QUOTES_LAST_REPLY = new Set(['postfix', 'exim']);
 /** Messages per scenario and MTA: several recipients give several bounces of one wording. */
 const COPIES = 3;
 const TIMES: QueueTimes = { warnAfter: 4, giveUpAfter: Number(process.env.MTA_CORPUS_GIVE_UP ?? 25) };
@@ -81,8 +79,8 @@ function labelsFor(mta: string, sent: Sent[], bounces: CollectedBounce[], firstF
       // the scenario's reason (soft). An expiry follows the reference analyzer's convention (Sisimai,
       // which labels the shared corpus): when the notice quotes the last refusal it is read by that
       // refusal (Exim's "mailbox is full: retry timeout exceeded" is mailboxfull, Postfix's "delivery
-      // temporarily suspended: ... 421 Service not available" blocked); `expired` only when the
-      // notice says no more than that time ran out (OpenSMTPD's "Envelope expired").
+      // temporarily suspended: ... 421 Service not available" blocked); `expired` when the notice
+      // says no more than that time ran out (see expiryQuotesCause).
       // Postfix and OpenSMTPD defer a 5xx greeting (smtp_skip_5xx_greeting: another MX may answer),
       // so more than one notice also means the MTA queued the message.
       const temporary = isTemporary(scenario) || mine.length > 1;
@@ -91,7 +89,7 @@ function labelsFor(mta: string, sent: Sent[], bounces: CollectedBounce[], firstF
       files.set(file, bounce.raw);
       rows.push({
         file, mta, notice, recipient, scenario: scenario.id, cause: scenario.reason,
-        reason: notice === 'expiry' && !EXPIRY_QUOTES_LAST_REPLY.has(mta) ? 'expired' : scenario.reason,
+        reason: notice === 'expiry' && !expiryQuotesCause(bounce.raw.toString('latin1'), scenario) ? 'expired' : scenario.reason,
         hardBounce: String(notice === 'bounce' && scenario.hardBounce),
       });
     });

@@ -45,3 +45,19 @@ export function isTemporary(scenario: Scenario): boolean {
   if (scenario.phase === 'dns') return scenario.dns === 'servfail';
   return scenario.reply[0]!.startsWith('4');
 }
+
+/**
+ * Whether an MTA's expiry notice quotes the refusal behind it, so that it is labelled by the
+ * scenario's reason rather than `expired` (the reference analyzer's convention): the notice carries
+ * the start of the receiver's reply, or for a resolver failure the resolver's answer for the domain
+ * (Postfix's "Name service error for name=<domain>"). Exim's "all hosts ... have been failing" and
+ * "retry timeout exceeded" alone, and OpenSMTPD's "Envelope expired", say only that time ran out.
+ */
+export function expiryQuotesCause(notice: string, scenario: Scenario): boolean {
+  const flat = notice.replace(/\s+/g, ' ');
+  if (scenario.phase === 'dns') return flat.includes(`name=${scenario.domain}`);
+  const words = (scenario.reply[0] ?? '').replace(/^[45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3} )?/, '');
+  const longest = words.split(/\{[a-z]+\}/).map((piece) => piece.replace(/\s+/g, ' ').trim()).sort((a, b) => b.length - a.length)[0] ?? '';
+  const fragment = longest.slice(0, 30);
+  return fragment.length > 0 && flat.includes(fragment);
+}
