@@ -75,7 +75,10 @@ const STATUS_REASONS: Record<string, Reason> = {
   '5.7.15': 'securityerror', '5.7.16': 'mesgtoobig', '5.7.17': 'hasmoved', '5.7.18': 'hasmoved',
   '5.7.19': 'securityerror', '5.7.20': 'authfailure', '5.7.21': 'authfailure', '5.7.22': 'authfailure',
   '5.7.23': 'authfailure', '5.7.24': 'authfailure', '5.7.25': 'requireptr', '5.7.26': 'authfailure',
-  '5.7.27': 'notaccept', '5.7.28': 'spamdetected', '5.7.29': 'authfailure', '5.7.30': 'failedstarttls',
+  '5.7.27': 'notaccept',
+  // Exchange Online's own: 5.7.606-649 "Access denied, banned sending IP", 5.7.708 "traffic not
+  // accepted from this IP" (learn.microsoft.com, NDR 5.7.606-649 and 5.7.708).
+  '5.7.606': 'blocked', '5.7.708': 'blocked', '5.7.28': 'spamdetected', '5.7.29': 'authfailure', '5.7.30': 'failedstarttls',
 };
 
 /**
@@ -99,6 +102,7 @@ export const STATUS_SUBJECT_REASONS: Readonly<Record<string, Reason>> = {
 const DECISIVE_STATUS = new Set([
   '5.1.1', '5.1.2', '5.1.6', '5.2.2', '4.2.2', '5.2.3', '5.3.4', '5.6.1', '5.7.25', '4.7.25',
   '5.7.23', '5.7.26', '4.7.26', '5.1.10', '5.7.13', '5.1.8', '5.1.7', '5.7.20', '5.7.21', '5.7.22',
+  '5.7.606', '5.7.708',
 ]);
 
 /**
@@ -109,16 +113,25 @@ const DECISIVE_STATUS = new Set([
 export const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['norelaying', /relay(?:ing)? (?:access )?(?:is )?(?:denied|not permitted|not allowed|prohibited|refused)|not (?:permitted|allowed|authori[sz]ed) to relay|(?:unable|cannot|can't|will not|we do not) relay|no relaying|relay not permitted|not a (?:gateway|relay)|relaying (?:mail )?to .* (?:denied|not allowed)/],
   // Wording that names its cause outright, checked before the broader patterns below.
-  ['mailboxfull', /disk quota exceeded|quota exceeded/],
+  // WEB.DE/GMX: "Benutzer hat das Speichervolumen ueberschritten. / User has exhausted allowed storage space."
+  ['mailboxfull', /disk quota exceeded|quota exceeded|exhausted allowed storage space/],
   ['notcompliantrfc', /not rfc ?5322 compliant|not rfc ?2822 compliant/],
   ['mailererror', /^x-unix\s*;|procmail:/],
   ['contenterror', /duplicate header/],
   // A list manager that has already seen the Message-ID refuses the post as a loop or replay.
   ['systemerror', /duplicated message-id/],
-  ['rejected', /all recipient addresses rejected : access denied|is not a registered gateway user|sending to\/from an address|domain of sender (?:address )?.{0,80}does not exist|sender (?:address|domain) .{0,80}does not exist/],
+  // Postfix's reject_unknown_sender_domain: "<sender>: Sender address rejected: Domain not found" is about our sender.
+  ['rejected', /sender address rejected: domain not found|all recipient addresses rejected : access denied|is not a registered gateway user|sending to\/from an address|domain of sender (?:address )?.{0,80}does not exist|sender (?:address|domain) .{0,80}does not exist/],
   ['policyviolation', /content presents a potential|illegal attachment|for policy reasons/],
-  ['spamdetected', /spam classification|flagged as spam|classified as spam/],
-  ['toomanyconn', /frequency limited/],
+  // Gmail 421 4.7.0: "this message is suspicious due to the nature of the content ... the message has been blocked".
+  ['spamdetected', /spam classification|flagged as spam|classified as spam|suspicious due to the nature of the content/],
+  // Exchange Online 421 4.3.2 "The maximum number of concurrent connections ... has exceeded a limit",
+  // said in the greeting, where Postfix calls it "refused to talk to me".
+  ['toomanyconn', /frequency limited|maximum number of concurrent connections/],
+  // A resolver that could not answer (SERVFAIL, timeout) is temporary, not a bad domain: Postfix's
+  // "Host not found, try again", Exim's "host lookup did not complete", OpenSMTPD's "Temporary
+  // failure in MX lookup".
+  ['networkerror', /host not found, try again|host lookup did not complete|temporary failure in mx lookup/],
   ['hostunknown', /host or domain name not found/],
   // A loop names itself; "refused to accept your message ... hop count exceeded" is not a filter.
   // Exchange Online's "Message expired, DNS query failed" (5.4.312) gave up on DNS, not on time.
@@ -163,7 +176,7 @@ export const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['hostunknown', /unrouteable address|host \S+ not found|domain is not reachable|(?<![@\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,} does not exist|host (?:or domain name )?not found|(?:unknown|invalid|bad) (?:host|domain)|host(?:name)? unknown|domain (?:name )?(?:not found|does not exist|unknown|is not valid|not exist)|no such (?:domain|host)|name or service not known|unrouteable (?:mail )?domain|no mx (?:record|host)|mx (?:record )?not found|nxdomain|non-existent (?:domain|host)|unable to (?:resolve|lookup|look up) (?:the )?(?:domain|host|mx)|domain (?:name )?lookup failed|couldn't find any host named|could not find (?:any )?(?:mail )?(?:host|exchanger)|bad destination system/],
   ['rejected', /unroutable sender|purported responsible address|from: domain is invalid|sending to\/from an address|not a member of (?:this|the) (?:mailing )?list|may not have permission to post|'send mail as'|sender (?:address )?(?:is )?(?:rejected|denied|refused|blocked|not allowed|not permitted|invalid|unknown|verify failed|verification failed)|sender domain (?:must exist|not found|unknown|does not exist|is not valid)|domain of sender (?:address )?.* does not (?:exist|resolve)|sender (?:address )?verif|mail from (?:address )?.{0,80}(?:rejected|refused|denied|not accepted)|(?:invalid|bad|unverified|unknown) sender|sender (?:is )?(?:on (?:a |the )?)?(?:black|block|deny|reject) ?list|envelope (?:sender|from)|(?:sender|from) address (?:has |is )?(?:null mx|rejected)|not allowed to send (?:mail|email|messages) to|return[- ]path|rejected by recipient preferences|sender address rejected|address (?:\S+ )?rejected.* sender/],
   ['notaccept', /not accepting network messages|no smtp service|no mx (?:record )?found|does not accept (?:mail|e-?mail|messages)|not accepting (?:any )?(?:mail|e-?mail|messages)|null mx|no mail(?:box)? service|accepts no mail|does not receive (?:any )?mail|server (?:is )?not accepting/],
-  ['policyviolation', /protocol violation|polic(?:y|ies) (?:violation|reasons?|rejection|restrictions?)|violat(?:es|ion of|ed|ing) (?:our|the|local|site)? ?(?:policy|policies|terms|rules)|not (?:allowed|accepted|permitted) (?:by|for) (?:local )?(?:policy|policies)|(?:local|site|content|security) polic(?:y|ies)|by (?:local )?policy|prohibited (?:content|attachment|file|url)|listed (?:url|domain) in|rejected for policy/],
+  ['policyviolation', /protocol violation|polic(?:y|ies) (?:violation|reasons?|rejection|restrictions?)|violat(?:es|ion of|ed|ing) (?:our|the|local|site)? ?(?:policy|policies|terms|rules)|violates [\w.-]+ e-?mail polic(?:y|ies)|not (?:allowed|accepted|permitted) (?:by|for) (?:local )?(?:policy|policies)|(?:local|site|content|security) polic(?:y|ies)|by (?:local )?policy|prohibited (?:content|attachment|file|url)|listed (?:url|domain) in|rejected for policy/],
   ['securityerror', /authentication (?:required|is required|needed)|must (?:first )?(?:authenticate|be authenticated)|(?:invalid|bad) (?:auth|authentication|credentials)|encryption (?:required|needed)|(?:tls|starttls|ssl) (?:is )?(?:required|needed)|must issue a starttls|insecure|certificate (?:verification|validation|error)|not authorized|unauthori[sz]ed|smtp auth/],
   ['filtered', /filter(?:ed|ing)?\b|recipient preferences|recipient(?:'s)? (?:has )?(?:rejected|refused|blocked)|blocked by (?:the )?recipient|refused by (?:the )?recipient|rejected by (?:the )?recipient|user refuses|recipient (?:is )?not (?:accepting|authorized)|not accept(?:ing)? (?:mail|messages) from|delivery not authori[sz]ed|restricted (?:sms|mail)|protected by|message rejected by|refused to accept/],
   ['contenterror', /content (?:error|not allowed)|invalid (?:content|mime|message)|(?:attachment|file) (?:type )?(?:is )?(?:not allowed|blocked|rejected|prohibited)|conversion (?:failed|required)|media (?:not supported|type)|8-?bit (?:data|characters)|character set/],
@@ -172,7 +185,7 @@ export const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['mailererror', /mailer error|program (?:exited|terminated|failed)|command (?:died|failed|returned)|procmail|pipe to .* (?:failed|returned)|unable to (?:execute|run)|exit (?:code|status) \d|local delivery failed|\bsh: |"\|\s*\/|x-unix|mail\.local/],
   ['expired', /(?:aborted|abandoned) after [\d.]+ (?:hour|day)|in the queue too long|connection timed out|all hosts have been failing|not (?:been )?delivered within \d|delivery failed \d+ attempts|envelope expired|did not accept our requests to connect|delivery time expired|retry time(?:out)? (?:exceeded|expired|not reached)|message expired|expired after|(?:queue|delivery) (?:lifetime|time|period) (?:has )?(?:expired|exceeded)|could not be delivered (?:within|for|in) \d|has not been delivered|too long in (?:the )?queue|(?:was|has been|is) delayed|delivery (?:attempts? )?(?:will continue|is delayed)|will (?:be retried|continue to retry|keep trying|try again)|(?:giving|given|gave) up|undelivered for|expired (?:in|on|from) (?:the )?queue|maximum time|timed? ?out (?:while|waiting|in queue)|no answer from host|unable to deliver .* for \d+|still (?:trying|being retried)|delivery attempts? (?:have )?failed for|retry limit/],
   ['networkerror', /network error|name service error|name server reply|maximum hop count|network (?:is )?unreachable|host (?:is )?unreachable|no route to host|connection (?:timed out|reset|refused|lost|closed|dropped|died)|lost connection|timed? ?out|could not connect|unable to connect|can't connect|temporary failure in name resolution|dns (?:lookup )?(?:failure|error|timeout|problem)|name server|too many hops|hop count|routing loop|mail loop|loops? back to myself|loop detected|broken pipe|tls (?:handshake|negotiation) failed/],
-  ['systemerror', /could not load drd|write error|system (?:error|failure|problem)|internal (?:server )?error|server (?:configuration|error|busy|failure)|temporary local (?:problem|failure|error)|local (?:error|problem|configuration)|misconfigur|unable to deliver to local|service (?:not available|unavailable|currently unavailable)|resources? (?:temporarily )?unavailable/],
+  ['systemerror', /qq trouble|could not load drd|write error|system (?:error|failure|problem)|internal (?:server )?error|server (?:configuration|error|busy|failure)|temporary local (?:problem|failure|error)|local (?:error|problem|configuration)|misconfigur|unable to deliver to local|service (?:not available|unavailable|currently unavailable)|resources? (?:temporarily )?unavailable/],
 ];
 
 const WORDING = new FirstMatch(TEXT_RULES);
@@ -296,6 +309,16 @@ function matchWording(text: string): Reason | undefined {
   return WORDING.find(lower);
 }
 
+/**
+ * Exim's expiry bounce appends ": retry timeout exceeded" to the last reply it got; the reply names
+ * the cause and the note only that Exim stopped trying (the reference analyzer reads Exim's
+ * "mailbox is full: retry timeout exceeded" as mailboxfull).
+ */
+function lastReplyOf(diagnostic: string | undefined): string | undefined {
+  const quoted = /^([\s\S]*\S):\s*retry timeout exceeded\s*$/i.exec(diagnostic ?? '');
+  return quoted?.[1];
+}
+
 /** Reasons whose wording is vague enough that a specific status code should win over it. */
 const VAGUE_TEXT = new Set<Reason>([
   'systemerror', 'networkerror', 'securityerror', 'expired', 'syntaxerror', 'mesgtoobig', 'spamdetected',
@@ -340,7 +363,7 @@ export function classifyReason(input: ClassifyInput, context?: string | (() => s
   const byProviderCode = reasonFromProviderCode(input.diagnosticCode);
   if (byProviderCode) return byProviderCode;
   const byStatus = statusReason(status);
-  let reason = reasonFromText(input.diagnosticCode);
+  let reason = reasonFromText(lastReplyOf(input.diagnosticCode)) ?? reasonFromText(input.diagnosticCode);
   if (reason && byStatus && status && DECISIVE_STATUS.has(status) && VAGUE_TEXT.has(reason)) reason = byStatus;
   // A moved-mailbox status (X.1.6, RFC 3463) says more than "not our user" wording around it.
   if (reason === 'userunknown' && byStatus === 'hasmoved') reason = 'hasmoved';
@@ -375,7 +398,7 @@ export function classifyReason(input: ClassifyInput, context?: string | (() => s
   if (reason && input.smtpCommand === 'MAIL' && RECIPIENT_REASONS.has(reason)) reason = 'rejected';
   // "Access denied" in answer to MAIL FROM refuses the sender address, not our IP; on its own,
   // under a security status (X.7.x), it names no cause at all.
-  if ((reason === 'blocked' || reason === 'securityerror') && input.smtpCommand === 'MAIL' && /access denied/i.test(input.diagnosticCode ?? '')) reason = 'rejected';
+  if ((reason === 'blocked' || reason === 'securityerror') && byStatus !== 'blocked' && input.smtpCommand === 'MAIL' && /access denied/i.test(input.diagnosticCode ?? '')) reason = 'rejected';
   // Refused before any envelope was given (at connect, greeting or HELO): the refusal is about
   // the connecting client, i.e. our IP.
   const beforeEnvelope = input.smtpCommand === 'CONN' || input.smtpCommand === 'HELO' || input.smtpCommand === 'EHLO';

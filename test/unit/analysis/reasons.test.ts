@@ -31,6 +31,23 @@ describe('reason mapping', () => {
     expect(classifyReason({ diagnosticCode: diagnostic })).toBe(reason);
   });
 
+  // Real replies from the MTA corpus's scenarios (test/corpus/scenarios.json, each with its source).
+  it.each([
+    [{ status: '4.4.3', action: 'failed', diagnosticCode: 'Host or domain name not found. Name service error for name=dns-broken.example type=MX: Host not found, try again' }, 'networkerror'],
+    [{ status: '4.0.0', action: 'delayed', diagnosticCode: 'Delay reason: host lookup did not complete' }, 'networkerror'],
+    [{ status: '5.1.8', action: 'failed', smtpCommand: 'RCPT', diagnosticCode: '550 5.1.8 <news@acme.example>: Sender address rejected: Domain not found' }, 'rejected'],
+    [{ status: '5.7.606', action: 'failed', smtpCommand: 'MAIL', diagnosticCode: '550 5.7.606 Access denied, banned sending IP [192.0.2.7]. To request removal from this list please visit and follow the directions.' }, 'blocked'],
+    [{ status: '5.7.708', action: 'failed', diagnosticCode: '550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP.' }, 'blocked'],
+    [{ status: '5.7.1', action: 'failed', smtpCommand: 'DATA', diagnosticCode: '550 5.7.1 This message violates example.com email policy. - gcdp <sessionid> - gsmtp' }, 'policyviolation'],
+    [{ status: '5.0.0', action: 'failed', smtpCommand: 'RCPT', diagnosticCode: '550 Benutzer hat das Speichervolumen ueberschritten. / User has exhausted allowed storage space.' }, 'mailboxfull'],
+    [{ status: '4.7.0', action: 'delayed', smtpCommand: 'DATA', diagnosticCode: '421 4.7.0 [192.0.2.7] Our system has detected that this message is suspicious due to the nature of the content and/or the links within. To best protect our users from spam, the message has been blocked.' }, 'spamdetected'],
+    [{ status: '4.3.2', action: 'delayed', diagnosticCode: 'host adatum-m365.com[192.0.2.9] refused to talk to me: 421 4.3.2 The maximum number of concurrent connections per resource forest has exceeded a limit, closing transmission channel.' }, 'toomanyconn'],
+    [{ status: '5.0.0', action: 'failed', smtpCommand: 'DATA', diagnosticCode: '451 qq trouble in home directory: retry timeout exceeded' }, 'systemerror'],
+    [{ status: '5.0.0', action: 'failed', smtpCommand: 'RCPT', diagnosticCode: '451 4.3.2 Internal server error: retry timeout exceeded' }, 'systemerror'],
+  ])('reads the MTA corpus reply %j as %s', (input, reason) => {
+    expect(classifyReason(input)).toBe(reason);
+  });
+
   it('falls back to the enhanced status code when the wording says nothing', () => {
     expect(classifyReason({ status: '5.1.1', diagnosticCode: 'Requested action not taken' })).toBe('userunknown');
     expect(classifyReason({ status: '4.4.7' })).toBe('expired');
