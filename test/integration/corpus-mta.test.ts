@@ -8,9 +8,10 @@ import { scoreCorpus } from '../../bench/score';
 
 const mta = loadMtaCorpus();
 
-// What the analyzer achieves today less a small margin (reason 70.5%, hard/soft 95.8%): a guard
-// against regressions. Raise these as accuracy improves, never lower them.
-const FLOORS = { files: 400, detection: 1, recipient: 0.99, reason: 0.68, hardSoft: 0.945 };
+// What the analyzer achieves today less a small margin (reason 94.5%, hard/soft 97.9%, with an
+// expiry labelled by the refusal it quotes): a guard against regressions. Raise these as accuracy
+// improves, never lower them.
+const FLOORS = { files: 400, detection: 1, recipient: 0.99, reason: 0.935, hardSoft: 0.97 };
 
 describe('MTA-generated corpus', () => {
   const factsByFile = new Map<string, Fact[]>();
