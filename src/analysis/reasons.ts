@@ -270,10 +270,14 @@ function statusReason(status: string | undefined): Reason | undefined {
   return STATUS_REASONS[status];
 }
 
-/** The reason a status code's RFC 3463 subject names (2.x.x and 4/5.0.x name none). */
+/**
+ * The reason a status code's RFC 3463 subject names. 2.x.x and 4/5.0.x name none, nor does a
+ * subject's "other or undefined" detail X.S.0, which RFC 3463 gives when "the exact condition is
+ * unknown" (those with a meaning of their own, such as 5.1.0, are in STATUS_REASONS).
+ */
 export function statusSubjectReason(status: string | undefined): Reason | undefined {
-  const code = /^([45])\.(\d{1,3})\.\d{1,3}$/.exec(status ?? '');
-  return code ? STATUS_SUBJECT_REASONS[code[2]!] : undefined;
+  const code = /^([45])\.(\d{1,3})\.(\d{1,3})$/.exec(status ?? '');
+  return code && code[3] !== '0' ? STATUS_SUBJECT_REASONS[code[2]!] : undefined;
 }
 
 /** Finds the reason named by a diagnostic's wording, or undefined. */
