@@ -17,7 +17,6 @@ test    send a test alert to a configured destination now; exits 1 if it was not
 
 export const alertsCommand: CliCommand = {
   name: 'alerts',
-  summary: 'List alerts, replay dead-lettered deliveries, send a test alert',
   usage,
   async run(args, ctx) {
     let parsed;

@@ -133,7 +133,6 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
 
 const analyzeCommand: CliCommand = {
   name: 'analyze',
-  summary: 'Read bounce and complaint mail (files, mboxes, directories) and print the facts found',
   usage,
   run,
 };

@@ -14,7 +14,6 @@ dismiss  a false positive: its senders are released from it and its fingerprints
 
 export const campaignsCommand: CliCommand = {
   name: 'campaigns',
-  summary: 'List, show or dismiss campaigns (abuse spread over senders)',
   usage,
   async run(args, ctx) {
     let parsed;

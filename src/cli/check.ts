@@ -27,7 +27,6 @@ function detail(check: CheckResult): string {
 
 export const checkCommand: CliCommand = {
   name: 'check',
-  summary: 'Check one IP or domain against the blocklists now',
   usage,
   async run(args, ctx) {
     const json = args.includes('--json');

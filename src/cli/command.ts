@@ -15,11 +15,9 @@ export interface CliContext {
 
 export interface CliCommand {
   name: string;
-  /** One line for `warden --help`. */
-  summary: string;
   /** Full usage text for `warden <verb> --help`. */
   usage: string;
-  /** Returns the process exit code: 0 success, 1 failure, 2 usage error. */
+  /** Returns the process exit code (see exitCodes in main.ts). */
   run: (args: string[], ctx: CliContext) => Promise<number>;
 }
 

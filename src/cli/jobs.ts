@@ -14,7 +14,6 @@ run    run one job now, print its summary as JSON; exits 1 if the run failed, or
 
 export const jobsCommand: CliCommand = {
   name: 'jobs',
-  summary: 'List jobs or run one now',
   usage,
   async run(args, ctx) {
     const [action, name, ...rest] = args;

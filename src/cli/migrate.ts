@@ -3,7 +3,6 @@ import type { CliCommand } from './command';
 
 export const migrateCommand: CliCommand = {
   name: 'migrate',
-  summary: 'Apply database migrations and exit',
   usage: `Usage: warden migrate [--config warden.yaml]
 
 Applies the SQL migrations in drizzle/ to the configured database (PostgreSQL with DATABASE_URL,

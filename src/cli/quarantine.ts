@@ -17,7 +17,6 @@ retry  analyze the stored message again; an entry that now yields facts is store
 
 export const quarantineCommand: CliCommand = {
   name: 'quarantine',
-  summary: 'List, show or retry quarantined messages',
   usage,
   async run(args, ctx) {
     let parsed;

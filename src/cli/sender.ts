@@ -18,7 +18,6 @@ tier      pin the sender's tier (its hourly and daily limits) or unpin it (the e
 
 export const senderCommand: CliCommand = {
   name: 'sender',
-  summary: 'Show a sender, or set or clear a manual override',
   usage,
   async run(args, ctx) {
     let parsed;

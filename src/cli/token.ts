@@ -55,7 +55,6 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
 
 const tokenCommand: CliCommand = {
   name: 'token',
-  summary: 'Sign or verify an opaque sender token',
   usage,
   run,
 };

@@ -2,7 +2,6 @@
 // Both are driven through the same drizzle schema and queries; only this file knows which it is.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -12,6 +11,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { WardenError } from '../errors';
+import { packageRoot } from '../package-root';
 import * as schema from './schema';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -39,7 +39,7 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
 }
 
-export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+export const migrationsFolder = join(packageRoot, 'drizzle');
 // Any constant works; it only has to be the same for every instance of Relay Warden.
 const migrationLockKey = 7_780_001;
 

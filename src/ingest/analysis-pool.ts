@@ -62,6 +62,12 @@ interface Pending {
   messages: RawMessage[];
 }
 
+/**
+ * The compiled worker (dist/) loads as it is; from the TypeScript sources (tests, benchmarks) a
+ * small entry registers the TypeScript loader in the thread first.
+ */
+const workerEntry = import.meta.url.endsWith('.ts') ? new URL('./analysis-thread.mjs', import.meta.url) : new URL('./analysis-worker.js', import.meta.url);
+
 /** One worker with its requests in flight; a worker that exits or fails ends them all as lost. */
 class AnalysisWorker {
   private readonly worker: Worker;
@@ -73,7 +79,7 @@ class AnalysisWorker {
 
   constructor() {
     this.progress[PROGRESS_INDEX] = -1n;
-    this.worker = new Worker(new URL('./analysis-thread.mjs', import.meta.url), { workerData: { progress: this.progress } });
+    this.worker = new Worker(workerEntry, { workerData: { progress: this.progress } });
     // An idle pool must not keep the process alive; a request in flight refs it again.
     this.worker.unref();
     this.worker.on('message', (reply: AnalysisReply | { ready: true }) => {
