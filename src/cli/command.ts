@@ -7,6 +7,8 @@ export interface CliContext {
   stdout: (text: string) => void;
   /** Writes to standard error. */
   stderr: (text: string) => void;
+  /** Standard error is a terminal (progress lines are for people, not for logs). */
+  stderrIsTTY?: boolean;
   /** Loads and validates the config named by --config / WARDEN_CONFIG; throws ConfigError. */
   loadConfig: () => Promise<WardenConfig>;
   /** The process environment, read only here and in src/config/. */

@@ -5,17 +5,20 @@ import { createLogger } from '../logger';
 import { newInstanceId, resolveJobs, Scheduler } from '../scheduler/scheduler';
 import type { CliCommand } from './command';
 
-const usage = `Usage: warden jobs list
+const usage = `Usage: warden jobs list [--json]
        warden jobs run <name>
 
 list   every job with its schedule (config jobs.<name>.schedule or the default) and its latest run
+       (--json: an array of {name, schedule, enabled, description, lastRun})
 run    run one job now, print its summary as JSON; exits 1 if the run failed, or if the job is
        running on another instance sharing the database`;
 
 export const jobsCommand: CliCommand = {
   name: 'jobs',
   usage,
-  async run(args, ctx) {
+  async run(argv, ctx) {
+    const json = argv.includes('--json');
+    const args = argv.filter((arg) => arg !== '--json');
     const [action, name, ...rest] = args;
     if (!(action === 'list' && !name) && !(action === 'run' && name && rest.length === 0)) {
       ctx.stderr(`${usage}\n`);
@@ -32,6 +35,11 @@ export const jobsCommand: CliCommand = {
       await database.migrate();
       if (action === 'list') {
         const latest = new Map((await latestJobRuns(database.db)).map((run) => [run.job, run]));
+        if (json) {
+          const list = jobs.map((job) => ({ name: job.definition.name, schedule: job.schedule, enabled: job.enabled, description: job.definition.description, lastRun: latest.get(job.definition.name) ?? null }));
+          ctx.stdout(`${JSON.stringify(list, null, 2)}\n`);
+          return 0;
+        }
         const rows = jobs.map((job) => {
           const last = latest.get(job.definition.name);
           return [

@@ -74,9 +74,11 @@ function userErrorMessage(error: unknown): string | undefined {
   return undefined;
 }
 
-type Io = { stdout: (text: string) => void; stderr: (text: string) => void };
+type Io = { stdout: (text: string) => void; stderr: (text: string) => void; stderrIsTTY?: boolean };
 
-export async function main(argv: string[], io: Io = { stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t) }): Promise<number> {
+const processIo: Io = { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text), stderrIsTTY: process.stderr.isTTY === true };
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const args = [...argv];
   let configPath: string | undefined;
   for (let i = 0; i < args.length; i++) {
@@ -118,6 +120,7 @@ export async function main(argv: string[], io: Io = { stdout: (t: string) => pro
   const ctx: CliContext = {
     stdout: io.stdout,
     stderr: io.stderr,
+    stderrIsTTY: io.stderrIsTTY,
     env: process.env,
     loadConfig: async () => (await import('../config/load')).loadConfig({ configPath, env: process.env }),
   };

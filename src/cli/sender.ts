@@ -4,7 +4,7 @@ import { getSubject, writeOverride, writePinnedTier } from '../db/subjects';
 import { loadSenderPolicy } from '../reputation/sender-policy';
 import { withMigratedDatabase, type CliCommand } from './command';
 
-const usage = `Usage: warden sender show <id> [--domain <sending-domain>]
+const usage = `Usage: warden sender show <id> [--domain <sending-domain>] [--json]
        warden sender override <id> --action allow|warn|throttle|suspend --reason <text>
                               [--for <hours> | --until <ISO time>] [--limit <per hour>] [--domain-wide]
        warden sender clear <id> --reason <text> [--domain-wide]
@@ -14,7 +14,8 @@ show      the policy the relay gets for a sender now, and its latest figures
 override  set a manual action that wins over automatic decisions until it expires
 clear     remove the manual action; the automatic decision applies again
 tier      pin the sender's tier (its hourly and daily limits) or unpin it (the earned tier applies)
---domain-wide applies override/clear to the sending domain <id> instead of a sender`;
+--domain-wide applies override/clear to the sending domain <id> instead of a sender
+Every verb prints the sender's policy, tier and figures as JSON (--json is accepted and changes nothing).`;
 
 export const senderCommand: CliCommand = {
   name: 'sender',
@@ -35,6 +36,7 @@ export const senderCommand: CliCommand = {
           'domain-wide': { type: 'boolean', default: false },
           pin: { type: 'string' },
           unpin: { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
         },
       });
     } catch (error) {

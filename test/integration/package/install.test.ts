@@ -51,6 +51,12 @@ describe.skipIf(!registryReachable && !required)('the packed tarball, installed 
     expect(stdout.trim()).toBe(version);
   });
 
+  it('analyzes mail in its compiled worker threads', async () => {
+    const sample = join(projectRoot, 'test', 'fixtures', 'mail', 'dsn-postfix-userunknown.eml');
+    const { stdout } = await run(bin, ['analyze', '--json', sample], { cwd: folder });
+    expect(JSON.parse(stdout)).toMatchObject({ file: sample, kind: 'bounce', reason: 'userunknown', recipient: 'maria.lopez@shop.example' });
+  });
+
   it('serves /readyz 200 on embedded PGlite, its migrations found from dist/, and stops on SIGTERM', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' };
     for (const key of ['DATABASE_URL', 'HOST', 'WARDEN_CONFIG', 'LOG_LEVEL', 'NODE_OPTIONS']) delete env[key];
