@@ -31,7 +31,7 @@ export interface StartServiceOptions {
 
 export async function startService({ config, logger, jobs = allJobs }: StartServiceOptions): Promise<RunningService> {
   const scheduledJobs = resolveJobs(jobs, config.jobs, config);
-  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  const database = await openDatabase(config.database);
   const instanceId = newInstanceId();
   let scheduler: Scheduler | undefined;
   let server: ServerType | undefined;

@@ -11,6 +11,7 @@ import type { PolicySnapshot } from '../relay/policy-snapshot';
 import type { ScheduledJob, Scheduler } from '../scheduler/scheduler';
 import { alertsRouter } from './alerts';
 import { campaignsRouter } from './campaigns';
+import { clientAddress } from './client-address';
 import { authenticate } from './auth';
 import { limitBody, smallBodyBytes } from './body-limit';
 import { dashboardRouter } from './dashboard';
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps) {
   });
 
   app.use('*', requestId());
+  app.use('*', clientAddress(deps.config.server.trustedProxies));
   app.use('*', async (c, next) => {
     const logger = deps.logger.child({ requestId: c.get('requestId') });
     c.set('logger', logger);
@@ -61,7 +63,7 @@ export function createApp(deps: AppDeps) {
     await next();
     const route = c.req.routePath;
     httpRequestsTotal.inc({ method: c.req.method, route, status: c.res.status });
-    logger.info({ method: c.req.method, path: c.req.path, status: c.res.status, durationMs: Math.round(performance.now() - started) }, 'request');
+    logger.info({ method: c.req.method, path: c.req.path, status: c.res.status, client: c.get('clientAddress'), durationMs: Math.round(performance.now() - started) }, 'request');
   });
   app.onError(handleError);
   // Every body is small but a batch of send events, which its router limits to its own size.

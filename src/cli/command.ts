@@ -26,7 +26,7 @@ export interface CliCommand {
 /** Runs `work` on the configured database, migrated first and closed after, whatever happens. */
 export async function withMigratedDatabase<T>(ctx: CliContext, work: (database: Database, config: WardenConfig) => Promise<T>): Promise<T> {
   const config = await ctx.loadConfig();
-  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  const database = await openDatabase(config.database);
   try {
     await database.migrate();
     return await work(database, config);

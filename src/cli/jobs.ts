@@ -30,7 +30,7 @@ export const jobsCommand: CliCommand = {
       ctx.stderr(`warden jobs: no job named ${name}; known jobs: ${jobs.map((job) => job.definition.name).join(', ')}\n`);
       return 1;
     }
-    const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+    const database = await openDatabase(config.database);
     try {
       await database.migrate();
       if (action === 'list') {

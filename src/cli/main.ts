@@ -36,6 +36,8 @@ export const verbs: Verb[] = [
     },
   },
   { name: 'migrate', summary: 'Apply database migrations and exit', load: async () => (await import('./migrate')).migrateCommand },
+  { name: 'backup', summary: 'Write the embedded database (PGlite) to a file', load: async () => (await import('./backup')).backupCommand },
+  { name: 'restore', summary: 'Make the embedded database from a backup file', load: async () => (await import('./backup')).restoreCommand },
   { name: 'jobs', summary: 'List jobs or run one now', load: async () => (await import('./jobs')).jobsCommand },
   { name: 'check', summary: 'Check one IP or domain against the blocklists now', load: async () => (await import('./check')).checkCommand },
   { name: 'analyze', summary: 'Read bounce and complaint mail (files, mboxes, directories) and print the facts found', load: async () => (await import('./analyze')).default },

@@ -37,6 +37,8 @@ export interface OpenDatabaseOptions {
   url?: string;
   /** PGlite data directory; `memory://` keeps everything in memory (tests). */
   dataDir?: string;
+  /** PostgreSQL: connections held at most. Default 10. */
+  poolSize?: number;
 }
 
 export const migrationsFolder = join(packageRoot, 'drizzle');
@@ -142,7 +144,7 @@ async function appliedMigrations(db: Db): Promise<number> {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const expected = expectedMigrations();
   if (options.url) {
-    const client = postgres(options.url, { max: 10, onnotice: () => {}, connect_timeout: 10 });
+    const client = postgres(options.url, { max: options.poolSize ?? 10, onnotice: () => {}, connect_timeout: 10 });
     const db = drizzlePostgres({ client, schema }) as unknown as Db;
     try {
       await client`select 1`;
@@ -219,7 +221,7 @@ export function wrapPglite(client: PGlite, expected = expectedMigrations(), rele
  * PGlite is a single-process database: two processes on one data directory would corrupt it.
  * A lock file with the owner's pid refuses the second one; a lock left by a dead process is taken over.
  */
-function lockDataDir(lockPath: string): () => void {
+export function lockDataDir(lockPath: string): () => void {
   try {
     writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
   } catch {
