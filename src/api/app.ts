@@ -91,7 +91,9 @@ export function createApp(deps: AppDeps) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', {
     openapi: '3.0.3',
-    info: { title: 'Relay Warden API', version: '1' },
+    info: { title: 'Relay Warden API', version: '1', license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' } },
+    // Relative to wherever the document was fetched from: one server per deployment.
+    servers: [{ url: '/' }],
   });
   return app;
 }

@@ -52,6 +52,8 @@ const changesBody = z.object({ version: z.number(), changes: z.array(changeBody)
 const senderRoute = createRoute({
   method: 'get',
   path: '/policy/senders/{id}',
+  operationId: 'getSenderPolicy',
+  summary: 'The policy in force for a sender',
   tags: ['relay'],
   security,
   description:
@@ -75,6 +77,8 @@ const senderRoute = createRoute({
 const changesRoute = createRoute({
   method: 'get',
   path: '/policy',
+  operationId: 'listPolicyChanges',
+  summary: 'Policy changes since a version',
   tags: ['relay'],
   security,
   description:
