@@ -6,7 +6,9 @@ import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import type { WardenConfig } from '../config/schema';
 import type { Database } from '../db/client';
-import { httpRequestsTotal, metricsRegistry } from '../metrics';
+import { mailboxSourceNames } from '../config/mailboxes';
+import { readOperationalState } from '../db/operational-state';
+import { httpRequestsTotal, metricsRegistry, watchOperationalState } from '../metrics';
 import type { PolicySnapshot } from '../relay/policy-snapshot';
 import type { ScheduledJob, Scheduler } from '../scheduler/scheduler';
 import { alertsRouter } from './alerts';
@@ -69,6 +71,9 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => errorResponse(c, 404, 'E_NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
 
   app.route('/', healthRouter(deps.database));
+  // The gauges of what on-call pages on read this database at each scrape.
+  const scope = { sources: mailboxSourceNames(deps.config.mailboxes), destinations: deps.config.webhooks.destinations.map((destination) => destination.name) };
+  watchOperationalState(() => readOperationalState(deps.database.db, scope));
   app.get('/metrics', async (c) => c.text(await metricsRegistry.metrics(), 200, { 'content-type': metricsRegistry.contentType }));
 
   const clock = deps.clock ?? (() => new Date());
