@@ -136,7 +136,7 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
     security,
     request: { params: idParam },
     responses: {
-      200: { description: 'Rates per window, hourly series, recent complaints and bounces, audit log', content: { 'application/json': { schema: jsonObject } } },
+      200: { description: 'Rates per window, the warn/throttle/suspend lines, hourly series, recent complaints and bounces, audit log', content: { 'application/json': { schema: jsonObject } } },
       404: { description: 'Never seen', content: { 'application/json': { schema: errorBody } } },
       ...authErrorResponses,
     },
@@ -263,6 +263,8 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
             ? { action: row.overrideAction, reason: row.overrideReason, until: row.overrideUntil, limitPerHour: row.overrideLimitPerHour, by: row.overrideBy }
             : null,
           rates,
+          // The configured lines, for the charts: decisions compare each window's lower bound with them.
+          lines: { complaintRate: rules.complaintRate, hardBounceRate: rules.hardBounceRate },
           hourly: hourly.map(({ hour, sent, delivered, complaints: c2, hardBounces, softBounces, blocked }) => ({ hour, sent, delivered, complaints: c2, hardBounces, softBounces, blocked })),
           recentComplaints: complaints,
           recentBounces: bounces,
