@@ -108,6 +108,19 @@ export const sendEventsDroppedTotal = new Counter({
   registers: [metricsRegistry],
 });
 
+export const policyConnectionsRefusedTotal = new Counter({
+  name: 'warden_postfix_policy_connections_refused_total',
+  help: 'Connections to the Postfix policy server closed at accept, by reason: not_allowed (outside allowedClients), client_limit (maxConnectionsPerClient), total_limit (maxConnections)',
+  labelNames: ['reason'] as const,
+  registers: [metricsRegistry],
+});
+
+export const policyRequestTimeoutsTotal = new Counter({
+  name: 'warden_postfix_policy_request_timeouts_total',
+  help: 'Postfix policy connections cut because a request did not arrive whole within requestTimeoutSeconds',
+  registers: [metricsRegistry],
+});
+
 /** The policy snapshot the running process answers the relay from. */
 export interface PolicySnapshotView {
   readonly size: { refreshedAt: Date | undefined };

@@ -9,6 +9,7 @@ import type { Database } from '../db/client';
 import { mailboxSourceNames } from '../config/mailboxes';
 import { readOperationalState } from '../db/operational-state';
 import { httpRequestsTotal, metricsRegistry, watchOperationalState } from '../metrics';
+import type { HourlyCounter } from '../relay/hourly-counter';
 import type { PolicySnapshot } from '../relay/policy-snapshot';
 import type { ScheduledJob, Scheduler } from '../scheduler/scheduler';
 import { alertsRouter } from './alerts';
@@ -23,6 +24,7 @@ import { healthRouter } from './health';
 import { ipsRouter } from './ips';
 import { jobsRouter } from './jobs';
 import { policyRouter } from './policy';
+import { acceptedMessagesRouter } from './policy-accepted';
 import { mailRouter } from './mail';
 import { mailboxesRouter } from './mailboxes';
 import { overviewRouter } from './overview';
@@ -39,6 +41,11 @@ export interface AppDeps {
   scheduler?: Scheduler;
   /** Current policies in memory, for the throttle API; without it the policy routes are absent. */
   policySnapshot?: PolicySnapshot;
+  /**
+   * Messages accepted per sender this hour and day, shared with the Postfix policy server: with it,
+   * the throttle API refuses at a limit and relays report accepted messages to it.
+   */
+  hourlyCounter?: HourlyCounter;
   /** The time; tests pass a fixed one. */
   clock?: () => Date;
   /** Send event rows stored at once past which POST /events answers 503 (default maxEventRowsInFlight). */
@@ -83,7 +90,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', jobsRouter(deps.database.db, deps.jobs, deps.scheduler));
   app.route('/api/v1', sendEventsRouter(deps.database.db, deps.maxEventRowsInFlight));
   app.route('/api/v1', alertsRouter(deps.database.db, deps.config.webhooks, deps.logger, clock));
-  if (deps.policySnapshot) app.route('/api/v1', policyRouter(deps.policySnapshot, deps.config.reputation.throttleLimitPerHour, deps.config.tiers, clock));
+  if (deps.policySnapshot) app.route('/api/v1', policyRouter(deps.policySnapshot, deps.config.reputation.throttleLimitPerHour, deps.config.tiers, clock, deps.hourlyCounter));
+  if (deps.hourlyCounter) app.route('/api/v1', acceptedMessagesRouter(deps.hourlyCounter, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'sender', deps.config.reputation, deps.config.tiers, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, deps.config.tiers, clock));
   app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl));

@@ -12,6 +12,7 @@ import { allJobs } from '../../../jobs';
 import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
+import { HourlyCounter } from '../../../src/relay/hourly-counter';
 import { PolicySnapshot } from '../../../src/relay/policy-snapshot';
 import { resolveJobs } from '../../../src/scheduler/scheduler';
 import { testEngines } from '../../support/engines';
@@ -44,9 +45,10 @@ describe('the OpenAPI document', () => {
   let document: OpenApiDocument;
   beforeAll(async () => {
     database = await testEngines()[0]!.open();
-    // With the policy snapshot, so the relay's throttle routes are in the document too.
+    // With the policy snapshot and the hourly counter, so the relay's throttle routes are in the document too.
     const policySnapshot = new PolicySnapshot(database, { throttleLimitPerHour: 100, tiers: config.tiers, campaigns: config.campaigns, refreshSeconds: 3600, logger });
-    const app = createApp({ database, config, logger, jobs: resolveJobs(allJobs, {}), policySnapshot });
+    const hourlyCounter = new HourlyCounter(database.db, { flushMs: 1000, logger });
+    const app = createApp({ database, config, logger, jobs: resolveJobs(allJobs, {}), policySnapshot, hourlyCounter });
     document = (await json(app.request('/openapi.json'))) as OpenApiDocument;
   });
   afterAll(() => database.close());
@@ -76,6 +78,7 @@ describe('the OpenAPI document', () => {
       'get /api/v1/domains/{id}': 'getDomain',
       'get /api/v1/policy/senders/{id}': 'getSenderPolicy',
       'get /api/v1/policy': 'listPolicyChanges',
+      'post /api/v1/policy/senders/{id}/accepted': 'countAcceptedMessage',
       'post /api/v1/events': 'postSendEvents',
       'get /api/v1/alerts': 'listAlerts',
       'post /api/v1/alerts/deliveries/replay': 'replayAlertDeliveries',
