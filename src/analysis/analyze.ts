@@ -148,7 +148,7 @@ function kindFor(action: string | undefined, reasonDelivered: boolean): FactKind
 function factFromRecord(record: RecipientRecord, context: string | (() => string), extra: Partial<Fact>): Fact {
   const diagnostic = record.diagnosticCode;
   const reason = classifyReason(
-    { status: record.status, replyCode: record.replyCode, diagnosticCode: diagnostic, action: record.action, smtpCommand: record.smtpCommand, bounceCategory: record.bounceCategory, reportingMta: extra.reportingMta, remoteMta: record.remoteMta },
+    { status: record.status, replyCode: record.replyCode, diagnosticCode: diagnostic, action: record.action, smtpCommand: record.smtpCommand, bounceCategory: record.bounceCategory, reportingMta: extra.reportingMta, remoteMta: record.remoteMta, commandUnrecorded: record.commandUnrecorded },
     context,
   );
   const kind = kindFor(record.action, reason === 'delivered');
@@ -276,6 +276,7 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
       }
       record.replyCode ??= twin.replyCode;
       record.smtpCommand ??= twin.smtpCommand;
+      record.commandUnrecorded ??= twin.commandUnrecorded;
       // OpenSMTPD (and others) put only a generic X.0.0 in the DSN and the remote reply in the text.
       record.status = bestStatus(record.status, twin.status) ?? twin.status;
     }

@@ -138,6 +138,13 @@ export const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
   ['networkerror', /hop count exceeded|maximum hop count|routing loop|mail loop|dns query failed/],
   // A per-hour recipient quota is a sending rate (GoDaddy's "has sent to too many recipients this hour").
   ['speeding', /too many recipients (?:this|per|an|each) hour/],
+  // iCloud: "421 4.7.1 Messages to <rcpt> deferred due to excessive volume": the recipient is getting mail too fast.
+  ['speeding', /deferred due to excessive volume/],
+  // RFC 5321 §3.4's 551 reply ("User not local; please try <forward-path>"): the mailbox lives elsewhere now.
+  ['hasmoved', /user not local; please try/],
+  // Exchange's receive connector refusing an anonymous client ("530 5.7.1 Client was not authenticated"):
+  // SMTP AUTH, not SPF/DKIM/DMARC.
+  ['securityerror', /client was not authenticated/],
   // A receiver naming *our* server an open relay refuses our IP; it is not refusing to relay for us.
   ['blocked', /(?:which|that) is an open relay|(?:listed|known|detected) as an? open relay/],
   // "Use your ISP's mail server": the receiver refuses direct mail from the connecting IP.
@@ -253,6 +260,8 @@ export interface ClassifyInput {
   reportingMta?: string;
   /** The receiving server the reply came from (DSN Remote-MTA), for providers with habits of their own. */
   remoteMta?: string;
+  /** The report's format never names the command a reply answered (see RecipientRecord). */
+  commandUnrecorded?: boolean;
 }
 
 /**
@@ -367,7 +376,11 @@ export function classifyReason(input: ClassifyInput, context?: string | (() => s
   const byProviderCode = reasonFromProviderCode(input.diagnosticCode);
   if (byProviderCode) return byProviderCode;
   const byStatus = statusReason(status);
-  let reason = reasonFromText(lastReplyOf(input.diagnosticCode)) ?? reasonFromText(input.diagnosticCode);
+  const beforeEnvelope = input.smtpCommand === 'CONN' || input.smtpCommand === 'HELO' || input.smtpCommand === 'EHLO';
+  // Exim's note after a quoted reply says only that retrying stopped; a refusal before the envelope
+  // that names no cause is still about the client (below), not a plain expiry.
+  const lastReply = lastReplyOf(input.diagnosticCode);
+  let reason = reasonFromText(lastReply) ?? (lastReply !== undefined && beforeEnvelope ? undefined : reasonFromText(input.diagnosticCode));
   if (reason && byStatus && status && DECISIVE_STATUS.has(status) && VAGUE_TEXT.has(reason)) reason = byStatus;
   // A moved-mailbox status (X.1.6, RFC 3463) says more than "not our user" wording around it.
   if (reason === 'userunknown' && byStatus === 'hasmoved') reason = 'hasmoved';
@@ -381,7 +394,8 @@ export function classifyReason(input: ClassifyInput, context?: string | (() => s
     // the whole message after DATA, as au's (KDDI) recipient-side filter replies.
     const diagnostic = input.diagnosticCode ?? '';
     const quotesRecipient = /(?:^|\s)[45]\d\d:? <[^\s<>]+@[^\s<>]+>: user unknown/i.test(diagnostic);
-    const placed = input.smtpCommand === 'RCPT' || input.smtpCommand === 'MAIL' || (quotesRecipient && input.smtpCommand !== 'DATA');
+    // A notice whose format never names the command is no evidence the reply came after DATA.
+    const placed = input.smtpCommand === 'RCPT' || input.smtpCommand === 'MAIL' || (quotesRecipient && input.smtpCommand !== 'DATA') || (input.commandUnrecorded === true && input.smtpCommand === undefined);
     const addressStatus = ADDRESS_STATUS.test(status ?? statusIn(diagnostic) ?? '');
     if (!placed && !addressStatus && !DIRECTORY_WORDING.test(diagnostic)) reason = 'filtered';
   }
@@ -394,6 +408,10 @@ export function classifyReason(input: ClassifyInput, context?: string | (() => s
   // words are a directory miss. Under a generic status the refusal after DATA is of our sender.
   if ((reason === 'userunknown' || reason === 'filtered') && input.smtpCommand === 'DATA' && DOCOMO_RECEIVING.test(input.remoteMta ?? '') && (!status || /^5\.0\.0$/.test(status))) reason = 'rejected';
   reason ??= byStatus;
+  // Refused before any envelope was given (at connect, greeting or HELO): the refusal is about the
+  // connecting client, i.e. our IP, whether the queue gave up or is still retrying. When the reply
+  // itself names nothing, the notice's text around it is the queue's boilerplate, not the cause.
+  if (!reason && beforeEnvelope) reason = 'blocked';
   reason ??= reasonFromText(typeof context === 'function' ? context() : context);
   // A delay report (RFC 3464 "delayed") under a network or routing status (X.4.x) says the queue is
   // still retrying; only the wording could say more.
@@ -403,10 +421,8 @@ export function classifyReason(input: ClassifyInput, context?: string | (() => s
   // "Access denied" in answer to MAIL FROM refuses the sender address, not our IP; on its own,
   // under a security status (X.7.x), it names no cause at all.
   if ((reason === 'blocked' || reason === 'securityerror') && byStatus !== 'blocked' && input.smtpCommand === 'MAIL' && /access denied/i.test(input.diagnosticCode ?? '')) reason = 'rejected';
-  // Refused before any envelope was given (at connect, greeting or HELO): the refusal is about
-  // the connecting client, i.e. our IP.
-  const beforeEnvelope = input.smtpCommand === 'CONN' || input.smtpCommand === 'HELO' || input.smtpCommand === 'EHLO';
-  if (beforeEnvelope && (!reason || reason === 'onhold' || reason === 'undefined' || reason === 'rejected')) reason = 'blocked';
+  // Before the envelope, "rejected" (our sender) cannot be meant: the client is.
+  if (beforeEnvelope && (reason === 'onhold' || reason === 'undefined' || reason === 'rejected')) reason = 'blocked';
   if (reason) return reason;
   if (input.smtpCommand === 'MAIL') return 'rejected';
   if (action === 'delayed') return 'expired';

@@ -7,5 +7,6 @@ import { gmail } from './gmail';
 import { mFilter } from './mfilter';
 import { fml } from './fml';
 import { dovecot } from './dovecot';
+import { opensmtpd } from './opensmtpd';
 
-export const VENDOR_READERS: readonly VendorReader[] = [googleGroups, fml, gmail, mFilter, dovecot, qmail, exim];
+export const VENDOR_READERS: readonly VendorReader[] = [googleGroups, fml, gmail, mFilter, dovecot, opensmtpd, qmail, exim];
