@@ -1,5 +1,6 @@
 // The loopback DNS of the generator's namespace: scenario domains resolve to the receiver (A only,
-// so the MTAs use the implicit MX of RFC 5321 §5.1); the `dns` scenarios' domains fail as scripted.
+// so the MTAs use the implicit MX of RFC 5321 §5.1); the `dns` scenarios' domains fail as scripted,
+// or publish a null MX (RFC 7505 §3: one MX record, preference 0, exchange ".").
 import { startLocalDnsServer, type LocalDnsServer } from '../../src/dnsbl/local-dns-server';
 import { BOUNCE_DOMAIN } from './receiver';
 import type { Scenario } from './scenarios';
@@ -14,6 +15,7 @@ export function startScenarioDns(scenarios: readonly Scenario[], addressOf: (sce
       if (name === BOUNCE_DOMAIN) return { kind: 'answer', a: type === 'A' ? ['127.0.0.1'] : [] };
       const [scenario] = byDomain.get(name) ?? [];
       if (!scenario) return { kind: 'nxdomain' };
+      if (scenario.phase === 'dns' && scenario.dns === 'nullmx') return { kind: 'answer', mx: type === 'MX' ? [{ priority: 0, exchange: '' }] : [] };
       if (scenario.phase === 'dns') return { kind: scenario.dns === 'servfail' ? 'servfail' : 'nxdomain' };
       return { kind: 'answer', a: type === 'A' ? [addressOf(scenario)] : [] };
     },
