@@ -15,6 +15,7 @@ import { addressIn, bestStatus, cleanAddress, failedCommandInTranscript, parseDe
 import { readSesNotification, unwrapSesReply } from './vendors/amazonses';
 import { classifyReason, forgetWording, isHardReason, reasonFromText } from './reasons';
 import { splitMbox } from './mbox';
+import { withoutEnds } from './text-scan';
 import { addressesIn, isBounceEnvelope, splitReturnedMessage, stripHtml, toIsoDate } from './report-text';
 import { readComplaint } from './complaints';
 import { readAddressBlocks } from './vendors/blocks';
@@ -56,7 +57,9 @@ export function analyzeMessage(raw: Buffer | string): AnalysisResult {
     if (text.trim() === '') return { ok: false, error: new AnalysisError('E_ANALYSIS_EMPTY', 'empty message') };
     const bounded = text.length > MAX_MESSAGE_BYTES ? text.slice(0, MAX_MESSAGE_BYTES) : text;
     forgetWording();
-    const root = parseMime(normaliseLineEnds(bounded));
+    // A message saved from a mail client may start with blank lines or spaces before its first
+    // header; a line that is not a field (an mbox "From " line) is skipped by the header reader.
+    const root = parseMime(withoutEnds(normaliseLineEnds(bounded), ' \t\n', ''));
     if (root.headers.length === 0) return { ok: false, error: new AnalysisError('E_ANALYSIS_NOT_MAIL', 'no mail header found') };
     return { ok: true, ...analyzeRoot(root, 0) };
   } catch (cause) {
