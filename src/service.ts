@@ -54,9 +54,10 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     logger.info({ engine: database.engine, instanceId }, 'database ready');
     await policySnapshot.start();
     scheduler = new Scheduler(scheduledJobs, { db: database.db, config, logger }, instanceId);
-    const app = createApp({ database, config, logger, jobs: scheduledJobs, scheduler, policySnapshot });
+    // The counts behind limits: the Postfix policy server's, and those relays report to the API.
+    counter.start();
+    const app = createApp({ database, config, logger, jobs: scheduledJobs, scheduler, policySnapshot, hourlyCounter: counter });
     if (config.relay.policyServer.enabled) {
-      counter.start();
       policyServer = new PostfixPolicyServer({
         config: config.relay.policyServer,
         snapshot: policySnapshot,

@@ -103,6 +103,8 @@ const notFound = { 404: { description: 'No such alert, delivery or destination',
 const listAlertsRoute = createRoute({
   method: 'get',
   path: '/alerts',
+  operationId: 'listAlerts',
+  summary: 'Alerts, firing or resolved',
   tags: ['alerts'],
   security,
   request: {
@@ -120,6 +122,8 @@ const listAlertsRoute = createRoute({
 const alertDeliveriesRoute = createRoute({
   method: 'get',
   path: '/alerts/{id}/deliveries',
+  operationId: 'listAlertDeliveries',
+  summary: "One alert's webhook deliveries with their attempts",
   tags: ['alerts'],
   security,
   request: { params: z.object({ id: storableId }) },
@@ -133,6 +137,8 @@ const alertDeliveriesRoute = createRoute({
 const listDeliveriesRoute = createRoute({
   method: 'get',
   path: '/alerts/deliveries',
+  operationId: 'listDeliveries',
+  summary: 'Webhook deliveries of every alert',
   tags: ['alerts'],
   security,
   request: {
@@ -150,6 +156,8 @@ const listDeliveriesRoute = createRoute({
 const replayRoute = createRoute({
   method: 'post',
   path: '/alerts/deliveries/replay',
+  operationId: 'replayAlertDeliveries',
+  summary: 'Queue dead deliveries again',
   tags: ['alerts'],
   security,
   request: {
@@ -174,6 +182,8 @@ const replayRoute = createRoute({
 const testRoute = createRoute({
   method: 'post',
   path: '/alerts/test',
+  operationId: 'sendTestAlert',
+  summary: 'Send a test alert to a destination',
   tags: ['alerts'],
   security,
   request: { body: { content: { 'application/json': { schema: z.object({ destination: storableText.min(1).max(200) }) } } } },

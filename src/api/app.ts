@@ -6,7 +6,10 @@ import { requestId } from 'hono/request-id';
 import type { Logger } from 'pino';
 import type { WardenConfig } from '../config/schema';
 import type { Database } from '../db/client';
-import { httpRequestsTotal, metricsRegistry } from '../metrics';
+import { mailboxSourceNames } from '../config/mailboxes';
+import { readOperationalState } from '../db/operational-state';
+import { httpRequestsTotal, metricsRegistry, watchOperationalState } from '../metrics';
+import type { HourlyCounter } from '../relay/hourly-counter';
 import type { PolicySnapshot } from '../relay/policy-snapshot';
 import type { ScheduledJob, Scheduler } from '../scheduler/scheduler';
 import { alertsRouter } from './alerts';
@@ -22,6 +25,7 @@ import { healthRouter } from './health';
 import { ipsRouter } from './ips';
 import { jobsRouter } from './jobs';
 import { policyRouter } from './policy';
+import { acceptedMessagesRouter } from './policy-accepted';
 import { mailRouter } from './mail';
 import { mailboxesRouter } from './mailboxes';
 import { overviewRouter } from './overview';
@@ -38,6 +42,11 @@ export interface AppDeps {
   scheduler?: Scheduler;
   /** Current policies in memory, for the throttle API; without it the policy routes are absent. */
   policySnapshot?: PolicySnapshot;
+  /**
+   * Messages accepted per sender this hour and day, shared with the Postfix policy server: with it,
+   * the throttle API refuses at a limit and relays report accepted messages to it.
+   */
+  hourlyCounter?: HourlyCounter;
   /** The time; tests pass a fixed one. */
   clock?: () => Date;
   /** Send event rows stored at once past which POST /events answers 503 (default maxEventRowsInFlight). */
@@ -71,6 +80,9 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => errorResponse(c, 404, 'E_NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
 
   app.route('/', healthRouter(deps.database));
+  // The gauges of what on-call pages on read this database at each scrape.
+  const scope = { sources: mailboxSourceNames(deps.config.mailboxes), destinations: deps.config.webhooks.destinations.map((destination) => destination.name) };
+  watchOperationalState(() => readOperationalState(deps.database.db, scope));
   app.get('/metrics', async (c) => c.text(await metricsRegistry.metrics(), 200, { 'content-type': metricsRegistry.contentType }));
 
   const clock = deps.clock ?? (() => new Date());
@@ -80,7 +92,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', jobsRouter(deps.database.db, deps.jobs, deps.scheduler));
   app.route('/api/v1', sendEventsRouter(deps.database.db, deps.maxEventRowsInFlight));
   app.route('/api/v1', alertsRouter(deps.database.db, deps.config.webhooks, deps.logger, clock));
-  if (deps.policySnapshot) app.route('/api/v1', policyRouter(deps.policySnapshot, deps.config.reputation.throttleLimitPerHour, deps.config.tiers, clock));
+  if (deps.policySnapshot) app.route('/api/v1', policyRouter(deps.policySnapshot, deps.config.reputation.throttleLimitPerHour, deps.config.tiers, clock, deps.hourlyCounter));
+  if (deps.hourlyCounter) app.route('/api/v1', acceptedMessagesRouter(deps.hourlyCounter, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'sender', deps.config.reputation, deps.config.tiers, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, deps.config.tiers, clock));
   app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl));
@@ -93,7 +106,9 @@ export function createApp(deps: AppDeps) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', {
     openapi: '3.0.3',
-    info: { title: 'Relay Warden API', version: '1' },
+    info: { title: 'Relay Warden API', version: '1', license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' } },
+    // Relative to wherever the document was fetched from: one server per deployment.
+    servers: [{ url: '/' }],
   });
   return app;
 }

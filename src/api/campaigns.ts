@@ -92,6 +92,8 @@ const idParam = z.object({ id: storableId });
 const listRoute = createRoute({
   method: 'get',
   path: '/campaigns',
+  operationId: 'listCampaigns',
+  summary: 'Campaigns, newest first',
   tags: ['campaigns'],
   security,
   request: {
@@ -110,6 +112,8 @@ const listRoute = createRoute({
 const detailRoute = createRoute({
   method: 'get',
   path: '/campaigns/{id}',
+  operationId: 'getCampaign',
+  summary: "One campaign's members, fingerprints and evidence",
   tags: ['campaigns'],
   security,
   request: { params: idParam },
@@ -135,6 +139,8 @@ const detailRoute = createRoute({
 const dismissRoute = createRoute({
   method: 'post',
   path: '/campaigns/{id}/dismiss',
+  operationId: 'dismissCampaign',
+  summary: 'Dismiss a campaign and release its members',
   tags: ['campaigns'],
   security,
   description: 'A false positive: the senders are released from the campaign, its networks no longer act, and its fingerprints never raise a campaign again.',

@@ -11,7 +11,11 @@ import { errorBody, errorResponse } from './errors';
 const healthRoute = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'getHealth',
+  summary: 'Liveness: the process is up',
   tags: ['health'],
+  // No token: load balancers and orchestrators probe it.
+  security: [],
   responses: {
     200: { description: 'The process is up', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } },
   },
@@ -26,7 +30,10 @@ const readyBody = z.object({
 const readyRoute = createRoute({
   method: 'get',
   path: '/readyz',
+  operationId: 'getReadiness',
+  summary: 'Readiness: the database answers and every migration is applied',
   tags: ['health'],
+  security: [],
   responses: {
     200: { description: 'Database reachable and migrations applied', content: { 'application/json': { schema: readyBody } } },
     503: { description: 'Not ready', content: { 'application/json': { schema: errorBody } } },

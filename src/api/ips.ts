@@ -11,6 +11,7 @@ import { NotFoundError, WardenError } from '../errors';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody } from './errors';
+import { nullableJsonObject } from './json-object';
 import { storableText } from './storable';
 
 const security = [{ bearer: [] }];
@@ -99,13 +100,15 @@ const stateChange = z
     severity: severitySchema,
     summary: z.string(),
     at: z.string(),
-    payload: z.record(z.string(), z.unknown()).nullable(),
+    payload: nullableJsonObject,
   })
   .openapi('DnsblStateChange');
 
 const listIpsRoute = createRoute({
   method: 'get',
   path: '/ips',
+  operationId: 'listIps',
+  summary: 'Relay addresses against every blocklist',
   tags: ['blocklists'],
   security,
   responses: {
@@ -120,6 +123,8 @@ const listIpsRoute = createRoute({
 const ipHistoryRoute = createRoute({
   method: 'get',
   path: '/ips/{ip}',
+  operationId: 'getIpHistory',
+  summary: "One address's listings, state changes and checks",
   tags: ['blocklists'],
   security,
   request: {
@@ -144,6 +149,8 @@ const ipHistoryRoute = createRoute({
 const listDomainsRoute = createRoute({
   method: 'get',
   path: '/dnsbl/domains',
+  operationId: 'listDnsblDomains',
+  summary: 'Relay domains against every domain blocklist',
   tags: ['blocklists'],
   security,
   responses: {

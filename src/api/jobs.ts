@@ -6,6 +6,7 @@ import type { ScheduledJob, Scheduler } from '../scheduler/scheduler';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody } from './errors';
+import { jsonObject, nullableJsonObject } from './json-object';
 import { storableText } from './storable';
 
 const jobRun = z
@@ -19,7 +20,7 @@ const jobRun = z
     finishedAt: z.string().nullable(),
     durationMs: z.number().nullable(),
     outcome: z.enum(['running', 'succeeded', 'failed', 'abandoned']),
-    summary: z.record(z.string(), z.unknown()).nullable(),
+    summary: nullableJsonObject,
     error: z.string().nullable(),
   })
   .openapi('JobRun');
@@ -37,6 +38,8 @@ const security = [{ bearer: [] }];
 const listJobsRoute = createRoute({
   method: 'get',
   path: '/jobs',
+  operationId: 'listJobs',
+  summary: 'Jobs with their schedules and last runs',
   tags: ['jobs'],
   security,
   responses: {
@@ -59,6 +62,8 @@ const listJobsRoute = createRoute({
 const listRunsRoute = createRoute({
   method: 'get',
   path: '/jobs/runs',
+  operationId: 'listJobRuns',
+  summary: 'Recent job runs with their summaries',
   tags: ['jobs'],
   security,
   request: {
@@ -76,13 +81,15 @@ const listRunsRoute = createRoute({
 const runNowRoute = createRoute({
   method: 'post',
   path: '/jobs/{name}/run',
+  operationId: 'runJob',
+  summary: 'Run a job now',
   tags: ['jobs'],
   security,
   request: { params: z.object({ name: storableText }) },
   responses: {
     200: {
       description: 'The job ran (see outcome)',
-      content: { 'application/json': { schema: z.object({ runId: z.number(), outcome: z.string(), durationMs: z.number(), summary: z.unknown().optional(), error: z.string().optional() }) } },
+      content: { 'application/json': { schema: z.object({ runId: z.number(), outcome: z.string(), durationMs: z.number(), summary: jsonObject.optional(), error: z.string().optional() }) } },
     },
     404: { description: 'No such job', content: { 'application/json': { schema: errorBody } } },
     409: { description: 'The job is running elsewhere', content: { 'application/json': { schema: errorBody } } },

@@ -64,6 +64,8 @@ export function mailRouter(db: Db) {
     createRoute({
       method: 'get',
       path,
+      operationId: path === '/complaints' ? 'listComplaints' : 'listBounces',
+      summary: description,
       tags: ['mail'],
       security,
       request: { query: factsQuery },
@@ -77,6 +79,8 @@ export function mailRouter(db: Db) {
   const quarantineRoute = createRoute({
     method: 'get',
     path: '/quarantine',
+    operationId: 'listQuarantine',
+    summary: 'Messages that could not be turned into facts',
     tags: ['mail'],
     security,
     request: {

@@ -43,6 +43,8 @@ const totals = z.object({
 const mailboxesRoute = createRoute({
   method: 'get',
   path: '/mailboxes',
+  operationId: 'listMailboxes',
+  summary: 'Mailbox sources with their recent runs',
   tags: ['mail'],
   security,
   request: { query: z.object({ runs: z.coerce.number().int().min(1).max(500).default(50) }) },
@@ -66,6 +68,8 @@ const mailboxesRoute = createRoute({
 const retryRoute = createRoute({
   method: 'post',
   path: '/quarantine/{id}/retry',
+  operationId: 'retryQuarantined',
+  summary: 'Analyze a quarantined message again',
   tags: ['mail'],
   security,
   request: { params: z.object({ id: storableId }) },

@@ -33,6 +33,8 @@ const seriesPoint = z.object({ at: z.string(), ...countsFields, complaintRate: z
 const overviewRoute = createRoute({
   method: 'get',
   path: '/overview',
+  operationId: 'getOverview',
+  summary: 'Senders and domains by action, open quarantine, firing alerts',
   tags: ['dashboard'],
   security,
   responses: {
@@ -51,6 +53,8 @@ const overviewRoute = createRoute({
 const relayRatesRoute = createRoute({
   method: 'get',
   path: '/rates/relay',
+  operationId: 'getRelayRates',
+  summary: "The whole relay's rates per hour or day, with the lines",
   tags: ['dashboard'],
   security,
   request: {
@@ -80,6 +84,8 @@ const keysParam = z
 const dailyRatesRoute = createRoute({
   method: 'get',
   path: '/rates/daily',
+  operationId: 'getDailyRates',
+  summary: 'Daily counts per sender, domain, IP or provider',
   tags: ['dashboard'],
   security,
   request: {

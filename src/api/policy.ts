@@ -1,8 +1,11 @@
 // The throttle API (relay scope): "may this sender send now?", and the policy changes since a
-// version for relays that keep a local copy. Answered from the in-memory snapshot, never the database.
+// version for relays that keep a local copy. Answered from the in-memory snapshot and the hourly
+// counts in memory, never waiting on the database.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { tierNames, type TiersConfig } from '../config/tiers';
+import type { HourlyCounter } from '../relay/hourly-counter';
 import { domainOf, type PolicySnapshot, type SnapshotEntry } from '../relay/policy-snapshot';
+import { refusalFor } from '../relay/refusal';
 import { effectivePolicy, type EffectivePolicy } from '../reputation/effective-policy';
 import type { PolicyAction } from '../reputation/decide';
 import { requireScope, scopeRefusal } from './auth';
@@ -29,6 +32,18 @@ const senderPolicyBody = z
     reason: z.string(),
     until: z.string().optional().openapi({ description: 'When a manual override ends' }),
     version: z.number().openapi({ description: 'Policy version the answer reflects (0: never had a policy)' }),
+    acceptedThisHour: z.number().optional().openapi({
+      description: 'With limits: messages accepted for the sender this UTC hour, as counted by the Postfix policy server and POST /policy/senders/{id}/accepted on every instance',
+    }),
+    acceptedToday: z.number().optional().openapi({ description: 'With limits: the same count for this UTC day' }),
+    refusal: z
+      .object({
+        action: z.enum(['reject', 'defer']).openapi({ description: 'reject: a permanent refusal (5xx); defer: a temporary one (4xx)' }),
+        status: z.string().openapi({ description: 'RFC 3463 enhanced status code, e.g. 5.7.1' }),
+        text: z.string().openapi({ description: 'The reply text for the sender: names the rule, never the internal reason' }),
+      })
+      .optional()
+      .openapi({ description: 'Present when the message is to be refused now (suspended, or at a limit with the counts above): the SMTP reply to give' }),
   })
   .openapi('SenderPolicy');
 
@@ -52,13 +67,17 @@ const changesBody = z.object({ version: z.number(), changes: z.array(changeBody)
 const senderRoute = createRoute({
   method: 'get',
   path: '/policy/senders/{id}',
+  operationId: 'getSenderPolicy',
+  summary: 'The policy in force for a sender',
   tags: ['relay'],
   security,
   description:
     'What applies to a sender now: its manual override until it expires, else the stricter of its own automatic action, ' +
     'its campaign\'s and its sending domain\'s (from `domain`, or from the sender id when it is an address); with `client`, ' +
     'a message submitted from an active campaign\'s network gets the campaign\'s action. The limits are the lower of the ' +
-    'throttle limit and the sender tier\'s; the relay enforces them.',
+    'throttle limit and the sender tier\'s. `refusal` is the reply to give when the message is to be refused now, judged on ' +
+    'the counts of messages reported with POST /policy/senders/{id}/accepted (and by the Postfix policy server); a relay ' +
+    'that counts its own messages enforces the limits itself.',
   request: {
     params: z.object({ id: z.string().min(1).max(maxSenderLength) }),
     query: z.object({
@@ -75,6 +94,8 @@ const senderRoute = createRoute({
 const changesRoute = createRoute({
   method: 'get',
   path: '/policy',
+  operationId: 'listPolicyChanges',
+  summary: 'Policy changes since a version',
   tags: ['relay'],
   security,
   description:
@@ -126,7 +147,11 @@ function changeOf(entry: SnapshotEntry, throttleLimitPerHour: number, tiers: Tie
   };
 }
 
-export function policyRouter(snapshot: PolicySnapshot, throttleLimitPerHour: number, tiers: TiersConfig, clock: () => Date) {
+/**
+ * @param counter the shared hourly counts: with it, answers carry the counts and a refusal at a
+ * limit; without it (API-only tests), only a suspended sender is refused.
+ */
+export function policyRouter(snapshot: PolicySnapshot, throttleLimitPerHour: number, tiers: TiersConfig, clock: () => Date, counter?: HourlyCounter) {
   const router = new OpenAPIHono<ApiEnv>();
   router.use('/policy', requireScope('relay'));
 
@@ -150,13 +175,26 @@ export function policyRouter(snapshot: PolicySnapshot, throttleLimitPerHour: num
     ) {
       return errorResponse(c, 400, 'E_VALIDATION', `id: at most ${maxSenderLength} characters; domain: 1 to ${maxDomainLength}; client: 2 to ${maxClientLength}`);
     }
-    const policy = snapshot.lookup(id, domainParam?.toLowerCase() ?? domainOf(id), clock(), client);
+    const now = clock();
+    const policy = snapshot.lookup(id, domainParam?.toLowerCase() ?? domainOf(id), now, client);
     const action = toRelayAction(policy.action);
     const body = addLimits<SenderPolicyBody>({ sender: id, action }, policy);
     body.tier = policy.tier ?? 'new';
     body.reason = action === 'allow' && policy.version === 0 ? 'no policy' : policy.reason;
     if (policy.until) body.until = policy.until.toISOString();
     body.version = policy.version;
+    let accepted = { hour: 0, day: 0 };
+    if (counter && policy.action !== 'suspend' && (policy.limitPerHour !== null || policy.limitPerDay !== null)) {
+      // As the Postfix policy server does: the first ask of an hour is answered on this instance's
+      // count while the shared one is read in the background (see hourly-counter.ts).
+      const current = counter.current(id, now);
+      if (!current.loaded) counter.load(id, now).catch((error: unknown) => c.get('logger').error({ err: error, sender: id }, 'reading the hourly count failed'));
+      accepted = current;
+      body.acceptedThisHour = current.hour;
+      body.acceptedToday = current.day;
+    }
+    const refusal = refusalFor(id, policy, accepted.hour, accepted.day);
+    if (refusal) body.refusal = refusal;
     return c.json(body, 200);
   });
 

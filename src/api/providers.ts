@@ -20,6 +20,8 @@ const windowCounts = z.object({
 const providersRoute = createRoute({
   method: 'get',
   path: '/providers',
+  operationId: 'listProviders',
+  summary: 'Mailbox providers by volume, with what each did with our mail',
   tags: ['dashboard'],
   security: [{ bearer: [] }],
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }) },

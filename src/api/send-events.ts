@@ -78,6 +78,8 @@ const resultBody = z
 const postEventsRoute = createRoute({
   method: 'post',
   path: '/events',
+  operationId: 'postSendEvents',
+  summary: 'Store send events from the relay',
   tags: ['relay'],
   security: [{ bearer: [] }],
   description:

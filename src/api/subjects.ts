@@ -17,6 +17,7 @@ import { zeroCounts } from '../reputation/counts';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody } from './errors';
+import { jsonObject } from './json-object';
 import { storableCount, storableText, storableTimestamp } from './storable';
 
 const action = z.enum(['allow', 'warn', 'throttle', 'suspend']);
@@ -65,6 +66,9 @@ const overrideRequest = z
 export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfig, tiers: TiersConfig, clock: () => Date) {
   const base = kind === 'sender' ? '/senders' : '/domains';
   const tag = kind === 'sender' ? 'senders' : 'domains';
+  /** In operationIds: listSenders, getSender, setDomainOverride. */
+  const titleKind = kind === 'sender' ? 'Sender' : 'Domain';
+  const titleKinds = `${titleKind}s`;
   const dimension = kind === 'sender' ? 'sender' : 'sender_domain';
   const router = new OpenAPIHono<ApiEnv>();
   router.use(base, requireScope('ops'));
@@ -93,6 +97,8 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
   const listRoute = createRoute({
     method: 'get',
     path: base,
+    operationId: `list${titleKinds}`,
+    summary: `${titleKinds} in severity order, with rates and the action in force`,
     tags: [tag],
     security,
     request: {
@@ -124,11 +130,13 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
   const detailRoute = createRoute({
     method: 'get',
     path: `${base}/{id}`,
+    operationId: `get${titleKind}`,
+    summary: `One ${kind}: rates per window, hourly series, recent complaints and bounces, audit log`,
     tags: [tag],
     security,
     request: { params: idParam },
     responses: {
-      200: { description: 'Rates per window, hourly series, recent complaints and bounces, audit log', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+      200: { description: 'Rates per window, the warn/throttle/suspend lines, hourly series, recent complaints and bounces, audit log', content: { 'application/json': { schema: jsonObject } } },
       404: { description: 'Never seen', content: { 'application/json': { schema: errorBody } } },
       ...authErrorResponses,
     },
@@ -137,6 +145,8 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
   const setOverrideRoute = createRoute({
     method: 'post',
     path: `${base}/{id}/override`,
+    operationId: `set${titleKind}Override`,
+    summary: `Throttle, suspend or release a ${kind} by hand`,
     tags: [tag],
     security,
     request: { params: idParam, body: { required: true, content: { 'application/json': { schema: overrideRequest } } } },
@@ -149,6 +159,8 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
   const clearOverrideRoute = createRoute({
     method: 'delete',
     path: `${base}/{id}/override`,
+    operationId: `clear${titleKind}Override`,
+    summary: 'Clear the manual override: the automatic action applies',
     tags: [tag],
     security,
     request: { params: idParam, query: z.object({ reason: storableText.min(3).max(500).default('override lifted') }) },
@@ -162,6 +174,8 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
   const tierRoute = createRoute({
     method: 'post',
     path: `${base}/{id}/tier`,
+    operationId: `pin${titleKind}Tier`,
+    summary: 'Pin a sender to a tier',
     tags: [tag],
     security,
     description: 'Pins the sender to a tier (its limits apply whatever its history) until unpinned.',
@@ -175,6 +189,8 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
   const unpinRoute = createRoute({
     method: 'delete',
     path: `${base}/{id}/tier`,
+    operationId: `unpin${titleKind}Tier`,
+    summary: 'Unpin a sender: the earned tier applies',
     tags: [tag],
     security,
     request: { params: idParam, query: z.object({ reason: storableText.min(3).max(500).default('tier unpinned') }) },
@@ -247,6 +263,8 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
             ? { action: row.overrideAction, reason: row.overrideReason, until: row.overrideUntil, limitPerHour: row.overrideLimitPerHour, by: row.overrideBy }
             : null,
           rates,
+          // The configured lines, for the charts: decisions compare each window's lower bound with them.
+          lines: { complaintRate: rules.complaintRate, hardBounceRate: rules.hardBounceRate },
           hourly: hourly.map(({ hour, sent, delivered, complaints: c2, hardBounces, softBounces, blocked }) => ({ hour, sent, delivered, complaints: c2, hardBounces, softBounces, blocked })),
           recentComplaints: complaints,
           recentBounces: bounces,

@@ -75,3 +75,11 @@ export const mailboxesConfig = z
   .strict();
 
 export type MailboxesConfig = z.infer<typeof mailboxesConfig>;
+
+/** The name a source's runs, checkpoints, events and metrics carry: `imap:<name>` or `local:<name>`. */
+export const imapSourceName = (account: { name: string }) => `imap:${account.name}`;
+export const localSourceName = (store: { name: string }) => `local:${store.name}`;
+
+export function mailboxSourceNames(mailboxes: Pick<MailboxesConfig, 'imap' | 'local'>): string[] {
+  return [...mailboxes.imap.map(imapSourceName), ...mailboxes.local.map(localSourceName)];
+}

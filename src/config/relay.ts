@@ -34,12 +34,44 @@ export const policyServerConfig = z
      * never dropped. Answers also wait while one answered countFlushMs ago is not stored yet.
      */
     maxPendingSendEvents: z.number().int().min(1).max(1_000_000).default(50_000),
+    /**
+     * Who may connect: addresses and CIDR ranges (IPv4 or IPv6). The protocol has no
+     * authentication, so anyone who reaches the port can ask, and forge END-OF-MESSAGE requests that
+     * count toward a sender's limit and store send events: list the relays, nothing more. A
+     * connection from elsewhere is closed at accept, counted and logged.
+     */
+    allowedClients: z.array(z.string()).default(['127.0.0.0/8', '::1/128']),
     /** Connections held at once; Postfix keeps one per smtpd process. */
     maxConnections: z.number().int().min(1).default(2000),
+    /**
+     * Connections held at once from one client address, so one host's idle connections cannot take
+     * the others' places; at least the relay's smtpd process limit (Postfix's default_process_limit
+     * is 100).
+     */
+    maxConnectionsPerClient: z.number().int().min(1).default(500),
+    /**
+     * Seconds a request may take to arrive whole, from its first byte (for a new connection, from
+     * the connect). Postfix writes a request at once; a client trickling bytes (slowloris) is cut.
+     */
+    requestTimeoutSeconds: z.number().int().min(1).max(3600).default(10),
     /** An idle connection is closed after this (Postfix's own idle limit is 300 s). */
     idleTimeoutSeconds: z.number().int().min(1).default(600),
   })
-  .strict();
+  .strict()
+  .superRefine((server, ctx) => {
+    server.allowedClients.forEach((text, index) => {
+      try {
+        parseIpRange(text);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['allowedClients', index],
+          input: text,
+          message: `${(error as Error).message} (expected e.g. 192.0.2.10, 192.0.2.0/24 or 2001:db8::/64)`,
+        });
+      }
+    });
+  });
 
 export const relayConfig = z
   .object({

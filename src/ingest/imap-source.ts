@@ -2,7 +2,7 @@
 // mailbox lock, fetches the UIDs above the checkpoint in batches, stores each batch with its
 // checkpoint in one transaction, and only then applies the folder's post-action on the server.
 import { ImapFlow, type FetchMessageObject, type MailboxObject } from 'imapflow';
-import type { MailboxesConfig } from '../config/mailboxes';
+import { imapSourceName, type MailboxesConfig } from '../config/mailboxes';
 import { readCheckpoint } from '../db/ingest-queries';
 import { analysisPoolOf, prepareBatch, storePrepared, timed, zeroSourceCounts, zeroStageMs, type IngestDeps, type SourceTally } from './batch';
 import { classifyImapError, IngestError } from './errors';
@@ -47,7 +47,7 @@ export function imapClientFor(account: Pick<ImapAccount, 'host' | 'port' | 'tls'
 }
 
 export async function ingestImapAccount(deps: IngestDeps, account: ImapAccount): Promise<SourceResult> {
-  const source = `imap:${account.name}`;
+  const source = imapSourceName(account);
   const result: SourceResult = { source, counts: zeroSourceCounts(), stageMs: zeroStageMs(), failure: null, folders: [] };
   const client = imapClientFor(account);
   // imapflow also reports a dropped socket as an 'error' event; the pending command rejects too.
@@ -82,7 +82,7 @@ export async function ingestImapAccount(deps: IngestDeps, account: ImapAccount):
 }
 
 async function ingestFolder(deps: IngestDeps, client: ImapFlow, account: ImapAccount, folder: FolderConfig, tally: SourceTally, report: SourceResult['folders'][number]) {
-  const source = `imap:${account.name}`;
+  const source = imapSourceName(account);
   const after = folder.afterProcessing;
   if (after.action === 'move') await ensureFolder(client, after.folder);
   let lock;

@@ -4,7 +4,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { splitMbox } from '../analysis/mbox';
-import type { MailboxesConfig } from '../config/mailboxes';
+import { localSourceName, type MailboxesConfig } from '../config/mailboxes';
 import { knownMessageKeys } from '../db/ingest-queries';
 import { ingestBatch, zeroSourceCounts, zeroStageMs, type IngestDeps } from './batch';
 import { IngestError } from './errors';
@@ -31,7 +31,7 @@ async function maildirFiles(path: string): Promise<string[]> {
 }
 
 export async function ingestLocalStore(deps: IngestDeps, store: LocalStore): Promise<SourceResult> {
-  const source = `local:${store.name}`;
+  const source = localSourceName(store);
   const result: SourceResult = { source, counts: zeroSourceCounts(), stageMs: zeroStageMs(), failure: null, folders: [{ path: store.path }] };
   try {
     const known = await knownMessageKeys(deps.db, source);

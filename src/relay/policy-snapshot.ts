@@ -9,6 +9,7 @@ import type { TiersConfig } from '../config/tiers';
 import { campaigns, reputationSubjects, type SubjectKind } from '../db/schema';
 import { clientNetwork } from '../reputation/client-network';
 import { policyChannel } from '../db/subjects';
+import { watchPolicySnapshot } from '../metrics';
 import { effectivePolicy, type CampaignPolicy, type EffectivePolicy, type PolicyContext, type SubjectPolicy } from '../reputation/effective-policy';
 import { subjectPolicy } from '../reputation/sender-policy';
 
@@ -79,6 +80,7 @@ export class PolicySnapshot {
     await this.refresh();
     this.timer = setInterval(() => void this.refresh(), this.options.refreshSeconds * 1000);
     this.timer.unref();
+    watchPolicySnapshot(this);
     this.options.logger.info({ version: this.loadedVersion, senders: this.senders.size, domains: this.domains.size }, 'policy snapshot loaded');
   }
 

@@ -1,14 +1,17 @@
 // The Postfix policy server (check_policy_service): a TCP listener answering each request from
 // the policy snapshot and the hourly counter. It fails open: whatever goes wrong, Postfix gets DUNNO.
+// Only the allowed client networks get a connection, within the connection caps (policy-connection-guard.ts).
 import { createServer, isIP, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { PolicyServerConfig } from '../config/relay';
 import type { SendEventInput } from '../db/send-events';
-import { policyDecisionTally } from '../metrics';
+import { policyDecisionTally, policyRequestTimeoutsTotal } from '../metrics';
 import type { EffectivePolicy } from '../reputation/effective-policy';
 import type { HourlyCounter } from './hourly-counter';
+import { PolicyConnectionGuard } from './policy-connection-guard';
 import { domainOf, type PolicySnapshot } from './policy-snapshot';
 import { formatAction, isEndOfMessage, PolicyRequestReader, type PolicyAttributes, type PolicyRequest, type PostfixAction } from './postfix-protocol';
+import { refusalFor } from './refusal';
 
 const dunno: PostfixAction = { kind: 'DUNNO' };
 const dunnoAnswer = formatAction(dunno);
@@ -18,28 +21,14 @@ const closeGraceMs = 5000;
 
 /**
  * The answer for a message from a sender under a policy, given what it sent this hour and this UTC
- * day. The texts reach the sender's mail client, so they name the rule, not the internal reason
- * (complaint figures, the operator's note, the campaign's evidence).
+ * day: the refusal (refusal.ts) as a Postfix access(5) action, or DUNNO.
  */
 export function postfixActionFor(sender: string, policy: EffectivePolicy, acceptedThisHour: number, acceptedToday = acceptedThisHour): PostfixAction {
-  if (policy.action === 'suspend') {
-    return { kind: 'REJECT', status: '5.7.1', text: `Sender ${sender} is suspended from sending through this relay` };
-  }
-  if (policy.limitPerHour !== null && acceptedThisHour >= policy.limitPerHour) {
-    return {
-      kind: 'DEFER_IF_PERMIT',
-      status: '4.7.1',
-      text: `Sender ${sender} is over its limit of ${policy.limitPerHour} messages per hour; try again later`,
-    };
-  }
-  if (policy.limitPerDay !== null && acceptedToday >= policy.limitPerDay) {
-    return {
-      kind: 'DEFER_IF_PERMIT',
-      status: '4.7.1',
-      text: `Sender ${sender} is over its limit of ${policy.limitPerDay} messages per day; try again tomorrow`,
-    };
-  }
-  return dunno;
+  const refusal = refusalFor(sender, policy, acceptedThisHour, acceptedToday);
+  if (!refusal) return dunno;
+  return refusal.action === 'reject'
+    ? { kind: 'REJECT', status: refusal.status, text: refusal.text }
+    : { kind: 'DEFER_IF_PERMIT', status: refusal.status, text: refusal.text };
 }
 
 export interface PostfixPolicyServerDeps {
@@ -56,14 +45,15 @@ export class PostfixPolicyServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly clock: () => Date;
-  readonly stats = { connections: 0, requests: 0, malformed: 0, rejected: 0, deferred: 0 };
+  readonly guard: PolicyConnectionGuard;
+  readonly stats = { connections: 0, requests: 0, malformed: 0, rejected: 0, deferred: 0, requestTimeouts: 0 };
   /** Connections whose requests wait unread until the send events already answered are stored. */
   heldConnections = 0;
 
   constructor(private readonly deps: PostfixPolicyServerDeps) {
     this.clock = deps.clock ?? (() => new Date());
+    this.guard = new PolicyConnectionGuard({ ...deps.config, logger: deps.logger });
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
-    this.server.maxConnections = deps.config.maxConnections;
   }
 
   listen(): Promise<AddressInfo> {
@@ -88,11 +78,21 @@ export class PostfixPolicyServer {
   }
 
   private accept(socket: Socket): void {
+    const admitted = this.guard.admit(socket.remoteAddress);
+    if ('refused' in admitted) {
+      // Closed before a byte is read: Postfix tries again (smtpd_policy_service_try_limit), then
+      // applies smtpd_policy_service_default_action.
+      socket.destroy();
+      return;
+    }
     this.stats.connections += 1;
     this.sockets.add(socket);
     socket.setTimeout(this.deps.config.idleTimeoutSeconds * 1000, () => socket.end());
     const reader = new PolicyRequestReader();
     const log = this.deps.logger.child({ client: `${socket.remoteAddress}:${socket.remotePort}` });
+    const requestClock = this.requestClock(socket, log);
+    // A new connection's first request is due within the timeout too: Postfix connects to ask.
+    requestClock.start();
 
     // Every answer is decided without waiting, so answers leave in request order, batched per read.
     const answerChunk = (chunk: Buffer) => {
@@ -100,9 +100,13 @@ export class PostfixPolicyServer {
       if (reader.overflowed) {
         this.stats.malformed += 1;
         log.warn('policy request line too long; answering DUNNO and closing the connection');
+        requestClock.stop();
         socket.end(formatAction(dunno));
         return;
       }
+      // The clock runs from a request's first byte to its last: a request ended restarts it.
+      if (requests.length > 0) requestClock.stop();
+      if (reader.inRequest) requestClock.start();
       let out = '';
       for (const request of requests) {
         const action = this.answer(request, log);
@@ -120,6 +124,8 @@ export class PostfixPolicyServer {
       if (held) return void held.push(chunk);
       if (this.deps.counter.accepting()) return answerChunk(chunk);
       held = [chunk];
+      // The client has sent; the wait is ours, not a slow request.
+      requestClock.stop();
       socket.pause();
       this.heldConnections += 1;
       void this.deps.counter.whenAccepting().then(() => {
@@ -138,7 +144,33 @@ export class PostfixPolicyServer {
     };
     socket.on('data', onData);
     socket.on('error', (error) => log.debug({ err: error }, 'policy connection error'));
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      requestClock.stop();
+      this.sockets.delete(socket);
+      this.guard.release(admitted.client);
+    });
+  }
+
+  /** Cuts the connection when a request has not arrived whole within requestTimeoutSeconds (slowloris). */
+  private requestClock(socket: Socket, log: Logger) {
+    const timeoutMs = this.deps.config.requestTimeoutSeconds * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const cut = () => {
+      timer = undefined;
+      this.stats.requestTimeouts += 1;
+      policyRequestTimeoutsTotal.inc();
+      log.warn({ requestTimeoutSeconds: this.deps.config.requestTimeoutSeconds, bytesRead: socket.bytesRead }, 'policy request not received whole in time; connection cut');
+      socket.destroy();
+    };
+    return {
+      start: () => {
+        timer ??= setTimeout(cut, timeoutMs);
+      },
+      stop: () => {
+        clearTimeout(timer);
+        timer = undefined;
+      },
+    };
   }
 
   private senderOf(attributes: PolicyAttributes): string | undefined {

@@ -1,6 +1,7 @@
 // Postfix's policy delegation protocol (SMTPD_POLICY_README), with no I/O: a request is
 // `name=value` lines ended by an empty line; the answer is `action=<action>` and an empty line.
 // Postfix keeps the connection open and sends the next request on it after each answer.
+import { oneLine } from './refusal';
 
 /** Attributes of one request, by name (request, protocol_state, sender, sasl_username, ...). */
 export type PolicyAttributes = Record<string, string>;
@@ -60,6 +61,11 @@ export class PolicyRequestReader {
   private error: string | undefined;
   overflowed = false;
 
+  /** Whether part of a request has arrived and its end has not. */
+  get inRequest(): boolean {
+    return this.partial !== undefined || this.count > 0 || this.error !== undefined;
+  }
+
   constructor(private readonly limits: PolicyReaderLimits = defaultReaderLimits) {}
 
   push(chunk: Buffer | string): PolicyRequest[] {
@@ -118,8 +124,7 @@ export type PostfixAction =
 /** The answer on the wire. Text is one line: a CR or LF in it would end the answer early. */
 export function formatAction(action: PostfixAction): string {
   if (action.kind === 'DUNNO') return 'action=DUNNO\n\n';
-  const text = action.text.replace(/[\r\n\t]+/g, ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 400);
-  return `action=${action.kind} ${action.status} ${text}\n\n`;
+  return `action=${action.kind} ${action.status} ${oneLine(action.text)}\n\n`;
 }
 
 /** Where the request came from in the SMTP dialogue; counting happens once per message. */

@@ -58,12 +58,15 @@ export class PolicyClient {
         else this.answers.push(answer);
       }
     });
+    // A reset (a connection refused at accept, or cut) shows as the close below.
+    socket.on('error', () => {});
     this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
   }
 
-  static open(port: number, host = '127.0.0.1'): Promise<PolicyClient> {
+  /** localAddress: the source address, e.g. 127.0.0.2 to connect as another loopback client. */
+  static open(port: number, host = '127.0.0.1', localAddress?: string): Promise<PolicyClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host, noDelay: true }, () => resolve(new PolicyClient(socket)));
+      const socket = connect({ port, host, noDelay: true, localAddress }, () => resolve(new PolicyClient(socket)));
       socket.once('error', reject);
     });
   }

@@ -40,6 +40,11 @@ export interface RunningPostfix {
 
 export interface PostfixOptions {
   policyPort: number;
+  /**
+   * The policy delegation lines of main.cf (e.g. the README's block); by default a
+   * check_policy_service at the end of DATA, fail open, 10 s timeout.
+   */
+  policyMainCf?: string[];
   /** main.cf lines added last (they win), e.g. other restriction stages. */
   extraMainCf?: string[];
 }
@@ -66,7 +71,7 @@ scache    unix  - - n - 1 scache
 postlog   unix-dgram n - n - 1 postlogd
 `;
 
-export async function startPostfix({ policyPort, extraMainCf = [] }: PostfixOptions): Promise<RunningPostfix> {
+export async function startPostfix({ policyPort, policyMainCf, extraMainCf = [] }: PostfixOptions): Promise<RunningPostfix> {
   const unavailable = postfixUnavailable();
   if (unavailable) throw new Error(unavailable);
   const root = mkdtempSync(join(tmpdir(), 'warden-postfix-'));
@@ -102,10 +107,12 @@ export async function startPostfix({ policyPort, extraMainCf = [] }: PostfixOpti
       'default_transport = discard',
       'relay_transport = discard',
       'smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination',
-      // One policy request per message, after the content: what Relay Warden counts.
-      `smtpd_end_of_data_restrictions = check_policy_service inet:127.0.0.1:${policyPort}`,
-      'smtpd_policy_service_default_action = DUNNO',
-      'smtpd_policy_service_timeout = 10s',
+      ...(policyMainCf ?? [
+        // One policy request per message, after the content: what Relay Warden counts.
+        `smtpd_end_of_data_restrictions = check_policy_service inet:127.0.0.1:${policyPort}`,
+        'smtpd_policy_service_default_action = DUNNO',
+        'smtpd_policy_service_timeout = 10s',
+      ]),
       ...extraMainCf,
       '',
     ].join('\n'),

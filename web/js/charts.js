@@ -8,6 +8,7 @@ export const colours = {
   complaints: 'rgb(200, 40, 40)',
   hardBounces: 'rgb(30, 100, 200)',
   sent: 'rgb(120, 130, 140)',
+  warn: 'rgb(200, 190, 0)',
   throttle: 'rgb(230, 150, 0)',
   suspend: 'rgb(150, 0, 60)',
 };
@@ -31,7 +32,7 @@ export function rateChart({ labels, series, lines, title }) {
   const box = el('div', { class: 'chart-box' }, canvas);
   const datasets = [
     ...series.map((s) => ({ label: s.label, data: s.values, borderColor: s.colour, backgroundColor: s.colour, borderWidth: 2, pointRadius: 0, tension: 0.2 })),
-    ...lines.map((line) => ({ label: line.label, data: labels.map(() => line.value), borderColor: line.colour, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0 })),
+    ...lines.map((line) => ({ label: line.label, threshold: line.threshold, data: labels.map(() => line.value), borderColor: line.colour, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0 })),
   ];
   draw(canvas, {
     type: 'line',
@@ -42,6 +43,14 @@ export function rateChart({ labels, series, lines, title }) {
     },
   });
   return box;
+}
+
+/**
+ * The configured warn, throttle and suspend lines of a rate ({ warn, throttle, suspend }, as the
+ * API gives them), for rateChart: every rate chart shows where the actions start.
+ */
+export function thresholdLines(line, digits) {
+  return ['warn', 'throttle', 'suspend'].map((name) => ({ label: `${name} ${percent(line[name], digits)}`, colour: colours[name], value: line[name], threshold: name }));
 }
 
 /** Bars of volume with complaint and bounce counts as lines on a second axis. */

@@ -52,6 +52,15 @@ export function ago(iso, now = new Date()) {
 /** Severity rank for ordering: critical first. */
 export const severityRank = { critical: 0, error: 1, warning: 2, info: 3 };
 
+/** Listed targets (addresses, domains) first, the most severe listing first; the others after, in their order. */
+export function listedFirst(targets) {
+  const rank = (target) => (target.listed ? (severityRank[target.severity] ?? 4) : 5);
+  return targets
+    .map((target, index) => ({ target, index }))
+    .sort((a, b) => rank(a.target) - rank(b.target) || a.index - b.index)
+    .map(({ target }) => target);
+}
+
 /** Counts of listed targets by their highest severity. */
 export function listedBySeverity(targets) {
   const counts = { critical: 0, error: 0, warning: 0, info: 0 };

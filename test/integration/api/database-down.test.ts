@@ -71,6 +71,25 @@ describe.skipIf(!serverUrl)('the database unreachable (PostgreSQL)', () => {
     await waitFor(async () => (await app.request('/readyz')).status === 200, { timeoutMs: 20_000, what: 'ready again' });
   }, 30_000);
 
+  it('answers /metrics within 2.5 s while the database does not answer, and reads it again after', async () => {
+    const firing = /^warden_alerts_firing\{severity="critical"\} 0$/m;
+    expect(await (await app.request('/metrics')).text()).toMatch(firing);
+    proxy.stall(true);
+    try {
+      const started = performance.now();
+      const response = await app.request('/metrics');
+      expect(performance.now() - started).toBeLessThan(2_500);
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      expect(text).toMatch(/^warden_operational_state_read_failures_total [1-9]/m);
+      expect(text).not.toMatch(firing);
+    } finally {
+      proxy.stall(false);
+      proxy.cutNow();
+    }
+    await waitFor(async () => firing.test(await (await app.request('/metrics')).text()), { timeoutMs: 20_000, what: 'the gauges read again' });
+  }, 30_000);
+
   it('answers the events API and a read route with 503 and Retry-After while the database refuses connections', async () => {
     expect((await postEvents([event(1)])).status).toBe(200);
     await database.db.execute(sql`select 1`);
@@ -88,5 +107,19 @@ describe.skipIf(!serverUrl)('the database unreachable (PostgreSQL)', () => {
     const started = performance.now();
     expect((await app.request('/readyz')).status).toBe(503);
     expect(performance.now() - started).toBeLessThan(2_500);
+  });
+
+  it('still answers /metrics, counting the failed read and leaving the database gauges empty', async () => {
+    // The proxy is closed since the test above: every connection is refused.
+    const started = performance.now();
+    const response = await app.request('/metrics');
+    expect(performance.now() - started).toBeLessThan(2_500);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toMatch(/^warden_operational_state_read_failures_total [1-9]/m);
+    // prom-client writes NaN as "Nan", which Prometheus parses (Go strconv.ParseFloat ignores case).
+    expect(text).toMatch(/^warden_quarantine_messages nan$/im);
+    expect(text).not.toMatch(/^warden_alerts_firing\{/m);
+    expect(text).toMatch(/^warden_process_cpu_seconds_total /m);
   });
 });

@@ -5,8 +5,11 @@ import { allJobs } from '../../../jobs';
 import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
+import { sendEvents } from '../../../src/db/schema';
 import { writeOverride } from '../../../src/db/subjects';
+import { HourlyCounter } from '../../../src/relay/hourly-counter';
 import { PolicySnapshot } from '../../../src/relay/policy-snapshot';
+import { postfixActionFor } from '../../../src/relay/postfix-policy-server';
 import { resolveJobs } from '../../../src/scheduler/scheduler';
 import { testEngines } from '../../support/engines';
 import { json } from '../../support/http';
@@ -96,5 +99,79 @@ describe('throttle API', () => {
   it('documents the routes in the OpenAPI document', async () => {
     const document = await json(app.request('/openapi.json'));
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/policy/senders/{id}', '/api/v1/policy']));
+  });
+});
+
+describe('throttle API with the shared hourly counts (relays that report accepted messages)', () => {
+  let database: Database;
+  let snapshot: PolicySnapshot;
+  let counter: HourlyCounter;
+  let app: ReturnType<typeof createApp>;
+  beforeAll(async () => {
+    database = await testEngines()[0]!.open();
+    await writeOverride(database.db, 'sender', 'trudy@shop.example', { action: 'throttle', reason: 'new', until: null, limitPerHour: 2, by: 'ops' }, 'ops', 'new', now);
+    await writeOverride(database.db, 'sender', 'mallory', { action: 'suspend', reason: 'phishing kit', until: null, limitPerHour: null, by: 'ops' }, 'ops', 'x', now);
+    snapshot = new PolicySnapshot(database, { throttleLimitPerHour: 100, tiers: config.tiers, campaigns: config.campaigns, refreshSeconds: 3600, logger });
+    await snapshot.start();
+    counter = new HourlyCounter(database.db, { flushMs: 3_600_000, logger });
+    app = createApp({ database, config, logger, jobs: resolveJobs(allJobs, {}), clock: () => now, policySnapshot: snapshot, hourlyCounter: counter });
+  });
+  afterAll(async () => {
+    await counter.stop();
+    await snapshot.stop();
+    await database.close();
+  });
+  const get = (path: string) => app.request(path, { headers: { authorization: `Bearer ${relayToken}` } });
+  const report = (sender: string, body: unknown, token: string | null = relayToken) =>
+    app.request(`/api/v1/policy/senders/${encodeURIComponent(sender)}/accepted`, {
+      method: 'POST',
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('counts reported messages and refuses at the limit with the Postfix policy server\'s text', async () => {
+    expect(await json(get('/api/v1/policy/senders/trudy@shop.example'))).toMatchObject({ action: 'throttle', limitPerHour: 2, acceptedThisHour: 0 });
+    expect((await json(get('/api/v1/policy/senders/trudy@shop.example'))).refusal).toBeUndefined();
+    expect(await json(report('trudy@shop.example', {}))).toEqual({ sender: 'trudy@shop.example', acceptedThisHour: 1, acceptedToday: 1 });
+    expect(await json(report('trudy@shop.example', {}))).toMatchObject({ acceptedThisHour: 2 });
+    const answer = await json(get('/api/v1/policy/senders/trudy@shop.example'));
+    const postfix = postfixActionFor('trudy@shop.example', snapshot.lookup('trudy@shop.example', 'shop.example', now), 2);
+    expect(answer).toMatchObject({ action: 'throttle', acceptedThisHour: 2, acceptedToday: 2, refusal: { action: 'defer', status: '4.7.1' } });
+    expect(postfix).toMatchObject({ kind: 'DEFER_IF_PERMIT', status: answer.refusal.status, text: answer.refusal.text });
+    expect(answer.refusal.text).toBe('Sender trudy@shop.example is over its limit of 2 messages per hour; try again later');
+  });
+
+  it('refuses a suspended sender with 5.7.1, naming the rule and not the reason', async () => {
+    const answer = await json(get('/api/v1/policy/senders/mallory'));
+    expect(answer).toMatchObject({ action: 'suspend', refusal: { action: 'reject', status: '5.7.1', text: 'Sender mallory is suspended from sending through this relay' } });
+    expect(answer.acceptedThisHour).toBeUndefined();
+    expect(answer.refusal.text).not.toContain('phishing');
+  });
+
+  it('stores a reported message as a send event when it comes with one, and only counts it otherwise', async () => {
+    const event = { messageId: 'm1@shop.example', senderDomain: 'Shop.example', recipientDomain: 'gmail.example', ip: '192.0.2.10', clientAddress: '192.0.2.44', saslUsername: 'alice' };
+    expect((await report('alice@shop.example', { sendEvent: event })).status).toBe(200);
+    expect((await report('alice@shop.example', { sendEvent: { messageId: 'm2@shop.example' } })).status).toBe(200);
+    expect((await report('alice@shop.example', {})).status).toBe(200);
+    await counter.flush();
+    const rows = await database.db.select().from(sendEvents).orderBy(sendEvents.messageId);
+    expect(rows.map((row) => [row.messageId, row.sender, row.senderDomain, row.recipientDomain, row.ip, row.clientAddress, row.saslUsername])).toEqual([
+      ['m1@shop.example', 'alice@shop.example', 'shop.example', 'gmail.example', '192.0.2.10', '192.0.2.44', 'alice'],
+      ['m2@shop.example', 'alice@shop.example', 'shop.example', 'unknown', 'unknown', null, null],
+    ]);
+    expect(await json(get('/api/v1/policy/senders/alice@shop.example'))).toMatchObject({ acceptedThisHour: 3 });
+  });
+
+  it('refuses a report without the relay scope or with a malformed send event', async () => {
+    expect((await report('alice', {}, null)).status).toBe(401);
+    const bad = await report('alice', { sendEvent: { messageId: 'm3', ip: 'not-an-ip' } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'E_VALIDATION', message: expect.stringContaining('ip') } });
+  });
+
+  it('documents the report route in the OpenAPI document', async () => {
+    const document = await json(app.request('/openapi.json'));
+    expect(Object.keys(document.paths)).toContain('/api/v1/policy/senders/{id}/accepted');
+    expect(document.components.schemas.SenderPolicy.properties).toHaveProperty('refusal');
   });
 });

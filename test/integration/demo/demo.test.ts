@@ -1,12 +1,15 @@
 // `npm run demo` end to end, four times faster: the real warden serve on PGlite, loopback
 // blocklists, the Maildir, relay traffic through the API and the policy server, the webhook
 // receiver. Everything is asserted through the API and the receiver, as a user would see it.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoSenders } from '../../../demo/senders';
 import { startDemo, type RunningDemo } from '../../../demo/start';
+import { chromiumAvailable, launchChromium } from '../../support/chromium';
 import { waitFor } from '../../support/poll';
+import { projectRoot } from '../../support/warden-process';
 
 const deadline = { timeoutMs: 60_000, intervalMs: 500 };
 let demo: RunningDemo;
@@ -73,6 +76,54 @@ describe('npm run demo', () => {
     }, { ...deadline, what: 'all three trouble-makers throttled or suspended' });
     expect(stopped.filter((id) => !troubleMakers.includes(id))).toEqual([]);
   });
+
+  it('ends with one firing alert per trouble-maker, holding the sender and its domain, and keeps it so', async () => {
+    const troubleMakers = demoSenders(0).filter((sender) => sender.profile !== 'regular');
+    const aboutTroubleMaker = (subjects: string[]) => troubleMakers.find((sender) => subjects.includes(`sender:${sender.id}`) || subjects.includes(`domain:${sender.domain}`));
+    const firing = async () =>
+      (await demo.api.get<{ alerts: { title: string; subjects: string[] }[] }>('/api/v1/alerts?state=firing&limit=100')).alerts.filter((alert) => aboutTroubleMaker(alert.subjects));
+    // Once every trouble-maker has its alert (escalations resolve the throttle they replace)...
+    await waitFor(async () => new Set((await firing()).map((alert) => aboutTroubleMaker(alert.subjects)!.id)).size === troubleMakers.length, {
+      ...deadline,
+      what: 'a firing alert for each trouble-maker',
+    });
+    // ... on-call hears of each once: 3 alerts for 3 trouble-makers, over several alert-routing rounds.
+    for (let round = 0; round < 6; round++) {
+      const alerts = await firing();
+      expect(alerts.length).toBeLessThanOrEqual(troubleMakers.length);
+      for (const sender of troubleMakers) {
+        expect(alerts.filter((alert) => aboutTroubleMaker(alert.subjects) === sender).map((alert) => alert.subjects.sort())).toEqual([[`domain:${sender.domain}`, `sender:${sender.id}`]]);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }, 90_000);
+
+  it.skipIf(!chromiumAvailable())('shows them on the Alerts page of the dashboard (the screenshot in the README)', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
+      await page.goto(`${demo.url}/ui/login`);
+      await page.fill('#secret', demo.secrets.dashboardPassword);
+      await page.click('button[type=submit]');
+      await page.waitForSelector('main .view[data-ready="true"]');
+      await page.evaluate(() => (window.location.hash = '#/alerts'));
+      await page.waitForSelector('main .view[data-view="alerts"][data-ready="true"]');
+      const firingTitles = await page.$$eval('main section:first-of-type tbody td[data-label="alert"]', (cells) => cells.map((cell) => cell.textContent!));
+      for (const domain of ['megadeals-now.example', 'winbig-rewards.example', 'lead-harvest.example']) {
+        expect(firingTitles.filter((title) => title.includes(domain))).toHaveLength(1);
+      }
+      // Most severe first.
+      const rank: Record<string, number> = { critical: 0, error: 1, warning: 2, info: 3 };
+      const severities = await page.$$eval('main section:first-of-type tbody td[data-label="severity"]', (cells) => cells.map((cell) => cell.textContent!));
+      expect(severities).toEqual([...severities].sort((a, b) => rank[a]! - rank[b]!));
+      const directory = join(projectRoot, 'test-output', 'demo-screenshots');
+      mkdirSync(directory, { recursive: true });
+      await page.screenshot({ path: join(directory, 'alerts.png'), fullPage: false });
+      console.info(`demo alerts page: ${join(directory, 'alerts.png')}`);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 
   it('has the relay refused by the policy server once a sender is stopped', async () => {
     await waitFor(() => demo.traffic.stats.deferred + demo.traffic.stats.rejected > 0, { ...deadline, what: 'a refused message' });

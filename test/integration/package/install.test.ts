@@ -44,6 +44,8 @@ describe.skipIf(!registryReachable && !required)('the packed tarball, installed 
     expect(existsSync(join(installed, 'dist', 'src', 'cli', 'process.js'))).toBe(true);
     expect(existsSync(join(installed, 'src'))).toBe(false);
     expect(existsSync(join(installed, 'drizzle', 'meta', '_journal.json'))).toBe(true);
+    // Data the compiled modules read beside themselves comes along (the analyzer's wording tables).
+    expect(existsSync(join(installed, 'dist', 'src', 'analysis', 'wording', 'userunknown.txt'))).toBe(true);
   });
 
   it('answers --version from package.json', async () => {

@@ -1,6 +1,6 @@
 // The dashboard's pure formatting and routing helpers (web/js/format.js), run in Node.
 import { describe, expect, it } from 'vitest';
-import { ago, dateTime, fingerprintEvidence, listedBySeverity, parseRoute, percent, rateWithBound, ratio, routeHash } from '../../../web/js/format.js';
+import { ago, dateTime, fingerprintEvidence, listedBySeverity, listedFirst, parseRoute, percent, rateWithBound, ratio, routeHash } from '../../../web/js/format.js';
 
 describe('dashboard formatting', () => {
   it('shows rates as percentages, with more digits under 1%', () => {
@@ -46,5 +46,17 @@ describe('dashboard formatting', () => {
     expect(route.segments).toEqual(['senders', 'a/b?c@shop.example']);
     expect(route.params.get('sort')).toBe('volume');
     expect(parseRoute('').segments).toEqual([]);
+  });
+
+  it('puts listed addresses first, the most severe first, and keeps the order of the others', () => {
+    const targets = [
+      { ip: '192.0.2.1', listed: false, severity: null },
+      { ip: '192.0.2.2', listed: true, severity: 'warning' },
+      { ip: '192.0.2.3', listed: false, severity: null },
+      { ip: '192.0.2.4', listed: true, severity: 'critical' },
+      { ip: '192.0.2.5', listed: true, severity: null },
+    ];
+    expect(listedFirst(targets).map((target: { ip: string }) => target.ip)).toEqual(['192.0.2.4', '192.0.2.2', '192.0.2.5', '192.0.2.1', '192.0.2.3']);
+    expect(targets[0]!.ip).toBe('192.0.2.1');
   });
 });

@@ -1,8 +1,8 @@
-// Alerts: what is firing, the recent history, and the webhook deliveries (dead ones can be
-// queued again).
+// Alerts: what is firing (most severe first), the recent history, and the webhook deliveries (dead
+// ones can be queued again).
 import { get, post } from '../api.js';
 import { append, badge, el, notice, section, table } from '../dom.js';
-import { ago, dateTime } from '../format.js';
+import { ago, dateTime, severityRank } from '../format.js';
 
 export async function renderAlerts(main) {
   const [firing, recent, deliveries] = await Promise.all([get('/alerts', { state: 'firing', limit: 100 }), get('/alerts', { limit: 100 }), get('/alerts/deliveries', { limit: 100 })]);
@@ -31,7 +31,8 @@ export async function renderAlerts(main) {
   };
   append(main, [
     el('h1', {}, 'Alerts'),
-    section('Firing', table(alertColumns, firing.alerts, { empty: 'Nothing is firing.' })),
+    // Most severe first; the API's order (most recent first) within a severity.
+    section('Firing', table(alertColumns, [...firing.alerts].sort((a, b) => (severityRank[a.severity] ?? 4) - (severityRank[b.severity] ?? 4)), { empty: 'Nothing is firing.' })),
     section('History', table([{ label: 'state', value: (a) => badge(a.state) }, ...alertColumns, { label: 'resolved', value: (a) => dateTime(a.resolvedAt) }], recent.alerts, { empty: 'No alert yet.' })),
     section(
       'Deliveries',

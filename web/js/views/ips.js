@@ -1,8 +1,9 @@
-// IP reputation: every relay address (and domain) against every zone, with state and since; one
-// address's history of checks and state changes; delisting links from the zone catalogue.
+// IP reputation: every relay address (and domain) against every zone, with state and since (listed
+// ones first); one address's history of checks and state changes; delisting links from the zone
+// catalogue.
 import { get } from '../api.js';
 import { append, badge, el, notice, section, table } from '../dom.js';
-import { ago, dateTime, severityRank } from '../format.js';
+import { ago, dateTime, listedFirst, severityRank } from '../format.js';
 
 function cell(listing) {
   if (!listing) return el('td', { class: 'grid-cell grid-none' }, '–');
@@ -17,7 +18,8 @@ function cell(listing) {
   );
 }
 
-function grid(targets, label, hrefOf) {
+function grid(unordered, label, hrefOf) {
+  const targets = listedFirst(unordered);
   const zones = new Map();
   for (const target of targets) for (const zone of target.zones) zones.set(zone.zoneId, zone);
   const columns = [...zones.values()].sort((a, b) => (severityRank[a.severity] ?? 4) - (severityRank[b.severity] ?? 4) || a.zoneName.localeCompare(b.zoneName));

@@ -1,7 +1,7 @@
 // Overview: are our IPs listed, are the relay's rates near the lines, who is throttled or
 // suspended, are the mailbox jobs healthy, what is firing.
 import { get } from '../api.js';
-import { bucketLabel, colours, rateChart } from '../charts.js';
+import { bucketLabel, colours, rateChart, thresholdLines } from '../charts.js';
 import { append, badge, el, section, table } from '../dom.js';
 import { ago, count, dateTime, listedBySeverity, percent } from '../format.js';
 
@@ -12,8 +12,8 @@ export async function renderOverview(main, params) {
     get('/ips'),
     get('/dnsbl/domains'),
     get('/rates/relay', { bucket, count: bucket === 'day' ? 30 : 48 }),
-    get('/senders', { action: 'suspend', sort: 'complaintRate', limit: 5 }),
-    get('/senders', { action: 'throttle', sort: 'complaintRate', limit: 5 }),
+    get('/senders', { action: 'suspend', limit: 5 }),
+    get('/senders', { action: 'throttle', limit: 5 }),
     get('/jobs'),
     get('/mailboxes', { runs: 1 }),
     get('/alerts', { state: 'firing', limit: 10 }),
@@ -57,10 +57,7 @@ export async function renderOverview(main, params) {
           title: 'Complaint rate of the whole relay',
           labels,
           series: [{ label: 'complaint rate', colour: colours.complaints, values: rates.points.map((p) => p.complaintRate) }],
-          lines: [
-            { label: `throttle ${percent(rates.complaintRate.throttle, 1)}`, colour: colours.throttle, value: rates.complaintRate.throttle },
-            { label: `suspend ${percent(rates.complaintRate.suspend, 1)}`, colour: colours.suspend, value: rates.complaintRate.suspend },
-          ],
+          lines: thresholdLines(rates.complaintRate),
         }),
         el('p', { class: 'hint' }, `${count(totalSent)} messages in the period. Gmail and Yahoo ask bulk senders to stay under 0.1% and never reach 0.3%.`),
       ),
@@ -70,10 +67,7 @@ export async function renderOverview(main, params) {
           title: 'Hard-bounce rate of the whole relay',
           labels,
           series: [{ label: 'hard-bounce rate', colour: colours.hardBounces, values: rates.points.map((p) => p.hardBounceRate) }],
-          lines: [
-            { label: `throttle ${percent(rates.hardBounceRate.throttle, 0)}`, colour: colours.throttle, value: rates.hardBounceRate.throttle },
-            { label: `suspend ${percent(rates.hardBounceRate.suspend, 0)}`, colour: colours.suspend, value: rates.hardBounceRate.suspend },
-          ],
+          lines: thresholdLines(rates.hardBounceRate),
         }),
         el('p', { class: 'hint' }, 'Only bounces caused by the recipient address; blocks of our IP or content are counted apart.'),
       ),

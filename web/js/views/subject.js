@@ -1,16 +1,19 @@
-// One sender (or sending domain): the action in force and why, rates per window, the hourly
-// series, recent complaints and bounces (text from emails: shown as text only), the audit log,
-// and the operator's throttle / suspend / release buttons (a manual override with a reason).
+// One sender (or sending domain): the action in force and why, rates per window, daily rates
+// against the warn / throttle / suspend lines, the hourly series, recent complaints and bounces
+// (text from emails: shown as text only), the audit log, and the operator's throttle / suspend /
+// release buttons (a manual override with a reason).
 import { del, get, post } from '../api.js';
-import { bucketLabel, volumeChart } from '../charts.js';
+import { bucketLabel, colours, rateChart, thresholdLines, volumeChart } from '../charts.js';
 import { append, badge, el, notice, section, table } from '../dom.js';
 import { count, dateTime, rateWithBound } from '../format.js';
 
 export async function renderSubject(main, kind, id) {
   const base = kind === 'sender' ? 'senders' : 'domains';
   const path = `/${base}/${encodeURIComponent(id)}`;
-  const detail = await get(path);
+  const [detail, daily] = await Promise.all([get(path), get('/rates/daily', { dimension: kind === 'sender' ? 'sender' : 'sender_domain', keys: [id], days: 30 })]);
   const policy = detail.policy;
+  const days = daily.series[id] ?? [];
+  const dayLabels = days.map((d) => bucketLabel(d.at, 'day'));
 
   append(main, [
     el('p', {}, el('a', { href: `#/${base}` }, `← all ${base}`)),
@@ -46,6 +49,29 @@ export async function renderSubject(main, kind, id) {
         windows,
       ),
     ),
+    el(
+      'div',
+      { class: 'two-columns' },
+      section(
+        'Complaint rate, last 30 days',
+        rateChart({
+          title: `Daily complaint rate of ${detail.id} against the warn, throttle and suspend lines`,
+          labels: dayLabels,
+          series: [{ label: 'complaint rate', colour: colours.complaints, values: days.map((d) => d.complaintRate) }],
+          lines: thresholdLines(detail.lines.complaintRate),
+        }),
+      ),
+      section(
+        'Hard-bounce rate, last 30 days',
+        rateChart({
+          title: `Daily hard-bounce rate of ${detail.id} against the warn, throttle and suspend lines`,
+          labels: dayLabels,
+          series: [{ label: 'hard-bounce rate', colour: colours.hardBounces, values: days.map((d) => d.hardBounceRate) }],
+          lines: thresholdLines(detail.lines.hardBounceRate),
+        }),
+      ),
+    ),
+    el('p', { class: 'hint' }, 'Observed daily rates. Decisions compare the lower bound of each decision window (24 hours and 7 days by default, in the Rates table) with the lines, so one day above a line is not an action by itself.'),
     section(
       'Last 48 hours',
       detail.hourly.length

@@ -7,12 +7,16 @@ import { count, percent, ratio, routeHash } from '../format.js';
 import { sparkline } from '../sparkline.js';
 
 const pageSize = 50;
-const sortable = { id: 'id', volume: 'volume', complaintRate: 'complaintRate', bounceRate: 'bounceRate' };
+const sortable = { severity: 'severity', id: 'id', volume: 'volume', complaintRate: 'complaintRate', bounceRate: 'bounceRate' };
+
+/** What the default order means, as the API computes it (GET /api/v1/senders?sort=severity). */
+export const severityOrderExplained =
+  'Most severe first: the action in force (suspend, throttle, warn, allow), then the worse 7-day rate (complaints or hard bounces) by its Wilson lower bound as a share of its suspend line, so 1 complaint in 3 sends does not outrank 40 in 4,000, then the 30-day volume.';
 
 /** kind: 'sender' | 'domain'; base: the view's route name (senders | domains). */
 export async function subjectsTable(kind, base, params) {
   const state = {
-    sort: sortable[params.get('sort')] ?? 'complaintRate',
+    sort: sortable[params.get('sort')] ?? 'severity',
     order: params.get('order') === 'asc' ? 'asc' : 'desc',
     q: params.get('q') ?? '',
     action: ['allow', 'warn', 'throttle', 'suspend'].includes(params.get('action')) ? params.get('action') : '',
@@ -50,6 +54,17 @@ export async function subjectsTable(kind, base, params) {
       el('a', { href: routeHash([base], { ...state, sort: key, order: next, offset: 0 }), 'data-sort': key }, label, active ? (state.order === 'asc' ? ' ▲' : ' ▼') : ''),
     );
   };
+  // Severity has one direction (most severe first): its header sorts, and its tooltip says how.
+  const severityHeader = el(
+    'th',
+    { scope: 'col', 'aria-sort': state.sort === 'severity' ? 'descending' : null },
+    el(
+      'a',
+      { href: routeHash([base], { ...state, sort: 'severity', order: undefined, offset: 0 }), 'data-sort': 'severity', title: severityOrderExplained, 'aria-describedby': `${base}-order` },
+      'action',
+      state.sort === 'severity' ? ' ▼' : '',
+    ),
+  );
   const th = (label, numeric) => el('th', { scope: 'col', class: numeric ? 'num' : null }, label);
   const td = (label, value, numeric) => el('td', { 'data-label': label, class: numeric ? 'num' : null }, value);
   const rows = page.items.map((item) =>
@@ -81,7 +96,7 @@ export async function subjectsTable(kind, base, params) {
           'tr',
           {},
           header(kind, 'id'),
-          th('action'),
+          severityHeader,
           th('sent 24h', true),
           th('sent 7d', true),
           header('sent 30d', 'volume', true),
@@ -103,7 +118,12 @@ export async function subjectsTable(kind, base, params) {
     el('span', { class: 'pager-position' }, `${count(from)}–${count(state.offset + page.items.length)} of ${count(page.total)}`),
     page.nextOffset !== null ? el('a', { href: routeHash([base], { ...state, offset: page.nextOffset }), rel: 'next' }, 'next →') : el('span', {}),
   );
+  const explanation = el(
+    'p',
+    { class: 'hint', id: `${base}-order` },
+    state.sort === 'severity' ? `${severityOrderExplained} Click a column to sort by it instead.` : 'Sorted by the column marked ▲/▼; "action" sorts by severity again.',
+  );
   const box = el('div', { class: 'subjects-box' });
-  append(box, [filters, table, pager]);
+  append(box, [filters, explanation, table, pager]);
   return box;
 }

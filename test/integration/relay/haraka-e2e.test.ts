@@ -1,0 +1,145 @@
+// The real Haraka 3.x (the devDependency) with the project's plugin, asking the real `warden serve`,
+// mail sent with swaks: a suspended sender gets 5xx, a throttled one 4xx past its limit (counted
+// across two Haraka processes), a good one 250, and with Relay Warden down mail flows (fail open).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { harakaUnavailable, startHaraka, type RunningHaraka } from '../../support/haraka';
+import { waitFor } from '../../support/poll';
+import { sendMail as swaks, swaksUnavailable } from '../../support/swaks';
+import { startServe } from '../../support/warden-process';
+
+const unavailable = harakaUnavailable() ?? swaksUnavailable();
+if (unavailable) {
+  if (process.env.CI === 'true') throw new Error(`CI=true requires the Haraka end-to-end test: ${unavailable}`);
+  console.warn(`[skip] Haraka end-to-end test: ${unavailable}`);
+}
+
+const opsToken = 'ops-token-0123456789abcdef01';
+const relayToken = 'relay-token-0123456789abcdef0';
+
+const sendMail = (port: number, from: string, auth?: { user: string; password: string }) => swaks({ port, from, auth });
+
+describe.skipIf(unavailable)('Haraka with the relay_warden plugin asking warden serve', () => {
+  let cwd: string;
+  let serve: Awaited<ReturnType<typeof startServe>>;
+  /** Senders are envelope addresses (sender_from=mail_from), relaying allowed from loopback. */
+  let byAddress: RunningHaraka;
+  /** Senders are SMTP AUTH logins (sender_from=auth_user). */
+  let byLogin: RunningHaraka;
+  let harakaDidNotStart: string | undefined;
+  const api = (path: string, init: RequestInit = {}, token = opsToken) =>
+    fetch(`${serve.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
+  const policyOf = async (sender: string) => (await api(`/api/v1/policy/senders/${encodeURIComponent(sender)}`, {}, relayToken)).json();
+
+  beforeAll(async () => {
+    cwd = mkdtempSync(join(tmpdir(), 'warden-haraka-e2e-'));
+    writeFileSync(
+      join(cwd, 'warden.yaml'),
+      [
+        'database:',
+        '  dataDir: memory://',
+        'scheduler:',
+        '  enabled: false',
+        'auth:',
+        '  tokens:',
+        `    - { name: ops, token: ${opsToken}, scopes: [ops] }`,
+        `    - { name: haraka, token: ${relayToken}, scopes: [relay] }`,
+        '',
+      ].join('\n'),
+    );
+    serve = await startServe({ cwd, env: { LOG_LEVEL: 'info' } });
+    for (const [sender, override] of [
+      ['mallory@shop.example', { action: 'suspend', reason: 'phishing kit reported' }],
+      ['trudy@shop.example', { action: 'throttle', reason: 'new account', limitPerHour: 1 }],
+      // Suspended, and first asked about while Relay Warden is down: no answer cached for it.
+      ['oscar@shop.example', { action: 'suspend', reason: 'phishing kit reported' }],
+    ] as const) {
+      const response = await api(`/api/v1/senders/${encodeURIComponent(sender)}/override`, { method: 'POST', body: JSON.stringify(override) });
+      expect(response.status, await response.text()).toBeLessThan(300);
+    }
+    await waitFor(async () => (await policyOf('trudy@shop.example')).action === 'throttle' && (await policyOf('oscar@shop.example')).action === 'suspend', {
+      what: 'the overrides in the snapshot',
+    });
+    try {
+      await startBoth();
+    } catch (error) {
+      // Installed but unable to start (a broken install, a missing optional module): skipped with the
+      // reason, except in CI, where the test must run.
+      if (process.env.CI === 'true') throw error;
+      harakaDidNotStart = (error as Error).message;
+      console.warn(`[skip] Haraka end-to-end test: Haraka did not start: ${harakaDidNotStart}`);
+    }
+  }, 90_000);
+
+  const startBoth = async () => {
+    const ini = (senderFrom: string) =>
+      `[main]\nurl=${serve.url}\ntoken=${relayToken}\nsender_from=${senderFrom}\ntimeout_ms=2000\ncache_seconds=10\n`;
+    const [first, second] = await Promise.allSettled([
+      startHaraka({
+        plugins: ['relay', 'relay_warden', 'queue/discard'],
+        config: { 'relay.ini': '[relay]\nacl=true\n', relay_acl_allow: '127.0.0.0/8\n', 'relay_warden.ini': ini('mail_from') },
+      }),
+      startHaraka({
+        plugins: ['auth/flat_file', 'relay_warden', 'queue/discard'],
+        config: {
+          'auth_flat_file.ini': '[core]\nmethods=PLAIN,LOGIN\n[users]\ntrudy@shop.example=trudy-password\nmallory=mallory-password\nalice=alice-password\n',
+          'relay_warden.ini': ini('auth_user'),
+        },
+      }),
+    ]);
+    // Kept even when the other failed, so afterAll stops it.
+    if (first.status === 'fulfilled') byAddress = first.value;
+    if (second.status === 'fulfilled') byLogin = second.value;
+    if (first.status === 'rejected') throw first.reason;
+    if (second.status === 'rejected') throw second.reason;
+  };
+
+  afterAll(async () => {
+    await byAddress?.stop();
+    await byLogin?.stop();
+    if (serve && serve.child.exitCode === null) {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
+    if (cwd) rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('accepts mail from a good sender with 250, and counts it on the server', async ({ skip }) => {
+    skip(harakaDidNotStart !== undefined, harakaDidNotStart);
+    expect(await sendMail(byAddress.smtpPort, 'alice@shop.example')).toMatch(/^250 /);
+    expect(await sendMail(byLogin.smtpPort, 'alice@shop.example', { user: 'alice', password: 'alice-password' })).toMatch(/^250 /);
+    // A new sender has its tier's limits, so its answer carries the shared count.
+    expect(await policyOf('alice@shop.example')).toMatchObject({ action: 'allow', acceptedThisHour: 1 });
+    expect(await policyOf('alice')).toMatchObject({ action: 'allow', acceptedThisHour: 1 });
+  });
+
+  it('refuses a suspended sender with 550 5.7.1 at MAIL FROM, by envelope address and by login', async ({ skip }) => {
+    skip(harakaDidNotStart !== undefined, harakaDidNotStart);
+    expect(await sendMail(byAddress.smtpPort, 'mallory@shop.example')).toMatch(/^550 5\.7\.1 Sender mallory@shop\.example is suspended/);
+    await api('/api/v1/senders/mallory/override', { method: 'POST', body: JSON.stringify({ action: 'suspend', reason: 'phishing' }) });
+    await waitFor(async () => (await policyOf('mallory')).action === 'suspend', { what: 'the login suspended' });
+    expect(await sendMail(byLogin.smtpPort, 'someone@else.example', { user: 'mallory', password: 'mallory-password' })).toMatch(/^550 5\.7\.1 Sender mallory is suspended/);
+  });
+
+  it('defers a throttled sender past its limit with 450 4.7.1, counting across Haraka processes', async ({ skip }) => {
+    skip(harakaDidNotStart !== undefined, harakaDidNotStart);
+    expect(await sendMail(byAddress.smtpPort, 'trudy@shop.example')).toMatch(/^250 /);
+    // The second message goes through the other Haraka process, logging in as the same sender id.
+    expect(await sendMail(byLogin.smtpPort, 'trudy@shop.example', { user: 'trudy@shop.example', password: 'trudy-password' })).toMatch(
+      /^450 4\.7\.1 Sender trudy@shop\.example is over its limit of 1 messages per hour/,
+    );
+    expect(await sendMail(byAddress.smtpPort, 'trudy@shop.example')).toMatch(/^450 4\.7\.1 /);
+    // The deferred messages were not counted.
+    expect(await policyOf('trudy@shop.example')).toMatchObject({ action: 'throttle', acceptedThisHour: 1 });
+  });
+
+  it('lets mail through when Relay Warden is down (on_error=accept, the default)', async ({ skip }) => {
+    skip(harakaDidNotStart !== undefined, harakaDidNotStart);
+    serve.child.kill('SIGTERM');
+    await serve.exited;
+    expect(await sendMail(byAddress.smtpPort, 'oscar@shop.example')).toMatch(/^250 /);
+    expect(byAddress.log()).toMatch(/Relay Warden not asked for oscar@shop\.example .*letting the message through/);
+  });
+});
