@@ -137,7 +137,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   const { format, ordered } = options;
   if (format === 'table') ctx.stdout('file\tkind\trecipient\treason\thard\tstatus\tfeedback-type\n');
-  const pool = new AnalysisPool({ threads: options.threads, logger: pino({ level: 'warn' }, pino.destination(2)) });
+  const pool = new AnalysisPool({ threads: options.threads, tasks: ['mbox'], logger: pino({ level: 'warn' }, pino.destination(2)) });
   pool.warm();
   const progress = new Progress(ctx.stderrIsTTY ? ctx.stderr : undefined);
   let failed = false;

@@ -48,6 +48,8 @@ export interface AnalysisPoolOptions {
   threads?: number;
   /** Longest time one message may take to analyze before it is quarantined. Default 2,000 ms. */
   budgetMs?: number;
+  /** What the threads will be asked to do, loaded before a thread says it is ready. Default: prepare. */
+  tasks?: ReadonlyArray<AnalysisRequest['task']>;
   logger: Logger;
 }
 
@@ -87,9 +89,9 @@ class AnalysisWorker {
   gone = false;
   ready = false;
 
-  constructor() {
+  constructor(tasks: ReadonlyArray<AnalysisRequest['task']>) {
     this.progress[PROGRESS_INDEX] = -1n;
-    this.worker = new Worker(workerEntry, { workerData: { progress: this.progress } });
+    this.worker = new Worker(workerEntry, { workerData: { progress: this.progress, tasks } });
     // An idle pool must not keep the process alive; a request in flight refs it again.
     this.worker.unref();
     this.worker.on('message', (reply: AnalysisReply | { ready: true }) => {
@@ -199,6 +201,7 @@ export class AnalysisPool {
   private readonly threads: number;
   readonly budgetMs: number;
   private readonly logger: Logger;
+  private readonly tasks: ReadonlyArray<AnalysisRequest['task']>;
   private workers: AnalysisWorker[] = [];
   private watchdog: NodeJS.Timeout | undefined;
   private inFlight = 0;
@@ -208,6 +211,7 @@ export class AnalysisPool {
     this.threads = Math.max(1, options.threads ?? defaultAnalysisThreads());
     this.budgetMs = options.budgetMs ?? defaultAnalysisBudgetMs;
     this.logger = options.logger;
+    this.tasks = options.tasks ?? ['prepare'];
   }
 
   /** Starts the workers ahead of the first batch: a thread takes a moment to load the analyzer. */
@@ -224,7 +228,7 @@ export class AnalysisPool {
     if (this.closed) throw new Error('analysis pool closed');
     let worker = this.workers[slot];
     if (!worker || worker.gone) {
-      worker = new AnalysisWorker();
+      worker = new AnalysisWorker(this.tasks);
       this.workers[slot] = worker;
     }
     return worker;

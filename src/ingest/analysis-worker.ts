@@ -4,9 +4,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeMbox } from '../analysis/analyze';
 import { PROGRESS_INDEX, PROGRESS_REQUEST, PROGRESS_STARTED, type AnalysisProgress, type AnalysisReply, type AnalysisRequest, type MboxAnalysis } from './analysis-pool';
-import { prepareMessage, type RawMessage } from './message';
+import type { RawMessage } from './message';
 
-const progress = (workerData as { progress: AnalysisProgress }).progress;
+const { progress, tasks } = workerData as { progress: AnalysisProgress; tasks: ReadonlyArray<AnalysisRequest['task']> };
+
+// Preparation's modules (hashing, attribution, content fingerprints and the public suffix list)
+// cost a thread more to load than the analyzer itself: loaded up front only by a pool that prepares.
+type Preparation = typeof import('./message');
+let preparation: Preparation | undefined = tasks.includes('prepare') ? await import('./message') : undefined;
 
 /** Tells the pool's watchdog which message this thread is on (-1: none), and since when. */
 function markProgress(request: number, index: number) {
@@ -26,7 +31,7 @@ function itemsOf(request: AnalysisRequest): Buffer[] {
   });
 }
 
-function prepare(request: Extract<AnalysisRequest, { task: 'prepare' }>) {
+function prepare(request: Extract<AnalysisRequest, { task: 'prepare' }>, { prepareMessage }: Preparation) {
   const items = itemsOf(request);
   const messages: RawMessage[] = request.messages.map((message, index) => ({ ...message, raw: items[index]! }));
   // Compressed here, synchronously: this thread has nothing else to do, and zlib's asynchronous
@@ -61,9 +66,9 @@ function analyzeMboxes(request: Extract<AnalysisRequest, { task: 'mbox' }>) {
 // Loading the analyzer takes a while on a cold thread: the pool sends work only once this arrives.
 parentPort!.postMessage({ ready: true });
 
-parentPort!.on('message', (request: AnalysisRequest) => {
+parentPort!.on('message', async (request: AnalysisRequest) => {
   try {
-    if (request.task === 'prepare') prepare(request);
+    if (request.task === 'prepare') prepare(request, (preparation ??= await import('./message')));
     else analyzeMboxes(request);
   } catch (error) {
     markProgress(request.id, -1);
