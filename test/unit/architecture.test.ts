@@ -1,0 +1,107 @@
+// The floors of the source tree, checked over its import graph: db/ is a leaf under config/, the
+// pure core imports no storage or I/O, no folder imports another that imports it back, and each
+// adapter library stays in its one folder.
+import { describe, expect, it } from 'vitest';
+import { folderCycles, folderOf, importsOf, sourceFilesUnder } from '../support/source-graph';
+
+const files = sourceFilesUnder('src', 'jobs');
+const { imports, packageImports } = importsOf(files);
+const crossing = imports.map((edge) => ({ ...edge, fromFolder: folderOf(edge.from), toFolder: folderOf(edge.to) })).filter((edge) => edge.fromFolder !== edge.toFolder);
+const described = (edges: { from: string; to: string }[]) => edges.map((edge) => `${edge.from} → ${edge.to}`).sort();
+
+/** What db/ may import besides itself: the config types it stores and the shared error base. */
+const storageMayImport = new Set(['config', 'errors']);
+/** The pure core: values in, values out; never storage, the network, the clock's owner or the edges. */
+const pureFolders = new Set(['analysis', 'attribution', 'reputation']);
+const pureMayImport = new Set([...pureFolders, 'config', 'errors']);
+
+/** Imports still to be removed. Empty when the tree holds its floors. */
+const knownViolations: string[] = [
+  'src/cli/jobs.ts → jobs/index.ts',
+  'src/db/campaign-queries.ts → src/reputation/campaign-rule.ts',
+  'src/db/dnsbl-queries.ts → src/dnsbl/run.ts',
+  'src/db/dnsbl-queries.ts → src/dnsbl/state.ts',
+  'src/db/dnsbl-queries.ts → src/dnsbl/targets.ts',
+  'src/db/dnsbl-queries.ts → src/dnsbl/zone-definition.ts',
+  'src/db/facts.ts → src/analysis/fingerprints.ts',
+  'src/db/facts.ts → src/reputation/campaign-rule.ts',
+  'src/db/facts.ts → src/reputation/counts.ts',
+  'src/db/ingest-queries.ts → src/ingest/message.ts',
+  'src/db/rate-series.ts → src/reputation/series.ts',
+  'src/db/rollups.ts → src/reputation/counts.ts',
+  'src/db/schema/campaigns.ts → src/reputation/campaign-rule.ts',
+  'src/db/schema/dnsbl.ts → src/dnsbl/interpret.ts',
+  'src/db/schema/dnsbl.ts → src/dnsbl/state.ts',
+  'src/db/schema/dnsbl.ts → src/dnsbl/sweep.ts',
+  'src/db/schema/dnsbl.ts → src/dnsbl/zone-definition.ts',
+  'src/reputation/campaign-detection.ts → src/db/campaign-queries.ts',
+  'src/reputation/campaign-detection.ts → src/db/client.ts',
+  'src/reputation/evaluation.ts → src/db/client.ts',
+  'src/reputation/evaluation.ts → src/db/evaluation-inputs.ts',
+  'src/reputation/evaluation.ts → src/db/events.ts',
+  'src/reputation/evaluation.ts → src/db/facts.ts',
+  'src/reputation/evaluation.ts → src/db/schema/index.ts',
+  'src/reputation/evaluation.ts → src/db/subjects.ts',
+  'src/reputation/sender-policy.ts → src/db/client.ts',
+  'src/reputation/sender-policy.ts → src/db/subjects.ts',
+  'src/service.ts → jobs/index.ts',
+];
+/** Folder cycles still to be broken. Empty when the tree holds its floors. */
+const knownCycles: string[][] = [
+  ['config', 'dnsbl'],
+  ['db', 'ingest', 'reputation'],
+];
+/** Files using a library outside its folder, still to be moved. */
+const knownLibraryUses: string[] = ['src/api/health.ts', 'src/api/overview.ts', 'src/relay/hourly-counter.ts', 'src/relay/policy-snapshot.ts'];
+
+function violations(): string[] {
+  const found = crossing.filter(
+    (edge) =>
+      (edge.fromFolder === 'db' && !storageMayImport.has(edge.toFolder)) ||
+      (pureFolders.has(edge.fromFolder) && !pureMayImport.has(edge.toFolder)) ||
+      // src/ never reaches up into the entry points around it (jobs/, bench/, demo/).
+      (edge.from.startsWith('src/') && !edge.to.startsWith('src/')),
+  );
+  return described(found);
+}
+
+describe('the import graph', () => {
+  it('keeps db/ a leaf: it imports only config/ and the error base', () => {
+    const found = violations().filter((line) => line.startsWith('src/db/'));
+    expect(found.filter((line) => !knownViolations.includes(line))).toEqual([]);
+  });
+
+  it('keeps the pure core (analysis, attribution, reputation) free of storage and the edges', () => {
+    const found = violations().filter((line) => [...pureFolders].some((folder) => line.startsWith(`src/${folder}/`)));
+    expect(found.filter((line) => !knownViolations.includes(line))).toEqual([]);
+  });
+
+  it('never imports from outside src/ into src/', () => {
+    const found = violations().filter((line) => line.split(' → ')[1]!.startsWith('src/') === false);
+    expect(found.filter((line) => !knownViolations.includes(line))).toEqual([]);
+  });
+
+  it('has no import cycle between folders', () => {
+    const cycles = folderCycles(crossing.map((edge) => [edge.fromFolder, edge.toFolder]));
+    expect(cycles).toEqual(knownCycles);
+  });
+
+  it('lists as known only violations that still occur', () => {
+    const current = new Set(violations());
+    expect(knownViolations.filter((line) => !current.has(line))).toEqual([]);
+  });
+
+  it('finds the imports it checks (a scanner that reads nothing passes everything)', () => {
+    expect(files.length).toBeGreaterThan(100);
+    expect(crossing.some((edge) => edge.fromFolder === 'api' && edge.toFolder === 'db')).toBe(true);
+    expect(folderCycles([['a', 'b'], ['b', 'c'], ['c', 'a'], ['c', 'd']])).toEqual([['a', 'b', 'c']]);
+  });
+});
+
+describe('adapter libraries', () => {
+  const homes: Record<string, string> = { 'drizzle-orm': 'db', imapflow: 'ingest', dns2: 'dnsbl', mailparser: 'analysis' };
+  it.each(Object.entries(homes))('imports %s only in src/%s/', (name, home) => {
+    const outside = packageImports.filter((use) => use.name === name && folderOf(use.from) !== home).map((use) => use.from);
+    expect(outside.filter((file) => !knownLibraryUses.includes(file))).toEqual([]);
+  });
+});
