@@ -7,7 +7,7 @@ import { DnsblResolver } from '../src/dnsbl/resolver';
 import { buildQueryName } from '../src/dnsbl/query-name';
 import { runSweep } from '../src/dnsbl/sweep';
 import { expandTargets, type DnsblTarget } from '../src/dnsbl/targets';
-import { zoneDefinitionSchema } from '../src/dnsbl/zone-definition';
+import { zoneDefinitionSchema } from '../src/config/dnsbl-zone';
 import type { ActiveZone } from '../src/dnsbl/zones';
 import { startRbldnsd } from '../test/support/rbldnsd';
 

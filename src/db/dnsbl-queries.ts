@@ -4,7 +4,7 @@ import { and, desc, eq, inArray, like, lt, notInArray, or, sql } from 'drizzle-o
 import type { DnsblRun } from '../dnsbl/run';
 import { listingKey, type DnsblEvent, type DnsblState, type ListingState, type ZoneState } from '../dnsbl/state';
 import type { DnsblTarget } from '../dnsbl/targets';
-import type { TargetKind } from '../dnsbl/zone-definition';
+import type { TargetKind } from '../config/dnsbl-zone';
 import type { Db } from './client';
 import { insertEvents, type EventWrite, type Tx } from './events';
 import { dnsblChecks, dnsblListings, dnsblRuns, dnsblZoneState, events } from './schema';

@@ -1,5 +1,5 @@
 // Pure: one zone's DNS answer for one target -> listed / clear / refused / error / unknown.
-import { SEVERITY_RANK, type Severity, type ZoneDefinition } from './zone-definition';
+import { SEVERITY_RANK, type Severity, type ZoneDefinition } from '../config/dnsbl-zone';
 
 export type DnsErrorCode = 'E_DNS_TIMEOUT' | 'E_DNS_SERVFAIL' | 'E_DNS_RCODE' | 'E_DNS_NETWORK' | 'E_DNS_MALFORMED';
 

@@ -4,7 +4,7 @@ import type { ZoneHealth } from './health';
 import type { CodeMeaning } from './interpret';
 import type { CheckResult } from './sweep';
 import type { DnsblTarget } from './targets';
-import type { Severity, ZoneDefinition } from './zone-definition';
+import type { Severity, ZoneDefinition } from '../config/dnsbl-zone';
 
 export type ListingStatus = 'unknown' | 'clear' | 'listed';
 /**

@@ -7,7 +7,7 @@ import { canonicalIpv6 } from './ip-address';
 import { buildQueryName, queryPrefix } from './query-name';
 import type { DnsblLookupClient } from './resolver';
 import { parseTarget, type DnsblTarget } from './targets';
-import type { Severity } from './zone-definition';
+import type { Severity } from '../config/dnsbl-zone';
 import type { ActiveZone } from './zones';
 
 export type CheckOutcome = InterpretedOutcome | 'unhealthy';

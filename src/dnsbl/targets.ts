@@ -1,6 +1,6 @@
 // What the monitor checks: relay IPv4/IPv6 addresses and CIDR ranges (expanded), and sending domains.
 import { isIPv4, isIPv6 } from 'node:net';
-import type { TargetKind } from './zone-definition';
+import type { TargetKind } from '../config/dnsbl-zone';
 import { bigIntToIpv6, canonicalIpv6, ipv4ToNumber, ipv6ToBigInt, numberToIpv4 } from './ip-address';
 
 export interface DnsblTarget {

@@ -2,7 +2,7 @@
 // and the Spamhaus DQS key.
 import type { DnsblConfig } from '../config/dnsbl';
 import { zoneCatalogue } from './catalogue';
-import type { ZoneDefinition } from './zone-definition';
+import type { ZoneDefinition } from '../config/dnsbl-zone';
 
 export interface ActiveZone {
   definition: ZoneDefinition;

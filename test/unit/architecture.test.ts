@@ -22,7 +22,6 @@ const knownViolations: string[] = [
   'src/db/dnsbl-queries.ts → src/dnsbl/run.ts',
   'src/db/dnsbl-queries.ts → src/dnsbl/state.ts',
   'src/db/dnsbl-queries.ts → src/dnsbl/targets.ts',
-  'src/db/dnsbl-queries.ts → src/dnsbl/zone-definition.ts',
   'src/db/facts.ts → src/analysis/fingerprints.ts',
   'src/db/facts.ts → src/reputation/campaign-rule.ts',
   'src/db/facts.ts → src/reputation/counts.ts',
@@ -33,7 +32,6 @@ const knownViolations: string[] = [
   'src/db/schema/dnsbl.ts → src/dnsbl/interpret.ts',
   'src/db/schema/dnsbl.ts → src/dnsbl/state.ts',
   'src/db/schema/dnsbl.ts → src/dnsbl/sweep.ts',
-  'src/db/schema/dnsbl.ts → src/dnsbl/zone-definition.ts',
   'src/reputation/campaign-detection.ts → src/db/campaign-queries.ts',
   'src/reputation/campaign-detection.ts → src/db/client.ts',
   'src/reputation/evaluation.ts → src/db/client.ts',
@@ -48,7 +46,6 @@ const knownViolations: string[] = [
 ];
 /** Folder cycles still to be broken. Empty when the tree holds its floors. */
 const knownCycles: string[][] = [
-  ['config', 'dnsbl'],
   ['db', 'ingest', 'reputation'],
 ];
 /** Files using a library outside its folder, still to be moved. */

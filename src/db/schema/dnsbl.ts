@@ -4,7 +4,7 @@ import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, ti
 import type { CodeMeaning } from '../../dnsbl/interpret';
 import type { ListingStatus, ZoneStatus } from '../../dnsbl/state';
 import type { CheckOutcome } from '../../dnsbl/sweep';
-import type { Severity, TargetKind } from '../../dnsbl/zone-definition';
+import type { Severity, TargetKind } from '../../config/dnsbl-zone';
 
 /** One row per sweep: when it ran and what it counted. */
 export const dnsblRuns = pgTable(

@@ -8,7 +8,7 @@ import type { DnsblRun } from '../../../src/dnsbl/run';
 import { advanceState } from '../../../src/dnsbl/state';
 import type { CheckOutcome, CheckResult } from '../../../src/dnsbl/sweep';
 import { parseTarget } from '../../../src/dnsbl/targets';
-import { zoneDefinitionSchema } from '../../../src/dnsbl/zone-definition';
+import { zoneDefinitionSchema } from '../../../src/config/dnsbl-zone';
 import { testEngines } from '../../support/engines';
 
 const zone = zoneDefinitionSchema.parse({

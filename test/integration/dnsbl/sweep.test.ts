@@ -3,7 +3,7 @@ import { DnsblResolver } from '../../../src/dnsbl/resolver';
 import { advanceState, emptyDnsblState, type DnsblEvent, type DnsblState } from '../../../src/dnsbl/state';
 import { runSweep } from '../../../src/dnsbl/sweep';
 import { expandTargets } from '../../../src/dnsbl/targets';
-import { zoneDefinitionSchema, type ZoneDefinitionInput } from '../../../src/dnsbl/zone-definition';
+import { zoneDefinitionSchema, type ZoneDefinitionInput } from '../../../src/config/dnsbl-zone';
 import type { ActiveZone } from '../../../src/dnsbl/zones';
 import { startTestDnsServer, type TestDnsServer } from '../../support/dns-server';
 
