@@ -1,6 +1,7 @@
 // Checks the relay's IPs and domains against the enabled blocklists, advances the listing state
 // (a change needs dnsbl.confirmations agreeing runs) and stores checks, state and events.
 import { loadDnsblState, pruneDnsblHistory, storeDnsblRun } from '../src/db/dnsbl-queries';
+import { dnsblEventRow } from '../src/dnsbl/events';
 import { sweepRelayTargets } from '../src/dnsbl/run';
 import { advanceState } from '../src/dnsbl/state';
 import { expandTargets } from '../src/dnsbl/targets';
@@ -30,7 +31,7 @@ export const dnsblCheckJob: JobDefinition = {
     const stored = await storeDnsblRun(db, {
       run,
       state,
-      events,
+      events: events.map(dnsblEventRow),
       startedAt: now,
       finishedAt: new Date(now.getTime() + durationMs),
       durationMs,

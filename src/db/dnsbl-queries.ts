@@ -1,28 +1,15 @@
 // Queries of the blocklist monitor: the state advanceState() starts from, one run stored with its
 // checks, new state and events in one transaction, and the read models of the API.
 import { and, desc, eq, inArray, like, lt, notInArray, or, sql } from 'drizzle-orm';
-import type { DnsblRun } from '../dnsbl/run';
-import { listingKey, type DnsblEvent, type DnsblState, type ListingState, type ZoneState } from '../dnsbl/state';
-import type { DnsblTarget } from '../dnsbl/targets';
 import type { TargetKind } from '../config/dnsbl-zone';
 import type { Db } from './client';
 import { insertEvents, type EventWrite, type Tx } from './events';
-import { dnsblChecks, dnsblListings, dnsblRuns, dnsblZoneState, events } from './schema';
+import { dnsblChecks, dnsblListings, dnsblRuns, dnsblZoneState, events, listingKey, type CheckResult, type DnsblState, type DnsblTarget, type ListingState, type ZoneState } from './schema';
 
 export type DnsblListingRow = typeof dnsblListings.$inferSelect;
 export type DnsblZoneStateRow = typeof dnsblZoneState.$inferSelect;
 export type DnsblCheckRow = typeof dnsblChecks.$inferSelect;
 export type DnsblRunRow = typeof dnsblRuns.$inferSelect;
-
-/** Event types in the shared events table; `subject` is the target (or the zone for zone events). */
-export const dnsblEventTypes = {
-  listed: 'dnsbl.listed',
-  delisted: 'dnsbl.delisted',
-  refused: 'dnsbl.refused',
-  zone_unhealthy: 'dnsbl.zone_unhealthy',
-  zone_unknown: 'dnsbl.zone_unknown',
-  zone_recovered: 'dnsbl.zone_recovered',
-} as const satisfies Record<DnsblEvent['type'], string>;
 
 const chunkSize = 500;
 
@@ -62,51 +49,21 @@ export async function loadDnsblState(db: Db | Tx): Promise<DnsblState> {
   return { listings: listings.map(toListingState), zones: zones.map(toZoneState) };
 }
 
-/** One event row per state change, with what on-call needs to act: codes, meaning, delisting link. */
-export function dnsblEventRow(event: DnsblEvent): EventWrite {
-  const where = `${event.zoneName} (${event.zone})`;
-  const meaning = event.meanings.map((entry) => entry.meaning).join('; ');
-  const summary = (() => {
-    switch (event.type) {
-      case 'listed':
-        return `${event.target!.value} listed on ${where}: ${meaning || event.codes.join(', ')}${event.delistUrl ? `; delisting: ${event.delistUrl}` : ''}`;
-      case 'delisted':
-        return `${event.target!.value} no longer listed on ${where}`;
-      case 'refused':
-        return `${where} refuses our queries: ${event.explanation ?? 'refused'}`;
-      case 'zone_unhealthy':
-        return `${where} is unhealthy; its answers are ignored: ${event.explanation ?? ''}`.trimEnd();
-      case 'zone_unknown':
-        return `${where} cannot be checked: ${event.explanation ?? 'its queries fail'}`;
-      case 'zone_recovered':
-        return `${where} answers normally again`;
-    }
-  })();
-  return {
-    type: dnsblEventTypes[event.type],
-    severity: event.severity,
-    subject: event.target?.value ?? event.zone,
-    summary,
-    payload: {
-      zoneId: event.zoneId,
-      zone: event.zone,
-      zoneName: event.zoneName,
-      targetKind: event.target?.kind ?? null,
-      target: event.target?.value ?? null,
-      codes: event.codes,
-      meanings: event.meanings,
-      txt: event.txt,
-      explanation: event.explanation,
-      delistUrl: event.delistUrl,
-    },
-    at: event.at,
-  };
+/** What a run stores: its checks and each assessed zone's test point answers. */
+export interface DnsblRunToStore {
+  targets: readonly DnsblTarget[];
+  zones: readonly unknown[];
+  checks: readonly CheckResult[];
+  zoneHealth: readonly { zoneId: string; status: string; testPoints: NonNullable<DnsblZoneStateRow['testPoints']> }[];
+  /** DNS messages sent, test points and retries included. */
+  queryCount: number;
 }
 
 export interface StoreDnsblRunInput {
-  run: DnsblRun;
+  run: DnsblRunToStore;
   state: DnsblState;
-  events: DnsblEvent[];
+  /** The state changes, as event rows. */
+  events: EventWrite[];
   startedAt: Date;
   finishedAt: Date;
   durationMs: number;
@@ -221,7 +178,7 @@ export async function storeDnsblRun(db: Db, input: StoreDnsblRunInput): Promise<
           set: excludedColumns(dnsblZoneState, ['status', 'since', 'reason', 'pendingStatus', 'pendingCount', 'pendingSince', 'checkedAt', 'testPoints']),
         });
     }
-    await insertEvents(tx, input.events.map(dnsblEventRow));
+    await insertEvents(tx, input.events);
     if (input.keep) await pruneDnsblState(tx, input.keep.zoneIds, input.keep.targets);
     return { runId, ...counts };
   });

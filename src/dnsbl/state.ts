@@ -1,53 +1,8 @@
 // Pure state machine: previous listing and zone states + one run's results -> new states + events.
 // A state changes only after `confirmations` agreeing checks, so one odd answer never pages.
 import type { ZoneHealth } from './health';
-import type { CodeMeaning } from './interpret';
-import type { CheckResult } from './sweep';
-import type { DnsblTarget } from './targets';
+import { listingKey, type CheckResult, type CodeMeaning, type DnsblState, type DnsblTarget, type ListingState, type ListingStatus, type PendingChange, type ZoneState, type ZoneStatus } from '../db/schema/dnsbl';
 import type { Severity, ZoneDefinition } from '../config/dnsbl-zone';
-
-export type ListingStatus = 'unknown' | 'clear' | 'listed';
-/**
- * `unknown` is a zone not yet assessed (`since` null) or one whose queries fail (timeout, SERVFAIL,
- * REFUSED, no route): a run then learns about the resolver, not the list, and concludes nothing.
- */
-export type ZoneStatus = 'unknown' | 'healthy' | 'unhealthy' | 'refused';
-
-export interface PendingChange<S extends string> {
-  status: S;
-  /** Agreeing checks so far. */
-  count: number;
-  firstSeenAt: Date;
-}
-
-export interface ListingState {
-  target: DnsblTarget;
-  zoneId: string;
-  /** `unknown` until `confirmations` agreeing checks; clear or listed afterwards. */
-  status: ListingStatus;
-  /** When the current status began (the first of its agreeing checks). */
-  since: Date | null;
-  /** Last check that saw the target listed, confirmed or not. */
-  lastListedAt: Date | null;
-  lastCheckedAt: Date | null;
-  /** Codes of the current (or last) listing. */
-  codes: string[];
-  severity: Severity | null;
-  pending: PendingChange<'clear' | 'listed'> | null;
-}
-
-export interface ZoneState {
-  zoneId: string;
-  status: ZoneStatus;
-  since: Date | null;
-  reason: string | null;
-  pending: PendingChange<ZoneStatus> | null;
-}
-
-export interface DnsblState {
-  listings: ListingState[];
-  zones: ZoneState[];
-}
 
 export type DnsblEventType = 'listed' | 'delisted' | 'refused' | 'zone_unhealthy' | 'zone_unknown' | 'zone_recovered';
 
@@ -78,10 +33,6 @@ export interface AdvanceInput {
 }
 
 export const emptyDnsblState: DnsblState = { listings: [], zones: [] };
-
-export function listingKey(target: DnsblTarget, zoneId: string): string {
-  return `${zoneId}|${target.kind}:${target.value}`;
-}
 
 /**
  * Counts an observation towards a change. Returns the confirmed new status, or null when the

@@ -1,13 +1,7 @@
 // What the monitor checks: relay IPv4/IPv6 addresses and CIDR ranges (expanded), and sending domains.
 import { isIPv4, isIPv6 } from 'node:net';
-import type { TargetKind } from '../config/dnsbl-zone';
+import type { DnsblTarget } from '../db/schema/dnsbl';
 import { bigIntToIpv6, canonicalIpv6, ipv4ToNumber, ipv6ToBigInt, numberToIpv4 } from './ip-address';
-
-export interface DnsblTarget {
-  kind: TargetKind;
-  /** Canonical text: dotted quad, RFC 5952 IPv6, or lower-case domain without a trailing dot. */
-  value: string;
-}
 
 export type DnsblTargetErrorCode = 'E_DNSBL_TARGET_INVALID' | 'E_DNSBL_RANGE_TOO_LARGE';
 
