@@ -1,7 +1,7 @@
 // Re-evaluates every sender and sending domain with recent traffic or an action in force (rates,
 // decisions, tiers), then runs the campaign rule over the complaints of its window.
-import { detectCampaigns } from '../src/reputation/campaign-detection';
-import { evaluateReputation } from '../src/reputation/evaluation';
+import { detectCampaigns } from '../src/enforcement/campaign-detection';
+import { evaluateReputation } from '../src/enforcement/evaluation';
 import type { JobDefinition } from '../src/scheduler/job';
 
 export const evaluateReputationJob: JobDefinition = {

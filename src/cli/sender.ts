@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { tierNames, type TierName } from '../config/tiers';
 import { getSubject, writeOverride, writePinnedTier } from '../db/subjects';
-import { loadSenderPolicy } from '../reputation/sender-policy';
+import { loadSenderPolicy } from '../enforcement/sender-policy';
 import { withMigratedDatabase, type CliCommand } from './command';
 
 const usage = `Usage: warden sender show <id> [--domain <sending-domain>]

@@ -11,35 +11,6 @@ import { startOfDay, startOfHour } from './rollups';
 import type { TierName } from '../config/tiers';
 import type { RollupDimension, StoredAction, SubjectKind } from './schema';
 
-export interface EvaluationInput {
-  id: string;
-  sent24h: number;
-  complaints24h: number;
-  hardBounces24h: number;
-  sent7d: number;
-  complaints7d: number;
-  hardBounces7d: number;
-  sent30d: number;
-  complaints30d: number;
-  hardBounces30d: number;
-  /** The window counts differ from the stored ones (or nothing is stored). */
-  countsChanged: boolean;
-  /** The first UTC day with counts in the last 30 days (null: none). */
-  firstDay: Date | null;
-  /** Null when the subject has no stored state yet. */
-  previous: {
-    autoAction: StoredAction;
-    autoSince: Date | null;
-    autoReason: string | null;
-    clearSince: Date | null;
-    overridden: boolean;
-    tier: TierName;
-    tierSince: Date | null;
-    tierReason: string | null;
-    firstSeenAt: Date | null;
-  } | null;
-}
-
 const counters = ['sent', 'complaints', 'hard_bounces'] as const;
 const windowNames = ['24h', '7d', '30d'] as const;
 /** The nine count columns, window by window, in the order every part of the query returns them. */
@@ -139,7 +110,7 @@ export async function loadEvaluationInputs(
   now: Date,
   scope: EvaluationScope,
   volumeFloor: number,
-): Promise<{ inputs: EvaluationInput[]; marks: ChangeMarks | null }> {
+): Promise<{ inputs: EvaluationInputRow[]; marks: ChangeMarks | null }> {
   const dimension: RollupDimension = kind === 'sender' ? 'sender' : 'sender_domain';
   if ('ids' in scope) return { inputs: await readInputs(db, kind, dimension, now, scope, volumeFloor, []), marks: null };
   // The marks are read before the counts: every change behind a mark read here is in the counts
@@ -177,7 +148,7 @@ async function readInputs(
   scope: EvaluationScope,
   volumeFloor: number,
   touched: string[],
-): Promise<EvaluationInput[]> {
+): Promise<EvaluationInputRow[]> {
   const { since24h, since7d, since30d } = windowStarts(now);
   const until = now.toISOString();
   let candidates = sql``;
@@ -259,9 +230,14 @@ async function readInputs(
       ${'everything' in scope || ('restFromState' in scope && scope.restFromState) ? sql`or coalesce(w.sent_30d, 0) >= ${volumeFloor}` : sql``}`}
     ${shiftedPart}
     ${'restFromState' in scope && scope.restFromState ? storedRest(kind, volumeFloor) : sql``}`;
-  const rows = await queryRows<Record<string, unknown>>(db, query);
-  const date = (value: unknown) => (value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value)));
-  return rows.map((row) => ({
+  return (await queryRows<Record<string, unknown>>(db, query)).map(inputOf);
+}
+
+const dateOf = (value: unknown) => (value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value)));
+
+/** A subject's window counts, and its stored state when it has one (`known`). */
+function inputOf(row: Record<string, unknown>) {
+  return {
     id: String(row.id),
     sent24h: Number(row.sent_24h),
     complaints24h: Number(row.complaints_24h),
@@ -272,20 +248,25 @@ async function readInputs(
     sent30d: Number(row.sent_30d),
     complaints30d: Number(row.complaints_30d),
     hardBounces30d: Number(row.hard_bounces_30d),
+    /** The window counts differ from the stored ones (or nothing is stored). */
     countsChanged: Boolean(row.counts_changed),
-    firstDay: date(row.first_day),
+    /** The first UTC day with counts in the last 30 days (null: none). */
+    firstDay: dateOf(row.first_day),
     previous: row.known
       ? {
           autoAction: row.auto_action as StoredAction,
-          autoSince: date(row.auto_since),
+          autoSince: dateOf(row.auto_since),
           autoReason: (row.auto_reason as string | null) ?? null,
-          clearSince: date(row.clear_since),
+          clearSince: dateOf(row.clear_since),
           overridden: Boolean(row.overridden),
           tier: (row.tier as TierName | null) ?? 'new',
-          tierSince: date(row.tier_since),
+          tierSince: dateOf(row.tier_since),
           tierReason: (row.tier_reason as string | null) ?? null,
-          firstSeenAt: date(row.first_seen_at),
+          firstSeenAt: dateOf(row.first_seen_at),
         }
       : null,
-  }));
+  };
 }
+
+/** What an evaluation pass reads per subject (see reputation/evaluation.ts, which decides on it). */
+export type EvaluationInputRow = ReturnType<typeof inputOf>;

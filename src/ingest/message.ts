@@ -8,7 +8,7 @@ import type { Fact } from '../analysis/fact';
 import { headerValue, parseContentType, type Header } from '../analysis/mime';
 import { attributeDetailed } from '../attribution/attribute';
 import type { AttributionConfig } from '../config/attribution';
-import type { FactInput } from '../db/facts';
+import type { FactInput } from '../enforcement/fact-records';
 
 export type FolderHolds = 'complaints' | 'bounces' | 'auto';
 
