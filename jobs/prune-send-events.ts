@@ -1,7 +1,7 @@
 // Deletes raw send events past reputation.eventRetentionDays (the rollups keep their counts), and
 // the relay's hourly message counts of past hours.
 import { pruneSendEvents } from '../src/db/send-events';
-import { pruneHourlyCounts } from '../src/relay/hourly-counter';
+import { pruneHourlyCounts } from '../src/db/hourly-counts';
 import type { JobDefinition } from '../src/scheduler/job';
 
 export const pruneSendEventsJob: JobDefinition = {

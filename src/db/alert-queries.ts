@@ -194,6 +194,11 @@ export async function listAlerts(db: Db, filter: { state?: 'firing' | 'resolved'
     .limit(filter.limit);
 }
 
+/** How many incidents are firing now. */
+export function countFiringAlerts(db: Db): Promise<number> {
+  return db.$count(alerts, eq(alerts.state, 'firing'));
+}
+
 export async function getAlert(db: Db, id: number): Promise<AlertRow | undefined> {
   const [row] = await db.select().from(alerts).where(eq(alerts.id, id));
   return row;
