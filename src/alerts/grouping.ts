@@ -2,33 +2,16 @@
 // (groupWait) before its trigger goes out, gathering the rest of its group (a /24 listed on one
 // zone is one alert); after that, more members join silently: on-call hears once per incident.
 // A resolve goes out when the last open member resolves, only if the trigger went out at all.
-import type { AlertSeverity } from '../config/webhooks';
-import type { AlertEventSample, AlertState } from '../db/schema';
+import type { AlertRow } from '../db/alert-queries';
+import type { AlertEventSample } from '../db/schema';
 import { severityRank, type AlertSignal } from './routing';
 
-/** An alert row without its id. */
-export interface AlertSnapshot {
-  dedupKey: string;
-  kind: string;
-  state: AlertState;
-  severity: AlertSeverity;
-  title: string;
-  labels: Record<string, string>;
-  subjects: string[];
-  openSubjects: string[];
-  recentEvents: AlertEventSample[];
-  eventCount: number;
-  destinations: string[];
-  firstAt: Date;
-  lastAt: Date;
-  notifyAfter: Date;
-  notifiedAt: Date | null;
-  resolvedAt: Date | null;
-}
+/** An alert (one incident) as grouping folds signals into it: its stored row without the id. */
+export type Alert = Omit<AlertRow, 'id'>;
 
 export type AlertOutcome =
   | { change: 'none' }
-  | { change: 'open' | 'update'; alert: AlertSnapshot; notify: 'notice' | 'resolve' | null };
+  | { change: 'open' | 'update'; alert: Alert; notify: 'notice' | 'resolve' | null };
 
 /** Bounded so a grouped /24 keeps a small row and message. */
 export const maxRecentEvents = 20;
@@ -48,7 +31,7 @@ function titleOf(signal: AlertSignal, memberCount: number): string {
  * `open` is the firing alert with the signal's dedup key, if any. Returns what to store and
  * whether to notify now (a trigger is never sent from here: it waits for the quiet period).
  */
-export function applySignal(open: AlertSnapshot | undefined, signal: AlertSignal, groupWaitMs: number): AlertOutcome {
+export function applySignal(open: Alert | undefined, signal: AlertSignal, groupWaitMs: number): AlertOutcome {
   const at = signal.event.at;
   if (signal.action === 'notice') {
     if (signal.destinations.length === 0) return { change: 'none' };

@@ -8,8 +8,8 @@ import {
   alertOutbox,
   alerts,
   events,
-  type DeliveryKind,
-  type StoredAlertMessage,
+  type AlertMessageKind,
+  type AlertMessage,
 } from './schema';
 
 export type AlertRow = typeof alerts.$inferSelect;
@@ -82,9 +82,9 @@ export async function lockRepeatDueAlerts(tx: Tx, notifiedBefore: Date, limit: n
 export interface NewDelivery {
   alertId: number | null;
   destination: string;
-  kind: DeliveryKind;
+  kind: AlertMessageKind;
   messageId: string;
-  message: StoredAlertMessage;
+  message: AlertMessage;
   createdAt: Date;
   giveUpAt: Date;
 }
