@@ -7,7 +7,7 @@
 // floor with its stored counts, so it costs one row per subject, not 30 days of rollups.
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from './client';
-import { startOfDay, startOfHour } from './rollups';
+import { windowStarts } from './rollups';
 import type { TierName } from '../config/tiers';
 import type { RollupDimension, StoredAction, SubjectKind } from './schema';
 
@@ -18,13 +18,10 @@ const countColumns = windowNames.flatMap((window) => counters.map((c) => `${c}_$
 /** The stored state a decision starts from, after the counts, the change flag, first day and `known`. */
 const stateColumns = 's.auto_action, s.auto_since, s.auto_reason, s.clear_since, s.override_action is not null as overridden, s.tier, s.tier_since, s.tier_reason, s.first_seen_at';
 
-const windowStarts = (at: Date) => {
-  const today = startOfDay(at).getTime();
-  return {
-    since24h: new Date(startOfHour(at).getTime() - 23 * 3_600_000).toISOString(),
-    since7d: new Date(today - 6 * 86_400_000).toISOString(),
-    since30d: new Date(today - 29 * 86_400_000).toISOString(),
-  };
+/** The window starts as the timestamptz text the statements below are built with. */
+const windowStartTexts = (at: Date) => {
+  const { since24h, since7d, since30d } = windowStarts(at);
+  return { since24h: since24h.toISOString(), since7d: since7d.toISOString(), since30d: since30d.toISOString() };
 };
 
 /** Change marks a pass read (key and stamp), to clear in the transaction that stores its decisions. */
@@ -64,7 +61,7 @@ function storedRest(kind: SubjectKind, volumeFloor: number) {
  */
 function movedCounts(
   dimension: RollupDimension,
-  at: { before: ReturnType<typeof windowStarts>; since24h: string; since7d: string; since30d: string; previous: string; until: string },
+  at: { before: ReturnType<typeof windowStartTexts>; since24h: string; since7d: string; since30d: string; previous: string; until: string },
 ) {
   const rows = (table: 'hourly_rollups' | 'daily_rollups', tag: string, from: string, fromInclusive: boolean, to: string, toInclusive: boolean) => {
     const column = table === 'hourly_rollups' ? 'hour' : 'day';
@@ -149,7 +146,7 @@ async function readInputs(
   volumeFloor: number,
   touched: string[],
 ): Promise<EvaluationInputRow[]> {
-  const { since24h, since7d, since30d } = windowStarts(now);
+  const { since24h, since7d, since30d } = windowStartTexts(now);
   const until = now.toISOString();
   let candidates = sql``;
   let shiftedPart = sql``;
@@ -159,7 +156,7 @@ async function readInputs(
     ids = sql`and key = any(${sql.param(scope.ids)}::text[])`;
     subjectIds = sql`and id = any(${sql.param(scope.ids)}::text[])`;
   } else if (!('everything' in scope)) {
-    const before = windowStarts(scope.previousPass);
+    const before = windowStartTexts(scope.previousPass);
     const previous = scope.previousPass.toISOString();
     // Subjects whose stored counts are those of the previous pass and whose rollups did not change
     // since are only shifted: the rows that left a window are subtracted (and any dated after the

@@ -19,6 +19,19 @@ const dayMs = 86_400_000;
 export const startOfHour = (at: Date) => new Date(Math.floor(at.getTime() / hourMs) * hourMs);
 export const startOfDay = (at: Date) => new Date(Math.floor(at.getTime() / dayMs) * dayMs);
 
+/**
+ * Where the decision windows at `at` start: the last 24 whole hours (the current one included) and
+ * the last 7 and 30 UTC days (today included). Each window ends at `at`.
+ */
+export function windowStarts(at: Date): { since24h: Date; since7d: Date; since30d: Date } {
+  const today = startOfDay(at).getTime();
+  return {
+    since24h: new Date(startOfHour(at).getTime() - 23 * hourMs),
+    since7d: new Date(today - 6 * dayMs),
+    since30d: new Date(today - 29 * dayMs),
+  };
+}
+
 function merge(increments: RollupIncrement[], bucket: (at: Date) => Date) {
   const merged = new Map<string, { dimension: RollupDimension; key: string; at: Date; counts: RollupCounts }>();
   for (const increment of increments) {
@@ -92,10 +105,7 @@ export async function windowStats(db: Db, dimension: RollupDimension, now: Date,
     if (!row) stats.set(key, (row = { '24h': zeroRollupCounts(), '7d': zeroRollupCounts(), '30d': zeroRollupCounts() }));
     return row;
   };
-  const since24h = new Date(startOfHour(now).getTime() - 23 * hourMs);
-  const today = startOfDay(now);
-  const since7d = new Date(today.getTime() - 6 * dayMs);
-  const since30d = new Date(today.getTime() - 29 * dayMs);
+  const { since24h, since7d, since30d } = windowStarts(now);
   const hourly = await db
     .select({ key: hourlyRollups.key, ...rollupSums(hourlyRollups) })
     .from(hourlyRollups)
