@@ -1,6 +1,7 @@
 // What a complaint or bounce fact becomes when stored: attributed through the send log when the
 // report itself names no sender, the rollup counters it adds and under which keys, and a counted
 // complaint's campaign fingerprints.
+import { domainOf } from '../analysis/addresses';
 import type { ContentFingerprints } from '../analysis/fingerprints';
 import type { FactRecord } from '../db/facts';
 import type { SendsByMessageId } from '../db/send-events';
@@ -34,11 +35,6 @@ type SendLogEntry = SendsByMessageId extends Map<string, infer Entry> ? Entry : 
 
 const counterOf = (counts: ReturnType<typeof countsOfFact>) =>
   counts.complaints ? 'complaints' : counts.hardBounces ? 'hardBounces' : counts.softBounces ? 'softBounces' : counts.blocked ? 'blocked' : 'none';
-
-const domainOf = (address: string | null | undefined) => {
-  const at = address?.lastIndexOf('@') ?? -1;
-  return at >= 0 ? address!.slice(at + 1).toLowerCase() : null;
-};
 
 /**
  * The Message-IDs whose send-log entries the facts need: those naming no sender are attributed by
@@ -79,9 +75,9 @@ export function factRecordOf(fact: FactInput, sends: SendsByMessageId): FactReco
     feedbackType: fact.feedbackType ?? null,
     counted,
     recipient: fact.recipient ?? null,
-    recipientDomain: domainOf(fact.recipient),
+    recipientDomain: domainOf(fact.recipient) ?? null,
     sender,
-    senderDomain: fact.senderDomain ?? attributing?.senderDomain ?? domainOf(sender),
+    senderDomain: fact.senderDomain ?? attributing?.senderDomain ?? domainOf(sender) ?? null,
     ip: fact.ip ?? attributing?.ip ?? null,
     originalMessageId: fact.originalMessageId ?? null,
     status: fact.status ?? null,

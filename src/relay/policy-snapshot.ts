@@ -37,11 +37,8 @@ export interface PolicySnapshotOptions {
 const noPolicy: SubjectPolicy = { automatic: { action: 'allow', reason: null, since: null }, override: null, tier: 'new', campaign: null };
 const defaultNetworkPrefixes = { networkPrefixV4: 32, networkPrefixV6: 64 };
 
-/** The sending domain of an address-like sender id (`alice@shop.example` → `shop.example`). */
-export function domainOf(sender: string): string | undefined {
-  const at = sender.lastIndexOf('@');
-  return at >= 0 && at < sender.length - 1 ? sender.slice(at + 1).toLowerCase() : undefined;
-}
+// Re-exported until the policy server and the policy API import it from analysis/addresses.ts.
+export { domainOf } from '../analysis/addresses';
 
 /**
  * Holds every subject whose policy was ever set (version > 0); a subject absent from it is
