@@ -91,6 +91,13 @@ describe('HTTP API', () => {
     expect((await json(response)).error.code).toBe('E_NOT_FOUND');
   });
 
+  it('answers 409 with a code, not a 500, when asked to run a job in a process without a scheduler', async () => {
+    const withoutScheduler = createApp({ database, config, logger, jobs: resolveJobs(allJobs, config.jobs) });
+    const response = await withoutScheduler.request('/api/v1/jobs/prune-history/run', { method: 'POST', ...bearer(opsToken) });
+    expect(response.status).toBe(409);
+    expect((await json(response)).error).toMatchObject({ code: 'E_SCHEDULER_NOT_RUNNING', message: 'the scheduler is not running in this process' });
+  });
+
   it('rejects an invalid query with 400 naming the field', async () => {
     const response = await app.request('/api/v1/jobs/runs?limit=lots', bearer(opsToken));
     expect(response.status).toBe(400);
