@@ -2,6 +2,7 @@
 // pure core imports no storage or I/O, no folder imports another that imports it back, and each
 // adapter library stays in its one folder.
 import { describe, expect, it } from 'vitest';
+import { functionLengths } from '../support/function-lengths';
 import { folderCycles, folderOf, importsOf, sourceFilesUnder } from '../support/source-graph';
 
 const files = sourceFilesUnder('src', 'jobs');
@@ -74,5 +75,39 @@ describe('adapter libraries', () => {
   it.each(Object.entries(homes))('imports %s only in src/%s/', (name, home) => {
     const outside = packageImports.filter((use) => use.name === name && folderOf(use.from) !== home).map((use) => use.from);
     expect(outside.filter((file) => !knownLibraryUses.includes(file))).toEqual([]);
+  });
+});
+
+describe('function length', () => {
+  /** Past this many lines of code a function is several steps that want names. */
+  const maxLines = 80;
+  /** Functions still to be split. Empty when none is too long. */
+  const knownLong = [
+    'src/alerts/grouping.ts applySignal',
+    'src/analysis/analyze.ts analyzeRoot',
+    'src/api/ips.ts ipsRouter',
+    'src/api/mail.ts mailRouter',
+    'src/api/subjects.ts subjectsRouter',
+    'src/cli/quarantine.ts run',
+    'src/db/dnsbl-queries.ts storeDnsblRun',
+    'src/dnsbl/state.ts advanceState',
+    'src/reputation/campaign-rule.ts findCampaigns',
+  ];
+  const long = sourceFilesUnder('src')
+    .flatMap(functionLengths)
+    .filter((found) => found.lines > maxLines)
+    .map((found) => ({ ...found, name: found.where.replace(/:\d+ /, ' ') }));
+
+  it(`keeps every function in src/ within ${maxLines} lines of code`, () => {
+    expect(long.filter((found) => !knownLong.includes(found.name)).map((found) => `${found.where}: ${found.lines} lines`)).toEqual([]);
+  });
+
+  it('lists as long only functions that still are', () => {
+    expect(knownLong.filter((name) => !long.some((found) => found.name === name))).toEqual([]);
+  });
+
+  it('measures what it checks (a parser that finds nothing passes everything)', () => {
+    const lengths = functionLengths('test/support/function-lengths.ts');
+    expect(lengths.find((found) => found.where.endsWith(' functionLengths'))?.lines).toBeGreaterThan(10);
   });
 });
