@@ -83,7 +83,7 @@ export interface StoredDnsblRun {
 
 /** Stores one run: the run row, every check, the changed state rows and the events, atomically. */
 export async function storeDnsblRun(db: Db, input: StoreDnsblRunInput): Promise<StoredDnsblRun> {
-  const { run, state, startedAt } = input;
+  const { run } = input;
   const counts = {
     checks: run.checks.length,
     listed: run.checks.filter((check) => check.outcome === 'listed').length,
@@ -92,11 +92,36 @@ export async function storeDnsblRun(db: Db, input: StoreDnsblRunInput): Promise<
     unhealthyZones: run.zoneHealth.filter((health) => health.status === 'unhealthy').length,
     events: input.events.length,
   };
-  // Only listings this run observed changed; the others keep their rows as they are.
+  const listingRows = observedListingRows(input);
+  const zoneRows = assessedZoneRows(input);
+  return db.transaction(async (tx) => {
+    const [runRow] = await tx
+      .insert(dnsblRuns)
+      .values({
+        startedAt: input.startedAt,
+        finishedAt: input.finishedAt,
+        targets: run.targets.length,
+        zones: run.zones.length,
+        ...counts,
+        queries: run.queryCount,
+        durationMs: Math.round(input.durationMs),
+      })
+      .returning({ id: dnsblRuns.id });
+    const runId = runRow!.id;
+    await insertChecks(tx, runId, input.startedAt, run.checks);
+    await upsertState(tx, listingRows, zoneRows);
+    await insertEvents(tx, input.events);
+    if (input.keep) await pruneDnsblState(tx, input.keep.zoneIds, input.keep.targets);
+    return { runId, ...counts };
+  });
+}
+
+/** Only listings this run observed changed; the others keep their rows as they are. */
+function observedListingRows({ run, state }: StoreDnsblRunInput): (typeof dnsblListings.$inferInsert)[] {
   const observed = new Set(
     run.checks.filter((check) => check.outcome === 'listed' || check.outcome === 'clear').map((check) => listingKey(check.target, check.zoneId)),
   );
-  const listingRows = state.listings
+  return state.listings
     .filter((listing) => observed.has(listingKey(listing.target, listing.zoneId)))
     .map((listing) => ({
       zoneId: listing.zoneId,
@@ -112,8 +137,12 @@ export async function storeDnsblRun(db: Db, input: StoreDnsblRunInput): Promise<
       pendingCount: listing.pending?.count ?? null,
       pendingSince: listing.pending?.firstSeenAt ?? null,
     }));
+}
+
+/** The zones this run assessed, with what their test points answered. */
+function assessedZoneRows({ run, state, startedAt }: StoreDnsblRunInput): (typeof dnsblZoneState.$inferInsert)[] {
   const healthByZone = new Map(run.zoneHealth.map((health) => [health.zoneId, health]));
-  const zoneRows = state.zones
+  return state.zones
     .filter((zone) => healthByZone.has(zone.zoneId))
     .map((zone) => ({
       zoneId: zone.zoneId,
@@ -126,62 +155,49 @@ export async function storeDnsblRun(db: Db, input: StoreDnsblRunInput): Promise<
       checkedAt: startedAt,
       testPoints: healthByZone.get(zone.zoneId)!.testPoints,
     }));
+}
 
-  return db.transaction(async (tx) => {
-    const [runRow] = await tx
-      .insert(dnsblRuns)
-      .values({
-        startedAt,
-        finishedAt: input.finishedAt,
-        targets: run.targets.length,
-        zones: run.zones.length,
-        ...counts,
-        queries: run.queryCount,
-        durationMs: Math.round(input.durationMs),
-      })
-      .returning({ id: dnsblRuns.id });
-    const runId = runRow!.id;
-    for (let i = 0; i < run.checks.length; i += chunkSize) {
-      await tx.insert(dnsblChecks).values(
-        run.checks.slice(i, i + chunkSize).map((check) => ({
-          runId,
-          at: startedAt,
-          targetKind: check.target.kind,
-          target: check.target.value,
-          zoneId: check.zoneId,
-          zone: check.zone,
-          outcome: check.outcome,
-          codes: check.codes,
-          meanings: check.meanings,
-          severity: check.severity,
-          txt: check.txt,
-          explanation: check.explanation,
-          durationMs: Math.round(check.durationMs),
-        })),
-      );
-    }
-    for (let i = 0; i < listingRows.length; i += chunkSize) {
-      await tx
-        .insert(dnsblListings)
-        .values(listingRows.slice(i, i + chunkSize))
-        .onConflictDoUpdate({
-          target: [dnsblListings.zoneId, dnsblListings.targetKind, dnsblListings.target],
-          set: excludedColumns(dnsblListings, ['status', 'since', 'lastListedAt', 'lastCheckedAt', 'codes', 'severity', 'pendingStatus', 'pendingCount', 'pendingSince']),
-        });
-    }
-    if (zoneRows.length > 0) {
-      await tx
-        .insert(dnsblZoneState)
-        .values(zoneRows)
-        .onConflictDoUpdate({
-          target: dnsblZoneState.zoneId,
-          set: excludedColumns(dnsblZoneState, ['status', 'since', 'reason', 'pendingStatus', 'pendingCount', 'pendingSince', 'checkedAt', 'testPoints']),
-        });
-    }
-    await insertEvents(tx, input.events);
-    if (input.keep) await pruneDnsblState(tx, input.keep.zoneIds, input.keep.targets);
-    return { runId, ...counts };
-  });
+async function insertChecks(tx: Tx, runId: number, at: Date, checks: readonly CheckResult[]): Promise<void> {
+  for (let i = 0; i < checks.length; i += chunkSize) {
+    await tx.insert(dnsblChecks).values(
+      checks.slice(i, i + chunkSize).map((check) => ({
+        runId,
+        at,
+        targetKind: check.target.kind,
+        target: check.target.value,
+        zoneId: check.zoneId,
+        zone: check.zone,
+        outcome: check.outcome,
+        codes: check.codes,
+        meanings: check.meanings,
+        severity: check.severity,
+        txt: check.txt,
+        explanation: check.explanation,
+        durationMs: Math.round(check.durationMs),
+      })),
+    );
+  }
+}
+
+async function upsertState(tx: Tx, listingRows: (typeof dnsblListings.$inferInsert)[], zoneRows: (typeof dnsblZoneState.$inferInsert)[]): Promise<void> {
+  for (let i = 0; i < listingRows.length; i += chunkSize) {
+    await tx
+      .insert(dnsblListings)
+      .values(listingRows.slice(i, i + chunkSize))
+      .onConflictDoUpdate({
+        target: [dnsblListings.zoneId, dnsblListings.targetKind, dnsblListings.target],
+        set: excludedColumns(dnsblListings, ['status', 'since', 'lastListedAt', 'lastCheckedAt', 'codes', 'severity', 'pendingStatus', 'pendingCount', 'pendingSince']),
+      });
+  }
+  if (zoneRows.length > 0) {
+    await tx
+      .insert(dnsblZoneState)
+      .values(zoneRows)
+      .onConflictDoUpdate({
+        target: dnsblZoneState.zoneId,
+        set: excludedColumns(dnsblZoneState, ['status', 'since', 'reason', 'pendingStatus', 'pendingCount', 'pendingSince', 'checkedAt', 'testPoints']),
+      });
+  }
 }
 
 function excludedColumns<T extends typeof dnsblListings | typeof dnsblZoneState>(table: T, columns: (keyof T['$inferSelect'] & string)[]) {

@@ -137,6 +137,55 @@ export async function clearChangeMarks(db: Db, marks: ChangeMarks): Promise<void
     where r.dimension = ${marks.dimension} and r.key = m.key and r.seq = m.seq`);
 }
 
+/**
+ * The parts of the statement a scope adds: which keys the sums cover, and for a pass after a
+ * previous one, the candidates and the shifted subjects' rows.
+ */
+function scopeParts(kind: SubjectKind, dimension: RollupDimension, now: Date, scope: EvaluationScope, volumeFloor: number, touched: string[]) {
+  if ('ids' in scope) {
+    return { candidates: sql``, shiftedPart: sql``, ids: sql`and key = any(${sql.param(scope.ids)}::text[])`, subjectIds: sql`and id = any(${sql.param(scope.ids)}::text[])` };
+  }
+  if ('everything' in scope) return { candidates: sql``, shiftedPart: sql``, ids: sql``, subjectIds: sql`` };
+  const { since24h, since7d, since30d } = windowStartTexts(now);
+  const until = now.toISOString();
+  const before = windowStartTexts(scope.previousPass);
+  const previous = scope.previousPass.toISOString();
+  // Subjects whose stored counts are those of the previous pass and whose rollups did not change
+  // since are only shifted: the rows that left a window are subtracted (and any dated after the
+  // previous pass but written before it added), which reads an hour's or a day's rows instead of
+  // each subject's 30 days — at midnight the 7- and 30-day windows move for nearly everyone.
+  // The rest is summed anew: marked subjects, those with an action in force, those a pass over
+  // some ids wrote after the previous pass, those never stored.
+  const candidates = sql`
+    edges as (
+      select key from hourly_rollups
+        where dimension = ${dimension} and hour >= ${before.since24h}::timestamptz and hour < ${since24h}::timestamptz
+      union select key from daily_rollups
+        where dimension = ${dimension} and day >= ${before.since7d}::timestamptz and day < ${since7d}::timestamptz
+      union select key from daily_rollups
+        where dimension = ${dimension} and day >= ${before.since30d}::timestamptz and day < ${since30d}::timestamptz
+      union select key from hourly_rollups
+        where dimension = ${dimension} and hour > ${previous}::timestamptz and hour <= ${until}::timestamptz
+      union select key from daily_rollups
+        where dimension = ${dimension} and day > ${previous}::timestamptz and day <= ${until}::timestamptz
+    ),
+    recounted as (
+      select key from unnest(${sql.param(touched)}::text[]) as touched(key)
+      union select id from reputation_subjects where kind = ${kind}
+        and (auto_action <> 'allow' or clear_since is not null or first_seen_at is null or tier_since is null or evaluated_at > ${previous}::timestamptz)
+      union select key from edges e where not exists (select 1 from reputation_subjects s where s.kind = ${kind} and s.id = e.key)
+    ),
+    shifted as (select key from edges except select key from recounted),
+    candidates as (select key from recounted union all select key from shifted),
+    ${movedCounts(dimension, { before, since24h, since7d, since30d, previous, until })},`;
+  return {
+    candidates,
+    shiftedPart: shiftedInputs(kind, 'restFromState' in scope && scope.restFromState ? volumeFloor : null),
+    ids: sql`and key in (select key from recounted)`,
+    subjectIds: sql`and id in (select key from recounted)`,
+  };
+}
+
 async function readInputs(
   db: Db,
   kind: SubjectKind,
@@ -148,48 +197,7 @@ async function readInputs(
 ): Promise<EvaluationInputRow[]> {
   const { since24h, since7d, since30d } = windowStartTexts(now);
   const until = now.toISOString();
-  let candidates = sql``;
-  let shiftedPart = sql``;
-  let ids = sql``;
-  let subjectIds = sql``;
-  if ('ids' in scope) {
-    ids = sql`and key = any(${sql.param(scope.ids)}::text[])`;
-    subjectIds = sql`and id = any(${sql.param(scope.ids)}::text[])`;
-  } else if (!('everything' in scope)) {
-    const before = windowStartTexts(scope.previousPass);
-    const previous = scope.previousPass.toISOString();
-    // Subjects whose stored counts are those of the previous pass and whose rollups did not change
-    // since are only shifted: the rows that left a window are subtracted (and any dated after the
-    // previous pass but written before it added), which reads an hour's or a day's rows instead of
-    // each subject's 30 days — at midnight the 7- and 30-day windows move for nearly everyone.
-    // The rest is summed anew: marked subjects, those with an action in force, those a pass over
-    // some ids wrote after the previous pass, those never stored.
-    candidates = sql`
-      edges as (
-        select key from hourly_rollups
-          where dimension = ${dimension} and hour >= ${before.since24h}::timestamptz and hour < ${since24h}::timestamptz
-        union select key from daily_rollups
-          where dimension = ${dimension} and day >= ${before.since7d}::timestamptz and day < ${since7d}::timestamptz
-        union select key from daily_rollups
-          where dimension = ${dimension} and day >= ${before.since30d}::timestamptz and day < ${since30d}::timestamptz
-        union select key from hourly_rollups
-          where dimension = ${dimension} and hour > ${previous}::timestamptz and hour <= ${until}::timestamptz
-        union select key from daily_rollups
-          where dimension = ${dimension} and day > ${previous}::timestamptz and day <= ${until}::timestamptz
-      ),
-      recounted as (
-        select key from unnest(${sql.param(touched)}::text[]) as touched(key)
-        union select id from reputation_subjects where kind = ${kind}
-          and (auto_action <> 'allow' or clear_since is not null or first_seen_at is null or tier_since is null or evaluated_at > ${previous}::timestamptz)
-        union select key from edges e where not exists (select 1 from reputation_subjects s where s.kind = ${kind} and s.id = e.key)
-      ),
-      shifted as (select key from edges except select key from recounted),
-      candidates as (select key from recounted union all select key from shifted),
-      ${movedCounts(dimension, { before, since24h, since7d, since30d, previous, until })},`;
-    ids = sql`and key in (select key from recounted)`;
-    subjectIds = sql`and id in (select key from recounted)`;
-    shiftedPart = shiftedInputs(kind, 'restFromState' in scope && scope.restFromState ? volumeFloor : null);
-  }
+  const { candidates, shiftedPart, ids, subjectIds } = scopeParts(kind, dimension, now, scope, volumeFloor, touched);
   // Days and hours are summed apart and joined by key: summing one union of both under FILTERs
   // cost twice as much, and the planner could not estimate its groups.
   const dailySums = counters.map((c) => sql.raw(`sum(${c}) filter (where day >= '${since7d}'::timestamptz) as ${c}_7d, sum(${c}) as ${c}_30d`));
