@@ -1,7 +1,7 @@
 // Routes new events into alerts and delivers queued alert webhooks (see src/alerts/).
-import { deliverPending } from '../src/alerts/outbox-worker';
-import { routeOutbox } from '../src/alerts/outbox-router';
-import type { JobDefinition } from '../src/scheduler/job';
+import { deliverPending } from '../alerts/outbox-worker';
+import { routeOutbox } from '../alerts/outbox-router';
+import type { JobDefinition } from '../scheduler/job';
 
 export const deliverAlertsJob: JobDefinition = {
   name: 'deliver-alerts',

@@ -1,11 +1,11 @@
 // Checks the relay's IPs and domains against the enabled blocklists, advances the listing state
 // (a change needs dnsbl.confirmations agreeing runs) and stores checks, state and events.
-import { loadDnsblState, pruneDnsblHistory, storeDnsblRun } from '../src/db/dnsbl-queries';
-import { dnsblEventRow } from '../src/dnsbl/events';
-import { sweepRelayTargets } from '../src/dnsbl/run';
-import { advanceState } from '../src/dnsbl/state';
-import { expandTargets } from '../src/dnsbl/targets';
-import type { JobDefinition, JobSummary } from '../src/scheduler/job';
+import { loadDnsblState, pruneDnsblHistory, storeDnsblRun } from '../db/dnsbl-queries';
+import { dnsblEventRow } from '../dnsbl/events';
+import { sweepRelayTargets } from '../dnsbl/run';
+import { advanceState } from '../dnsbl/state';
+import { expandTargets } from '../dnsbl/targets';
+import type { JobDefinition, JobSummary } from '../scheduler/job';
 
 export const dnsblCheckJob: JobDefinition = {
   name: 'dnsbl-check',

@@ -1,8 +1,8 @@
 // Re-evaluates every sender and sending domain with recent traffic or an action in force (rates,
 // decisions, tiers), then runs the campaign rule over the complaints of its window.
-import { detectCampaigns } from '../src/enforcement/campaign-detection';
-import { evaluateReputation } from '../src/enforcement/evaluation';
-import type { JobDefinition } from '../src/scheduler/job';
+import { detectCampaigns } from '../enforcement/campaign-detection';
+import { evaluateReputation } from '../enforcement/evaluation';
+import type { JobDefinition } from '../scheduler/job';
 
 export const evaluateReputationJob: JobDefinition = {
   name: 'evaluate-reputation',

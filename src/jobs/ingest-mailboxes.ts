@@ -1,8 +1,8 @@
 // Reads the feedback-loop and bounce mailboxes (IMAP accounts and local stores) and stores each
 // message exactly once as facts, or in the quarantine. A source that cannot be read fails the run.
-import { ingestMailboxes } from '../src/ingest/run';
-import { IngestError } from '../src/ingest/errors';
-import type { JobDefinition, JobSummary } from '../src/scheduler/job';
+import { ingestMailboxes } from '../ingest/run';
+import { IngestError } from '../ingest/errors';
+import type { JobDefinition, JobSummary } from '../scheduler/job';
 
 export const ingestMailboxesJob: JobDefinition = {
   name: 'ingest-mailboxes',

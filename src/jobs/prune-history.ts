@@ -1,9 +1,9 @@
 // Deletes job run history, mailbox run records and delivered alert deliveries (with their
 // attempts) older than scheduler.historyDays, and fire claims older than two days.
-import { pruneDeliveredAlerts } from '../src/db/alert-queries';
-import { pruneIngestRuns } from '../src/db/ingest-queries';
-import { pruneJobHistory } from '../src/db/job-queries';
-import type { JobDefinition } from '../src/scheduler/job';
+import { pruneDeliveredAlerts } from '../db/alert-queries';
+import { pruneIngestRuns } from '../db/ingest-queries';
+import { pruneJobHistory } from '../db/job-queries';
+import type { JobDefinition } from '../scheduler/job';
 
 const dayMs = 86_400_000;
 

@@ -1,8 +1,8 @@
 // Deletes raw send events past reputation.eventRetentionDays (the rollups keep their counts), and
 // the relay's hourly message counts of past hours.
-import { pruneSendEvents } from '../src/db/send-events';
-import { pruneHourlyCounts } from '../src/db/hourly-counts';
-import type { JobDefinition } from '../src/scheduler/job';
+import { pruneSendEvents } from '../db/send-events';
+import { pruneHourlyCounts } from '../db/hourly-counts';
+import type { JobDefinition } from '../scheduler/job';
 
 export const pruneSendEventsJob: JobDefinition = {
   name: 'prune-send-events',

@@ -16,16 +16,6 @@ const storageMayImport = new Set(['config', 'errors']);
 const pureFolders = new Set(['analysis', 'attribution', 'reputation']);
 const pureMayImport = new Set([...pureFolders, 'config', 'errors']);
 
-/** Imports still to be removed. Empty when the tree holds its floors. */
-const knownViolations: string[] = [
-  'src/cli/jobs.ts → jobs/index.ts',
-  'src/service.ts → jobs/index.ts',
-];
-/** Folder cycles still to be broken. Empty when the tree holds its floors. */
-const knownCycles: string[][] = [];
-/** Files using a library outside its folder, still to be moved. */
-const knownLibraryUses: string[] = [];
-
 function violations(): string[] {
   const found = crossing.filter(
     (edge) =>
@@ -39,28 +29,20 @@ function violations(): string[] {
 
 describe('the import graph', () => {
   it('keeps db/ a leaf: it imports only config/ and the error base', () => {
-    const found = violations().filter((line) => line.startsWith('src/db/'));
-    expect(found.filter((line) => !knownViolations.includes(line))).toEqual([]);
+    expect(violations().filter((line) => line.startsWith('src/db/'))).toEqual([]);
   });
 
   it('keeps the pure core (analysis, attribution, reputation) free of storage and the edges', () => {
-    const found = violations().filter((line) => [...pureFolders].some((folder) => line.startsWith(`src/${folder}/`)));
-    expect(found.filter((line) => !knownViolations.includes(line))).toEqual([]);
+    expect(violations().filter((line) => [...pureFolders].some((folder) => line.startsWith(`src/${folder}/`)))).toEqual([]);
   });
 
   it('never imports from outside src/ into src/', () => {
-    const found = violations().filter((line) => line.split(' → ')[1]!.startsWith('src/') === false);
-    expect(found.filter((line) => !knownViolations.includes(line))).toEqual([]);
+    expect(violations().filter((line) => !line.split(' → ')[1]!.startsWith('src/'))).toEqual([]);
   });
 
   it('has no import cycle between folders', () => {
     const cycles = folderCycles(crossing.map((edge) => [edge.fromFolder, edge.toFolder]));
-    expect(cycles).toEqual(knownCycles);
-  });
-
-  it('lists as known only violations that still occur', () => {
-    const current = new Set(violations());
-    expect(knownViolations.filter((line) => !current.has(line))).toEqual([]);
+    expect(cycles).toEqual([]);
   });
 
   it('finds the imports it checks (a scanner that reads nothing passes everything)', () => {
@@ -74,7 +56,7 @@ describe('adapter libraries', () => {
   const homes: Record<string, string> = { 'drizzle-orm': 'db', imapflow: 'ingest', dns2: 'dnsbl', mailparser: 'analysis' };
   it.each(Object.entries(homes))('imports %s only in src/%s/', (name, home) => {
     const outside = packageImports.filter((use) => use.name === name && folderOf(use.from) !== home).map((use) => use.from);
-    expect(outside.filter((file) => !knownLibraryUses.includes(file))).toEqual([]);
+    expect(outside).toEqual([]);
   });
 });
 

@@ -2,7 +2,7 @@
 // confident of (its Wilson lower bound against its suspend line), then volume; never the raw rate.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allJobs } from '../../../jobs';
+import { allJobs } from '../../../src/jobs';
 import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';

@@ -3,8 +3,8 @@
 import { eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { allJobs } from '../../../jobs';
-import { evaluateReputationJob } from '../../../jobs/evaluate-reputation';
+import { allJobs } from '../../../src/jobs';
+import { evaluateReputationJob } from '../../../src/jobs/evaluate-reputation';
 import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
