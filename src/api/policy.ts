@@ -2,7 +2,8 @@
 // version for relays that keep a local copy. Answered from the in-memory snapshot, never the database.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { tierNames, type TiersConfig } from '../config/tiers';
-import { domainOf, type PolicySnapshot, type SnapshotEntry } from '../relay/policy-snapshot';
+import { domainOf } from '../analysis/addresses';
+import type { PolicySnapshot, SnapshotEntry } from '../relay/policy-snapshot';
 import { effectivePolicy, type EffectivePolicy } from '../reputation/effective-policy';
 import type { PolicyAction } from '../reputation/decide';
 import { requireScope, scopeRefusal } from './auth';

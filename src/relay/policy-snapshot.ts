@@ -37,8 +37,6 @@ export interface PolicySnapshotOptions {
 const noPolicy: SubjectPolicy = { automatic: { action: 'allow', reason: null, since: null }, override: null, tier: 'new', campaign: null };
 const defaultNetworkPrefixes = { networkPrefixV4: 32, networkPrefixV6: 64 };
 
-// Re-exported until the policy server and the policy API import it from analysis/addresses.ts.
-export { domainOf } from '../analysis/addresses';
 
 /**
  * Holds every subject whose policy was ever set (version > 0); a subject absent from it is

@@ -7,7 +7,8 @@ import type { SendEventInput } from '../db/send-events';
 import { policyDecisionTally } from '../metrics';
 import type { EffectivePolicy } from '../reputation/effective-policy';
 import type { HourlyCounter } from './hourly-counter';
-import { domainOf, type PolicySnapshot } from './policy-snapshot';
+import { domainOf } from '../analysis/addresses';
+import type { PolicySnapshot } from './policy-snapshot';
 import { formatAction, isEndOfMessage, PolicyRequestReader, type PolicyAttributes, type PolicyRequest, type PostfixAction } from './postfix-protocol';
 
 const dunno: PostfixAction = { kind: 'DUNNO' };
