@@ -1,7 +1,8 @@
 // Amazon SES notifications delivered by email (SNS "AWS Notification Message"): JSON describing a
 // Bounce, Complaint or Delivery, optionally wrapped in an SNS envelope whose Message is the JSON.
 import type { RecipientRecord } from '../dsn';
-import { cleanAddress, replyCodeIn, statusIn } from '../dsn';
+import { cleanAddress } from '../addresses';
+import { replyCodeIn, statusIn } from '../dsn';
 
 interface SesRecipient {
   emailAddress?: string;
