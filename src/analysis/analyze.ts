@@ -6,6 +6,7 @@
 // message/delivery-status into the body text; the reports need only their headers and report parts.
 // Measured on the reference corpus, simpleParser alone reads about 350 emails/s on a 2-core machine,
 // a sixth of the 2,400 emails/s this analyzer must reach in one process.
+import { WardenError } from '../errors';
 import type { Fact, FactKind } from './fact';
 import type { Header, MimePart } from './mime';
 import type { RecipientRecord } from './dsn';
@@ -26,13 +27,13 @@ import { isFmlRefusal } from './vendors/fml';
 
 export type AnalysisErrorCode = 'E_ANALYSIS_EMPTY' | 'E_ANALYSIS_NOT_MAIL' | 'E_ANALYSIS_INTERNAL';
 
-export class AnalysisError extends Error {
-  override readonly name = 'AnalysisError';
+/** A message the analyzer cannot read: empty, not mail, or one it failed on. */
+export class AnalysisError extends WardenError {
   constructor(
-    readonly code: AnalysisErrorCode,
+    override readonly code: AnalysisErrorCode,
     message: string,
   ) {
-    super(message);
+    super(code, message, 422);
   }
 }
 
