@@ -189,43 +189,102 @@ function notRecipients(reportHeaders: Header[], originalHeaders: Header[], origi
   return exclude;
 }
 
-function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
+/** What every reading of one report shares: its headers, parts and text, and the original message it returns. */
+interface Report {
+  root: MimePart;
+  reportHeaders: Header[];
+  found: ReturnType<typeof collect>;
+  subject: string;
+  reportFrom: string;
+  bodyText: string;
+  split: ReturnType<typeof splitReturnedMessage>;
+  originalHeaders: Header[];
+  original: ReturnType<typeof originalFields>;
+  /** The report's own Date, read only when a fact needs it (most DSNs give an Arrival-Date). */
+  arrivalFromReport: () => string | undefined;
+}
+
+function readReport(root: MimePart): Report {
   const reportHeaders = root.headers;
   const found = collect(root);
-  const subject = decodeHeaderText(headerValue(reportHeaders, 'subject') ?? '');
-  const reportFrom = firstAddress(headerValue(reportHeaders, 'from'));
-
   let bodyText = found.texts.join('\n');
   if (bodyText.trim() === '' && found.htmlParts.length > 0) bodyText = stripHtml(htmlOf(found));
   const split = splitReturnedMessage(bodyText);
   const originalHeaders = found.original ?? split.original ?? [];
-  const original = originalFields(originalHeaders);
-  // The report's own Date, read only when a fact needs it (most DSNs give an Arrival-Date).
   let reportDate: { iso: string | undefined } | undefined;
-  const arrivalFromReport = () => (reportDate ??= { iso: toIsoDate(headerValue(reportHeaders, 'date')) }).iso;
+  return {
+    root,
+    reportHeaders,
+    found,
+    subject: decodeHeaderText(headerValue(reportHeaders, 'subject') ?? ''),
+    reportFrom: firstAddress(headerValue(reportHeaders, 'from')),
+    bodyText,
+    split,
+    originalHeaders,
+    original: originalFields(originalHeaders),
+    arrivalFromReport: () => (reportDate ??= { iso: toIsoDate(headerValue(reportHeaders, 'date')) }).iso,
+  };
+}
 
+function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
+  const report = readReport(root);
+  const { reportHeaders, originalHeaders, bodyText, found } = report;
   const ses = /amazonses|amazonaws|"notificationType"|"eventType"/.test(bodyText) ? readSesNotification(bodyText) : undefined;
-  if (ses) {
-    const sesOriginal: Partial<Fact> = { ...original };
-    if (ses.messageId) sesOriginal.messageId = ses.messageId;
-    if (ses.from) sesOriginal.from = cleanAddress(ses.from);
-    if (ses.subject) sesOriginal.subject = ses.subject;
-    const sesArrival = arrivalFromReport();
-    if (sesArrival) sesOriginal.arrivalDate = sesArrival;
-    if (ses.kind === 'complaint') {
-      const facts = ses.records.map((record): Fact => {
-        const fact: Fact = { kind: 'complaint', recipient: record.recipient, reason: 'feedback', hardBounce: false, format: 'amazonses', feedbackType: ses.feedbackType ?? 'abuse', ...sesOriginal };
-        if (ses.sourceIp) fact.sourceIp = ses.sourceIp;
-        return fact;
-      });
-      return { facts, originalHeaders, reportHeaders };
-    }
-    return { facts: ses.records.map((record) => factFromRecord(record, '', sesOriginal)), originalHeaders, reportHeaders };
-  }
-
-  const complaint = readComplaint({ feedbackPart: found.feedback[0], bodyText, reportHeaders, originalHeaders, original, subject, reportFrom, arrivalFromReport });
+  if (ses) return { facts: sesFacts(report, ses), originalHeaders, reportHeaders };
+  const complaint = readComplaint({ feedbackPart: found.feedback[0], bodyText, reportHeaders, originalHeaders, original: report.original, subject: report.subject, reportFrom: report.reportFrom, arrivalFromReport: report.arrivalFromReport });
   if (complaint) return { facts: complaint, originalHeaders, reportHeaders, originalBody: bodyOf(found.attached[0]) };
 
+  const dsn = deliveryStatusOf(report);
+  let records = dsn.records;
+  const bounce: BounceText = { headers: reportHeaders, subject: report.subject, from: report.reportFrom, text: report.split.error };
+  const looksLikeBounce = records.length > 0 || isBounceEnvelope(bounce) || root.contentType === 'multipart/report' || isFmlRefusal(bounce);
+  const fromDaemon = /mailer-daemon|postmaster/i.test(headerValue(reportHeaders, 'from') ?? '');
+  if (records.length === 0 && found.deliveryStatus.length === 0 && !fromDaemon && isAutoReply(bounce)) {
+    const fact: Fact = { kind: 'autoreply', recipient: report.reportFrom, reason: 'vacation', hardBounce: false, format: 'autoreply', ...originalFields(reportHeaders) };
+    fact.subject = report.subject;
+    return { facts: [fact], originalHeaders: [], reportHeaders };
+  }
+  // Vendor wording: fills what the DSN lacks, or is the only source for non-standard bounces.
+  if (looksLikeBounce) records = withVendorRecords(report, bounce, records);
+  // A report forwarded as an attachment (a relay bouncing a bounce, a helpdesk forward): read the
+  // attached message as a report of its own.
+  if (records.length === 0 && depth < MAX_FORWARD_DEPTH) {
+    for (const attached of found.attached) {
+      const inner = analyzeRoot(attached, depth + 1);
+      if (inner.facts.some((fact) => fact.kind !== 'autoreply')) return inner;
+    }
+  }
+  if (records.length === 0 && looksLikeBounce && report.original.to) records = [{ recipient: report.original.to, format: 'text' }];
+  completeRecords(report, records);
+  // The wider error text is consulted only for a recipient whose own diagnostic names no reason.
+  let context: string | undefined;
+  const contextOf = () => (context ??= report.split.error.slice(0, 8000).replace(/\s+/g, ' ').slice(0, 4000));
+  const extra: Partial<Fact> = { ...report.original };
+  if (dsn.reportingMta) extra.reportingMta = dsn.reportingMta;
+  const arrivalDate = toIsoDate(dsn.arrival) ?? report.arrivalFromReport();
+  if (arrivalDate) extra.arrivalDate = arrivalDate;
+  const facts = dedupe(records).map((record) => factFromRecord(record, contextOf, extra));
+  return { facts, originalHeaders, reportHeaders };
+}
+
+/** Amazon SES's JSON notification: complaints and bounces of the original it names. */
+function sesFacts(report: Report, ses: NonNullable<ReturnType<typeof readSesNotification>>): Fact[] {
+  const sesOriginal: Partial<Fact> = { ...report.original };
+  if (ses.messageId) sesOriginal.messageId = ses.messageId;
+  if (ses.from) sesOriginal.from = cleanAddress(ses.from);
+  if (ses.subject) sesOriginal.subject = ses.subject;
+  const sesArrival = report.arrivalFromReport();
+  if (sesArrival) sesOriginal.arrivalDate = sesArrival;
+  if (ses.kind !== 'complaint') return ses.records.map((record) => factFromRecord(record, '', sesOriginal));
+  return ses.records.map((record): Fact => {
+    const fact: Fact = { kind: 'complaint', recipient: record.recipient, reason: 'feedback', hardBounce: false, format: 'amazonses', feedbackType: ses.feedbackType ?? 'abuse', ...sesOriginal };
+    if (ses.sourceIp) fact.sourceIp = ses.sourceIp;
+    return fact;
+  });
+}
+
+/** The RFC 3464 records of the report's delivery-status parts, or of its text when it carries the fields inline. */
+function deliveryStatusOf({ found, bodyText }: Report): { records: RecipientRecord[]; reportingMta: string | undefined; arrival: string | undefined } {
   let records: RecipientRecord[] = [];
   let reportingMta: string | undefined;
   let arrival: string | undefined;
@@ -241,59 +300,40 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
     arrival ??= dsn.arrivalDate;
     records = dsn.records;
   }
+  return { records, reportingMta, arrival };
+}
 
-  const bounce: BounceText = { headers: reportHeaders, subject, from: reportFrom, text: split.error };
-  const looksLikeBounce = records.length > 0 || isBounceEnvelope(bounce) || root.contentType === 'multipart/report' || isFmlRefusal(bounce);
-
-  const fromDaemon = /mailer-daemon|postmaster/i.test(headerValue(reportHeaders, 'from') ?? '');
-  if (records.length === 0 && found.deliveryStatus.length === 0 && !fromDaemon && isAutoReply(bounce)) {
-    const fact: Fact = { kind: 'autoreply', recipient: reportFrom, reason: 'vacation', hardBounce: false, format: 'autoreply', ...originalFields(reportHeaders) };
-    fact.subject = subject;
-    return { facts: [fact], originalHeaders: [], reportHeaders };
-  }
-
-  // Vendor wording: fills what the DSN lacks, or is the only source for non-standard bounces.
-  let vendorRecords: RecipientRecord[] = [];
-  let vendorAuthoritative = false;
-  if (looksLikeBounce) {
-    const reader = VENDOR_READERS.find((candidate) => candidate.matches(bounce));
-    if (reader) vendorRecords = reader.read(bounce);
-    vendorAuthoritative = vendorRecords.length > 0 && reader?.authoritative === true;
-    if (vendorRecords.length === 0) vendorRecords = readAddressBlocks(split.error, notRecipients(reportHeaders, originalHeaders, original.from), records.length > 0 ? 'dsn' : 'text');
-    // Exim and Google name the failed recipients in a header of their own.
-    for (const part of (headerValue(reportHeaders, 'x-failed-recipients') ?? '').split(',')) {
-      const recipient = addressIn(part);
-      if (recipient && records.length === 0 && !vendorRecords.some((record) => record.recipient === recipient)) {
-        vendorRecords.push({ recipient, format: 'text' });
-      }
+/** The vendor's or the text's records: the records when the DSN had none, else what they add to the DSN's. */
+function withVendorRecords(report: Report, bounce: BounceText, records: RecipientRecord[]): RecipientRecord[] {
+  const { reportHeaders, split } = report;
+  const reader = VENDOR_READERS.find((candidate) => candidate.matches(bounce));
+  let vendorRecords = reader ? reader.read(bounce) : [];
+  const vendorAuthoritative = vendorRecords.length > 0 && reader?.authoritative === true;
+  if (vendorRecords.length === 0) vendorRecords = readAddressBlocks(split.error, notRecipients(reportHeaders, report.originalHeaders, report.original.from), records.length > 0 ? 'dsn' : 'text');
+  // Exim and Google name the failed recipients in a header of their own.
+  for (const part of (headerValue(reportHeaders, 'x-failed-recipients') ?? '').split(',')) {
+    const recipient = addressIn(part);
+    if (recipient && records.length === 0 && !vendorRecords.some((record) => record.recipient === recipient)) {
+      vendorRecords.push({ recipient, format: 'text' });
     }
   }
-  if (records.length === 0) records = vendorRecords;
-  else if (vendorRecords.length > 0) {
-    for (const record of records) {
-      const twin = vendorRecords.find((candidate) => candidate.recipient === record.recipient) ?? (vendorRecords.length === 1 && records.length === 1 ? vendorRecords[0] : undefined);
-      if (!twin) continue;
-      if (!record.diagnosticCode || (vendorAuthoritative && twin.diagnosticCode) || (twin.diagnosticCode && !reasonFromText(record.diagnosticCode) && reasonFromText(twin.diagnosticCode))) {
-        record.diagnosticCode = twin.diagnosticCode ?? record.diagnosticCode;
-      }
-      record.replyCode ??= twin.replyCode;
-      record.smtpCommand ??= twin.smtpCommand;
-      // OpenSMTPD (and others) put only a generic X.0.0 in the DSN and the remote reply in the text.
-      record.status = bestStatus(record.status, twin.status) ?? twin.status;
+  if (records.length === 0) return vendorRecords;
+  for (const record of records) {
+    const twin = vendorRecords.find((candidate) => candidate.recipient === record.recipient) ?? (vendorRecords.length === 1 && records.length === 1 ? vendorRecords[0] : undefined);
+    if (!twin) continue;
+    if (!record.diagnosticCode || (vendorAuthoritative && twin.diagnosticCode) || (twin.diagnosticCode && !reasonFromText(record.diagnosticCode) && reasonFromText(twin.diagnosticCode))) {
+      record.diagnosticCode = twin.diagnosticCode ?? record.diagnosticCode;
     }
+    record.replyCode ??= twin.replyCode;
+    record.smtpCommand ??= twin.smtpCommand;
+    // OpenSMTPD (and others) put only a generic X.0.0 in the DSN and the remote reply in the text.
+    record.status = bestStatus(record.status, twin.status) ?? twin.status;
   }
-  // A report forwarded as an attachment (a relay bouncing a bounce, a helpdesk forward): read the
-  // attached message as a report of its own.
-  if (records.length === 0 && depth < MAX_FORWARD_DEPTH) {
-    for (const attached of found.attached) {
-      const inner = analyzeRoot(attached, depth + 1);
-      if (inner.facts.some((fact) => fact.kind !== 'autoreply')) return inner;
-    }
-  }
-  if (records.length === 0 && looksLikeBounce && original.to) {
-    records = [{ recipient: original.to, format: 'text' }];
-  }
+  return records;
+}
 
+/** Fills what the records still lack: an SES reply wrapped in the diagnostic, the failed SMTP command. */
+function completeRecords({ split, reportHeaders }: Report, records: RecipientRecord[]): void {
   for (const record of records) {
     const ses = unwrapSesReply(record.diagnosticCode);
     if (!ses) continue;
@@ -301,18 +341,8 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
     if (ses.replyCode) record.replyCode = ses.replyCode;
     if (ses.status) record.status = ses.status;
   }
-
   for (const record of records) record.smtpCommand ??= failedCommandInTranscript(split.error, record.recipient);
   if (isMcAfeeAppliance(reportHeaders)) for (const record of records) record.smtpCommand ??= 'RCPT';
-  // The wider error text is consulted only for a recipient whose own diagnostic names no reason.
-  let context: string | undefined;
-  const contextOf = () => (context ??= split.error.slice(0, 8000).replace(/\s+/g, ' ').slice(0, 4000));
-  const extra: Partial<Fact> = { ...original };
-  if (reportingMta) extra.reportingMta = reportingMta;
-  const arrivalDate = toIsoDate(arrival) ?? arrivalFromReport();
-  if (arrivalDate) extra.arrivalDate = arrivalDate;
-  const facts = dedupe(records).map((record) => factFromRecord(record, contextOf, extra));
-  return { facts, originalHeaders, reportHeaders };
 }
 
 function dedupe(records: RecipientRecord[]): RecipientRecord[] {

@@ -65,7 +65,6 @@ describe('function length', () => {
   const maxLines = 80;
   /** Functions still to be split. Empty when none is too long. */
   const knownLong = [
-    'src/analysis/analyze.ts analyzeRoot',
     'src/api/ips.ts ipsRouter',
     'src/api/mail.ts mailRouter',
     'src/api/subjects.ts subjectsRouter',
