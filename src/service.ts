@@ -2,7 +2,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { allJobs } from '../jobs';
+import { allJobs } from './jobs';
 import { createApp } from './api/app';
 import type { WardenConfig } from './config/schema';
 import { openDatabase, type Database } from './db/client';

@@ -5,7 +5,7 @@ import type { Db } from '../db/client';
 import { currentDnsblState, dnsblTargetHistory, type DnsblListingView, type DnsblZoneStateRow } from '../db/dnsbl-queries';
 import { maxSeverity } from '../dnsbl/interpret';
 import { parseTarget } from '../dnsbl/targets';
-import { severitySchema, type ZoneDefinition } from '../dnsbl/zone-definition';
+import { severitySchema, type ZoneDefinition } from '../config/dnsbl-zone';
 import { knownZoneDefinitions } from '../dnsbl/zones';
 import { NotFoundError, WardenError } from '../errors';
 import { requireScope } from './auth';

@@ -1,6 +1,6 @@
 // `warden check <ip-or-domain>`: a one-off blocklist check against the enabled zones, no database.
 import { checkOneTarget } from '../dnsbl/run';
-import type { CheckResult } from '../dnsbl/sweep';
+import type { CheckResult } from '../db/schema/dnsbl';
 import { DnsblTargetError } from '../dnsbl/targets';
 import { DnsblZoneConfigError } from '../dnsbl/zones';
 import type { CliCommand } from './command';

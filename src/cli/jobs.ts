@@ -1,4 +1,4 @@
-import { allJobs } from '../../jobs';
+import { allJobs } from '../jobs';
 import { openDatabase } from '../db/client';
 import { latestJobRuns } from '../db/job-queries';
 import { createLogger } from '../logger';

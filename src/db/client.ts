@@ -58,6 +58,11 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
+/** A round trip to the database: throws when it cannot answer. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
+}
+
 /** A transaction on PostgreSQL that can also take rows by COPY FROM STDIN. */
 export interface CopyTransaction {
   db: Db;

@@ -8,8 +8,9 @@ import type { SendEventInput } from '../db/send-events';
 import { policyDecisionTally, policyRequestTimeoutsTotal } from '../metrics';
 import type { EffectivePolicy } from '../reputation/effective-policy';
 import type { HourlyCounter } from './hourly-counter';
+import { domainOf } from '../analysis/addresses';
 import { PolicyConnectionGuard } from './policy-connection-guard';
-import { domainOf, type PolicySnapshot } from './policy-snapshot';
+import type { PolicySnapshot } from './policy-snapshot';
 import { formatAction, isEndOfMessage, PolicyRequestReader, type PolicyAttributes, type PolicyRequest, type PostfixAction } from './postfix-protocol';
 import { refusalFor } from './refusal';
 

@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main';
 import { openDatabase, queryRows, type Database } from '../../../src/db/client';
-import { recordFacts } from '../../../src/db/facts';
+import { recordFacts } from '../../../src/enforcement/facts';
 import { storeSendEvents } from '../../../src/db/send-events';
 import { createTestDatabase, postgresTestUrl } from '../../support/postgres';
 
