@@ -8,6 +8,7 @@ import { dnsblConfig } from './dnsbl';
 import { mailboxesConfig } from './mailboxes';
 import { relayConfig } from './relay';
 import { reputationConfig } from './reputation';
+import { suppressionConfig } from './suppression';
 import { tiersConfig } from './tiers';
 import { webhooksConfig } from './webhooks';
 
@@ -79,6 +80,7 @@ export const wardenConfigSchema = z
     campaigns: campaignsConfig.prefault({}),
     webhooks: webhooksConfig.prefault({}),
     dashboard: dashboardConfig.prefault({}),
+    suppression: suppressionConfig.prefault({}),
   })
   .strict();
 

@@ -3,7 +3,7 @@
 import { gunzipSync } from 'node:zlib';
 import { getQuarantined, settleQuarantined } from '../db/ingest-queries';
 import { NotFoundError } from '../errors';
-import { afterFactsStored, analysisPoolOf, zeroSourceCounts, type IngestDeps } from './batch';
+import { afterFactsStored, analysisPoolOf, suppressRecipients, zeroSourceCounts, type IngestDeps } from './batch';
 
 export interface RetryOutcome {
   id: number;
@@ -31,5 +31,6 @@ export async function retryQuarantined(deps: IngestDeps, id: number): Promise<Re
   prepared.facts = prepared.facts.map((fact) => ({ ...fact, dedupKey: fact.dedupKey.replace(prepared.contentHash, entry.contentHash) }));
   const settled = await settleQuarantined(deps.db, { id, messageId: entry.messageId }, { prepared }, deps.now);
   await afterFactsStored(deps, settled, zeroSourceCounts());
+  if (settled.resolved) await suppressRecipients(deps, [{ ...prepared, contentHash: entry.contentHash }]);
   return { id, resolved: settled.resolved, facts: settled.facts, reasonCode: prepared.quarantine?.code ?? null, reason: prepared.quarantine?.reason ?? null };
 }

@@ -1,0 +1,180 @@
+// Recipient suppression, acted on: from the complaint and bounce facts ingestion stored, from ops
+// (add, remove, import) and from one-click unsubscribe; every change versioned for the relay
+// snapshots, audited, and followed by replacing the recipient's address where it is stored.
+import type { SuppressionConfig, SuppressionReason, SuppressionScope, SuppressionSource } from '../config/suppression';
+import type { Db } from '../db/client';
+import {
+  changeEntries,
+  entriesAt,
+  entriesOfRecipient,
+  factAttributions,
+  insertAudit,
+  insertSightings,
+  markRemoved,
+  sightingTimes,
+  upsertEntries,
+  type EntryRecord,
+  type EntryValues,
+} from '../db/suppression-queries';
+import { AddressKeyer, writtenForms } from '../suppression/address';
+import { automaticScope, expiryOf, isActive, mergeEntry, type EntryScope, type EntryWrite, type StoredEntry } from '../suppression/entries';
+import { mailboxFullDue, verdictOf, type SuppressibleFact } from '../suppression/verdict';
+import { replaceWithHash } from './suppression-traces';
+
+/** Suppression with its key: absent when suppression.key is not set (suppression is off). */
+export interface Suppression {
+  db: Db;
+  config: SuppressionConfig;
+  keyer: AddressKeyer;
+  /** The key one-click tokens are signed with (derived from suppression.key). */
+  tokenKey: Buffer;
+}
+
+export function suppressionOf(db: Db, config: SuppressionConfig): Suppression | undefined {
+  if (!config.key) return undefined;
+  const keyer = new AddressKeyer(config.key);
+  return { db, config, keyer, tokenKey: keyer.derive('one-click unsubscribe v1') };
+}
+
+/** A stored fact as suppression reads it: the fact, its dedup key and where it came from. */
+export interface StoredFact extends SuppressibleFact {
+  dedupKey: string;
+  source: string;
+  occurredAt: Date;
+}
+
+export interface FactsSuppressionSummary {
+  /** Facts naming a recipient, seen for the first time. */
+  sighted: number;
+  /** Complaints whose report withheld the recipient: they suppress nobody. */
+  redacted: number;
+  /** Entries written (new, renewed or widened). */
+  suppressed: number;
+  /** Stored facts and raw reports whose address was replaced by its hash. */
+  factsRewritten: number;
+  messagesRewritten: number;
+}
+
+const toStored = (row: EntryRecord): StoredEntry => ({ ...row, recipientHash: row.recipientHash!, id: row.id });
+
+/**
+ * Writes entries, each over what is stored for its recipient and scope (the longer-lasting one
+ * wins), with an audit row each; returns the rows written.
+ */
+async function writeEntries(suppression: Suppression, writes: EntryWrite[], audit: { actor: string; note: (write: EntryWrite) => string; details?: Record<string, unknown> }, now: Date): Promise<EntryRecord[]> {
+  if (writes.length === 0) return [];
+  return changeEntries(suppression.db, async (tx) => {
+    const stored = new Map((await entriesAt(tx, writes)).map((row) => [`${row.recipientHash}\u001f${row.scope}\u001f${row.scopeId}`, toStored(row)]));
+    const due = writes.filter((write) => mergeEntry(stored.get(`${write.recipientHash}\u001f${write.scope}\u001f${write.scopeId}`), write, now) !== null);
+    const written = await upsertEntries(tx, due as EntryValues[], now);
+    await insertAudit(
+      tx,
+      written.map((row, index) => ({ at: now, actor: audit.actor, action: 'add' as const, entryId: row.id, recipientHash: row.recipientHash, note: audit.note(due[index]!), details: { reason: row.reason, scope: row.scope, scopeId: row.scopeId, source: row.source, expiresAt: row.expiresAt?.toISOString() ?? null, ...audit.details } })),
+    );
+    return written;
+  });
+}
+
+/**
+ * Acts on facts just stored: a complaint or a recipient-caused hard bounce suppresses its
+ * recipient, a full mailbox once it has been full long enough; a fact seen before (a report read
+ * again) does nothing. The facts and raw reports naming a suppressed recipient get its hash.
+ */
+export async function suppressFromFacts(suppression: Suppression, messages: { contentHash: string | null; facts: StoredFact[] }[], now: Date): Promise<FactsSuppressionSummary> {
+  const summary: FactsSuppressionSummary = { sighted: 0, redacted: 0, suppressed: 0, factsRewritten: 0, messagesRewritten: 0 };
+  const { config, keyer } = suppression;
+  const seen: { fact: StoredFact; contentHash: string | null; recipientHash: string; verdict: ReturnType<typeof verdictOf> }[] = [];
+  for (const { contentHash, facts } of messages) {
+    for (const fact of facts) {
+      const verdict = verdictOf(fact);
+      if (verdict.kind === 'redacted') summary.redacted++;
+      const recipientHash = fact.recipient && verdict.kind !== 'redacted' ? keyer.hash(fact.recipient) : null;
+      if (recipientHash) seen.push({ fact, contentHash, recipientHash, verdict });
+    }
+  }
+  if (seen.length === 0) return summary;
+  const fresh = await insertSightings(
+    suppression.db,
+    seen.map(({ fact, contentHash, recipientHash }) => ({ dedupKey: fact.dedupKey, recipientHash, contentHash, kind: fact.kind, reason: fact.reason ?? null, occurredAt: fact.occurredAt })),
+  );
+  const sighted = seen.filter((item) => fresh.has(item.fact.dedupKey));
+  summary.sighted = sighted.length;
+  const counted = sighted.filter((item) => item.verdict.kind === 'count');
+  const earliest = Math.min(...counted.map((item) => item.fact.occurredAt.getTime()));
+  const mailboxFull = counted.length > 0 ? await sightingTimes(suppression.db, [...new Set(counted.map((item) => item.recipientHash))], 'mailboxfull', new Date(earliest - config.mailboxFull.withinDays * 86_400_000)) : new Map<string, Date[]>();
+  const suppressing = sighted.flatMap((item): (typeof item & { reason: Exclude<SuppressionReason, 'manual'> })[] => {
+    const { verdict } = item;
+    if (verdict.kind === 'suppress') return [{ ...item, reason: verdict.reason }];
+    if (verdict.kind === 'count' && mailboxFullDue(mailboxFull.get(item.recipientHash) ?? [], config.mailboxFull)) return [{ ...item, reason: 'mailboxFull' }];
+    return [];
+  });
+  const attributions = await factAttributions(suppression.db, suppressing.map((item) => item.fact.dedupKey));
+  const writes = new Map<string, EntryWrite & { fact: StoredFact }>();
+  for (const { fact, recipientHash, reason } of suppressing) {
+    const wanted: SuppressionScope = reason === 'unsubscribe' ? config.oneClick.defaultScope : config.reasons[reason].scope;
+    const scope = automaticScope(wanted, attributions.get(fact.dedupKey) ?? { sender: null, senderDomain: null });
+    const expiresAt = expiryOf(config, reason, fact.occurredAt);
+    // A report read long after the fact may describe a suppression already over.
+    if (expiresAt !== null && expiresAt.getTime() <= now.getTime()) continue;
+    const write = { recipientHash, ...scope, reason, source: 'mailbox' as const, origin: fact.source, expiresAt, fact };
+    const key = `${recipientHash}\u001f${scope.scope}\u001f${scope.scopeId}`;
+    if (mergeEntry(writes.get(key) && { ...writes.get(key)!, id: 0, createdAt: now, removedAt: null }, write, now) !== null) writes.set(key, write);
+  }
+  const written = await writeEntries(suppression, [...writes.values()].map(({ fact: _fact, ...write }) => write), { actor: 'automatic', note: (write) => `${write.reason} reported in ${write.origin}` }, now);
+  summary.suppressed = written.length;
+  // Every recipient suppressed now or before: the facts sighting it, new ones included, lose its address.
+  const formsByHash = new Map<string, Set<string>>();
+  for (const item of sighted) formsByHash.set(item.recipientHash, new Set([...(formsByHash.get(item.recipientHash) ?? []), ...writtenForms(item.fact.recipient!)]));
+  for (const [recipientHash, forms] of formsByHash) {
+    const entries = await entriesOfRecipient(suppression.db, recipientHash);
+    if (!entries.some((entry) => isActive(entry, now))) continue;
+    const rewritten = await replaceWithHash(suppression.db, recipientHash, [...forms]);
+    summary.factsRewritten += rewritten.facts;
+    summary.messagesRewritten += rewritten.messages;
+  }
+  return summary;
+}
+
+export interface SuppressRequest extends EntryScope {
+  reason: SuppressionReason;
+  source: SuppressionSource;
+  /** The API token, dashboard user or "one-click". */
+  actor: string;
+  note: string;
+  /** Absent: the reason's configured expiry; null: until removed. */
+  expiresAt?: Date | null;
+}
+
+/** Suppresses one recipient, by address (ops) or by hash (a one-click token, an import). */
+export async function suppressRecipient(suppression: Suppression, recipient: { address: string } | { recipientHash: string }, request: SuppressRequest, now: Date): Promise<{ recipientHash: string; entry: EntryRecord | null } | null> {
+  const recipientHash = 'address' in recipient ? suppression.keyer.hash(recipient.address) : recipient.recipientHash;
+  if (!recipientHash) return null;
+  const expiresAt = request.expiresAt === undefined ? expiryOf(suppression.config, request.reason, now) : request.expiresAt;
+  const write: EntryWrite = { recipientHash, scope: request.scope, scopeId: request.scopeId, reason: request.reason, source: request.source, origin: request.actor, expiresAt };
+  const [entry] = await writeEntries(suppression, [write], { actor: request.actor, note: () => request.note }, now);
+  await replaceWithHash(suppression.db, recipientHash, 'address' in recipient ? writtenForms(recipient.address) : []);
+  return { recipientHash, entry: entry ?? null };
+}
+
+/** Imports entries (a CSV of hashes): one audit row for the import, none per entry. */
+export async function importEntries(suppression: Suppression, writes: EntryWrite[], actor: string, note: string, now: Date): Promise<number> {
+  if (writes.length === 0) return 0;
+  const written = await changeEntries(suppression.db, async (tx) => {
+    const stored = new Map((await entriesAt(tx, writes)).map((row) => [`${row.recipientHash}\u001f${row.scope}\u001f${row.scopeId}`, toStored(row)]));
+    const due = writes.filter((write) => mergeEntry(stored.get(`${write.recipientHash}\u001f${write.scope}\u001f${write.scopeId}`), write, now) !== null);
+    const rows = await upsertEntries(tx, due as EntryValues[], now);
+    await insertAudit(tx, [{ at: now, actor, action: 'import', entryId: null, recipientHash: null, note, details: { rows: writes.length, written: rows.length } }]);
+    return rows;
+  });
+  for (const hash of new Set(written.map((row) => row.recipientHash!))) await replaceWithHash(suppression.db, hash, []);
+  return written.length;
+}
+
+/** Removes an entry (the relay stops refusing the recipient for its scope), audited with the reason. */
+export async function removeEntry(suppression: Suppression, id: number, actor: string, note: string, now: Date): Promise<EntryRecord | undefined> {
+  return changeEntries(suppression.db, async (tx) => {
+    const removed = await markRemoved(tx, id, now);
+    if (removed) await insertAudit(tx, [{ at: now, actor, action: 'remove', entryId: id, recipientHash: removed.recipientHash, note, details: { reason: removed.reason, scope: removed.scope, scopeId: removed.scopeId } }]);
+    return removed;
+  });
+}
