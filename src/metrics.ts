@@ -247,3 +247,45 @@ export const quarantineMessages = new Gauge({
     this.set(state ? state.openQuarantine : Number.NaN);
   },
 });
+
+/** The suppression list the running process checks recipients against. */
+export interface SuppressionListView {
+  countsByReason(now: Date): Map<string, number>;
+}
+let suppressionList: SuppressionListView | undefined;
+
+export function watchSuppressionList(list: SuppressionListView): void {
+  suppressionList = list;
+}
+
+export const suppressionEntries = new Gauge({
+  name: 'warden_suppression_entries',
+  help: 'Suppression entries in force in the in-memory list the relay is checked against, by reason',
+  labelNames: ['reason'] as const,
+  registers: [metricsRegistry],
+  collect() {
+    this.reset();
+    for (const [reason, count] of suppressionList?.countsByReason(new Date()) ?? []) this.set({ reason }, count);
+  },
+});
+
+export const suppressedRecipientsTotal = new Counter({
+  name: 'warden_suppressed_recipients_total',
+  help: 'Recipients refused or reported as suppressed, by where they were checked: postfix (the policy server at RCPT TO) or api (POST /api/v1/suppressions/check)',
+  labelNames: ['via'] as const,
+  registers: [metricsRegistry],
+});
+
+export const suppressionsAddedTotal = new Counter({
+  name: 'warden_suppressions_added_total',
+  help: 'Suppression entries written (new, renewed or widened), by reason and source',
+  labelNames: ['reason', 'source'] as const,
+  registers: [metricsRegistry],
+});
+
+export const oneClickRequestsTotal = new Counter({
+  name: 'warden_one_click_unsubscribes_total',
+  help: 'One-click unsubscribe POSTs (RFC 8058), by outcome: suppressed, or refused (a token not signed by this key, or no List-Unsubscribe=One-Click body)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});

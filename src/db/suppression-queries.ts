@@ -61,23 +61,15 @@ const listColumns = {
 
 /**
  * Entries changed after `since` (removed and forgotten ones too, so a snapshot drops them), oldest
- * change first, with the highest version there is. From 0, only the entries in force: a snapshot
- * starting empty has nothing to drop.
+ * change first. From 0, only the entries in force: a snapshot starting empty has nothing to drop.
  */
-export async function entryChangesSince(db: Db, since: number, limit: number) {
-  return db.transaction(
-    async (tx) => {
-      const rows = await tx
-        .select(listColumns)
-        .from(suppressionEntries)
-        .where(and(gt(suppressionEntries.version, since), since === 0 ? and(isNull(suppressionEntries.removedAt), isNotNull(suppressionEntries.recipientHash)) : undefined))
-        .orderBy(asc(suppressionEntries.version))
-        .limit(limit);
-      const [top] = await queryRows<{ version: string | number | null }>(tx as unknown as Db, sql`select max(version) as version from suppression_entries`);
-      return { rows, latestVersion: Number(top?.version ?? 0) };
-    },
-    { isolationLevel: 'repeatable read', accessMode: 'read only' },
-  );
+export function entryChangesSince(db: Db, since: number, limit: number) {
+  return db
+    .select(listColumns)
+    .from(suppressionEntries)
+    .where(and(gt(suppressionEntries.version, since), since === 0 ? and(isNull(suppressionEntries.removedAt), isNotNull(suppressionEntries.recipientHash)) : undefined))
+    .orderBy(asc(suppressionEntries.version))
+    .limit(limit);
 }
 
 /** Records sightings; returns the dedup keys that were new (a fact seen before is not acted on again). */

@@ -103,3 +103,11 @@ export async function forgetAddress(db: Db, keyer: AddressKeyer, address: string
 
 /** How a send event's recipient is stored while suppression is on: keyed, never plain. */
 export const sendEventRecipientKey = (recipientHash: string) => `hmac:${recipientHash}`;
+
+/** The recipient key of a send event: an address keyed, anything else (a relay's own opaque token) as given. */
+export function sendEventRecipientKeyOf(keyer: AddressKeyer): (recipient: string) => string {
+  return (recipient) => {
+    const recipientHash = recipient.includes('@') ? keyer.hash(recipient) : null;
+    return recipientHash ? sendEventRecipientKey(recipientHash) : recipient.toLowerCase();
+  };
+}

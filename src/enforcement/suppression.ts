@@ -16,6 +16,7 @@ import {
   type EntryRecord,
   type EntryValues,
 } from '../db/suppression-queries';
+import { suppressionsAddedTotal } from '../metrics';
 import { AddressKeyer, writtenForms } from '../suppression/address';
 import { automaticScope, expiryOf, isActive, mergeEntry, type EntryScope, type EntryWrite, type StoredEntry } from '../suppression/entries';
 import { mailboxFullDue, verdictOf, type SuppressibleFact } from '../suppression/verdict';
@@ -67,6 +68,7 @@ async function writeEntries(suppression: Suppression, writes: EntryWrite[], audi
     const stored = new Map((await entriesAt(tx, writes)).map((row) => [`${row.recipientHash}\u001f${row.scope}\u001f${row.scopeId}`, toStored(row)]));
     const due = writes.filter((write) => mergeEntry(stored.get(`${write.recipientHash}\u001f${write.scope}\u001f${write.scopeId}`), write, now) !== null);
     const written = await upsertEntries(tx, due as EntryValues[], now);
+    for (const row of written) suppressionsAddedTotal.inc({ reason: row.reason, source: row.source });
     await insertAudit(
       tx,
       written.map((row, index) => ({ at: now, actor: audit.actor, action: 'add' as const, entryId: row.id, recipientHash: row.recipientHash, note: audit.note(due[index]!), details: { reason: row.reason, scope: row.scope, scopeId: row.scopeId, source: row.source, expiresAt: row.expiresAt?.toISOString() ?? null, ...audit.details } })),
@@ -163,6 +165,7 @@ export async function importEntries(suppression: Suppression, writes: EntryWrite
     const stored = new Map((await entriesAt(tx, writes)).map((row) => [`${row.recipientHash}\u001f${row.scope}\u001f${row.scopeId}`, toStored(row)]));
     const due = writes.filter((write) => mergeEntry(stored.get(`${write.recipientHash}\u001f${write.scope}\u001f${write.scopeId}`), write, now) !== null);
     const rows = await upsertEntries(tx, due as EntryValues[], now);
+    for (const row of rows) suppressionsAddedTotal.inc({ reason: row.reason, source: row.source });
     await insertAudit(tx, [{ at: now, actor, action: 'import', entryId: null, recipientHash: null, note, details: { rows: writes.length, written: rows.length } }]);
     return rows;
   });

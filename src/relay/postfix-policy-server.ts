@@ -5,13 +5,14 @@ import { createServer, isIP, type AddressInfo, type Server, type Socket } from '
 import type { Logger } from 'pino';
 import type { PolicyServerConfig } from '../config/relay';
 import type { SendEventInput } from '../db/send-events';
-import { policyDecisionTally, policyRequestTimeoutsTotal } from '../metrics';
+import { policyDecisionTally, policyRequestTimeoutsTotal, suppressedRecipientsTotal } from '../metrics';
 import type { EffectivePolicy } from '../reputation/effective-policy';
 import type { HourlyCounter } from './hourly-counter';
 import { PolicyConnectionGuard } from './policy-connection-guard';
 import { domainOf, type PolicySnapshot } from './policy-snapshot';
 import { formatAction, isEndOfMessage, PolicyRequestReader, type PolicyAttributes, type PolicyRequest, type PostfixAction } from './postfix-protocol';
 import { refusalFor } from './refusal';
+import { suppressedRecipientRefusal, type SuppressionSnapshot } from './suppression-snapshot';
 
 const dunno: PostfixAction = { kind: 'DUNNO' };
 const dunnoAnswer = formatAction(dunno);
@@ -38,6 +39,8 @@ export interface PostfixPolicyServerDeps {
   logger: Logger;
   /** Store one send event per accepted message (off when the relay reports events itself). */
   recordSendEvents: boolean;
+  /** The suppression list: with it, a suppressed recipient is refused at RCPT TO. */
+  suppression?: SuppressionSnapshot;
   clock?: () => Date;
 }
 
@@ -195,6 +198,8 @@ export class PostfixPolicyServer {
       log.warn({ request: attributes.request ?? null }, 'policy request without request=smtpd_access_policy; answering DUNNO');
       return dunno;
     }
+    const suppressed = this.deps.suppression ? this.suppressedRecipient(this.deps.suppression, attributes, log) : undefined;
+    if (suppressed) return suppressed;
     const sender = this.senderOf(attributes);
     // Unauthenticated or null-sender mail: not ours to judge (the relay's own restrictions are).
     if (!sender) return dunno;
@@ -215,6 +220,30 @@ export class PostfixPolicyServer {
     } catch (error) {
       log.error({ err: error, sender }, 'policy decision failed; answering DUNNO (fail open)');
       return dunno;
+    }
+  }
+
+  /**
+   * The refusal of a suppressed recipient, whoever sends (a relay-wide entry stops every sender).
+   * Asked at RCPT TO, it refuses that recipient alone and the message goes to the others; at the
+   * end of DATA Postfix names the recipient only when the message has one, and then the message
+   * is refused. Fails open: an error lets the recipient through.
+   */
+  private suppressedRecipient(suppression: SuppressionSnapshot, attributes: PolicyAttributes, log: Logger): PostfixAction | undefined {
+    const state = attributes.protocol_state?.toUpperCase();
+    const recipient = attributes.recipient;
+    if (!recipient || (state !== 'RCPT' && state !== 'END-OF-MESSAGE')) return undefined;
+    try {
+      const check = suppression.check(recipient, this.senderOf(attributes), domainOf(attributes.sender ?? ''), this.clock());
+      if (!check.suppressed) return undefined;
+      this.stats.rejected += 1;
+      suppressedRecipientsTotal.inc({ via: 'postfix' });
+      // The entry, never the address: logs hold no recipient.
+      log.info({ entryId: check.entry!.id, reason: check.entry!.reason, scope: check.entry!.scope, state, queueId: attributes.queue_id }, 'suppressed recipient refused');
+      return { kind: 'REJECT', ...suppressedRecipientRefusal };
+    } catch (error) {
+      log.error({ err: error }, 'suppression check failed; letting the recipient through (fail open)');
+      return undefined;
     }
   }
 
