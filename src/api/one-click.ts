@@ -32,6 +32,8 @@ const getRoute = createRoute({
   operationId: 'showUnsubscribePage',
   summary: 'The unsubscribe page of a one-click link (changes nothing)',
   tags: ['one-click'],
+  // No credentials: the signed token is the authority.
+  security: [],
   request: { params: tokenParam },
   responses: {
     200: { description: 'A page with one button that POSTs List-Unsubscribe=One-Click', content: { 'text/html': { schema: z.string() } } },
@@ -45,6 +47,7 @@ const postRoute = createRoute({
   operationId: 'oneClickUnsubscribe',
   summary: 'One-click unsubscribe (RFC 8058)',
   tags: ['one-click'],
+  security: [],
   description: 'No login: the signed token is the authority. Suppresses the recipient it names for its scope (reason unsubscribe).',
   request: {
     params: tokenParam,

@@ -148,7 +148,7 @@ const addRoute = createRoute({
       })
       .openapi('SuppressionAdd'),
   ),
-  responses: { 201: json(z.object({ recipientHash: z.string(), entry: entryBody.nullable() }), 'Suppressed (entry null: an entry in force already covered it)'), 400: json(errorBody, 'Invalid'), ...off, ...authErrorResponses },
+  responses: { 201: json(z.object({ recipientHash: z.string(), entry: entryBody.optional() }), 'Suppressed (no entry: one in force already covered it)'), 400: json(errorBody, 'Invalid'), ...off, ...authErrorResponses },
 });
 
 const removeRoute = createRoute({
@@ -261,7 +261,7 @@ export function suppressionsRouter(db: Db, suppression: Suppression | undefined,
       const actor = c.get('principal').name;
       const expiresAt = body.expiresAt === undefined ? undefined : body.expiresAt === null ? null : new Date(body.expiresAt);
       const added = await suppressRecipient(on(), { address: body.address }, { scope: body.scope, scopeId: scopeId ?? '', reason: 'manual', source: 'api', actor, note: body.note, expiresAt }, now);
-      return c.json({ recipientHash: added!.recipientHash, entry: added!.entry && toEntry(added!.entry, now) }, 201);
+      return c.json({ recipientHash: added!.recipientHash, ...(added!.entry ? { entry: toEntry(added!.entry, now) } : {}) }, 201);
     })
     .openapi(removeRoute, async (c) => {
       const { id } = c.req.valid('param');
