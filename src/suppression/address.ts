@@ -3,6 +3,9 @@
 import { createHmac } from 'node:crypto';
 import { domainToASCII, domainToUnicode } from 'node:url';
 
+/** Letters, digits and hyphens in dot-separated labels, none starting or ending with a hyphen or `xn--`. */
+const plainDomain = /^(?:(?!xn--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
 /** Longest address: a 64-octet local part, "@" and a 255-octet domain (RFC 5321 §4.5.3.1), rounded as RFC 3696 errata do. */
 const maxAddressLength = 320;
 
@@ -21,7 +24,9 @@ export function normaliseAddress(text: string): string | null {
   const local = address.slice(0, at).normalize('NFC').toLowerCase();
   // eslint-disable-next-line no-control-regex
   if (/[\s\u0000-\u001f\u007f]/.test(local)) return null;
-  const ascii = domainToASCII(address.slice(at + 1).replace(/\.$/, ''));
+  const domain = address.slice(at + 1).replace(/\.$/, '').toLowerCase();
+  // Most domains are plain ASCII labels already, which domainToASCII would return as they are.
+  const ascii = plainDomain.test(domain) ? domain : domainToASCII(domain);
   if (!ascii || !ascii.includes('.')) return null;
   return `${local}@${ascii}`;
 }
