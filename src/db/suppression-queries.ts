@@ -289,3 +289,42 @@ export async function eraseSendEventRecipients(db: Db | Tx, recipientKeys: strin
     .returning({ id: sendEvents.id });
   return rows.length;
 }
+
+/**
+ * Complaints and bounces naming a recipient stored since `since` and never sighted: what a failed
+ * suppression step left (the facts were committed, the step after them was not), or what was
+ * stored before suppression was turned on.
+ */
+export function unsightedFacts(db: Db, since: Date, limit: number) {
+  return db
+    .select({
+      dedupKey: mailFacts.dedupKey,
+      kind: mailFacts.kind,
+      recipient: mailFacts.recipient,
+      reason: mailFacts.reason,
+      hardBounce: mailFacts.hardBounce,
+      feedbackType: mailFacts.feedbackType,
+      source: mailFacts.source,
+      occurredAt: mailFacts.occurredAt,
+    })
+    .from(mailFacts)
+    .where(
+      and(
+        inArray(mailFacts.kind, ['complaint', 'bounce']),
+        sql`${mailFacts.occurredAt} >= ${since.toISOString()}::timestamptz`,
+        sql`${mailFacts.recipient} like '%@%'`,
+        sql`not exists (select 1 from ${suppressionSightings} where ${suppressionSightings.dedupKey} = ${mailFacts.dedupKey})`,
+      ),
+    )
+    .orderBy(asc(mailFacts.occurredAt))
+    .limit(limit);
+}
+
+/** Deletes entries removed, or expired, before `before` (the snapshots dropped or skip them already). */
+export async function pruneEntries(db: Db, before: Date): Promise<number> {
+  const rows = await db
+    .delete(suppressionEntries)
+    .where(sql`${suppressionEntries.removedAt} < ${before.toISOString()}::timestamptz or ${suppressionEntries.expiresAt} < ${before.toISOString()}::timestamptz`)
+    .returning({ id: suppressionEntries.id });
+  return rows.length;
+}

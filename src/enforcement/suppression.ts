@@ -12,6 +12,7 @@ import {
   insertSightings,
   markRemoved,
   sightingTimes,
+  unsightedFacts,
   upsertEntries,
   type EntryRecord,
   type EntryValues,
@@ -89,9 +90,10 @@ export async function suppressFromFacts(suppression: Suppression, messages: { co
   for (const { contentHash, facts } of messages) {
     for (const fact of facts) {
       const verdict = verdictOf(fact);
-      if (verdict.kind === 'redacted') summary.redacted++;
-      const recipientHash = fact.recipient && verdict.kind !== 'redacted' ? keyer.hash(fact.recipient) : null;
+      // A redacted recipient is sighted too (under the placeholder it was given), so it is read once.
+      const recipientHash = fact.recipient ? keyer.hash(fact.recipient) : null;
       if (recipientHash) seen.push({ fact, contentHash, recipientHash, verdict });
+      else if (verdict.kind === 'redacted') summary.redacted++;
     }
   }
   if (seen.length === 0) return summary;
@@ -99,7 +101,8 @@ export async function suppressFromFacts(suppression: Suppression, messages: { co
     suppression.db,
     seen.map(({ fact, contentHash, recipientHash }) => ({ dedupKey: fact.dedupKey, recipientHash, contentHash, kind: fact.kind, reason: fact.reason ?? null, occurredAt: fact.occurredAt })),
   );
-  const sighted = seen.filter((item) => fresh.has(item.fact.dedupKey));
+  const sighted = seen.filter((item) => fresh.has(item.fact.dedupKey) && item.verdict.kind !== 'redacted');
+  summary.redacted += seen.filter((item) => fresh.has(item.fact.dedupKey) && item.verdict.kind === 'redacted').length;
   summary.sighted = sighted.length;
   const counted = sighted.filter((item) => item.verdict.kind === 'count');
   const earliest = Math.min(...counted.map((item) => item.fact.occurredAt.getTime()));
@@ -135,6 +138,19 @@ export async function suppressFromFacts(suppression: Suppression, messages: { co
     summary.messagesRewritten += rewritten.messages;
   }
   return summary;
+}
+
+/** The content hash a fact's dedup key was made of, when it was (`msg:<content hash>:<index>`). */
+const contentHashOfKey = (dedupKey: string) => /^msg:([0-9a-f]{64}):\d+$/.exec(dedupKey)?.[1] ?? null;
+
+/**
+ * Acts on the complaints and bounces of the last `days` that were stored but never sighted (a
+ * suppression step that failed after its facts were committed, or facts stored before suppression
+ * was on). Mailbox ingestion runs it after each pass.
+ */
+export async function suppressUnsighted(suppression: Suppression, now: Date, days = 7): Promise<FactsSuppressionSummary> {
+  const rows = await unsightedFacts(suppression.db, new Date(now.getTime() - days * 86_400_000), 5000);
+  return suppressFromFacts(suppression, rows.map((fact) => ({ contentHash: contentHashOfKey(fact.dedupKey), facts: [fact] })), now);
 }
 
 export interface SuppressRequest extends EntryScope {

@@ -109,8 +109,19 @@ describe.each(testEngines())('suppression from ingested reports ($name)', (engin
     expect(renewed!.updatedAt.toISOString()).toBe('2026-04-05T16:00:00.000Z');
   });
 
+  it('catches up on complaints stored while suppression was off (or whose step failed)', async () => {
+    deliver(arfComplaint({ recipient: 'late@example.net', at: '2026-04-05T10:00:00Z' }));
+    const { suppression: _off, ...withoutKey } = config;
+    await ingestMailboxes({ db: database.db, config: withoutKey, logger, now: new Date('2026-04-05T17:00:00Z') });
+    expect(await entriesOf('late@example.net')).toEqual([]);
+    // The next pass, with suppression on, reads nothing new and acts on what was never sighted.
+    const pass = await ingest('2026-04-05T18:00:00Z');
+    expect(pass.stored).toBe(0);
+    expect(await entriesOf('late@example.net')).toMatchObject([{ reason: 'complaint', scope: 'relay' }]);
+  });
+
   it('leaves no plain suppressed address in any text column or kept raw report', async () => {
-    const suppressed = ['r@example.net', 'u@example.net', 'm@example.net', 'lee@bücher.example', 'lee@xn--bcher-kva.example'];
+    const suppressed = ['r@example.net', 'u@example.net', 'm@example.net', 'lee@bücher.example', 'lee@xn--bcher-kva.example', 'late@example.net'];
     // Not suppressed: still stored as the report gave them, which also shows the scan finds what is there.
     const kept = ['b@example.net', 'v@example.net'];
     const found = await findInDatabase(database.db, [...suppressed, ...kept]);
