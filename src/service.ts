@@ -11,6 +11,7 @@ import { PolicySnapshot } from './relay/policy-snapshot';
 import { PostfixPolicyServer } from './relay/postfix-policy-server';
 import { SuppressionSnapshot } from './relay/suppression-snapshot';
 import { AddressKeyer } from './suppression/address';
+import { oneClickKeyPurpose, unsubscribeLinkMaker } from './suppression/one-click';
 import type { JobDefinition } from './scheduler/job';
 import { newInstanceId, resolveJobs, Scheduler } from './scheduler/scheduler';
 
@@ -76,6 +77,10 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
         counter,
         recordSendEvents: config.relay.policyServer.recordSendEvents,
         suppression: suppressionSnapshot,
+        unsubscribeLinks:
+          suppressionSnapshot && config.suppression.oneClick.baseUrl
+            ? unsubscribeLinkMaker(config.suppression.oneClick.baseUrl, config.suppression.oneClick.defaultScope, suppressionSnapshot.keyer.derive(oneClickKeyPurpose), (address) => suppressionSnapshot.keyer.hash(address))
+            : undefined,
         logger: logger.child({ component: 'postfix-policy' }),
       });
       const address = await policyServer.listen();

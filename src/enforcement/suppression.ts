@@ -20,6 +20,7 @@ import {
 import { suppressionsAddedTotal } from '../metrics';
 import { AddressKeyer, writtenForms } from '../suppression/address';
 import { automaticScope, expiryOf, isActive, mergeEntry, type EntryScope, type EntryWrite, type StoredEntry } from '../suppression/entries';
+import { oneClickKeyPurpose } from '../suppression/one-click';
 import { mailboxFullDue, verdictOf, type SuppressibleFact } from '../suppression/verdict';
 import { replaceWithHash } from './suppression-traces';
 
@@ -35,7 +36,7 @@ export interface Suppression {
 export function suppressionOf(db: Db, config: SuppressionConfig): Suppression | undefined {
   if (!config.key) return undefined;
   const keyer = new AddressKeyer(config.key);
-  return { db, config, keyer, tokenKey: keyer.derive('one-click unsubscribe v1') };
+  return { db, config, keyer, tokenKey: keyer.derive(oneClickKeyPurpose) };
 }
 
 /** A stored fact as suppression reads it: the fact, its dedup key and where it came from. */

@@ -13,8 +13,14 @@ import { domainOf, type PolicySnapshot } from './policy-snapshot';
 import { formatAction, isEndOfMessage, PolicyRequestReader, type PolicyAttributes, type PolicyRequest, type PostfixAction } from './postfix-protocol';
 import { refusalFor } from './refusal';
 import { suppressedRecipientRefusal, type SuppressionSnapshot } from './suppression-snapshot';
+import type { UnsubscribeLinkMaker } from '../suppression/one-click';
 
 const dunno: PostfixAction = { kind: 'DUNNO' };
+/** The policy_context values (main.cf) asking for a one-click unsubscribe header instead of a decision. */
+const unsubscribeContexts = new Map<string, 'List-Unsubscribe' | 'List-Unsubscribe-Post'>([
+  ['list-unsubscribe', 'List-Unsubscribe'],
+  ['list-unsubscribe-post', 'List-Unsubscribe-Post'],
+]);
 const dunnoAnswer = formatAction(dunno);
 const dunnoAnswerBytes = Buffer.from(dunnoAnswer, 'latin1');
 /** Connections still open this long after close() are cut (Postfix reconnects on its next request). */
@@ -41,6 +47,8 @@ export interface PostfixPolicyServerDeps {
   recordSendEvents: boolean;
   /** The suppression list: with it, a suppressed recipient is refused at RCPT TO. */
   suppression?: SuppressionSnapshot;
+  /** One-click unsubscribe header values (RFC 8058), prepended at DATA when asked (see `unsubscribeHeader`). */
+  unsubscribeLinks?: UnsubscribeLinkMaker;
   clock?: () => Date;
 }
 
@@ -200,6 +208,8 @@ export class PostfixPolicyServer {
     }
     const suppressed = this.deps.suppression ? this.suppressedRecipient(this.deps.suppression, attributes, log) : undefined;
     if (suppressed) return suppressed;
+    const unsubscribe = unsubscribeContexts.get(attributes.policy_context ?? '');
+    if (unsubscribe) return this.unsubscribeHeader(unsubscribe, attributes, log);
     const sender = this.senderOf(attributes);
     // Unauthenticated or null-sender mail: not ours to judge (the relay's own restrictions are).
     if (!sender) return dunno;
@@ -244,6 +254,26 @@ export class PostfixPolicyServer {
     } catch (error) {
       log.error({ err: error }, 'suppression check failed; letting the recipient through (fail open)');
       return undefined;
+    }
+  }
+
+  /**
+   * One of the two one-click unsubscribe headers (RFC 8058), asked for by policy_context at DATA
+   * (access(5): PREPEND only before the content) for a message with one recipient, which Postfix
+   * names then. Postfix takes one action per request, so each header is its own
+   * check_policy_service. DUNNO when there is nothing to add (several recipients, no link configured).
+   */
+  private unsubscribeHeader(header: 'List-Unsubscribe' | 'List-Unsubscribe-Post', attributes: PolicyAttributes, log: Logger): PostfixAction {
+    const make = this.deps.unsubscribeLinks;
+    const recipient = attributes.recipient;
+    if (!make || !recipient || attributes.protocol_state?.toUpperCase() !== 'DATA') return dunno;
+    try {
+      const values = make(recipient, this.senderOf(attributes), domainOf(attributes.sender ?? ''));
+      if (!values) return dunno;
+      return { kind: 'PREPEND', header: header === 'List-Unsubscribe' ? `List-Unsubscribe: ${values.listUnsubscribe}` : `List-Unsubscribe-Post: ${values.listUnsubscribePost}` };
+    } catch (error) {
+      log.error({ err: error }, 'one-click unsubscribe header failed; answering DUNNO');
+      return dunno;
     }
   }
 

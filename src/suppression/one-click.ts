@@ -9,6 +9,9 @@ export interface OneClickClaims extends EntryScope {
   recipientHash: string;
 }
 
+/** What the token key is derived from suppression.key for (AddressKeyer.derive). */
+export const oneClickKeyPurpose = 'one-click unsubscribe v1';
+
 /** The first byte of a token's payload: a later format gets another. */
 const formatVersion = 1;
 const macBytes = 32;
@@ -52,4 +55,16 @@ export const oneClickPath = '/unsubscribe';
 
 export function unsubscribeHeaders(baseUrl: string, token: string): UnsubscribeHeaders {
   return { listUnsubscribe: `<${baseUrl}${oneClickPath}/${token}>`, listUnsubscribePost: 'List-Unsubscribe=One-Click' };
+}
+
+/** Mints the header values for one recipient of a sender, or null when there is nothing to name (no address, no sender for a sender scope). */
+export type UnsubscribeLinkMaker = (recipient: string, sender: string | undefined, senderDomain: string | undefined) => UnsubscribeHeaders | null;
+
+export function unsubscribeLinkMaker(baseUrl: string, scope: SuppressionScope, key: Buffer, hashOf: (address: string) => string | null): UnsubscribeLinkMaker {
+  return (recipient, sender, senderDomain) => {
+    const recipientHash = hashOf(recipient);
+    const scopeId = scope === 'sender' ? sender : scope === 'domain' ? senderDomain : '';
+    if (!recipientHash || scopeId === undefined) return null;
+    return unsubscribeHeaders(baseUrl, mintToken(key, { recipientHash, scope, scopeId }));
+  };
 }
