@@ -157,6 +157,22 @@ export async function markRemoved(tx: Tx, id: number, now: Date): Promise<EntryR
   return row;
 }
 
+/** Which of these recipients have an entry in force (any scope). */
+export async function recipientsInForce(db: Db, recipientHashes: string[], now: Date): Promise<Set<string>> {
+  if (recipientHashes.length === 0) return new Set();
+  const rows = await db
+    .selectDistinct({ recipientHash: suppressionEntries.recipientHash })
+    .from(suppressionEntries)
+    .where(
+      and(
+        inArray(suppressionEntries.recipientHash, recipientHashes),
+        isNull(suppressionEntries.removedAt),
+        sql`(${suppressionEntries.expiresAt} is null or ${suppressionEntries.expiresAt} > ${now.toISOString()}::timestamptz)`,
+      ),
+    );
+  return new Set(rows.map((row) => row.recipientHash!));
+}
+
 export function entriesOfRecipient(db: Db, recipientHash: string) {
   return db.select().from(suppressionEntries).where(eq(suppressionEntries.recipientHash, recipientHash)).orderBy(desc(suppressionEntries.updatedAt), desc(suppressionEntries.id));
 }

@@ -6,11 +6,11 @@ import type { Db } from '../db/client';
 import {
   changeEntries,
   entriesAt,
-  entriesOfRecipient,
   factAttributions,
   insertAudit,
   insertSightings,
   markRemoved,
+  recipientsInForce,
   sightingTimes,
   unsightedFacts,
   upsertEntries,
@@ -19,7 +19,7 @@ import {
 } from '../db/suppression-queries';
 import { suppressionsAddedTotal } from '../metrics';
 import { AddressKeyer, writtenForms } from '../suppression/address';
-import { automaticScope, expiryOf, isActive, mergeEntry, type EntryScope, type EntryWrite, type StoredEntry } from '../suppression/entries';
+import { automaticScope, expiryOf, mergeEntry, type EntryScope, type EntryWrite, type StoredEntry } from '../suppression/entries';
 import { oneClickKeyPurpose } from '../suppression/one-click';
 import { mailboxFullDue, verdictOf, type SuppressibleFact } from '../suppression/verdict';
 import { replaceWithHash } from './suppression-traces';
@@ -131,9 +131,9 @@ export async function suppressFromFacts(suppression: Suppression, messages: { co
   // Every recipient suppressed now or before: the facts sighting it, new ones included, lose its address.
   const formsByHash = new Map<string, Set<string>>();
   for (const item of sighted) formsByHash.set(item.recipientHash, new Set([...(formsByHash.get(item.recipientHash) ?? []), ...writtenForms(item.fact.recipient!)]));
+  const inForce = await recipientsInForce(suppression.db, [...formsByHash.keys()], now);
   for (const [recipientHash, forms] of formsByHash) {
-    const entries = await entriesOfRecipient(suppression.db, recipientHash);
-    if (!entries.some((entry) => isActive(entry, now))) continue;
+    if (!inForce.has(recipientHash)) continue;
     const rewritten = await replaceWithHash(suppression.db, recipientHash, [...forms]);
     summary.factsRewritten += rewritten.facts;
     summary.messagesRewritten += rewritten.messages;
