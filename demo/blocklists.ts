@@ -2,7 +2,7 @@
 // points) under names of our own, served on loopback, with a script of which relay addresses they
 // list and when. Real list names are never answered for, so nothing here can be mistaken for a
 // real listing.
-import type { LocalDnsReply } from '../src/dnsbl/local-dns-server';
+import type { LocalDnsQuery, LocalDnsReply } from '../src/dnsbl/local-dns-server';
 import { findCatalogueZone } from '../src/dnsbl/catalogue';
 import { buildQueryName } from '../src/dnsbl/query-name';
 import { parseTarget } from '../src/dnsbl/targets';
@@ -71,7 +71,7 @@ export class DemoBlocklists {
       .map((listing) => zoneNameOf.get(listing.zoneId)!);
   }
 
-  answer(name: string, type: 'A' | 'TXT' | 'OTHER'): LocalDnsReply {
+  answer(name: string, type: LocalDnsQuery['type']): LocalDnsReply {
     for (const zone of demoZones) {
       if (!name.endsWith(`.${zone.zone}`)) continue;
       // RFC 5782 §5: the test points answer like a listing (and 127.0.0.1 / "invalid" never do).

@@ -9,19 +9,16 @@
 import type { Fact, FactKind } from './fact';
 import type { Header, MimePart } from './mime';
 import type { RecipientRecord } from './dsn';
-import type { BounceText } from './vendors/types';
+import type { BounceText, VendorNotification } from './vendors/types';
 import { decodeHeaderText, headerValue, normaliseLineEnds, parseHeaders, parseMime, partText, splitHeaderBlock, walkParts } from './mime';
 import { addressIn, bestStatus, cleanAddress, failedCommandInTranscript, parseDeliveryStatus } from './dsn';
-import { readSesNotification, unwrapSesReply } from './vendors/amazonses';
 import { classifyReason, forgetWording, isHardReason, reasonFromText } from './reasons';
 import { splitMbox } from './mbox';
+import { withoutEnds } from './text-scan';
 import { addressesIn, isBounceEnvelope, splitReturnedMessage, stripHtml, toIsoDate } from './report-text';
 import { readComplaint } from './complaints';
 import { readAddressBlocks } from './vendors/blocks';
 import { VENDOR_READERS } from './vendors';
-import { isAutoReply } from './vendors/autoreply';
-import { isMcAfeeAppliance } from './vendors/mcafee';
-import { isFmlRefusal } from './vendors/fml';
 
 export type AnalysisErrorCode = 'E_ANALYSIS_EMPTY' | 'E_ANALYSIS_NOT_MAIL' | 'E_ANALYSIS_INTERNAL';
 
@@ -56,7 +53,9 @@ export function analyzeMessage(raw: Buffer | string): AnalysisResult {
     if (text.trim() === '') return { ok: false, error: new AnalysisError('E_ANALYSIS_EMPTY', 'empty message') };
     const bounded = text.length > MAX_MESSAGE_BYTES ? text.slice(0, MAX_MESSAGE_BYTES) : text;
     forgetWording();
-    const root = parseMime(normaliseLineEnds(bounded));
+    // A message saved from a mail client may start with blank lines or spaces before its first
+    // header; a line that is not a field (an mbox "From " line) is skipped by the header reader.
+    const root = parseMime(withoutEnds(normaliseLineEnds(bounded), ' \t\n', ''));
     if (root.headers.length === 0) return { ok: false, error: new AnalysisError('E_ANALYSIS_NOT_MAIL', 'no mail header found') };
     return { ok: true, ...analyzeRoot(root, 0) };
   } catch (cause) {
@@ -148,7 +147,7 @@ function kindFor(action: string | undefined, reasonDelivered: boolean): FactKind
 function factFromRecord(record: RecipientRecord, context: string | (() => string), extra: Partial<Fact>): Fact {
   const diagnostic = record.diagnosticCode;
   const reason = classifyReason(
-    { status: record.status, replyCode: record.replyCode, diagnosticCode: diagnostic, action: record.action, smtpCommand: record.smtpCommand, bounceCategory: record.bounceCategory, reportingMta: extra.reportingMta, remoteMta: record.remoteMta },
+    { status: record.status, replyCode: record.replyCode, diagnosticCode: diagnostic, action: record.action, smtpCommand: record.smtpCommand, bounceCategory: record.bounceCategory, reportingMta: extra.reportingMta, remoteMta: record.remoteMta, commandUnrecorded: record.commandUnrecorded },
     context,
   );
   const kind = kindFor(record.action, reason === 'delivered');
@@ -187,6 +186,22 @@ function notRecipients(reportHeaders: Header[], originalHeaders: Header[], origi
   return exclude;
 }
 
+/** The facts of a vendor's own notification (Amazon SES's events): complaints, bounces or deliveries. */
+function notificationFacts(family: string, notification: VendorNotification, original: Partial<Fact>, arrivalFromReport: () => string | undefined): Fact[] {
+  const notified: Partial<Fact> = { ...original };
+  if (notification.messageId) notified.messageId = notification.messageId;
+  if (notification.from) notified.from = cleanAddress(notification.from);
+  if (notification.subject) notified.subject = notification.subject;
+  const arrival = arrivalFromReport();
+  if (arrival) notified.arrivalDate = arrival;
+  if (notification.kind !== 'complaint') return notification.records.map((record) => factFromRecord(record, '', notified));
+  return notification.records.map((record): Fact => {
+    const fact: Fact = { kind: 'complaint', recipient: record.recipient, reason: 'feedback', hardBounce: false, format: family, feedbackType: notification.feedbackType ?? 'abuse', ...notified };
+    if (notification.sourceIp) fact.sourceIp = notification.sourceIp;
+    return fact;
+  });
+}
+
 function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   const reportHeaders = root.headers;
   const found = collect(root);
@@ -202,23 +217,10 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   let reportDate: { iso: string | undefined } | undefined;
   const arrivalFromReport = () => (reportDate ??= { iso: toIsoDate(headerValue(reportHeaders, 'date')) }).iso;
 
-  const ses = /amazonses|amazonaws|"notificationType"|"eventType"/.test(bodyText) ? readSesNotification(bodyText) : undefined;
-  if (ses) {
-    const sesOriginal: Partial<Fact> = { ...original };
-    if (ses.messageId) sesOriginal.messageId = ses.messageId;
-    if (ses.from) sesOriginal.from = cleanAddress(ses.from);
-    if (ses.subject) sesOriginal.subject = ses.subject;
-    const sesArrival = arrivalFromReport();
-    if (sesArrival) sesOriginal.arrivalDate = sesArrival;
-    if (ses.kind === 'complaint') {
-      const facts = ses.records.map((record): Fact => {
-        const fact: Fact = { kind: 'complaint', recipient: record.recipient, reason: 'feedback', hardBounce: false, format: 'amazonses', feedbackType: ses.feedbackType ?? 'abuse', ...sesOriginal };
-        if (ses.sourceIp) fact.sourceIp = ses.sourceIp;
-        return fact;
-      });
-      return { facts, originalHeaders, reportHeaders };
-    }
-    return { facts: ses.records.map((record) => factFromRecord(record, '', sesOriginal)), originalHeaders, reportHeaders };
+  const bounce: BounceText = { headers: reportHeaders, subject, from: reportFrom, text: split.error, body: bodyText };
+  for (const reader of VENDOR_READERS) {
+    const notification = reader.readNotification?.(bounce);
+    if (notification) return { facts: notificationFacts(reader.family, notification, original, arrivalFromReport), originalHeaders, reportHeaders };
   }
 
   const complaint = readComplaint({ feedbackPart: found.feedback[0], bodyText, reportHeaders, originalHeaders, original, subject, reportFrom, arrivalFromReport });
@@ -240,11 +242,10 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
     records = dsn.records;
   }
 
-  const bounce: BounceText = { headers: reportHeaders, subject, from: reportFrom, text: split.error };
-  const looksLikeBounce = records.length > 0 || isBounceEnvelope(bounce) || root.contentType === 'multipart/report' || isFmlRefusal(bounce);
+  const looksLikeBounce = records.length > 0 || isBounceEnvelope(bounce) || root.contentType === 'multipart/report' || VENDOR_READERS.some((reader) => reader.isBounce?.(bounce));
 
   const fromDaemon = /mailer-daemon|postmaster/i.test(headerValue(reportHeaders, 'from') ?? '');
-  if (records.length === 0 && found.deliveryStatus.length === 0 && !fromDaemon && isAutoReply(bounce)) {
+  if (records.length === 0 && found.deliveryStatus.length === 0 && !fromDaemon && VENDOR_READERS.some((reader) => reader.isAutoReply?.(bounce))) {
     const fact: Fact = { kind: 'autoreply', recipient: reportFrom, reason: 'vacation', hardBounce: false, format: 'autoreply', ...originalFields(reportHeaders) };
     fact.subject = subject;
     return { facts: [fact], originalHeaders: [], reportHeaders };
@@ -254,8 +255,8 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
   let vendorRecords: RecipientRecord[] = [];
   let vendorAuthoritative = false;
   if (looksLikeBounce) {
-    const reader = VENDOR_READERS.find((candidate) => candidate.matches(bounce));
-    if (reader) vendorRecords = reader.read(bounce);
+    const reader = VENDOR_READERS.find((candidate) => candidate.read && candidate.matches?.(bounce));
+    if (reader) vendorRecords = reader.read!(bounce);
     vendorAuthoritative = vendorRecords.length > 0 && reader?.authoritative === true;
     if (vendorRecords.length === 0) vendorRecords = readAddressBlocks(split.error, notRecipients(reportHeaders, originalHeaders, original.from), records.length > 0 ? 'dsn' : 'text');
     // Exim and Google name the failed recipients in a header of their own.
@@ -276,6 +277,7 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
       }
       record.replyCode ??= twin.replyCode;
       record.smtpCommand ??= twin.smtpCommand;
+      record.commandUnrecorded ??= twin.commandUnrecorded;
       // OpenSMTPD (and others) put only a generic X.0.0 in the DSN and the remote reply in the text.
       record.status = bestStatus(record.status, twin.status) ?? twin.status;
     }
@@ -292,16 +294,8 @@ function analyzeRoot(root: MimePart, depth: number): AnalyzedMessage {
     records = [{ recipient: original.to, format: 'text' }];
   }
 
-  for (const record of records) {
-    const ses = unwrapSesReply(record.diagnosticCode);
-    if (!ses) continue;
-    record.diagnosticCode = ses.reply;
-    if (ses.replyCode) record.replyCode = ses.replyCode;
-    if (ses.status) record.status = ses.status;
-  }
-
   for (const record of records) record.smtpCommand ??= failedCommandInTranscript(split.error, record.recipient);
-  if (isMcAfeeAppliance(reportHeaders)) for (const record of records) record.smtpCommand ??= 'RCPT';
+  for (const reader of VENDOR_READERS) if (reader.refine) for (const record of records) reader.refine(record, bounce);
   // The wider error text is consulted only for a recipient whose own diagnostic names no reason.
   let context: string | undefined;
   const contextOf = () => (context ??= split.error.slice(0, 8000).replace(/\s+/g, ' ').slice(0, 4000));

@@ -14,6 +14,11 @@ export interface RecipientRecord {
   lastAttemptDate?: string;
   /** The reporting MTA's own classification (PowerMTA's X-PowerMTA-BounceCategory). */
   bounceCategory?: string;
+  /**
+   * The reporting MTA's notices never name the SMTP command a reply answered (OpenSMTPD prints the
+   * reply alone), so a missing smtpCommand says nothing about when the reply came.
+   */
+  commandUnrecorded?: boolean;
   format: string;
 }
 

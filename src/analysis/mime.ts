@@ -2,6 +2,7 @@
 // decoding. The analyzer needs report parts whole and fast; see analyze.ts for why it is not
 // mailparser's simpleParser on the hot path.
 import { TextDecoder } from 'node:util';
+import libmime from 'libmime';
 import { isWhiteSpaceCode } from './text-scan';
 
 export interface Header {
@@ -88,11 +89,28 @@ export function parseContentType(value: string | undefined): { type: string; par
   const typeMatch = /^\s*([^;\s]*)/.exec(value);
   const type = (typeMatch?.[1] ?? '').toLowerCase() || 'text/plain';
   const rest = value.slice(typeMatch?.[0].length ?? 0);
+  let extended = false;
   for (const { name, value: raw } of contentTypeParams(rest)) {
-    const key = name.toLowerCase().replace(/\*\d*\*?$/, '');
-    params[key] = key in params ? params[key] + raw : raw;
+    if (name.includes('*')) extended = true;
+    else params[name.toLowerCase()] = raw;
   }
+  if (extended) Object.assign(params, extendedParams(value));
   return { type: type.includes('/') ? type : 'text/plain', params };
+}
+
+/**
+ * RFC 2231 parameters (`name*=charset'lang'%xx`, continuations `name*0*=`, `name*1=`), joined and
+ * decoded by libmime; the plain ones are read above. Nothing when libmime cannot read the value.
+ */
+function extendedParams(value: string): Record<string, string> {
+  try {
+    const parsed = libmime.parseHeaderValue(value);
+    const decoded: Record<string, string> = {};
+    for (const name of parsed.decodedParams) if (parsed.params[name] !== undefined) decoded[name] = parsed.params[name];
+    return decoded;
+  } catch {
+    return {};
+  }
 }
 
 /**
@@ -331,22 +349,18 @@ export function decodeCharset(binary: string, charset: string | undefined): stri
   }
 }
 
-/** Decodes RFC 2047 encoded words and raw 8-bit (UTF-8) header text. */
+/** Decodes raw 8-bit (UTF-8) header text, then RFC 2047 encoded words (by libmime). */
 export function decodeHeaderText(value: string): string {
   // Raw 8-bit bytes first (they are the binary string); encoded words are ASCII and decode after.
-  let text = decodeCharset(value, undefined);
-  if (text.includes('=?')) {
-    text = text
-      .replace(/(\?=)\s+(?==\?)/g, '$1')
-      .replace(/=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g, (_m, charset: string, enc: string, data: string) => {
-        const binary =
-          enc.toUpperCase() === 'B'
-            ? Buffer.from(data, 'base64').toString('latin1')
-            : data.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-        return decodeCharset(binary, charset.replace(/\*.*$/, '')) || binary;
-      });
+  const text = decodeCharset(value, undefined);
+  if (!text.includes('=?')) return text;
+  try {
+    // libmime joins adjacent words of one charset before decoding, so a character split across
+    // two words (as Exchange splits ISO-2022-JP subjects) decodes whole.
+    return libmime.decodeWords(text);
+  } catch {
+    return text;
   }
-  return text;
 }
 
 /** The decoded text of a leaf part. */

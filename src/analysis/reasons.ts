@@ -2,6 +2,7 @@
 
 import { statusIn } from './dsn';
 import { FirstMatch } from './first-match';
+import { readWordingTables, wordingRules, type WordingPhrase } from './wording';
 
 export const REASONS = [
   'authfailure', 'badreputation', 'blocked', 'contenterror', 'delivered', 'exceedlimit', 'expired',
@@ -106,87 +107,11 @@ const DECISIVE_STATUS = new Set([
 ]);
 
 /**
- * Diagnostic wording, most specific first. Built from RFC 3463 descriptions and the documented
- * messages of Postfix, Exim, Sendmail, qmail, Exchange/Office 365, Gmail, Yahoo, AOL, SES and the
- * common blocklists. One table: a new wording is one line here.
+ * Diagnostic wording, most specific first: the phrases of the wording tables (./wording/<reason>.txt,
+ * format in ./wording.ts), each with where it was seen. A new wording is one line there.
  */
-export const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = [
-  ['norelaying', /relay(?:ing)? (?:access )?(?:is )?(?:denied|not permitted|not allowed|prohibited|refused)|not (?:permitted|allowed|authori[sz]ed) to relay|(?:unable|cannot|can't|will not|we do not) relay|no relaying|relay not permitted|not a (?:gateway|relay)|relaying (?:mail )?to .* (?:denied|not allowed)/],
-  // Wording that names its cause outright, checked before the broader patterns below.
-  // WEB.DE/GMX: "Benutzer hat das Speichervolumen ueberschritten. / User has exhausted allowed storage space."
-  ['mailboxfull', /disk quota exceeded|quota exceeded|exhausted allowed storage space/],
-  ['notcompliantrfc', /not rfc ?5322 compliant|not rfc ?2822 compliant/],
-  ['mailererror', /^x-unix\s*;|procmail:/],
-  ['contenterror', /duplicate header/],
-  // A list manager that has already seen the Message-ID refuses the post as a loop or replay.
-  ['systemerror', /duplicated message-id/],
-  // Postfix's reject_unknown_sender_domain: "<sender>: Sender address rejected: Domain not found" is about our sender.
-  ['rejected', /sender address rejected: domain not found|all recipient addresses rejected : access denied|is not a registered gateway user|sending to\/from an address|domain of sender (?:address )?.{0,80}does not exist|sender (?:address|domain) .{0,80}does not exist/],
-  ['policyviolation', /content presents a potential|illegal attachment|for policy reasons/],
-  // Gmail 421 4.7.0: "this message is suspicious due to the nature of the content ... the message has been blocked".
-  ['spamdetected', /spam classification|flagged as spam|classified as spam|suspicious due to the nature of the content/],
-  // Exchange Online 421 4.3.2 "The maximum number of concurrent connections ... has exceeded a limit",
-  // said in the greeting, where Postfix calls it "refused to talk to me".
-  ['toomanyconn', /frequency limited|maximum number of concurrent connections/],
-  // A resolver that could not answer (SERVFAIL, timeout) is temporary, not a bad domain: Postfix's
-  // "Host not found, try again", Exim's "host lookup did not complete", OpenSMTPD's "Temporary
-  // failure in MX lookup".
-  ['networkerror', /host not found, try again|host lookup did not complete|temporary failure in mx lookup/],
-  ['hostunknown', /host or domain name not found/],
-  // A loop names itself; "refused to accept your message ... hop count exceeded" is not a filter.
-  // Exchange Online's "Message expired, DNS query failed" (5.4.312) gave up on DNS, not on time.
-  ['networkerror', /hop count exceeded|maximum hop count|routing loop|mail loop|dns query failed/],
-  // A per-hour recipient quota is a sending rate (GoDaddy's "has sent to too many recipients this hour").
-  ['speeding', /too many recipients (?:this|per|an|each) hour/],
-  // A receiver naming *our* server an open relay refuses our IP; it is not refusing to relay for us.
-  ['blocked', /(?:which|that) is an open relay|(?:listed|known|detected) as an? open relay/],
-  // "Use your ISP's mail server": the receiver refuses direct mail from the connecting IP.
-  ['blocked', /use the smtp server of your isp|use your (?:isp|provider)'?s? (?:smtp|mail|outgoing) (?:server|relay)/],
-  // Mimecast refuses a connecting network its Permitted Senders policy does not list.
-  ['policyviolation', /host network not allowed/],
-  // Amazon SES as the sending relay refuses a From identity not verified with it: it will not relay.
-  ['norelaying', /email address is not verified\. the following identities failed the check/],
-  // au (EZweb) reports the recipient's domain filter (receive-refusal setting) in these words.
-  ['filtered', /each of the following recipients was rejected by a remote mail server/],
-  ['notaccept', /does(?:n't| not) receive (?:any )?e?-?mail/],
-  ['networkerror', /name service error|name server reply|dns error|host name lookup failure|wasn't able to establish an smtp connection/],
-  ['securityerror', /unauthenticated senders?/],
-  ['authfailure', /does not have authentication information/],
-  ['notaccept', /couldn't find a mail exchanger|no mx record found/],
-  ['norelaying', /not configured to relay|insecure mail relay/],
-  ['policyviolation', /header error/],
-  ['virusdetected', /\bvirus(?:es)? (?:was |is )?(?:found|detected)|\binfected\b|contains? (?:a )?(?:virus|malware)|\bmalware\b|virus scan/],
-  ['authfailure', /fails? to pass authentication checks|\bspf\b|\bdkim\b|\bdmarc\b|sender policy framework|domainkeys|authentication (?:results|checks?) fail|not authenticated|unauthenticated (?:email|mail|message)|fails? (?:to )?(?:pass )?(?:authentication|auth check)/],
-  ['requireptr', /mismatches client ip|unverif(?:i|y)able sending ips?|reverse (?:dns|lookup|mapping|hostname)|\bptr\b(?: record)?|\brdns\b|cannot find your hostname|cannot resolve your (?:address|hostname|ip)|(?:ip|address) name (?:lookup )?fail|does not have (?:a )?(?:valid )?(?:reverse|hostname)|unresolv(?:able|ed) (?:ip|host|client)|no hostname for|hostname verification|fcrdns|forward[- ]confirmed/],
-  ['badreputation', /user complaints|(?:bad|poor|low|negative) (?:ip )?(?:sending )?reputation|reputation of (?:the|your) (?:sending )?(?:ip|domain)|ip reputation|sender reputation|domain reputation/],
-  // Listings of links in the body and mailbox-directory misses read like blocks but are not.
-  ['spamdetected', /content rejected|\bube\b|blacklisted (?:url|link|domain)|\buribl\b|\bsurbl\b/],
-  ['userunknown', /ディレクトリ.{0,20}(?:ありません|見つかりません)|not listed in (?:the )?(?:domino directory|public name)|recipient address rejected\.?\s*$|recipient address rejected: (?:user unknown|access denied)/],
-  ['blocked', /invalid ip for sending|refused to talk to me|not accepting connections|my name was rejected|messages from \[?\d{1,3}(?:\.\d{1,3}){3}\]? weren't sent|spamhaus|spamcop|barracuda ?central|\bsorbs\b|uceprotect|\bcbl\b|\bpbl\b|\bxbl\b|\bsbl\b|dnsbl|\brbl\b|black ?list|block ?list|denylist|listed (?:at|in|on|by) |is (?:currently )?listed|ip listed|(?:your|the|client|sending) (?:ip|host|server|network)(?: address)?(?: \S+)? (?:is |was |has been )?(?:blocked|banned|rejected|refused|not allowed|denied|blacklisted)|(?:blocked|banned|rejected) (?:ip|host|network)|client host (?:\[[^\]]*\] )?(?:rejected|blocked)|connection (?:refused|rejected|denied) (?:by|from|due)|connections? (?:will not be|not) accepted|banned sending ip|all mail from .* (?:is|are) rejected|temporarily (?:deferred|blocked|rejected) due to|has been (?:temporarily )?blocked|blocked (?:for|by|using|due|because)|(?:host|ip|address) (?:is )?blocked|not allowed to send (?:mail )?from|your (?:ip|access) (?:address )?(?:has been|is) (?:blocked|suspended)|go away|dynamic(?:ally)? (?:ip|assigned|pool|address)|dial-?up|residential|too many (?:invalid|bad) recipients|rejected due to (?:ip|local policy)|not (?:accepting|accept) mail from (?:your|this) (?:ip|server|host)/],
-  ['spamdetected', /\bspam\b(?!haus|cop| folder)|\buce\b|unsolicited|junk mail|bulk mail|looks like (?:spam|junk)|classified as (?:junk|spam)|suspicious content|spam ?assassin|content (?:is )?(?:considered|classified)|message (?:has been |was )?(?:identified|determined|detected) as|likely (?:unsolicited|suspicious)|phish/],
-  ['toomanyconn', /too many (?:connections|concurrent|simultaneous|sessions|smtp sessions|open connections|recipients)|connection (?:limit|count) (?:exceeded|reached)|exceed(?:s|ed)? (?:the )?(?:maximum )?(?:number of )?(?:connections|sessions)|connection rate limit/],
-  ['speeding', /rate (?:limit|limited|limiting)|too many (?:messages|mails|emails|requests)|sending (?:rate|too fast|too quickly)|throttl|receiving mail (?:at a rate|too quickly)|exceeded (?:the )?(?:hourly|daily|per-hour|sending) (?:limit|quota)|slow down/],
-  ['systemfull', /insufficient disk space|mail system (?:is )?full|system (?:storage|disk) (?:is )?full|insufficient system (?:storage|resources)|out of disk space on|queue (?:is )?full/],
-  ['mailboxfull', /mailbox exceeds|mailbox (?:is )?(?:full|over|overfull|exceeded)|mail ?box (?:size )?(?:limit|quota)|over ?quota|quota (?:has been |was )?(?:exceeded|exceed|full|reached|limit)|exceed(?:s|ed)? (?:the |his |her |their |its )?(?:storage|disk|mailbox|quota|allocated)|(?:storage|disk) (?:quota|space) (?:exceeded|full)|insufficient (?:disk )?(?:space|storage)|no space left|full mailbox|(?:folder|box|inbox|account) (?:is )?full|is full\b|out of (?:storage|space)|not enough (?:storage|space|disk)|user(?:'s)? (?:mailbox|storage) (?:is )?full|size of (?:the )?mailbox|mailbox (?:size|space)|too much mail|would exceed/],
-  ['exceedlimit', /exceeds? (?:the )?(?:per-mailbox|administrative|recipient's|user's) (?:message )?(?:size )?limit|message length exceeds administrative limit/],
-  ['mesgtoobig', /line limit exceeded|message (?:is |was )?too (?:big|large|long)|(?:too large|too big) for|size (?:of (?:the )?message )?exceeds|exceeds (?:the )?(?:maximum )?(?:allowed )?(?:message )?size|message size (?:exceeds|limit|too)|maximum (?:message )?size|message length|size limit|email is too large|larger than (?:the )?(?:maximum|allowed)/],
-  ['hasmoved', /has (?:been )?moved|recipient has moved|no longer (?:valid|available|in use)|address (?:has )?changed|moved permanently|is no longer (?:at|with|employed)|mailbox has been relocated/],
-  ['suspend', /(?:account|mailbox|user|address|recipient)(?: (?:account|mailbox))? (?:is |has been |was )?(?:currently )?(?:disabled|suspended|deactivated|inactive|locked|frozen|closed|expired|not active|blocked due to inactivity)|not (?:currently )?active|is inactive|inactive (?:user|account|mailbox)|temporarily (?:disabled|deactivated)|tried to reach is disabled|disabled (?:recipient|user)|temporar(?:y|ily) locked|account is blocked|(?:disabled|suspended|deactivated) (?:account|mailbox|user)|due to (?:extended )?inactivity|account (?:is )?(?:unavailable|on hold)|mailbox (?:unavailable|is unavailable) for|service (?:is )?(?:disabled|suspended)/],
-  ['userunknown', /user(?:name)? (?:is )?unknown|unknown (?:user|recipient|local[- ]?part|mailbox|address|account|alias)|no such (?:user|mailbox|recipient|address|account|person|local user|email)|(?:user|recipient|mailbox|address|account|addressee|e-?mail)(?: address| account| name)? (?:does not|doesn't|did not|not) exist|(?:user|recipient|mailbox|address|account|addressee)(?: address| name)? (?:is )?(?:invalid|not found|not known|unavailable|rejected: user unknown)|invalid (?:recipient|mailbox|user|address|account|e-?mail)|not (?:a )?(?:valid|known) (?:recipient|user|mailbox|address)|mailbox (?:not found|unavailable|not available|does not exist)|no mailbox|addressee unknown|no mailbox here|invalid final delivery|not listed in (?:the )?(?:domino directory|public name)|recipient (?:not found|unknown)|user not found|not our customer|no account by that name|(?:does not|doesn't) have an? .* account|unknown or illegal alias|recipientnotfound|address (?:not present in directory|unknown|not found)|bad destination mailbox|unknown in (?:local recipient|virtual mailbox|virtual alias|relay recipient) table|no valid recipients|dd this user doesn't have|mailbox name not allowed|account that you tried to reach does not exist|\bnouser\b|user doesn't exist|nosuchuser|not listed in .*directory|unable to deliver message to <?address>? \(and other recipients in the same domain\)/],
-  ['hostunknown', /unrouteable address|host \S+ not found|domain is not reachable|(?<![@\w.-])(?:[a-z0-9-]+\.)+[a-z]{2,} does not exist|host (?:or domain name )?not found|(?:unknown|invalid|bad) (?:host|domain)|host(?:name)? unknown|domain (?:name )?(?:not found|does not exist|unknown|is not valid|not exist)|no such (?:domain|host)|name or service not known|unrouteable (?:mail )?domain|no mx (?:record|host)|mx (?:record )?not found|nxdomain|non-existent (?:domain|host)|unable to (?:resolve|lookup|look up) (?:the )?(?:domain|host|mx)|domain (?:name )?lookup failed|couldn't find any host named|could not find (?:any )?(?:mail )?(?:host|exchanger)|bad destination system/],
-  ['rejected', /unroutable sender|purported responsible address|from: domain is invalid|sending to\/from an address|not a member of (?:this|the) (?:mailing )?list|may not have permission to post|'send mail as'|sender (?:address )?(?:is )?(?:rejected|denied|refused|blocked|not allowed|not permitted|invalid|unknown|verify failed|verification failed)|sender domain (?:must exist|not found|unknown|does not exist|is not valid)|domain of sender (?:address )?.* does not (?:exist|resolve)|sender (?:address )?verif|mail from (?:address )?.{0,80}(?:rejected|refused|denied|not accepted)|(?:invalid|bad|unverified|unknown) sender|sender (?:is )?(?:on (?:a |the )?)?(?:black|block|deny|reject) ?list|envelope (?:sender|from)|(?:sender|from) address (?:has |is )?(?:null mx|rejected)|not allowed to send (?:mail|email|messages) to|return[- ]path|rejected by recipient preferences|sender address rejected|address (?:\S+ )?rejected.* sender/],
-  ['notaccept', /not accepting network messages|no smtp service|no mx (?:record )?found|does not accept (?:mail|e-?mail|messages)|not accepting (?:any )?(?:mail|e-?mail|messages)|null mx|no mail(?:box)? service|accepts no mail|does not receive (?:any )?mail|server (?:is )?not accepting/],
-  ['policyviolation', /protocol violation|polic(?:y|ies) (?:violation|reasons?|rejection|restrictions?)|violat(?:es|ion of|ed|ing) (?:our|the|local|site)? ?(?:policy|policies|terms|rules)|violates [\w.-]+ e-?mail polic(?:y|ies)|not (?:allowed|accepted|permitted) (?:by|for) (?:local )?(?:policy|policies)|(?:local|site|content|security) polic(?:y|ies)|by (?:local )?policy|prohibited (?:content|attachment|file|url)|listed (?:url|domain) in|rejected for policy/],
-  ['securityerror', /authentication (?:required|is required|needed)|must (?:first )?(?:authenticate|be authenticated)|(?:invalid|bad) (?:auth|authentication|credentials)|encryption (?:required|needed)|(?:tls|starttls|ssl) (?:is )?(?:required|needed)|must issue a starttls|insecure|certificate (?:verification|validation|error)|not authorized|unauthori[sz]ed|smtp auth/],
-  ['filtered', /filter(?:ed|ing)?\b|recipient preferences|recipient(?:'s)? (?:has )?(?:rejected|refused|blocked)|blocked by (?:the )?recipient|refused by (?:the )?recipient|rejected by (?:the )?recipient|user refuses|recipient (?:is )?not (?:accepting|authorized)|not accept(?:ing)? (?:mail|messages) from|delivery not authori[sz]ed|restricted (?:sms|mail)|protected by|message rejected by|refused to accept/],
-  ['contenterror', /content (?:error|not allowed)|invalid (?:content|mime|message)|(?:attachment|file) (?:type )?(?:is )?(?:not allowed|blocked|rejected|prohibited)|conversion (?:failed|required)|media (?:not supported|type)|8-?bit (?:data|characters)|character set/],
-  ['notcompliantrfc', /multiple addresses in from|\brfc ?(?:5322|2822|822|5321|2821|1123)\b(?!;)|not (?:rfc|standards?)[- ]?compliant|duplicate (?:header|field)|multiple (?:from|date|subject|to|message-id) (?:headers?|fields?)|missing (?:required )?(?:header|date|from|message-id)|invalid (?:header|date|from)|malformed (?:message|header)|line (?:too long|length exceeded)|bare (?:lf|linefeed|cr)/],
-  ['syntaxerror', /malformed address|(?:improper|bad) sequence of commands|not implemented|syntax error|command (?:not recognized|unrecognized|unknown)|unrecognized command|bad sequence of commands|invalid command|command not implemented|parameters? (?:not recognized|unknown)/],
-  ['mailererror', /mailer error|program (?:exited|terminated|failed)|command (?:died|failed|returned)|procmail|pipe to .* (?:failed|returned)|unable to (?:execute|run)|exit (?:code|status) \d|local delivery failed|\bsh: |"\|\s*\/|x-unix|mail\.local/],
-  ['expired', /(?:aborted|abandoned) after [\d.]+ (?:hour|day)|in the queue too long|connection timed out|all hosts have been failing|not (?:been )?delivered within \d|delivery failed \d+ attempts|envelope expired|did not accept our requests to connect|delivery time expired|retry time(?:out)? (?:exceeded|expired|not reached)|message expired|expired after|(?:queue|delivery) (?:lifetime|time|period) (?:has )?(?:expired|exceeded)|could not be delivered (?:within|for|in) \d|has not been delivered|too long in (?:the )?queue|(?:was|has been|is) delayed|delivery (?:attempts? )?(?:will continue|is delayed)|will (?:be retried|continue to retry|keep trying|try again)|(?:giving|given|gave) up|undelivered for|expired (?:in|on|from) (?:the )?queue|maximum time|timed? ?out (?:while|waiting|in queue)|no answer from host|unable to deliver .* for \d+|still (?:trying|being retried)|delivery attempts? (?:have )?failed for|retry limit/],
-  ['networkerror', /network error|name service error|name server reply|maximum hop count|network (?:is )?unreachable|host (?:is )?unreachable|no route to host|connection (?:timed out|reset|refused|lost|closed|dropped|died)|lost connection|timed? ?out|could not connect|unable to connect|can't connect|temporary failure in name resolution|dns (?:lookup )?(?:failure|error|timeout|problem)|name server|too many hops|hop count|routing loop|mail loop|loops? back to myself|loop detected|broken pipe|tls (?:handshake|negotiation) failed/],
-  ['systemerror', /qq trouble|could not load drd|write error|system (?:error|failure|problem)|internal (?:server )?error|server (?:configuration|error|busy|failure)|temporary local (?:problem|failure|error)|local (?:error|problem|configuration)|misconfigur|unable to deliver to local|service (?:not available|unavailable|currently unavailable)|resources? (?:temporarily )?unavailable/],
-];
+export const WORDING_PHRASES: readonly WordingPhrase[] = readWordingTables(REASONS);
+export const TEXT_RULES: ReadonlyArray<readonly [Reason, RegExp]> = wordingRules(WORDING_PHRASES);
 
 const WORDING = new FirstMatch(TEXT_RULES);
 
@@ -253,6 +178,8 @@ export interface ClassifyInput {
   reportingMta?: string;
   /** The receiving server the reply came from (DSN Remote-MTA), for providers with habits of their own. */
   remoteMta?: string;
+  /** The report's format never names the command a reply answered (see RecipientRecord). */
+  commandUnrecorded?: boolean;
 }
 
 /**
@@ -367,7 +294,11 @@ export function classifyReason(input: ClassifyInput, context?: string | (() => s
   const byProviderCode = reasonFromProviderCode(input.diagnosticCode);
   if (byProviderCode) return byProviderCode;
   const byStatus = statusReason(status);
-  let reason = reasonFromText(lastReplyOf(input.diagnosticCode)) ?? reasonFromText(input.diagnosticCode);
+  const beforeEnvelope = input.smtpCommand === 'CONN' || input.smtpCommand === 'HELO' || input.smtpCommand === 'EHLO';
+  // Exim's note after a quoted reply says only that retrying stopped; a refusal before the envelope
+  // that names no cause is still about the client (below), not a plain expiry.
+  const lastReply = lastReplyOf(input.diagnosticCode);
+  let reason = reasonFromText(lastReply) ?? (lastReply !== undefined && beforeEnvelope ? undefined : reasonFromText(input.diagnosticCode));
   if (reason && byStatus && status && DECISIVE_STATUS.has(status) && VAGUE_TEXT.has(reason)) reason = byStatus;
   // A moved-mailbox status (X.1.6, RFC 3463) says more than "not our user" wording around it.
   if (reason === 'userunknown' && byStatus === 'hasmoved') reason = 'hasmoved';
@@ -381,7 +312,8 @@ export function classifyReason(input: ClassifyInput, context?: string | (() => s
     // the whole message after DATA, as au's (KDDI) recipient-side filter replies.
     const diagnostic = input.diagnosticCode ?? '';
     const quotesRecipient = /(?:^|\s)[45]\d\d:? <[^\s<>]+@[^\s<>]+>: user unknown/i.test(diagnostic);
-    const placed = input.smtpCommand === 'RCPT' || input.smtpCommand === 'MAIL' || (quotesRecipient && input.smtpCommand !== 'DATA');
+    // A notice whose format never names the command is no evidence the reply came after DATA.
+    const placed = input.smtpCommand === 'RCPT' || input.smtpCommand === 'MAIL' || (quotesRecipient && input.smtpCommand !== 'DATA') || (input.commandUnrecorded === true && input.smtpCommand === undefined);
     const addressStatus = ADDRESS_STATUS.test(status ?? statusIn(diagnostic) ?? '');
     if (!placed && !addressStatus && !DIRECTORY_WORDING.test(diagnostic)) reason = 'filtered';
   }
@@ -394,6 +326,10 @@ export function classifyReason(input: ClassifyInput, context?: string | (() => s
   // words are a directory miss. Under a generic status the refusal after DATA is of our sender.
   if ((reason === 'userunknown' || reason === 'filtered') && input.smtpCommand === 'DATA' && DOCOMO_RECEIVING.test(input.remoteMta ?? '') && (!status || /^5\.0\.0$/.test(status))) reason = 'rejected';
   reason ??= byStatus;
+  // Refused before any envelope was given (at connect, greeting or HELO): the refusal is about the
+  // connecting client, i.e. our IP, whether the queue gave up or is still retrying. When the reply
+  // itself names nothing, the notice's text around it is the queue's boilerplate, not the cause.
+  if (!reason && beforeEnvelope) reason = 'blocked';
   reason ??= reasonFromText(typeof context === 'function' ? context() : context);
   // A delay report (RFC 3464 "delayed") under a network or routing status (X.4.x) says the queue is
   // still retrying; only the wording could say more.
@@ -403,10 +339,8 @@ export function classifyReason(input: ClassifyInput, context?: string | (() => s
   // "Access denied" in answer to MAIL FROM refuses the sender address, not our IP; on its own,
   // under a security status (X.7.x), it names no cause at all.
   if ((reason === 'blocked' || reason === 'securityerror') && byStatus !== 'blocked' && input.smtpCommand === 'MAIL' && /access denied/i.test(input.diagnosticCode ?? '')) reason = 'rejected';
-  // Refused before any envelope was given (at connect, greeting or HELO): the refusal is about
-  // the connecting client, i.e. our IP.
-  const beforeEnvelope = input.smtpCommand === 'CONN' || input.smtpCommand === 'HELO' || input.smtpCommand === 'EHLO';
-  if (beforeEnvelope && (!reason || reason === 'onhold' || reason === 'undefined' || reason === 'rejected')) reason = 'blocked';
+  // Before the envelope, "rejected" (our sender) cannot be meant: the client is.
+  if (beforeEnvelope && (reason === 'onhold' || reason === 'undefined' || reason === 'rejected')) reason = 'blocked';
   if (reason) return reason;
   if (input.smtpCommand === 'MAIL') return 'rejected';
   if (action === 'delayed') return 'expired';

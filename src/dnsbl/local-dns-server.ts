@@ -4,7 +4,8 @@ import { Socket } from 'node:net';
 import { Packet, createTCPServer, createUDPServer } from 'dns2';
 
 export type LocalDnsReply =
-  | { kind: 'answer'; a?: string[]; txt?: string[]; delayMs?: number }
+  /** `mx` with an empty exchange is a null MX (RFC 7505): the domain accepts no mail. */
+  | { kind: 'answer'; a?: string[]; txt?: string[]; mx?: Array<{ priority: number; exchange: string }>; delayMs?: number }
   | { kind: 'nxdomain' }
   | { kind: 'servfail' }
   /** RCODE 5: a resolver that will not serve us (an ACL, an open-resolver block). */
@@ -15,7 +16,7 @@ export type LocalDnsReply =
 export interface LocalDnsQuery {
   /** Lower-cased, without the trailing dot. */
   name: string;
-  type: 'A' | 'TXT' | 'OTHER';
+  type: 'A' | 'TXT' | 'MX' | 'OTHER';
   transport: 'udp' | 'tcp';
 }
 
@@ -45,7 +46,7 @@ export async function startLocalDnsServer({ answer, onQuery, host = '127.0.0.1',
     const question = request.questions[0];
     if (!question) return;
     const name = question.name.toLowerCase().replace(/\.$/, '');
-    const type = question.type === Packet.TYPE.A ? 'A' : question.type === Packet.TYPE.TXT ? 'TXT' : 'OTHER';
+    const type = question.type === Packet.TYPE.A ? 'A' : question.type === Packet.TYPE.TXT ? 'TXT' : question.type === Packet.TYPE.MX ? 'MX' : 'OTHER';
     onQuery?.({ name, type, transport: client instanceof Socket ? 'tcp' : 'udp' });
     const reply = answer(name, type);
     if (reply.kind === 'silent') return;
@@ -62,6 +63,10 @@ export async function startLocalDnsServer({ answer, onQuery, host = '127.0.0.1',
       } else if (type === 'TXT') {
         for (const data of reply.txt ?? []) {
           response.answers.push(Packet.createResourceFromQuestion(question, { type: Packet.TYPE.TXT, class: Packet.CLASS.IN, ttl: 60, data }));
+        }
+      } else if (type === 'MX') {
+        for (const { priority, exchange } of reply.mx ?? []) {
+          response.answers.push(Packet.createResourceFromQuestion(question, { type: Packet.TYPE.MX, class: Packet.CLASS.IN, ttl: 60, priority, exchange }));
         }
       }
       void send(response).catch(() => undefined);

@@ -5,6 +5,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Scenario } from './scenarios';
 
 export const BOUNCE_DOMAIN = 'sender.warden.test';
+/**
+ * Where the bounce domain resolves: an address no scenario uses, so an MTA that backs off a route
+ * after refusals (OpenSMTPD penalises and disables it for a while) still returns its bounces at once
+ * instead of letting them expire in its queue.
+ */
+export const BOUNCE_ADDRESS = '127.0.2.1';
 
 export interface CollectedBounce {
   /** The envelope recipient: the test message's sender, which names the message (sender+<tag>@). */

@@ -15,8 +15,8 @@ export interface Scenario {
   phase: 'connect' | 'mail' | 'rcpt' | 'data' | 'dns';
   /** The reply lines exactly as documented; {ip} is the client's address, {rcpt} the recipient, {host} the mx. */
   reply: string[];
-  /** For phase `dns`: how the loopback DNS answers the domain. */
-  dns?: 'nxdomain' | 'servfail';
+  /** For phase `dns`: how the loopback DNS answers the domain (`nullmx`: the single "0 ." MX of RFC 7505). */
+  dns?: 'nxdomain' | 'servfail' | 'nullmx';
   reason: Reason;
   hardBounce: boolean;
   /** Where the wording was seen: a provider's documentation page or a public page or issue. */

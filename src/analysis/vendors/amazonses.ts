@@ -1,6 +1,7 @@
 // Amazon SES notifications delivered by email (SNS "AWS Notification Message"): JSON describing a
 // Bounce, Complaint or Delivery, optionally wrapped in an SNS envelope whose Message is the JSON.
 import type { RecipientRecord } from '../dsn';
+import type { VendorNotification, VendorReader } from './types';
 import { cleanAddress, replyCodeIn, statusIn } from '../dsn';
 
 interface SesRecipient {
@@ -18,16 +19,6 @@ interface SesNotification {
   delivery?: { recipients?: string[]; smtpResponse?: string; reportingMTA?: string };
   mail?: { messageId?: string; source?: string; sourceIp?: string; commonHeaders?: { subject?: string; to?: string[]; from?: string[]; messageId?: string } };
   Message?: string;
-}
-
-export interface SesResult {
-  kind: 'bounce' | 'complaint' | 'delivery';
-  records: RecipientRecord[];
-  feedbackType?: string;
-  sourceIp?: string;
-  messageId?: string;
-  from?: string;
-  subject?: string;
 }
 
 function parseJson(text: string): SesNotification | undefined {
@@ -49,7 +40,7 @@ function parseJson(text: string): SesNotification | undefined {
 }
 
 /** Reads an SES notification from a body, or undefined when the body is not one. */
-export function readSesNotification(body: string): SesResult | undefined {
+export function readSesNotification(body: string): VendorNotification | undefined {
   if (!body.includes('"notificationType"') && !body.includes('"eventType"') && !body.includes('\\"notificationType\\"')) return undefined;
   let note = parseJson(body);
   if (note && typeof note.Message === 'string') note = parseJson(note.Message);
@@ -118,3 +109,15 @@ export function unwrapSesReply(diagnostic: string | undefined): { replyCode?: st
   if (status) result.status = status;
   return result;
 }
+
+export const amazonSes: VendorReader = {
+  family: 'amazonses',
+  readNotification: (report) => (/amazonses|amazonaws|"notificationType"|"eventType"/.test(report.body) ? readSesNotification(report.body) : undefined),
+  refine: (record) => {
+    const wrapped = unwrapSesReply(record.diagnosticCode);
+    if (!wrapped) return;
+    record.diagnosticCode = wrapped.reply;
+    if (wrapped.replyCode) record.replyCode = wrapped.replyCode;
+    if (wrapped.status) record.status = wrapped.status;
+  },
+};

@@ -15,6 +15,7 @@ export function isFmlRefusal(report: BounceText): boolean {
 
 export const fml: VendorReader = {
   family: 'fml',
+  isBounce: isFmlRefusal,
   matches: isFmlRefusal,
   read: (report) => {
     const lines = report.text.split('\n');

@@ -1,4 +1,5 @@
-// The non-standard bounce families, tried in order; the first whose format matches reads the report.
+// The vendor families. A notification or notice format is read by the first family that knows it
+// (in this order); every family's refinements apply to every record, in this order.
 import type { VendorReader } from './types';
 import { qmail } from './qmail';
 import { exim } from './exim';
@@ -7,5 +8,9 @@ import { gmail } from './gmail';
 import { mFilter } from './mfilter';
 import { fml } from './fml';
 import { dovecot } from './dovecot';
+import { opensmtpd } from './opensmtpd';
+import { amazonSes } from './amazonses';
+import { autoReply } from './autoreply';
+import { mcAfee } from './mcafee';
 
-export const VENDOR_READERS: readonly VendorReader[] = [googleGroups, fml, gmail, mFilter, dovecot, qmail, exim];
+export const VENDOR_READERS: readonly VendorReader[] = [amazonSes, autoReply, googleGroups, fml, gmail, mFilter, dovecot, opensmtpd, qmail, exim, mcAfee];

@@ -3,7 +3,15 @@
 // while checking them, i.e. answers to RCPT, even though the DSN it attaches names no command.
 import type { Header } from '../mime';
 import { headerValue } from '../mime';
+import type { VendorReader } from './types';
 
 export function isMcAfeeAppliance(headers: Header[]): boolean {
   return /mcafee/i.test(headerValue(headers, 'x-nai-header') ?? '');
 }
+
+export const mcAfee: VendorReader = {
+  family: 'mcafee',
+  refine: (record, report) => {
+    if (isMcAfeeAppliance(report.headers)) record.smtpCommand ??= 'RCPT';
+  },
+};

@@ -44,6 +44,17 @@ describe('reason mapping', () => {
     [{ status: '4.3.2', action: 'delayed', diagnosticCode: 'host adatum-m365.com[192.0.2.9] refused to talk to me: 421 4.3.2 The maximum number of concurrent connections per resource forest has exceeded a limit, closing transmission channel.' }, 'toomanyconn'],
     [{ status: '5.0.0', action: 'failed', smtpCommand: 'DATA', diagnosticCode: '451 qq trouble in home directory: retry timeout exceeded' }, 'systemerror'],
     [{ status: '5.0.0', action: 'failed', smtpCommand: 'RCPT', diagnosticCode: '451 4.3.2 Internal server error: retry timeout exceeded' }, 'systemerror'],
+    [{ status: '5.0.0', action: 'failed', smtpCommand: 'RCPT', diagnosticCode: '551 User not local; please try <new-address@elsewhere.example>' }, 'hasmoved'],
+    [{ status: '5.1.6', action: 'failed', smtpCommand: 'RCPT', diagnosticCode: '550 5.1.6 <a@relocated.example>: Recipient address rejected: User has moved to new-address@elsewhere.example' }, 'hasmoved'],
+    [{ status: '5.7.1', action: 'failed', smtpCommand: 'MAIL', diagnosticCode: '530 5.7.1 Client was not authenticated' }, 'securityerror'],
+    [{ status: '5.7.0', action: 'failed', smtpCommand: 'MAIL', diagnosticCode: '530 5.7.0 Authentication required' }, 'securityerror'],
+    [{ status: '4.7.1', action: 'delayed', smtpCommand: 'RCPT', diagnosticCode: '421 4.7.1 Messages to a@mac.com deferred due to excessive volume. Try again later - https://support.apple.com/en-us/HT204137' }, 'speeding'],
+    [{ status: '5.7.1', action: 'failed', smtpCommand: 'DATA', diagnosticCode: '550 5.7.1 Your message was rejected due to acme.example DMARC policy.' }, 'authfailure'],
+    [{ status: '5.0.0', action: 'failed', smtpCommand: 'DATA', diagnosticCode: '550 This message was detected as possible malware (Eicar-Signature).' }, 'virusdetected'],
+    [{ status: '5.2.3', action: 'failed', smtpCommand: 'DATA', diagnosticCode: '552 5.2.3 Message exceeds maximum fixed size (10485760)' }, 'exceedlimit'],
+    [{ status: '5.6.0', action: 'failed', smtpCommand: 'DATA', diagnosticCode: '552 5.6.0 Headers too large (32768 max)' }, 'contenterror'],
+    [{ status: '4.3.1', action: 'delayed', smtpCommand: 'MAIL', diagnosticCode: '452 4.3.1 Insufficient system storage' }, 'systemfull'],
+    [{ status: '5.1.10', action: 'failed', diagnosticCode: 'Domain accepts-no-mail.example does not accept mail (nullMX)' }, 'notaccept'],
   ])('reads the MTA corpus reply %j as %s', (input, reason) => {
     expect(classifyReason(input)).toBe(reason);
   });
@@ -73,6 +84,20 @@ describe('reason mapping', () => {
   it('keeps a delay report under a network status as still retrying', () => {
     expect(classifyReason({ status: '4.4.0', action: 'delayed', diagnosticCode: 'The server will continue trying for up to 21 hours.' })).toBe('expired');
     expect(classifyReason({ status: '4.7.99', action: 'delayed', diagnosticCode: '450 4.7.99 Requested action not taken' })).toBe('securityerror');
+  });
+
+  it('reads a refusal before the envelope as a block of our client, though the queue retries or gave up', () => {
+    const refusal = '421 OFR004_105 Service refuse. Veuillez essayer plus tard / Service refused, please try later';
+    expect(classifyReason({ status: '4.0.0', action: 'delayed', smtpCommand: 'CONN', diagnosticCode: refusal }, 'Delivery attempts will continue for some time')).toBe('blocked');
+    expect(classifyReason({ status: '5.0.0', action: 'failed', smtpCommand: 'CONN', diagnosticCode: `${refusal}: retry timeout exceeded` })).toBe('blocked');
+    // The same note after a reply to RCPT that names nothing is a plain expiry.
+    expect(classifyReason({ status: '5.0.0', action: 'failed', smtpCommand: 'RCPT', diagnosticCode: '450 Requested action not taken: retry timeout exceeded' })).toBe('expired');
+  });
+
+  it('reads "user unknown" as the directory\'s when the notice\'s format never names the command', () => {
+    expect(classifyReason({ status: '5.0.0', diagnosticCode: '550 User not found: pat@163.example' })).toBe('filtered');
+    expect(classifyReason({ status: '5.0.0', commandUnrecorded: true, diagnosticCode: '550 User not found: pat@163.example' })).toBe('userunknown');
+    expect(classifyReason({ status: '5.0.0', commandUnrecorded: true, smtpCommand: 'DATA', diagnosticCode: '550 User not found: pat@163.example' })).toBe('filtered');
   });
 
   it('calls a "user unknown" after DATA the recipient\'s filter', () => {

@@ -56,6 +56,50 @@ describe('non-standard bounce families', () => {
     expect(factsOf(raw)).toEqual([expect.objectContaining({ recipient: 'pat@corp.example', reason: 'securityerror', status: '5.7.1', replyCode: '550', hardBounce: false })]);
   });
 
+  it('reads an OpenSMTPD notice: its reply line per recipient, with no command to say when it came', () => {
+    // The shape OpenSMTPD's bounce.c writes (as in test/fixtures/mta-corpus/opensmtpd).
+    const notice = (reply: string) => [
+      'Received: from mta.acme.example (mta [local]) by mta.acme.example (OpenSMTPD) with ESMTPA id 905ab635 for <news@acme.example>; Thu, 3 Dec 2026 09:49:51 +0000 (UTC)',
+      'Subject: Delivery status notification: failed',
+      'From: Mailer Daemon <MAILER-DAEMON@mta.acme.example>',
+      'To: news@acme.example',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed;boundary="b1"',
+      '',
+      '--b1',
+      'Content-Description: Notification',
+      'Content-Type: text/plain; charset=us-ascii',
+      '',
+      '    Hi!',
+      '',
+      '    This is the MAILER-DAEMON, please DO NOT REPLY to this email.',
+      '',
+      '    An error has occurred while attempting to deliver a message for',
+      '    the following list of recipients:',
+      '',
+      `pat@gmx.example: ${reply}`,
+      '',
+      '    Below is a copy of the original message:',
+      '',
+      '--b1',
+      'Content-Description: Delivery Report',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mta.acme.example',
+      '',
+      'Final-Recipient: rfc822; pat@gmx.example',
+      'Action: failed',
+      'Status: 5.0.0',
+      '',
+      '--b1--',
+      '',
+    ].join('\n');
+    expect(factsOf(notice('550 pat@gmx.example: Requested action not taken: mailbox unavailable'))).toEqual([
+      expect.objectContaining({ recipient: 'pat@gmx.example', reason: 'userunknown', hardBounce: true, replyCode: '550', diagnosticCode: '550 pat@gmx.example: Requested action not taken: mailbox unavailable' }),
+    ]);
+    expect(factsOf(notice('552 5.6.0 Headers too large (32768 max)'))).toEqual([expect.objectContaining({ reason: 'contenterror', status: '5.6.0', hardBounce: false })]);
+  });
+
   it('takes a Dovecot rejection notice\'s reason over the DSN part\'s diagnostic', () => {
     const report = (diagnostic: string) => [
       'From: Mail Delivery Subsystem <MAILER-DAEMON@mx.corp.example>',
