@@ -46,7 +46,7 @@ export function arfComplaint({ recipient, at, sender = 'anon-41', messageId = ne
       '',
       'From: Anonymous <anon@relay.example>',
       `To: ${shown}`,
-      'Subject: you again',
+      `Subject: ${shown}, you again`,
       `Message-ID: <${messageId}>`,
       `X-Warden-Sender: ${sender}`,
       `Date: ${date}`,
