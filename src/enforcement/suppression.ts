@@ -79,56 +79,81 @@ async function writeEntries(suppression: Suppression, writes: EntryWrite[], audi
   });
 }
 
+type Sighting = { fact: StoredFact; contentHash: string | null; recipientHash: string; verdict: ReturnType<typeof verdictOf> };
+type Suppressing = Sighting & { reason: Exclude<SuppressionReason, 'manual'> };
+
 /**
- * Acts on facts just stored: a complaint or a recipient-caused hard bounce suppresses its
- * recipient, a full mailbox once it has been full long enough; a fact seen before (a report read
- * again) does nothing. The facts and raw reports naming a suppressed recipient get its hash.
+ * Records a sighting per fact naming a recipient; returns those seen for the first time (a report
+ * read again is not acted on again), and counts the redacted complaints among them.
  */
-export async function suppressFromFacts(suppression: Suppression, messages: { contentHash: string | null; facts: StoredFact[] }[], now: Date): Promise<FactsSuppressionSummary> {
-  const summary: FactsSuppressionSummary = { sighted: 0, redacted: 0, suppressed: 0, factsRewritten: 0, messagesRewritten: 0 };
-  const { config, keyer } = suppression;
-  const seen: { fact: StoredFact; contentHash: string | null; recipientHash: string; verdict: ReturnType<typeof verdictOf> }[] = [];
+async function sightFacts(suppression: Suppression, messages: { contentHash: string | null; facts: StoredFact[] }[], summary: FactsSuppressionSummary): Promise<Sighting[]> {
+  const seen: Sighting[] = [];
   for (const { contentHash, facts } of messages) {
     for (const fact of facts) {
       const verdict = verdictOf(fact);
       // A redacted recipient is sighted too (under the placeholder it was given), so it is read once.
-      const recipientHash = fact.recipient ? keyer.hash(fact.recipient) : null;
+      const recipientHash = fact.recipient ? suppression.keyer.hash(fact.recipient) : null;
       if (recipientHash) seen.push({ fact, contentHash, recipientHash, verdict });
       else if (verdict.kind === 'redacted') summary.redacted++;
     }
   }
-  if (seen.length === 0) return summary;
+  if (seen.length === 0) return [];
   const fresh = await insertSightings(
     suppression.db,
     seen.map(({ fact, contentHash, recipientHash }) => ({ dedupKey: fact.dedupKey, recipientHash, contentHash, kind: fact.kind, reason: fact.reason ?? null, occurredAt: fact.occurredAt })),
   );
-  const sighted = seen.filter((item) => fresh.has(item.fact.dedupKey) && item.verdict.kind !== 'redacted');
-  summary.redacted += seen.filter((item) => fresh.has(item.fact.dedupKey) && item.verdict.kind === 'redacted').length;
-  summary.sighted = sighted.length;
+  const firstSeen = seen.filter((item) => fresh.has(item.fact.dedupKey));
+  summary.redacted += firstSeen.filter((item) => item.verdict.kind === 'redacted').length;
+  return firstSeen.filter((item) => item.verdict.kind !== 'redacted');
+}
+
+/** The sightings that suppress: their verdict says so, or a full mailbox has been full long enough. */
+async function suppressingSightings(suppression: Suppression, sighted: Sighting[]): Promise<Suppressing[]> {
+  const rule = suppression.config.mailboxFull;
   const counted = sighted.filter((item) => item.verdict.kind === 'count');
   const earliest = Math.min(...counted.map((item) => item.fact.occurredAt.getTime()));
-  const mailboxFull = counted.length > 0 ? await sightingTimes(suppression.db, [...new Set(counted.map((item) => item.recipientHash))], 'mailboxfull', new Date(earliest - config.mailboxFull.withinDays * 86_400_000)) : new Map<string, Date[]>();
-  const suppressing = sighted.flatMap((item): (typeof item & { reason: Exclude<SuppressionReason, 'manual'> })[] => {
+  const mailboxFull = counted.length > 0 ? await sightingTimes(suppression.db, [...new Set(counted.map((item) => item.recipientHash))], 'mailboxfull', new Date(earliest - rule.withinDays * 86_400_000)) : new Map<string, Date[]>();
+  return sighted.flatMap((item): Suppressing[] => {
     const { verdict } = item;
     if (verdict.kind === 'suppress') return [{ ...item, reason: verdict.reason }];
-    if (verdict.kind === 'count' && mailboxFullDue(mailboxFull.get(item.recipientHash) ?? [], config.mailboxFull)) return [{ ...item, reason: 'mailboxFull' }];
+    if (verdict.kind === 'count' && mailboxFullDue(mailboxFull.get(item.recipientHash) ?? [], rule)) return [{ ...item, reason: 'mailboxFull' }];
     return [];
   });
+}
+
+/** One entry per recipient and scope: the reason's scope narrowed to whom each report is attributed, its expiry counted from the fact. */
+async function entryWrites(suppression: Suppression, suppressing: Suppressing[], now: Date): Promise<EntryWrite[]> {
+  const { config } = suppression;
   const attributions = await factAttributions(suppression.db, suppressing.map((item) => item.fact.dedupKey));
-  const writes = new Map<string, EntryWrite & { fact: StoredFact }>();
+  const writes = new Map<string, EntryWrite>();
   for (const { fact, recipientHash, reason } of suppressing) {
     const wanted: SuppressionScope = reason === 'unsubscribe' ? config.oneClick.defaultScope : config.reasons[reason].scope;
     const scope = automaticScope(wanted, attributions.get(fact.dedupKey) ?? { sender: null, senderDomain: null });
     const expiresAt = expiryOf(config, reason, fact.occurredAt);
     // A report read long after the fact may describe a suppression already over.
     if (expiresAt !== null && expiresAt.getTime() <= now.getTime()) continue;
-    const write = { recipientHash, ...scope, reason, source: 'mailbox' as const, origin: fact.source, expiresAt, fact };
+    const write: EntryWrite = { recipientHash, ...scope, reason, source: 'mailbox', origin: fact.source, expiresAt };
     const key = `${recipientHash}\u001f${scope.scope}\u001f${scope.scopeId}`;
-    if (mergeEntry(writes.get(key) && { ...writes.get(key)!, id: 0, createdAt: now, removedAt: null }, write, now) !== null) writes.set(key, write);
+    const earlier = writes.get(key);
+    if (mergeEntry(earlier && { ...earlier, id: 0, createdAt: now, removedAt: null }, write, now) !== null) writes.set(key, write);
   }
-  const written = await writeEntries(suppression, [...writes.values()].map(({ fact: _fact, ...write }) => write), { actor: 'automatic', note: (write) => `${write.reason} reported in ${write.origin}` }, now);
+  return [...writes.values()];
+}
+
+/**
+ * Acts on facts just stored: a complaint or a recipient-caused hard bounce suppresses its
+ * recipient, a full mailbox once it has been full long enough; a fact seen before (a report read
+ * again) does nothing. The facts and raw reports naming a suppressed recipient (suppressed now or
+ * before) get its hash.
+ */
+export async function suppressFromFacts(suppression: Suppression, messages: { contentHash: string | null; facts: StoredFact[] }[], now: Date): Promise<FactsSuppressionSummary> {
+  const summary: FactsSuppressionSummary = { sighted: 0, redacted: 0, suppressed: 0, factsRewritten: 0, messagesRewritten: 0 };
+  const sighted = await sightFacts(suppression, messages, summary);
+  summary.sighted = sighted.length;
+  if (sighted.length === 0) return summary;
+  const writes = await entryWrites(suppression, await suppressingSightings(suppression, sighted), now);
+  const written = await writeEntries(suppression, writes, { actor: 'automatic', note: (write) => `${write.reason} reported in ${write.origin}` }, now);
   summary.suppressed = written.length;
-  // Every recipient suppressed now or before: the facts sighting it, new ones included, lose its address.
   const formsByHash = new Map<string, Set<string>>();
   for (const item of sighted) formsByHash.set(item.recipientHash, new Set([...(formsByHash.get(item.recipientHash) ?? []), ...writtenForms(item.fact.recipient!)]));
   const inForce = await recipientsInForce(suppression.db, [...formsByHash.keys()], now);
