@@ -59,7 +59,7 @@ describe.skipIf(!chromiumAvailable())('suppression page in Chromium', () => {
     await page.fill('#secret', password);
     await page.click('button[type=submit]');
     await page.waitForSelector('main .view[data-view="overview"][data-ready="true"]', { timeout: 20_000 });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await browser?.close();

@@ -64,7 +64,7 @@ describe.skipIf(unavailable)('Postfix refusing suppressed recipients at RCPT TO'
     service = await startService({ config, logger: pino({ level: 'silent' }), jobs: [] });
     const port = service.policyServer!.port;
     postfix = await startPostfix({ policyPort: port, policyMainCf: readmeSuppressionBlock(port) });
-  }, 60_000);
+  });
   afterAll(async () => {
     await postfix?.stop();
     await service?.stop();

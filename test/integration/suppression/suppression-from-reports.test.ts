@@ -59,7 +59,7 @@ describe.each(testEngines())('suppression from ingested reports ($name)', (engin
     const summary = await ingest('2026-04-05T12:00:00Z');
     expect(summary.failures).toEqual([]);
     expect(summary.stored).toBe(10);
-  }, 60_000);
+  });
   afterAll(async () => {
     await database?.close();
     rmSync(dir, { recursive: true, force: true });
