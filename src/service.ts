@@ -9,6 +9,9 @@ import { openDatabase, type Database } from './db/client';
 import { HourlyCounter } from './relay/hourly-counter';
 import { PolicySnapshot } from './relay/policy-snapshot';
 import { PostfixPolicyServer } from './relay/postfix-policy-server';
+import { SuppressionSnapshot } from './relay/suppression-snapshot';
+import { AddressKeyer } from './suppression/address';
+import { oneClickKeyPurpose, unsubscribeLinkMaker } from './suppression/one-click';
 import type { JobDefinition } from './scheduler/job';
 import { newInstanceId, resolveJobs, Scheduler } from './scheduler/scheduler';
 
@@ -17,6 +20,8 @@ export interface RunningService {
   database: Database;
   scheduler?: Scheduler;
   policySnapshot: PolicySnapshot;
+  /** The suppression list in memory, when suppression.key is set. */
+  suppressionSnapshot?: SuppressionSnapshot;
   /** Where the Postfix policy server listens, when enabled. */
   policyServer?: { host: string; port: number };
   /** Stops scheduling, waits for jobs and requests in flight, closes the database. */
@@ -42,6 +47,12 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     refreshSeconds: config.relay.snapshotRefreshSeconds,
     logger: logger.child({ component: 'policy-snapshot' }),
   });
+  const suppressionSnapshot = config.suppression.key
+    ? new SuppressionSnapshot(database, new AddressKeyer(config.suppression.key), {
+        refreshSeconds: config.relay.snapshotRefreshSeconds,
+        logger: logger.child({ component: 'suppression-snapshot' }),
+      })
+    : undefined;
   const counter = new HourlyCounter(database.db, {
     flushMs: config.relay.policyServer.countFlushMs,
     maxPendingEvents: config.relay.policyServer.maxPendingSendEvents,
@@ -53,16 +64,23 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     await database.migrate();
     logger.info({ engine: database.engine, instanceId }, 'database ready');
     await policySnapshot.start();
+    await suppressionSnapshot?.start();
+    if (!suppressionSnapshot) logger.info('recipient suppression is off (set suppression.key to turn it on)');
     scheduler = new Scheduler(scheduledJobs, { db: database.db, config, logger }, instanceId);
     // The counts behind limits: the Postfix policy server's, and those relays report to the API.
     counter.start();
-    const app = createApp({ database, config, logger, jobs: scheduledJobs, scheduler, policySnapshot, hourlyCounter: counter });
+    const app = createApp({ database, config, logger, jobs: scheduledJobs, scheduler, policySnapshot, hourlyCounter: counter, suppressionSnapshot });
     if (config.relay.policyServer.enabled) {
       policyServer = new PostfixPolicyServer({
         config: config.relay.policyServer,
         snapshot: policySnapshot,
         counter,
         recordSendEvents: config.relay.policyServer.recordSendEvents,
+        suppression: suppressionSnapshot,
+        unsubscribeLinks:
+          suppressionSnapshot && config.suppression.oneClick.baseUrl
+            ? unsubscribeLinkMaker(config.suppression.oneClick.baseUrl, config.suppression.oneClick.defaultScope, suppressionSnapshot.keyer.derive(oneClickKeyPurpose), (address) => suppressionSnapshot.keyer.hash(address))
+            : undefined,
         logger: logger.child({ component: 'postfix-policy' }),
       });
       const address = await policyServer.listen();
@@ -75,6 +93,7 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     await policyServer?.close().catch(() => {});
     await counter.stop().catch(() => {});
     await policySnapshot.stop().catch(() => {});
+    await suppressionSnapshot?.stop().catch(() => {});
     await scheduler?.stop().catch(() => {});
     await database.close().catch(() => {});
     throw error;
@@ -94,6 +113,7 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     database,
     scheduler,
     policySnapshot,
+    suppressionSnapshot,
     policyServer: policyAddress,
     stop: () =>
       (stopping ??= (async () => {
@@ -106,6 +126,7 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
         await Promise.all([scheduler?.stop(), closed, policyServer?.close()]);
         await counter.stop();
         await policySnapshot.stop();
+        await suppressionSnapshot?.stop();
         await database.close();
         logger.info('stopped');
       })()),

@@ -9,6 +9,7 @@ import { parseIpRange } from './ip-range';
 import { mailboxesConfig } from './mailboxes';
 import { relayConfig } from './relay';
 import { reputationConfig } from './reputation';
+import { suppressionConfig } from './suppression';
 import { tiersConfig } from './tiers';
 import { webhooksConfig } from './webhooks';
 
@@ -97,6 +98,7 @@ export const wardenConfigSchema = z
     campaigns: campaignsConfig.prefault({}),
     webhooks: webhooksConfig.prefault({}),
     dashboard: dashboardConfig.prefault({}),
+    suppression: suppressionConfig.prefault({}),
   })
   .strict();
 

@@ -6,13 +6,14 @@ import type { Db } from '../db/client';
 import { storeBatch, type BatchOutcome } from '../db/ingest-queries';
 import { actOnStoredFacts, readSendLog } from '../enforcement/facts';
 import { factRecordOf } from '../enforcement/fact-records';
+import { suppressFromFacts, suppressionOf } from '../enforcement/suppression';
 import { analysisPoolFor, type AnalysisPool } from './analysis-pool';
 import { labelledStep } from './errors';
 import type { FolderHolds, PreparedMessage, RawMessage } from './message';
 
 export interface IngestDeps {
   db: Db;
-  config: Pick<WardenConfig, 'mailboxes' | 'attribution' | 'reputation' | 'tiers' | 'campaigns' | 'relay'>;
+  config: Pick<WardenConfig, 'mailboxes' | 'attribution' | 'reputation' | 'tiers' | 'campaigns' | 'relay'> & Partial<Pick<WardenConfig, 'suppression'>>;
   logger: Logger;
   now: Date;
   /** Worker threads that analyze the mail; without it, the process's pool sized by `config.mailboxes`. */
@@ -119,6 +120,24 @@ export async function storePrepared(deps: IngestDeps, prepared: PreparedMessage[
   }
   // Stored and committed: a crash before this line is caught up by the evaluate-reputation job.
   await labelledStep('E_INGEST_EVALUATE', 'batch stored, re-evaluating its senders failed', () => afterFactsStored(deps, outcome, counts, stageMs));
+  await suppressRecipients(deps, prepared);
+}
+
+/**
+ * Suppresses the recipients the stored facts call for (complaints, hard bounces, full mailboxes),
+ * when suppression is on. A failure is logged, not thrown: the batch is stored and the source
+ * reads on.
+ */
+export async function suppressRecipients(deps: IngestDeps, prepared: PreparedMessage[]): Promise<void> {
+  const suppression = deps.config.suppression && suppressionOf(deps.db, deps.config.suppression);
+  if (!suppression) return;
+  try {
+    const messages = prepared.filter((item) => !item.quarantine).map((item) => ({ contentHash: item.contentHash, facts: item.facts }));
+    const summary = await suppressFromFacts(suppression, messages, deps.now);
+    if (summary.suppressed + summary.redacted > 0) deps.logger.info({ ...summary }, 'recipients suppressed from stored facts');
+  } catch (error) {
+    deps.logger.error({ err: error, code: 'E_INGEST_SUPPRESS' }, 'batch stored, suppressing its recipients failed');
+  }
 }
 
 /** Acts on the facts a batch or a quarantine retry stored (see enforcement/facts.ts), counting and timing it. */

@@ -5,7 +5,7 @@ import { getQuarantined, settleQuarantined } from '../db/ingest-queries';
 import { readSendLog } from '../enforcement/facts';
 import { factRecordOf } from '../enforcement/fact-records';
 import { NotFoundError } from '../errors';
-import { afterFactsStored, analysisPoolOf, zeroSourceCounts, type IngestDeps } from './batch';
+import { afterFactsStored, analysisPoolOf, suppressRecipients, zeroSourceCounts, type IngestDeps } from './batch';
 
 export interface RetryOutcome {
   id: number;
@@ -35,5 +35,6 @@ export async function retryQuarantined(deps: IngestDeps, id: number): Promise<Re
   const records = prepared.facts.map((fact) => factRecordOf(fact, sends));
   const settled = await settleQuarantined(deps.db, { id, messageId: entry.messageId }, { quarantine: prepared.quarantine, facts: records }, deps.now);
   await afterFactsStored(deps, settled, zeroSourceCounts());
+  if (settled.resolved) await suppressRecipients(deps, [{ ...prepared, contentHash: entry.contentHash }]);
   return { id, resolved: settled.resolved, facts: settled.facts, reasonCode: prepared.quarantine?.code ?? null, reason: prepared.quarantine?.reason ?? null };
 }
