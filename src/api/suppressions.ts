@@ -208,6 +208,32 @@ const importRoute = createRoute({
   },
 });
 
+/** Entries in force by reason and source, the in-memory list's size and the latest audit rows. */
+async function summaryOf(db: Db, suppression: Suppression | undefined, snapshot: SuppressionSnapshot | undefined, now: Date) {
+  const counts = await countsByReasonAndSource(db, now);
+  const sum = (key: 'reason' | 'source') => counts.reduce<Record<string, number>>((totals, row) => ({ ...totals, [row[key]]: (totals[row[key]] ?? 0) + row.count }), {});
+  return {
+    enabled: suppression !== undefined,
+    total: counts.reduce((total, row) => total + row.count, 0),
+    byReason: sum('reason'),
+    bySource: sum('source'),
+    byReasonAndSource: counts,
+    snapshot: snapshot ? { entries: snapshot.size.entries, version: snapshot.version } : null,
+    recentAudit: (await recentAudit(db, 20)).map(toAudit),
+  };
+}
+
+/** Every entry in force as CSV of hashes, read a page at a time. */
+async function csvOfEntries(db: Db, now: Date): Promise<string> {
+  let text = csvHeader;
+  for (let afterId = 0; ; ) {
+    const rows = await entriesInForce(db, now, afterId, 5000);
+    for (const row of rows) text += csvLine({ ...row, recipientHash: row.recipientHash! });
+    if (rows.length < 5000) return text;
+    afterId = rows.at(-1)!.id;
+  }
+}
+
 export function suppressionsRouter(db: Db, suppression: Suppression | undefined, snapshot: SuppressionSnapshot | undefined, clock: () => Date) {
   const router = new OpenAPIHono<ApiEnv>();
   router.use('/suppressions', requireScope('ops'));
@@ -223,22 +249,7 @@ export function suppressionsRouter(db: Db, suppression: Suppression | undefined,
     return recipientHash;
   };
   return router
-    .openapi(summaryRoute, async (c) => {
-      const counts = await countsByReasonAndSource(db, clock());
-      const sum = (key: 'reason' | 'source') => counts.reduce<Record<string, number>>((totals, row) => ({ ...totals, [row[key]]: (totals[row[key]] ?? 0) + row.count }), {});
-      return c.json(
-        {
-          enabled: suppression !== undefined,
-          total: counts.reduce((total, row) => total + row.count, 0),
-          byReason: sum('reason'),
-          bySource: sum('source'),
-          byReasonAndSource: counts,
-          snapshot: snapshot ? { entries: snapshot.size.entries, version: snapshot.version } : null,
-          recentAudit: (await recentAudit(db, 20)).map(toAudit),
-        },
-        200,
-      );
-    })
+    .openapi(summaryRoute, async (c) => c.json(await summaryOf(db, suppression, snapshot, clock()), 200))
     .openapi(listRoute, async (c) => {
       const { reason, afterId, limit } = c.req.valid('query');
       const now = clock();
@@ -279,14 +290,7 @@ export function suppressionsRouter(db: Db, suppression: Suppression | undefined,
     })
     .openapi(exportRoute, async (c) => {
       const now = clock();
-      let text = csvHeader;
-      for (let afterId = 0; ; ) {
-        const rows = await entriesInForce(db, now, afterId, 5000);
-        for (const row of rows) text += csvLine({ ...row, recipientHash: row.recipientHash! });
-        if (rows.length < 5000) break;
-        afterId = rows.at(-1)!.id;
-      }
-      return c.body(text, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="suppressions-${now.toISOString().slice(0, 10)}.csv"` });
+      return c.body(await csvOfEntries(db, now), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="suppressions-${now.toISOString().slice(0, 10)}.csv"` });
     })
     .openapi(importRoute, async (c) => {
       const rows = parseCsvEntries(await c.req.text());
