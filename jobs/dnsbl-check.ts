@@ -4,6 +4,7 @@ import { loadDnsblState, pruneDnsblHistory, storeDnsblRun } from '../src/db/dnsb
 import { sweepRelayTargets } from '../src/dnsbl/run';
 import { advanceState } from '../src/dnsbl/state';
 import { expandTargets } from '../src/dnsbl/targets';
+import { runSteeringPass } from '../src/enforcement/ip-steering';
 import type { JobDefinition, JobSummary } from '../src/scheduler/job';
 
 export const dnsblCheckJob: JobDefinition = {
@@ -40,8 +41,11 @@ export const dnsblCheckJob: JobDefinition = {
     for (const event of events) {
       logger.info({ dnsblRunId: stored.runId, event: event.type, zone: event.zoneId, target: event.target?.value, severity: event.severity }, 'dnsbl state changed');
     }
+    // A confirmed listing or delisting moves mail at once, not at the next ip-steering run.
+    const steering = await runSteeringPass(db, config.steering, now);
     return {
       dnsblRunId: stored.runId,
+      steeringChanges: steering.changes,
       targets: run.targets.length,
       zones: run.zones.length,
       checks: stored.checks,

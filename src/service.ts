@@ -9,6 +9,7 @@ import { openDatabase, type Database } from './db/client';
 import { HourlyCounter } from './relay/hourly-counter';
 import { PolicySnapshot } from './relay/policy-snapshot';
 import { PostfixPolicyServer } from './relay/postfix-policy-server';
+import { SteeringSnapshot } from './relay/steering-snapshot';
 import type { JobDefinition } from './scheduler/job';
 import { newInstanceId, resolveJobs, Scheduler } from './scheduler/scheduler';
 
@@ -17,6 +18,7 @@ export interface RunningService {
   database: Database;
   scheduler?: Scheduler;
   policySnapshot: PolicySnapshot;
+  steeringSnapshot: SteeringSnapshot;
   /** Where the Postfix policy server listens, when enabled. */
   policyServer?: { host: string; port: number };
   /** Stops scheduling, waits for jobs and requests in flight, closes the database. */
@@ -47,12 +49,17 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     maxPendingEvents: config.relay.policyServer.maxPendingSendEvents,
     logger: logger.child({ component: 'hourly-counter' }),
   });
+  const steeringSnapshot = new SteeringSnapshot(database, config.steering, {
+    refreshSeconds: config.relay.snapshotRefreshSeconds,
+    logger: logger.child({ component: 'steering-snapshot' }),
+  });
   let policyServer: PostfixPolicyServer | undefined;
   let policyAddress: { host: string; port: number } | undefined;
   try {
     await database.migrate();
     logger.info({ engine: database.engine, instanceId }, 'database ready');
     await policySnapshot.start();
+    await steeringSnapshot.start();
     scheduler = new Scheduler(scheduledJobs, { db: database.db, config, logger }, instanceId);
     // The counts behind limits: the Postfix policy server's, and those relays report to the API.
     counter.start();
@@ -63,6 +70,7 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
         snapshot: policySnapshot,
         counter,
         recordSendEvents: config.relay.policyServer.recordSendEvents,
+        steering: steeringSnapshot.enabled ? steeringSnapshot : undefined,
         logger: logger.child({ component: 'postfix-policy' }),
       });
       const address = await policyServer.listen();
@@ -75,6 +83,7 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     await policyServer?.close().catch(() => {});
     await counter.stop().catch(() => {});
     await policySnapshot.stop().catch(() => {});
+    await steeringSnapshot.stop().catch(() => {});
     await scheduler?.stop().catch(() => {});
     await database.close().catch(() => {});
     throw error;
@@ -94,6 +103,7 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     database,
     scheduler,
     policySnapshot,
+    steeringSnapshot,
     policyServer: policyAddress,
     stop: () =>
       (stopping ??= (async () => {
@@ -106,6 +116,7 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
         await Promise.all([scheduler?.stop(), closed, policyServer?.close()]);
         await counter.stop();
         await policySnapshot.stop();
+        await steeringSnapshot.stop();
         await database.close();
         logger.info('stopped');
       })()),

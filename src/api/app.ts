@@ -21,6 +21,7 @@ import { DashboardSessions } from './dashboard-sessions';
 import type { ApiEnv } from './env';
 import { errorResponse, handleError } from './errors';
 import { healthRouter } from './health';
+import { steeringRouter } from './ip-steering';
 import { ipsRouter } from './ips';
 import { jobsRouter } from './jobs';
 import { policyRouter } from './policy';
@@ -94,6 +95,8 @@ export function createApp(deps: AppDeps) {
   if (deps.hourlyCounter) app.route('/api/v1', acceptedMessagesRouter(deps.hourlyCounter, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'sender', deps.config.reputation, deps.config.tiers, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, deps.config.tiers, clock));
+  // Before ipsRouter: /ips/usable is not an /ips/{ip}.
+  app.route('/api/v1', steeringRouter(deps.database.db, deps.config.steering, clock));
   app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl));
   app.route('/api/v1', mailRouter(deps.database.db));
   app.route('/api/v1', mailboxesRouter(deps.database.db, deps.config, deps.logger, clock));

@@ -119,11 +119,17 @@ export class PolicyRequestReader {
 export type PostfixAction =
   | { kind: 'DUNNO' }
   | { kind: 'DEFER_IF_PERMIT'; status: `4.${number}.${number}`; text: string }
-  | { kind: 'REJECT'; status: `5.${number}.${number}`; text: string };
+  | { kind: 'REJECT'; status: `5.${number}.${number}`; text: string }
+  /**
+   * Deliver the whole message by this master.cf transport (access(5) FILTER transport:destination).
+   * The destination is left empty: Postfix then uses default_filter_nexthop, or the recipient domain.
+   */
+  | { kind: 'FILTER'; transport: string };
 
 /** The answer on the wire. Text is one line: a CR or LF in it would end the answer early. */
 export function formatAction(action: PostfixAction): string {
   if (action.kind === 'DUNNO') return 'action=DUNNO\n\n';
+  if (action.kind === 'FILTER') return `action=FILTER ${action.transport}:\n\n`;
   return `action=${action.kind} ${action.status} ${oneLine(action.text)}\n\n`;
 }
 

@@ -6,3 +6,4 @@ export * from './alerts';
 export * from './relay';
 export * from './ingest';
 export * from './campaigns';
+export * from './steering';
