@@ -2,9 +2,10 @@
 // (a change needs dnsbl.confirmations agreeing runs) and stores checks, state and events.
 import { loadDnsblState, pruneDnsblHistory, storeDnsblRun } from '../src/db/dnsbl-queries';
 import { sweepRelayTargets } from '../src/dnsbl/run';
-import { advanceState } from '../src/dnsbl/state';
+import { advanceState, listingKey } from '../src/dnsbl/state';
 import { expandTargets } from '../src/dnsbl/targets';
 import { runSteeringPass } from '../src/enforcement/ip-steering';
+import { blameNote, listingBlame } from '../src/enforcement/listing-blame';
 import type { JobDefinition, JobSummary } from '../src/scheduler/job';
 
 export const dnsblCheckJob: JobDefinition = {
@@ -27,6 +28,14 @@ export const dnsblCheckJob: JobDefinition = {
       confirmations: config.dnsbl.confirmations,
       now,
     });
+    // A new IP listing names the senders of the IP's mail before it (in its event, so its alert).
+    const eventNotes = new Map<string, { summary: string; payload: Record<string, unknown> }>();
+    for (const event of events) {
+      if (event.type !== 'listed' || !event.target || event.target.kind === 'domain') continue;
+      const key = listingKey(event.target, event.zoneId);
+      const listedAt = state.listings.find((listing) => listingKey(listing.target, listing.zoneId) === key)?.since ?? now;
+      eventNotes.set(key, blameNote(await listingBlame(db, event.target.value, listedAt, config.steering.blameWindowHours)));
+    }
     const durationMs = Math.round(performance.now() - started);
     const stored = await storeDnsblRun(db, {
       run,
@@ -36,6 +45,7 @@ export const dnsblCheckJob: JobDefinition = {
       finishedAt: new Date(now.getTime() + durationMs),
       durationMs,
       keep: { zoneIds: run.zones.map((zone) => zone.definition.id), targets: run.targets },
+      eventNotes,
     });
     const runsPruned = await pruneDnsblHistory(db, new Date(now.getTime() - config.dnsbl.historyDays * 86_400_000));
     for (const event of events) {

@@ -97,7 +97,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, deps.config.tiers, clock));
   // Before ipsRouter: /ips/usable is not an /ips/{ip}.
   app.route('/api/v1', steeringRouter(deps.database.db, deps.config.steering, clock));
-  app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl));
+  app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl, deps.config.steering.blameWindowHours));
   app.route('/api/v1', mailRouter(deps.database.db));
   app.route('/api/v1', mailboxesRouter(deps.database.db, deps.config, deps.logger, clock));
   app.route('/api/v1', overviewRouter(deps.database.db, deps.config.reputation, clock));

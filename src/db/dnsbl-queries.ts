@@ -112,6 +112,8 @@ export interface StoreDnsblRunInput {
   durationMs: number;
   /** Drop state of zones and targets no longer configured (state the next run would never touch). */
   keep?: { zoneIds: string[]; targets: DnsblTarget[] };
+  /** Added to the events of these listings (by listingKey): a sentence for the summary, payload fields. */
+  eventNotes?: ReadonlyMap<string, { summary: string; payload: Record<string, unknown> }>;
 }
 
 export interface StoredDnsblRun {
@@ -221,7 +223,14 @@ export async function storeDnsblRun(db: Db, input: StoreDnsblRunInput): Promise<
           set: excludedColumns(dnsblZoneState, ['status', 'since', 'reason', 'pendingStatus', 'pendingCount', 'pendingSince', 'checkedAt', 'testPoints']),
         });
     }
-    await insertEvents(tx, input.events.map(dnsblEventRow));
+    await insertEvents(
+      tx,
+      input.events.map((event) => {
+        const row = dnsblEventRow(event);
+        const note = event.target ? input.eventNotes?.get(listingKey(event.target, event.zoneId)) : undefined;
+        return note ? { ...row, summary: `${row.summary}; ${note.summary}`, payload: { ...row.payload, ...note.payload } } : row;
+      }),
+    );
     if (input.keep) await pruneDnsblState(tx, input.keep.zoneIds, input.keep.targets);
     return { runId, ...counts };
   });

@@ -1,7 +1,7 @@
 // Queries of listed-IP steering: the stored state of each relay IP, the listings it is decided
 // from, one pass's state, events and audit rows written together, and ops' draining marks.
 import { and, inArray, sql } from 'drizzle-orm';
-import type { Db } from './client';
+import { queryRows, type Db } from './client';
 import { insertEvents, type EventWrite, type Tx } from './events';
 import { dnsblListings, ipSteering, policyAudit } from './schema';
 
@@ -66,4 +66,41 @@ export async function setDrainMark(db: Db, ip: string, mark: { since: Date; by: 
     .insert(ipSteering)
     .values({ ip, updatedAt: now, ...values })
     .onConflictDoUpdate({ target: ipSteering.ip, set: { ...values, updatedAt: now } });
+}
+
+/**
+ * Per sender, in [from, to): messages on the IP, complaints (those counted toward the complaint
+ * rate) and bounces of the given reasons, on mail from this IP or naming no IP, and the campaign
+ * the sender was caught in.
+ */
+export async function senderCountsOnIp(db: Db, ip: string, from: Date, to: Date, bounceReasons: readonly string[]) {
+  const rows = await queryRows<{ sender: string; sent: number; complaints: number; ip_blaming_bounces: number; campaign_id: number | string | null; campaign_rule: string | null; campaign_status: string | null }>(db, sql`
+    with sent as (
+      select sender, count(*)::int as sent
+      from send_events
+      where ip = ${ip} and at >= ${from.toISOString()}::timestamptz and at < ${to.toISOString()}::timestamptz
+      group by sender
+    ), facts as (
+      select f.sender,
+        count(*) filter (where f.kind = 'complaint' and f.counted = 'complaints')::int as complaints,
+        count(*) filter (where f.kind = 'bounce' and f.reason in (select jsonb_array_elements_text(${JSON.stringify(bounceReasons)}::jsonb)))::int as ip_blaming_bounces
+      from mail_facts f join sent s on s.sender = f.sender
+      where f.occurred_at >= ${from.toISOString()}::timestamptz and f.occurred_at < ${to.toISOString()}::timestamptz
+        and (f.ip = ${ip} or f.ip is null)
+      group by f.sender
+    )
+    select s.sender, s.sent, coalesce(f.complaints, 0) as complaints, coalesce(f.ip_blaming_bounces, 0) as ip_blaming_bounces,
+      c.id as campaign_id, c.rule as campaign_rule, c.status as campaign_status
+    from sent s
+    left join facts f on f.sender = s.sender
+    left join reputation_subjects r on r.kind = 'sender' and r.id = s.sender
+    left join campaigns c on c.id = r.campaign_id
+  `);
+  return rows.map((row) => ({
+    sender: row.sender,
+    sent: Number(row.sent),
+    complaints: Number(row.complaints),
+    ipBlamingBounces: Number(row.ip_blaming_bounces),
+    campaign: row.campaign_id === null ? null : { id: Number(row.campaign_id), rule: row.campaign_rule ?? '', status: row.campaign_status ?? '' },
+  }));
 }
