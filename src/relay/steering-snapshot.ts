@@ -7,6 +7,9 @@ import { loadSteeringRows, steeringChannel } from '../db/steering-queries';
 import { chooseIp } from '../steering/choice';
 import { usableStates, type IpSteeringState } from '../steering/ip-status';
 
+/** Senders whose choice is remembered; past it the memory starts over. */
+const maxCachedChoices = 100_000;
+
 export interface SteeringIp {
   ip: string;
   transport: string;
@@ -43,6 +46,7 @@ export class SteeringSnapshot {
   private unlisten: (() => Promise<void>) | undefined;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
+  private readonly choices = new Map<string, SteeringIp | null>();
 
   constructor(
     private readonly database: Database,
@@ -83,6 +87,7 @@ export class SteeringSnapshot {
           const rows = await loadSteeringRows(this.database.db);
           const before = this.ips.map((ip) => `${ip.ip}:${ip.state}`).join(' ');
           this.ips = steeringIps(this.config, new Map(rows.map((row) => [row.ip, row])));
+          this.choices.clear();
           const after = this.ips.map((ip) => `${ip.ip}:${ip.state}`).join(' ');
           if (before !== after) this.options.logger.info({ ips: after }, 'steering snapshot changed');
         } while (this.refreshAgain);
@@ -99,7 +104,13 @@ export class SteeringSnapshot {
   /** The IP a sender's new mail leaves by, or null (steering off, or no IP usable). */
   choose(sender: string): SteeringIp | null {
     if (!this.enabled) return null;
-    return steeringAnswer(this.ips, sender).chosen;
+    // A choice hashes the sender once per IP; a sender's next messages reuse it until the IPs change.
+    const cached = this.choices.get(sender);
+    if (cached !== undefined) return cached;
+    if (this.choices.size >= maxCachedChoices) this.choices.clear();
+    const chosen = steeringAnswer(this.ips, sender).chosen;
+    this.choices.set(sender, chosen);
+    return chosen;
   }
 
   answer(sender: string): SteeringAnswer {
