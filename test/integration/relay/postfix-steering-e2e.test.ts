@@ -1,9 +1,11 @@
-// Listed-IP steering with the real Postfix and rbldnsd on loopback: two smtp transports bound to
-// 127.0.0.2 and 127.0.0.3 deliver to a receiver that records the connecting address. Relay Warden
+// Listed-IP steering with the real Postfix and rbldnsd on loopback: the README's two smtp transports,
+// bound to 127.0.0.2 and 127.0.0.3, deliver to a receiver that records the connecting address. Relay Warden
 // answers FILTER <transport>: per sender; once rbldnsd lists 127.0.0.2 (and the blocklist job
 // runs) new mail leaves from 127.0.0.3; after the delisting and the quiet period, from both again;
 // with both listed, nothing is steered and mail leaves by Postfix's default transport.
 import { eq } from 'drizzle-orm';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dnsblCheckJob } from '../../../jobs/dnsbl-check';
@@ -20,11 +22,20 @@ import { postfixUnavailable, startPostfix, type RunningPostfix } from '../../sup
 import { findRbldnsd, startRbldnsd, type RunningRbldnsd } from '../../support/rbldnsd';
 import { startSmtpReceiver, type RunningSmtpReceiver } from '../../support/smtp-receiver';
 import { sendMail, swaksUnavailable } from '../../support/swaks';
+import { projectRoot } from '../../support/warden-process';
 
 const unavailable = postfixUnavailable() ?? swaksUnavailable() ?? (findRbldnsd() ? null : 'rbldnsd is not installed (Debian: apt-get install rbldnsd)');
 if (unavailable) {
   if (process.env.CI === 'true') throw new Error(`CI=true requires the Postfix steering test: ${unavailable}`);
   console.warn(`[skip] Postfix steering test: ${unavailable}`);
+}
+
+/** The README's master.cf lines for two IPs, bound to the loopback addresses of the test. */
+function readmeMasterCf(): string[] {
+  const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
+  const block = /`master\.cf`, one `smtp` transport per IP:\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!block?.includes('smtp_bind_address=192.0.2.10') || !block.includes('smtp_bind_address=192.0.2.11')) throw new Error('the README has no master.cf block binding 192.0.2.10 and 192.0.2.11');
+  return block.replaceAll('192.0.2.10', '127.0.0.2').replaceAll('192.0.2.11', '127.0.0.3').trimEnd().split('\n');
 }
 
 const token = 'relay-token-steering-0123456789';
@@ -101,8 +112,8 @@ describe.skipIf(unavailable)('Postfix steered by Relay Warden between two outgoi
       steering: {
         enabled: true,
         ips: [
-          { ip: '127.0.0.2', transport: 'smtp-a' },
-          { ip: '127.0.0.3', transport: 'smtp-b' },
+          { ip: '127.0.0.2', transport: 'out-a' },
+          { ip: '127.0.0.3', transport: 'out-b' },
         ],
         listingSeverity: 'error',
         // Short for the test: three seconds quiet, then straight back to full weight.
@@ -115,7 +126,7 @@ describe.skipIf(unavailable)('Postfix steered by Relay Warden between two outgoi
       policyPort: service.policyServer!.port,
       // FILTER names the transport only: the destination is default_filter_nexthop (here the receiver).
       extraMainCf: [`default_filter_nexthop = [127.0.0.1]:${receiver.port}`],
-      extraMasterCf: ['smtp-a unix - - n - - smtp -o smtp_bind_address=127.0.0.2', 'smtp-b unix - - n - - smtp -o smtp_bind_address=127.0.0.3'],
+      extraMasterCf: readmeMasterCf(),
     });
   }, 120_000);
   afterAll(async () => {
@@ -138,7 +149,7 @@ describe.skipIf(unavailable)('Postfix steered by Relay Warden between two outgoi
     const run = await runJob(dnsblCheckJob);
     expect(run.summary).toMatchObject({ listed: 1, steeringChanges: 1 });
     await snapshotShows({ '127.0.0.2': 'listed', '127.0.0.3': 'active' });
-    expect(await usable('sender0@shop.example')).toMatchObject({ usable: ['127.0.0.3'], exhausted: false, chosen: { ip: '127.0.0.3', transport: 'smtp-b' } });
+    expect(await usable('sender0@shop.example')).toMatchObject({ usable: ['127.0.0.3'], exhausted: false, chosen: { ip: '127.0.0.3', transport: 'out-b' } });
 
     const arrivals = await sendAll(senders);
     expect(new Set(arrivals.values())).toEqual(new Set(['127.0.0.3']));
