@@ -5,7 +5,7 @@ import { sweepRelayTargets } from '../src/dnsbl/run';
 import { advanceState, listingKey } from '../src/dnsbl/state';
 import { expandTargets } from '../src/dnsbl/targets';
 import { runSteeringPass } from '../src/enforcement/ip-steering';
-import { blameNote, listingBlame } from '../src/enforcement/listing-blame';
+import { blameNote, listingBlames } from '../src/enforcement/listing-blame';
 import type { JobDefinition, JobSummary } from '../src/scheduler/job';
 
 export const dnsblCheckJob: JobDefinition = {
@@ -28,13 +28,20 @@ export const dnsblCheckJob: JobDefinition = {
       confirmations: config.dnsbl.confirmations,
       now,
     });
-    // A new IP listing names the senders of the IP's mail before it (in its event, so its alert).
+    // A new IP listing names the senders of the IP's mail before it (in its event, so its alert);
+    // listings first seen at one moment (a listed /24) are read together.
     const eventNotes = new Map<string, { summary: string; payload: Record<string, unknown> }>();
+    const listedByMoment = new Map<number, { key: string; ip: string }[]>();
     for (const event of events) {
       if (event.type !== 'listed' || !event.target || event.target.kind === 'domain') continue;
       const key = listingKey(event.target, event.zoneId);
       const listedAt = state.listings.find((listing) => listingKey(listing.target, listing.zoneId) === key)?.since ?? now;
-      eventNotes.set(key, blameNote(await listingBlame(db, event.target.value, listedAt, config.steering.blameWindowHours)));
+      listedByMoment.set(listedAt.getTime(), [...(listedByMoment.get(listedAt.getTime()) ?? []), { key, ip: event.target.value }]);
+    }
+    for (const [moment, listed] of listedByMoment) {
+      const ips = [...new Set(listed.map((entry) => entry.ip))];
+      const blames = new Map((await listingBlames(db, ips, new Date(moment), config.steering.blameWindowHours)).map((blame) => [blame.ip, blame]));
+      for (const entry of listed) eventNotes.set(entry.key, blameNote(blames.get(entry.ip)!));
     }
     const durationMs = Math.round(performance.now() - started);
     const stored = await storeDnsblRun(db, {
