@@ -6,8 +6,9 @@ import { runInNewContext } from 'node:vm';
 import { DnsblResolver } from '../src/dnsbl/resolver';
 import { buildQueryName } from '../src/dnsbl/query-name';
 import { runSweep } from '../src/dnsbl/sweep';
-import { expandTargets, type DnsblTarget } from '../src/dnsbl/targets';
-import { zoneDefinitionSchema } from '../src/dnsbl/zone-definition';
+import type { DnsblTarget } from '../src/db/schema/dnsbl';
+import { expandTargets } from '../src/dnsbl/targets';
+import { zoneDefinitionSchema } from '../src/config/dnsbl-zone';
 import type { ActiveZone } from '../src/dnsbl/zones';
 import { startRbldnsd } from '../test/support/rbldnsd';
 

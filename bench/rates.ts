@@ -11,9 +11,9 @@
 import { parseArgs } from 'node:util';
 import { reputationConfig } from '../src/config/reputation';
 import { openDatabase } from '../src/db/client';
-import { recordFacts } from '../src/db/facts';
+import { recordFacts } from '../src/enforcement/facts';
 import { storeSendEvents } from '../src/db/send-events';
-import { evaluateReputation } from '../src/reputation/evaluation';
+import { evaluateReputation } from '../src/enforcement/evaluation';
 import { createTestDatabase } from '../test/support/postgres';
 
 const { values } = parseArgs({

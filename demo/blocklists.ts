@@ -6,7 +6,7 @@ import type { LocalDnsQuery, LocalDnsReply } from '../src/dnsbl/local-dns-server
 import { findCatalogueZone } from '../src/dnsbl/catalogue';
 import { buildQueryName } from '../src/dnsbl/query-name';
 import { parseTarget } from '../src/dnsbl/targets';
-import type { ZoneDefinitionInput } from '../src/dnsbl/zone-definition';
+import type { ZoneDefinitionInput } from '../src/config/dnsbl-zone';
 
 const demoZoneOf = (catalogueId: string, id: string, zone: string): ZoneDefinitionInput => {
   const original = findCatalogueZone(catalogueId);

@@ -4,9 +4,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/load';
 import { startLocalDnsServer, type LocalDnsServer } from '../src/dnsbl/local-dns-server';
+import { packageRoot } from '../src/package-root';
 import { startAlertReceiver, type AlertReceiver } from './alert-receiver';
 import { DemoBlocklists } from './blocklists';
 import { demoConfig, demoConfigYaml, newDemoSecrets, type DemoSecrets } from './config';
@@ -19,7 +19,7 @@ import { RelayTraffic } from './traffic';
 import { WardenApi } from './warden-api';
 import { startWarden, type WardenChild } from './warden-process';
 
-export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+export const projectRoot = packageRoot;
 
 export interface DemoOptions {
   /** Wiped and recreated at every start. Default: data/demo in the project. */

@@ -1,11 +1,17 @@
 // Runs the real `warden serve` (bin/warden.mjs, the production entry point) as a child process with
-// the demo config, keeps its JSON log in a file, and reports where it listens.
+// the demo config, keeps its JSON log in a file, and reports where it listens. The demo's tests run
+// it from the TypeScript sources: then the same command's entry runs through tsx.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { packageRoot } from '../src/package-root';
 
-const bin = fileURLToPath(new URL('../bin/warden.mjs', import.meta.url));
+const wardenCommand = import.meta.url.endsWith('.ts')
+  ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, join(packageRoot, 'src', 'cli', 'process.ts')]
+  : [join(packageRoot, 'bin', 'warden.mjs')];
 
 export interface WardenChild {
   url: string;
@@ -34,7 +40,7 @@ export function startWarden({ configPath, logPath, cwd, onError, startTimeoutMs 
   for (const key of ['DATABASE_URL', 'PORT', 'HOST', 'WARDEN_CONFIG', 'LOG_LEVEL']) delete env[key];
   // Its own process group: a Ctrl-C in the terminal reaches only the demo, which then stops warden
   // with one SIGTERM (a second signal during its shutdown would kill it mid-way).
-  const child = spawn(process.execPath, [bin, '--config', configPath, 'serve'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [...wardenCommand, '--config', configPath, 'serve'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const log = createWriteStream(logPath);
   // Should the demo itself exit without stopping it (an uncaught error), warden goes too.
   const killOnExit = () => child.kill('SIGKILL');

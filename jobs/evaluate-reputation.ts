@@ -1,16 +1,4 @@
-// Re-evaluates every sender and sending domain with recent traffic or an action in force (rates,
-// decisions, tiers), then runs the campaign rule over the complaints of its window.
-import { detectCampaigns } from '../src/reputation/campaign-detection';
-import { evaluateReputation } from '../src/reputation/evaluation';
-import type { JobDefinition } from '../src/scheduler/job';
+// Runs the evaluate-reputation job once: `npx tsx jobs/evaluate-reputation.ts [--config warden.yaml]` (see src/jobs/evaluate-reputation.ts).
+import { runOneJob } from './run-one';
 
-export const evaluateReputationJob: JobDefinition = {
-  name: 'evaluate-reputation',
-  description: 'Recompute complaint and bounce rates, apply throttle/suspend decisions and tiers, detect campaigns',
-  defaultSchedule: '* * * * *',
-  async run({ db, config }, now) {
-    const evaluation = await evaluateReputation(db, config.reputation, now, undefined, config.tiers);
-    const campaigns = await detectCampaigns(db, config, now);
-    return { ...evaluation, campaignsRaised: campaigns.raised, campaignsJoined: campaigns.joined, campaignSendersActioned: campaigns.sendersActioned, campaignMs: campaigns.durationMs };
-  },
-};
+await runOneJob('evaluate-reputation');

@@ -1,23 +1,4 @@
-// Deletes job run history, mailbox run records and delivered alert deliveries (with their
-// attempts) older than scheduler.historyDays, and fire claims older than two days.
-import { pruneDeliveredAlerts } from '../src/db/alert-queries';
-import { pruneIngestRuns } from '../src/db/ingest-queries';
-import { pruneJobHistory } from '../src/db/job-queries';
-import type { JobDefinition } from '../src/scheduler/job';
+// Runs the prune-history job once: `npx tsx jobs/prune-history.ts [--config warden.yaml]` (see src/jobs/prune-history.ts).
+import { runOneJob } from './run-one';
 
-const dayMs = 86_400_000;
-
-export const pruneHistoryJob: JobDefinition = {
-  name: 'prune-history',
-  description: 'Delete old job runs, mailbox runs, delivered alert deliveries and scheduler fire claims',
-  defaultSchedule: '17 3 * * *',
-  async run({ db, config }, now) {
-    const runsBefore = new Date(now.getTime() - config.scheduler.historyDays * dayMs);
-    // A fire claim only matters while some instance could still fire that slot.
-    const firesBefore = new Date(now.getTime() - 2 * dayMs);
-    const jobs = await pruneJobHistory(db, runsBefore, firesBefore);
-    const ingestRunsDeleted = await pruneIngestRuns(db, runsBefore);
-    const deliveriesDeleted = await pruneDeliveredAlerts(db, runsBefore);
-    return { ...jobs, ingestRunsDeleted, deliveriesDeleted };
-  },
-};
+await runOneJob('prune-history');

@@ -1,18 +1,4 @@
-// Deletes raw send events past reputation.eventRetentionDays (the rollups keep their counts), and
-// the relay's hourly message counts of past hours.
-import { pruneSendEvents } from '../src/db/send-events';
-import { pruneHourlyCounts } from '../src/relay/hourly-counter';
-import type { JobDefinition } from '../src/scheduler/job';
+// Runs the prune-send-events job once: `npx tsx jobs/prune-send-events.ts [--config warden.yaml]` (see src/jobs/prune-send-events.ts).
+import { runOneJob } from './run-one';
 
-export const pruneSendEventsJob: JobDefinition = {
-  name: 'prune-send-events',
-  description: 'Delete raw send events older than reputation.eventRetentionDays (rollups stay)',
-  defaultSchedule: '41 * * * *',
-  async run({ db, config }, now) {
-    const before = new Date(now.getTime() - config.reputation.eventRetentionDays * 86_400_000);
-    const deleted = await pruneSendEvents(db, before);
-    // A throttle limit is per hour; a day of counts is kept for the dashboard and for debugging.
-    const hourlyCountsDeleted = await pruneHourlyCounts(db, new Date(now.getTime() - 86_400_000));
-    return { deleted, hourlyCountsDeleted, before: before.toISOString() };
-  },
-};
+await runOneJob('prune-send-events');

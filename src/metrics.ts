@@ -37,15 +37,15 @@ export const httpRequestsTotal = new Counter({
  * Postfix policy answers since the last scrape, by action: the policy server adds 1 to a plain
  * field per answer (tens of thousands a second) and the counter takes them in when it is read.
  */
-export const policyDecisionTally = { DUNNO: 0, DEFER_IF_PERMIT: 0, REJECT: 0, FILTER: 0 };
+export const policyDecisionTally = { DUNNO: 0, DEFER_IF_PERMIT: 0, REJECT: 0, PREPEND: 0, FILTER: 0 };
 
 export const policyDecisionsTotal = new Counter({
   name: 'warden_postfix_policy_decisions_total',
-  help: 'Postfix policy server answers by action (DUNNO, DEFER_IF_PERMIT, REJECT, FILTER)',
+  help: 'Postfix policy server answers by action (DUNNO, DEFER_IF_PERMIT, REJECT, PREPEND, FILTER)',
   labelNames: ['action'] as const,
   registers: [metricsRegistry],
   collect() {
-    for (const action of ['DUNNO', 'DEFER_IF_PERMIT', 'REJECT', 'FILTER'] as const) {
+    for (const action of ['DUNNO', 'DEFER_IF_PERMIT', 'REJECT', 'PREPEND', 'FILTER'] as const) {
       if (policyDecisionTally[action] > 0) this.inc({ action }, policyDecisionTally[action]);
       policyDecisionTally[action] = 0;
     }
@@ -246,4 +246,46 @@ export const quarantineMessages = new Gauge({
     // Without the database's answer the count is unknown, not 0.
     this.set(state ? state.openQuarantine : Number.NaN);
   },
+});
+
+/** The suppression list the running process checks recipients against. */
+export interface SuppressionListView {
+  countsByReason(now: Date): Map<string, number>;
+}
+let suppressionList: SuppressionListView | undefined;
+
+export function watchSuppressionList(list: SuppressionListView): void {
+  suppressionList = list;
+}
+
+export const suppressionEntries = new Gauge({
+  name: 'warden_suppression_entries',
+  help: 'Suppression entries in force in the in-memory list the relay is checked against, by reason',
+  labelNames: ['reason'] as const,
+  registers: [metricsRegistry],
+  collect() {
+    this.reset();
+    for (const [reason, count] of suppressionList?.countsByReason(new Date()) ?? []) this.set({ reason }, count);
+  },
+});
+
+export const suppressedRecipientsTotal = new Counter({
+  name: 'warden_suppressed_recipients_total',
+  help: 'Recipients refused or reported as suppressed, by where they were checked: postfix (the policy server at RCPT TO) or api (POST /api/v1/suppressions/check)',
+  labelNames: ['via'] as const,
+  registers: [metricsRegistry],
+});
+
+export const suppressionsAddedTotal = new Counter({
+  name: 'warden_suppressions_added_total',
+  help: 'Suppression entries written (new, renewed or widened), by reason and source',
+  labelNames: ['reason', 'source'] as const,
+  registers: [metricsRegistry],
+});
+
+export const oneClickRequestsTotal = new Counter({
+  name: 'warden_one_click_unsubscribes_total',
+  help: 'One-click unsubscribe POSTs (RFC 8058), by outcome: suppressed, or refused (a token not signed by this key, or no List-Unsubscribe=One-Click body)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
 });

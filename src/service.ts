@@ -2,7 +2,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { allJobs } from '../jobs';
+import { allJobs } from './jobs';
 import { createApp } from './api/app';
 import type { WardenConfig } from './config/schema';
 import { openDatabase, type Database } from './db/client';
@@ -10,6 +10,9 @@ import { HourlyCounter } from './relay/hourly-counter';
 import { PolicySnapshot } from './relay/policy-snapshot';
 import { PostfixPolicyServer } from './relay/postfix-policy-server';
 import { SteeringSnapshot } from './relay/steering-snapshot';
+import { SuppressionSnapshot } from './relay/suppression-snapshot';
+import { AddressKeyer } from './suppression/address';
+import { oneClickKeyPurpose, unsubscribeLinkMaker } from './suppression/one-click';
 import type { JobDefinition } from './scheduler/job';
 import { newInstanceId, resolveJobs, Scheduler } from './scheduler/scheduler';
 
@@ -19,6 +22,8 @@ export interface RunningService {
   scheduler?: Scheduler;
   policySnapshot: PolicySnapshot;
   steeringSnapshot: SteeringSnapshot;
+  /** The suppression list in memory, when suppression.key is set. */
+  suppressionSnapshot?: SuppressionSnapshot;
   /** Where the Postfix policy server listens, when enabled. */
   policyServer?: { host: string; port: number };
   /** Stops scheduling, waits for jobs and requests in flight, closes the database. */
@@ -33,26 +38,11 @@ export interface StartServiceOptions {
 
 export async function startService({ config, logger, jobs = allJobs }: StartServiceOptions): Promise<RunningService> {
   const scheduledJobs = resolveJobs(jobs, config.jobs, config);
-  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  const database = await openDatabase(config.database);
   const instanceId = newInstanceId();
   let scheduler: Scheduler | undefined;
   let server: ServerType | undefined;
-  const policySnapshot = new PolicySnapshot(database, {
-    throttleLimitPerHour: config.reputation.throttleLimitPerHour,
-    tiers: config.tiers,
-    campaigns: config.campaigns,
-    refreshSeconds: config.relay.snapshotRefreshSeconds,
-    logger: logger.child({ component: 'policy-snapshot' }),
-  });
-  const counter = new HourlyCounter(database.db, {
-    flushMs: config.relay.policyServer.countFlushMs,
-    maxPendingEvents: config.relay.policyServer.maxPendingSendEvents,
-    logger: logger.child({ component: 'hourly-counter' }),
-  });
-  const steeringSnapshot = new SteeringSnapshot(database, config.steering, {
-    refreshSeconds: config.relay.snapshotRefreshSeconds,
-    logger: logger.child({ component: 'steering-snapshot' }),
-  });
+  const { policySnapshot, suppressionSnapshot, counter, steeringSnapshot } = relayState(database, config, logger);
   let policyServer: PostfixPolicyServer | undefined;
   let policyAddress: { host: string; port: number } | undefined;
   try {
@@ -60,19 +50,14 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     logger.info({ engine: database.engine, instanceId }, 'database ready');
     await policySnapshot.start();
     await steeringSnapshot.start();
+    await suppressionSnapshot?.start();
+    if (!suppressionSnapshot) logger.info('recipient suppression is off (set suppression.key to turn it on)');
     scheduler = new Scheduler(scheduledJobs, { db: database.db, config, logger }, instanceId);
     // The counts behind limits: the Postfix policy server's, and those relays report to the API.
     counter.start();
-    const app = createApp({ database, config, logger, jobs: scheduledJobs, scheduler, policySnapshot, hourlyCounter: counter });
+    const app = createApp({ database, config, logger, jobs: scheduledJobs, scheduler, policySnapshot, hourlyCounter: counter, suppressionSnapshot });
     if (config.relay.policyServer.enabled) {
-      policyServer = new PostfixPolicyServer({
-        config: config.relay.policyServer,
-        snapshot: policySnapshot,
-        counter,
-        recordSendEvents: config.relay.policyServer.recordSendEvents,
-        steering: steeringSnapshot.enabled ? steeringSnapshot : undefined,
-        logger: logger.child({ component: 'postfix-policy' }),
-      });
+      policyServer = policyServerOf(config, { policySnapshot, counter, steeringSnapshot, suppressionSnapshot }, logger);
       const address = await policyServer.listen();
       policyAddress = { host: address.address, port: address.port };
       logger.info({ ...policyAddress, senderFrom: config.relay.policyServer.senderFrom }, 'Postfix policy server listening');
@@ -84,6 +69,7 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     await counter.stop().catch(() => {});
     await policySnapshot.stop().catch(() => {});
     await steeringSnapshot.stop().catch(() => {});
+    await suppressionSnapshot?.stop().catch(() => {});
     await scheduler?.stop().catch(() => {});
     await database.close().catch(() => {});
     throw error;
@@ -104,6 +90,7 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     scheduler,
     policySnapshot,
     steeringSnapshot,
+    suppressionSnapshot,
     policyServer: policyAddress,
     stop: () =>
       (stopping ??= (async () => {
@@ -117,10 +104,56 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
         await counter.stop();
         await policySnapshot.stop();
         await steeringSnapshot.stop();
+        await suppressionSnapshot?.stop();
         await database.close();
         logger.info('stopped');
       })()),
   };
+}
+
+/** What the relay's answers are read from: policies, suppressions, steered IPs in memory, and the hourly counts. */
+function relayState(database: Database, config: WardenConfig, logger: Logger) {
+  const policySnapshot = new PolicySnapshot(database, {
+    throttleLimitPerHour: config.reputation.throttleLimitPerHour,
+    tiers: config.tiers,
+    campaigns: config.campaigns,
+    refreshSeconds: config.relay.snapshotRefreshSeconds,
+    logger: logger.child({ component: 'policy-snapshot' }),
+  });
+  const suppressionSnapshot = config.suppression.key
+    ? new SuppressionSnapshot(database, new AddressKeyer(config.suppression.key), {
+        refreshSeconds: config.relay.snapshotRefreshSeconds,
+        logger: logger.child({ component: 'suppression-snapshot' }),
+      })
+    : undefined;
+  const counter = new HourlyCounter(database.db, {
+    flushMs: config.relay.policyServer.countFlushMs,
+    maxPendingEvents: config.relay.policyServer.maxPendingSendEvents,
+    logger: logger.child({ component: 'hourly-counter' }),
+  });
+  const steeringSnapshot = new SteeringSnapshot(database, config.steering, {
+    refreshSeconds: config.relay.snapshotRefreshSeconds,
+    logger: logger.child({ component: 'steering-snapshot' }),
+  });
+  return { policySnapshot, suppressionSnapshot, counter, steeringSnapshot };
+}
+
+/** The Postfix policy server over that state: refusals, suppressed recipients, one-click headers, steering. */
+function policyServerOf(config: WardenConfig, state: ReturnType<typeof relayState>, logger: Logger): PostfixPolicyServer {
+  const { policySnapshot, counter, steeringSnapshot, suppressionSnapshot } = state;
+  return new PostfixPolicyServer({
+    config: config.relay.policyServer,
+    snapshot: policySnapshot,
+    counter,
+    recordSendEvents: config.relay.policyServer.recordSendEvents,
+    steering: steeringSnapshot.enabled ? steeringSnapshot : undefined,
+    suppression: suppressionSnapshot,
+    unsubscribeLinks:
+      suppressionSnapshot && config.suppression.oneClick.baseUrl
+        ? unsubscribeLinkMaker(config.suppression.oneClick.baseUrl, config.suppression.oneClick.defaultScope, suppressionSnapshot.keyer.derive(oneClickKeyPurpose), (address) => suppressionSnapshot.keyer.hash(address))
+        : undefined,
+    logger: logger.child({ component: 'postfix-policy' }),
+  });
 }
 
 function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<ServerType> {

@@ -3,6 +3,8 @@
 // `refusal`: DENY (5.7.1, suspended) or DENYSOFT (4.7.1, at its hourly or daily limit). Once a
 // message is queued it reports it (POST /api/v1/policy/senders/{id}/accepted), so the counts behind
 // the limits are shared by every Haraka process and instance, and with the Postfix policy server.
+// At RCPT TO it asks whether the recipient is suppressed (POST /api/v1/suppressions/check: it
+// complained, bounced or unsubscribed) and refuses it alone with DENY (550 5.7.1).
 // A slow or unreachable Relay Warden lets mail through (on_error=accept) or defers it (on_error=defer).
 //
 // Haraka compiles a plugin file in a VM context of its own (vm.runInNewContext in Haraka's
@@ -25,7 +27,7 @@ exports.register = function () {
 };
 
 exports.load_relay_warden_ini = function () {
-  this.cfg = this.config.get('relay_warden.ini', { booleans: ['+main.record_send_events'] }, () => this.load_relay_warden_ini());
+  this.cfg = this.config.get('relay_warden.ini', { booleans: ['+main.record_send_events', '+main.check_recipients'] }, () => this.load_relay_warden_ini());
   const main = this.cfg.main || {};
   const url = (main.url || 'http://127.0.0.1:7780').replace(/\/+$/, '');
   const transport = url.startsWith('https:') ? https : http;
@@ -41,6 +43,7 @@ exports.load_relay_warden_ini = function () {
     cacheMs: (Number(main.cache_seconds) || 0) * 1000,
     onError: main.on_error === 'defer' ? 'defer' : 'accept',
     recordSendEvents: main.record_send_events !== false,
+    checkRecipients: main.check_recipients !== false,
   };
   this.cache.clear();
 };
@@ -79,7 +82,7 @@ exports.request = function (method, path, body) {
       response.on('error', fail);
       response.on('end', () => {
         clearTimeout(timer);
-        if (response.statusCode !== 200) return reject(new Error(`Relay Warden answered ${response.statusCode}`));
+        if (response.statusCode !== 200) return reject(Object.assign(new Error(`Relay Warden answered ${response.statusCode}`), { status: response.statusCode }));
         try {
           resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
         } catch (error) {
@@ -135,6 +138,37 @@ exports.hook_mail = function (next, connection, params) {
         return next(constants.denysoft, '4.3.5 Sender policy service unavailable; try again later');
       }
       connection.logerror(this, `Relay Warden not asked for ${sender} (${error.message}); letting the message through (on_error=accept)`);
+      return next();
+    },
+  );
+};
+
+// Each recipient alone, so a suppressed one is refused and the message goes to the others.
+exports.hook_rcpt = function (next, connection, params) {
+  const recipient = fieldOf(params && params[0], 'address');
+  if (!this.settings.checkRecipients || !recipient) return next();
+  const asked = connection.transaction && connection.transaction.notes.relay_warden;
+  const body = { recipients: [recipient] };
+  if (asked) {
+    body.sender = asked.sender;
+    if (asked.domain) body.senderDomain = asked.domain;
+  }
+  this.request('POST', '/api/v1/suppressions/check', body).then(
+    (answer) => {
+      const checked = answer.recipients && answer.recipients[0];
+      if (!checked || !checked.suppressed) return next();
+      // The reason, not the address: Haraka's log names the recipient already.
+      connection.loginfo(this, `recipient refused: suppressed (${checked.reason}, ${checked.scope} scope)`);
+      return next(constants.deny, `${answer.refusal.status} ${answer.refusal.text}`);
+    },
+    (error) => {
+      // 409: suppression is off on the server (no suppression.key): nothing to check, not a failure.
+      if (error.status === 409) return next();
+      if (this.settings.onError === 'defer') {
+        connection.logerror(this, `Relay Warden not asked about a recipient (${error.message}); deferring it (on_error=defer)`);
+        return next(constants.denysoft, '4.3.5 Recipient policy service unavailable; try again later');
+      }
+      connection.logerror(this, `Relay Warden not asked about a recipient (${error.message}); letting it through (on_error=accept)`);
       return next();
     },
   );

@@ -2,33 +2,16 @@
 // (groupWait) before its trigger goes out, gathering the rest of its group (a /24 listed on one
 // zone is one alert); after that, more members join silently: on-call hears once per incident.
 // A resolve goes out when the last open member resolves, only if the trigger went out at all.
-import type { AlertSeverity } from '../config/webhooks';
-import type { AlertEventSample, AlertState } from '../db/schema';
+import type { AlertRow } from '../db/alert-queries';
+import type { AlertEventSample } from '../db/schema';
 import { severityRank, type AlertSignal } from './routing';
 
-/** An alert row without its id. */
-export interface AlertSnapshot {
-  dedupKey: string;
-  kind: string;
-  state: AlertState;
-  severity: AlertSeverity;
-  title: string;
-  labels: Record<string, string>;
-  subjects: string[];
-  openSubjects: string[];
-  recentEvents: AlertEventSample[];
-  eventCount: number;
-  destinations: string[];
-  firstAt: Date;
-  lastAt: Date;
-  notifyAfter: Date;
-  notifiedAt: Date | null;
-  resolvedAt: Date | null;
-}
+/** An alert (one incident) as grouping folds signals into it: its stored row without the id. */
+export type Alert = Omit<AlertRow, 'id'>;
 
 export type AlertOutcome =
   | { change: 'none' }
-  | { change: 'open' | 'update'; alert: AlertSnapshot; notify: 'notice' | 'resolve' | null };
+  | { change: 'open' | 'update'; alert: Alert; notify: 'notice' | 'resolve' | null };
 
 /** Bounded so a grouped /24 keeps a small row and message. */
 export const maxRecentEvents = 20;
@@ -48,94 +31,108 @@ function titleOf(signal: AlertSignal, memberCount: number): string {
  * `open` is the firing alert with the signal's dedup key, if any. Returns what to store and
  * whether to notify now (a trigger is never sent from here: it waits for the quiet period).
  */
-export function applySignal(open: AlertSnapshot | undefined, signal: AlertSignal, groupWaitMs: number): AlertOutcome {
+export function applySignal(open: Alert | undefined, signal: AlertSignal, groupWaitMs: number): AlertOutcome {
+  if (signal.action === 'notice') return noticeOf(signal);
+  if (signal.action === 'fire') return open ? joined(open, signal) : opened(signal, groupWaitMs);
+  return resolved(open, signal);
+}
+
+/** A one-off event: stored resolved, its notice sent at once. */
+function noticeOf(signal: AlertSignal): AlertOutcome {
+  if (signal.destinations.length === 0) return { change: 'none' };
   const at = signal.event.at;
-  if (signal.action === 'notice') {
-    if (signal.destinations.length === 0) return { change: 'none' };
-    return {
-      change: 'open',
-      notify: 'notice',
-      alert: {
-        dedupKey: signal.dedupKey,
-        kind: signal.kind,
-        state: 'resolved',
-        severity: signal.severity,
-        title: signal.event.summary,
-        labels: signal.labels,
-        subjects: [signal.member],
-        openSubjects: [],
-        recentEvents: [sampleOf(signal)],
-        eventCount: 1,
-        destinations: signal.destinations,
-        firstAt: at,
-        lastAt: at,
-        notifyAfter: at,
-        notifiedAt: at,
-        resolvedAt: at,
-      },
-    };
-  }
-  if (signal.action === 'fire') {
-    if (!open) {
-      if (signal.destinations.length === 0) return { change: 'none' };
-      return {
-        change: 'open',
-        notify: null,
-        alert: {
-          dedupKey: signal.dedupKey,
-          kind: signal.kind,
-          state: 'firing',
-          severity: signal.severity,
-          title: titleOf(signal, 1),
-          labels: signal.labels,
-          subjects: [signal.member],
-          openSubjects: [signal.member],
-          recentEvents: [sampleOf(signal)],
-          eventCount: 1,
-          destinations: signal.destinations,
-          firstAt: at,
-          lastAt: at,
-          notifyAfter: new Date(at.getTime() + groupWaitMs),
-          notifiedAt: null,
-          resolvedAt: null,
-        },
-      };
-    }
-    const subjects = open.subjects.includes(signal.member) ? open.subjects : [...open.subjects, signal.member];
-    const openSubjects = open.openSubjects.includes(signal.member) ? open.openSubjects : [...open.openSubjects, signal.member];
-    const severity = severityRank(signal.severity) > severityRank(open.severity) ? signal.severity : open.severity;
-    return {
-      change: 'update',
-      notify: null,
-      alert: {
-        ...open,
-        severity,
-        title: titleOf(signal, subjects.length),
-        subjects,
-        openSubjects,
-        recentEvents: [...open.recentEvents, sampleOf(signal)].slice(-maxRecentEvents),
-        eventCount: open.eventCount + 1,
-        // Until the trigger goes out, a more severe member may widen who hears about it.
-        destinations: open.notifiedAt ? open.destinations : [...new Set([...open.destinations, ...signal.destinations])],
-        lastAt: at,
-      },
-    };
-  }
-  // resolve
-  if (!open || !open.openSubjects.includes(signal.member)) return { change: 'none' };
-  const openSubjects = open.openSubjects.filter((member) => member !== signal.member);
-  const resolved = openSubjects.length === 0;
+  return {
+    change: 'open',
+    notify: 'notice',
+    alert: {
+      dedupKey: signal.dedupKey,
+      kind: signal.kind,
+      state: 'resolved',
+      severity: signal.severity,
+      title: signal.event.summary,
+      labels: signal.labels,
+      subjects: [signal.member],
+      openSubjects: [],
+      recentEvents: [sampleOf(signal)],
+      eventCount: 1,
+      destinations: signal.destinations,
+      firstAt: at,
+      lastAt: at,
+      notifyAfter: at,
+      notifiedAt: at,
+      resolvedAt: at,
+    },
+  };
+}
+
+/** The first member of a new incident: its trigger waits out the quiet period. */
+function opened(signal: AlertSignal, groupWaitMs: number): AlertOutcome {
+  if (signal.destinations.length === 0) return { change: 'none' };
+  const at = signal.event.at;
+  return {
+    change: 'open',
+    notify: null,
+    alert: {
+      dedupKey: signal.dedupKey,
+      kind: signal.kind,
+      state: 'firing',
+      severity: signal.severity,
+      title: titleOf(signal, 1),
+      labels: signal.labels,
+      subjects: [signal.member],
+      openSubjects: [signal.member],
+      recentEvents: [sampleOf(signal)],
+      eventCount: 1,
+      destinations: signal.destinations,
+      firstAt: at,
+      lastAt: at,
+      notifyAfter: new Date(at.getTime() + groupWaitMs),
+      notifiedAt: null,
+      resolvedAt: null,
+    },
+  };
+}
+
+/** Another member of a firing incident (or the same one again): it joins silently. */
+function joined(open: Alert, signal: AlertSignal): AlertOutcome {
+  const subjects = open.subjects.includes(signal.member) ? open.subjects : [...open.subjects, signal.member];
+  const openSubjects = open.openSubjects.includes(signal.member) ? open.openSubjects : [...open.openSubjects, signal.member];
+  const severity = severityRank(signal.severity) > severityRank(open.severity) ? signal.severity : open.severity;
   return {
     change: 'update',
-    notify: resolved && open.notifiedAt ? 'resolve' : null,
+    notify: null,
+    alert: {
+      ...open,
+      severity,
+      title: titleOf(signal, subjects.length),
+      subjects,
+      openSubjects,
+      recentEvents: [...open.recentEvents, sampleOf(signal)].slice(-maxRecentEvents),
+      eventCount: open.eventCount + 1,
+      // Until the trigger goes out, a more severe member may widen who hears about it.
+      destinations: open.notifiedAt ? open.destinations : [...new Set([...open.destinations, ...signal.destinations])],
+      lastAt: signal.event.at,
+    },
+  };
+}
+
+/** A member resolves; the incident resolves with its last open member, and says so if its trigger went out. */
+function resolved(open: Alert | undefined, signal: AlertSignal): AlertOutcome {
+  if (!open || !open.openSubjects.includes(signal.member)) return { change: 'none' };
+  const at = signal.event.at;
+  const openSubjects = open.openSubjects.filter((member) => member !== signal.member);
+  const allResolved = openSubjects.length === 0;
+  return {
+    change: 'update',
+    notify: allResolved && open.notifiedAt ? 'resolve' : null,
     alert: {
       ...open,
       openSubjects,
       recentEvents: [...open.recentEvents, sampleOf(signal)].slice(-maxRecentEvents),
       eventCount: open.eventCount + 1,
       lastAt: at,
-      state: resolved ? 'resolved' : 'firing',
-      resolvedAt: resolved ? at : null,
+      state: allResolved ? 'resolved' : 'firing',
+      resolvedAt: allResolved ? at : null,
     },
   };
 }

@@ -1,13 +1,12 @@
-// Between alert rows, the message snapshot stored with a delivery, and the message formats render.
+// An alert row as the message queued for a destination (see AlertMessage in db/schema/alerts.ts).
 import { randomUUID } from 'node:crypto';
 import type { AlertRow } from '../db/alert-queries';
-import type { StoredAlertMessage } from '../db/schema';
-import type { AlertMessage, MessageKind } from './formats/message';
+import type { AlertMessage, AlertMessageKind } from '../db/schema';
 
 /** Standard Webhooks ids are opaque strings; `msg_` marks ours in a receiver's logs. */
 export const newMessageId = (): string => `msg_${randomUUID().replace(/-/g, '')}`;
 
-export function snapshotMessage(alert: AlertRow, kind: MessageKind, createdAt: Date): StoredAlertMessage {
+export function alertMessage(alert: AlertRow, kind: AlertMessageKind, createdAt: Date): AlertMessage {
   return {
     kind,
     createdAt: createdAt.toISOString(),
@@ -26,21 +25,6 @@ export function snapshotMessage(alert: AlertRow, kind: MessageKind, createdAt: D
       lastAt: alert.lastAt.toISOString(),
       resolvedAt: alert.resolvedAt?.toISOString() ?? null,
       recentEvents: alert.recentEvents,
-    },
-  };
-}
-
-export function toAlertMessage(messageId: string, stored: StoredAlertMessage): AlertMessage {
-  const { alert } = stored;
-  return {
-    messageId,
-    kind: stored.kind,
-    createdAt: new Date(stored.createdAt),
-    alert: {
-      ...alert,
-      firstAt: new Date(alert.firstAt),
-      lastAt: new Date(alert.lastAt),
-      resolvedAt: alert.resolvedAt ? new Date(alert.resolvedAt) : null,
     },
   };
 }

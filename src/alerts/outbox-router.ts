@@ -16,9 +16,9 @@ import {
   type NewDelivery,
 } from '../db/alert-queries';
 import type { Tx } from '../db/events';
-import type { DeliveryKind } from '../db/schema';
-import { applySignal, type AlertSnapshot } from './grouping';
-import { newMessageId, snapshotMessage } from './messages';
+import type { AlertMessageKind } from '../db/schema';
+import { applySignal } from './grouping';
+import { alertMessage, newMessageId } from './messages';
 import { routeEvent, type RoutableEvent } from './routing';
 
 const hourMs = 3_600_000;
@@ -35,7 +35,7 @@ export interface RoutingSummary {
   noticesQueued: number;
 }
 
-function deliveriesFor(alert: AlertRow, kind: DeliveryKind, config: WebhooksConfig, now: Date): NewDelivery[] {
+function deliveriesFor(alert: AlertRow, kind: AlertMessageKind, config: WebhooksConfig, now: Date): NewDelivery[] {
   const configured = new Set(config.destinations.map((d) => d.name));
   return alert.destinations
     .filter((name) => configured.has(name))
@@ -44,7 +44,7 @@ function deliveriesFor(alert: AlertRow, kind: DeliveryKind, config: WebhooksConf
       destination,
       kind,
       messageId: newMessageId(),
-      message: snapshotMessage(alert, kind, now),
+      message: alertMessage(alert, kind, now),
       createdAt: now,
       giveUpAt: new Date(now.getTime() + config.giveUpAfterHours * hourMs),
     }));
@@ -85,7 +85,7 @@ async function queueTriggers(db: Db, lock: (tx: Tx) => Promise<AlertRow[]>, conf
 async function routeOne(tx: Tx, event: RoutableEvent, config: WebhooksConfig, now: Date, summary: RoutingSummary): Promise<void> {
   for (const signal of routeEvent(event, config)) {
     const open = signal.action === 'notice' ? undefined : await findFiringAlert(tx, signal.dedupKey);
-    const outcome = applySignal(open as AlertSnapshot | undefined, signal, config.groupWaitSeconds * 1000);
+    const outcome = applySignal(open, signal, config.groupWaitSeconds * 1000);
     if (outcome.change === 'none') continue;
     const stored = outcome.change === 'open' ? await insertAlert(tx, outcome.alert) : await updateAlert(tx, open!.id, outcome.alert);
     if (outcome.change === 'open') summary.alertsOpened++;

@@ -8,7 +8,6 @@ import { claimDelivery, destinationsWithPending, markDead, pendingHead, recordAt
 import { retryDelayMs } from './backoff';
 import { deliveryUrl, renderMessage } from './formats';
 import { sendWebhook, type HttpAttempt } from './http-sender';
-import { toAlertMessage } from './messages';
 
 export interface DeliveryDeps {
   db: Db;
@@ -95,11 +94,11 @@ async function deliverToDestination(deps: DeliveryDeps, name: string, now: Date,
 
 /** Renders the stored message for the destination and makes one HTTP attempt. */
 export function attemptDelivery(delivery: DeliveryRow, destination: WebhookDestination, config: Pick<WebhooksConfig, 'responseBodyLimitBytes'>): Promise<HttpAttempt> {
-  const message = toAlertMessage(delivery.messageId, delivery.message);
+  const { message, messageId } = delivery;
   return sendWebhook({
     destination: { ...destination, url: deliveryUrl(message, destination) },
-    messageId: delivery.messageId,
-    body: renderMessage(message, destination),
+    messageId,
+    body: renderMessage(message, messageId, destination),
     responseBodyLimitBytes: config.responseBodyLimitBytes,
     timestampSeconds: Math.floor(Date.now() / 1000),
   });

@@ -2,7 +2,7 @@
 // and redacted recipients.
 import type { Header } from './mime';
 import { parseHeaders } from './mime';
-import { addressIn } from './dsn';
+import { addressIn } from './addresses';
 
 export interface FeedbackReport {
   feedbackType: string;

@@ -3,7 +3,7 @@
 import type { Fact } from './fact';
 import type { Header, MimePart } from './mime';
 import { headerValue, parseHeaders, partText } from './mime';
-import { addressIn } from './dsn';
+import { addressIn } from './addresses';
 import { feedbackFromHeaders, parseFeedbackReport } from './arf';
 import { toIsoDate } from './report-text';
 

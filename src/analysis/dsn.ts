@@ -1,6 +1,6 @@
 // RFC 3464 delivery status notifications: the message/delivery-status part, or its fields inline.
 import { parseHeaders } from './mime';
-import { firstAddress, withoutEnds, withoutTrailing } from './text-scan';
+import { addressIn } from './addresses';
 
 /** One recipient's failure (or success) as any reader found it, before classification. */
 export interface RecipientRecord {
@@ -29,31 +29,6 @@ export interface DsnReport {
 }
 
 const STATUS = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/g;
-
-/** The address in `rfc822; <user@example.com>` or a bare `user@example.com`. */
-const QUOTED_ADDRESS = /"[^"\s]+"@[^\s<>()"',;:[\]]+\.[A-Za-z0-9-]+/;
-
-export function addressIn(value: string | undefined): string {
-  if (!value) return '';
-  const semi = value.indexOf(';');
-  const rest = semi === -1 ? value : value.slice(semi + 1);
-  // RFC 5321 quoted local part ("a..b"@example.org) keeps its quotes: they are part of the address.
-  const quoted = QUOTED_ADDRESS.exec(rest);
-  if (quoted) return withoutTrailing(quoted[0].toLowerCase(), '>.,)');
-  const match = firstAddress(rest) ?? firstAddress(value);
-  if (match) return cleanAddress(match);
-  // An address-type field ("rfc822; user@mailhub") may name a host without a dot: a local
-  // delivery on an internal host reports the recipient as that host knows it.
-  if (semi !== -1 && /^\s*rfc822\s*$/i.test(value.slice(0, semi))) {
-    const local = /^\s*<?([^\s<>()"',;:[\]@]+@[A-Za-z0-9-]+)>?\s*$/.exec(rest);
-    if (local) return cleanAddress(local[1]!);
-  }
-  return '';
-}
-
-export function cleanAddress(address: string): string {
-  return withoutEnds(address, '<\'"(', '>\'".,)').replace(/^mailto:/i, '').toLowerCase();
-}
 
 /** The first enhanced status code in a text, e.g. '5.1.1'. */
 export function statusIn(text: string | undefined): string | undefined {

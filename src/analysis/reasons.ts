@@ -18,7 +18,7 @@ export type Reason = (typeof REASONS)[number];
 /**
  * Reasons where the receiver judged our IP, our content or our sending behaviour rather than the
  * recipient's address: they are evidence about the IP's reputation and must not raise a sender's
- * hard-bounce rate (FIELD.md: SES counts no bounce caused by a blocked IP).
+ * hard-bounce rate (Amazon SES, for one, leaves bounces caused by a blocked IP out of its bounce rate).
  */
 const RECEIVER_JUDGED: ReadonlySet<Reason> = new Set<Reason>([
   'blocked', 'badreputation', 'spamdetected', 'policyviolation', 'toomanyconn', 'speeding',

@@ -11,9 +11,13 @@ import { readOperationalState } from '../db/operational-state';
 import { httpRequestsTotal, metricsRegistry, watchOperationalState } from '../metrics';
 import type { HourlyCounter } from '../relay/hourly-counter';
 import type { PolicySnapshot } from '../relay/policy-snapshot';
+import type { SuppressionSnapshot } from '../relay/suppression-snapshot';
+import { suppressionOf } from '../enforcement/suppression';
+import { sendEventRecipientKeyOf } from '../enforcement/suppression-traces';
 import type { ScheduledJob, Scheduler } from '../scheduler/scheduler';
 import { alertsRouter } from './alerts';
 import { campaignsRouter } from './campaigns';
+import { clientAddress } from './client-address';
 import { authenticate } from './auth';
 import { limitBody, smallBodyBytes } from './body-limit';
 import { dashboardRouter } from './dashboard';
@@ -32,6 +36,9 @@ import { overviewRouter } from './overview';
 import { providersRouter } from './providers';
 import { eventsPath, sendEventsRouter } from './send-events';
 import { subjectsRouter } from './subjects';
+import { oneClickRouter } from './one-click';
+import { suppressionBatchBodyBytes, suppressionBatchPaths, suppressionCheckRouter } from './suppression-check';
+import { suppressionImportPath, suppressionsRouter } from './suppressions';
 
 export interface AppDeps {
   database: Database;
@@ -47,6 +54,8 @@ export interface AppDeps {
    * the throttle API refuses at a limit and relays report accepted messages to it.
    */
   hourlyCounter?: HourlyCounter;
+  /** The suppression list in memory (when suppression.key is set): the relay's recipient checks read it. */
+  suppressionSnapshot?: SuppressionSnapshot;
   /** The time; tests pass a fixed one. */
   clock?: () => Date;
   /** Send event rows stored at once past which POST /events answers 503 (default maxEventRowsInFlight). */
@@ -64,6 +73,7 @@ export function createApp(deps: AppDeps) {
   });
 
   app.use('*', requestId());
+  app.use('*', clientAddress(deps.config.server.trustedProxies));
   app.use('*', async (c, next) => {
     const logger = deps.logger.child({ requestId: c.get('requestId') });
     c.set('logger', logger);
@@ -71,11 +81,14 @@ export function createApp(deps: AppDeps) {
     await next();
     const route = c.req.routePath;
     httpRequestsTotal.inc({ method: c.req.method, route, status: c.res.status });
-    logger.info({ method: c.req.method, path: c.req.path, status: c.res.status, durationMs: Math.round(performance.now() - started) }, 'request');
+    logger.info({ method: c.req.method, path: c.req.path, status: c.res.status, client: c.get('clientAddress'), durationMs: Math.round(performance.now() - started) }, 'request');
   });
   app.onError(handleError);
-  // Every body is small but a batch of send events, which its router limits to its own size.
-  app.use('*', except(eventsPath, limitBody(smallBodyBytes)));
+  // Every body is small but a batch of send events, of recipients and an import, which their routers
+  // (or the line below) limit to their own sizes.
+  app.use('*', except([eventsPath, ...suppressionBatchPaths, suppressionImportPath], limitBody(smallBodyBytes)));
+  app.use(suppressionBatchPaths[0]!, limitBody(suppressionBatchBodyBytes));
+  app.use(suppressionBatchPaths[1]!, limitBody(suppressionBatchBodyBytes));
   app.notFound((c) => errorResponse(c, 404, 'E_NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));
 
   app.route('/', healthRouter(deps.database));
@@ -89,7 +102,8 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', authenticate(deps.config.auth.tokens, sessions, clock));
   if (sessions) app.route('/', dashboardRouter(sessions, clock));
   app.route('/api/v1', jobsRouter(deps.database.db, deps.jobs, deps.scheduler));
-  app.route('/api/v1', sendEventsRouter(deps.database.db, deps.maxEventRowsInFlight));
+  const suppression = suppressionOf(deps.database.db, deps.config.suppression);
+  app.route('/api/v1', sendEventsRouter(deps.database.db, deps.maxEventRowsInFlight, suppression && sendEventRecipientKeyOf(suppression.keyer)));
   app.route('/api/v1', alertsRouter(deps.database.db, deps.config.webhooks, deps.logger, clock));
   if (deps.policySnapshot) app.route('/api/v1', policyRouter(deps.policySnapshot, deps.config.reputation.throttleLimitPerHour, deps.config.tiers, clock, deps.hourlyCounter));
   if (deps.hourlyCounter) app.route('/api/v1', acceptedMessagesRouter(deps.hourlyCounter, clock));
@@ -103,6 +117,10 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', overviewRouter(deps.database.db, deps.config.reputation, clock));
   app.route('/api/v1', providersRouter(deps.database.db, clock));
   app.route('/api/v1', campaignsRouter(deps.database.db, deps.config.reputation, clock));
+  app.route('/api/v1', suppressionCheckRouter(deps.config.suppression, deps.suppressionSnapshot, suppression?.tokenKey, clock));
+  app.route('/api/v1', suppressionsRouter(deps.database.db, suppression, deps.suppressionSnapshot, clock));
+  // Outside /api: a receiver's one-click POST carries no credentials (RFC 8058 §3.2).
+  app.route('/', oneClickRouter(suppression, clock));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc('/openapi.json', {

@@ -1,6 +1,5 @@
 // The web dashboard: its pages and assets under /ui, login and logout with a session cookie, and
 // the session's CSRF token for the page scripts. The data comes from the /api routes.
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { createHash } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import { Hono, type Context } from 'hono';
@@ -28,13 +27,6 @@ export function dashboardRouter(sessions: DashboardSessions, clock: () => Date) 
     const cookie = getCookie(c, sessionCookieName);
     return cookie ? sessions.read(cookie, clock()) : null;
   };
-  const clientOf = (c: Context<ApiEnv>) => {
-    try {
-      return getConnInfo(c).remote.address ?? 'unknown';
-    } catch {
-      return 'unknown'; // app.request() in tests has no socket
-    }
-  };
   const file = async (c: Context<ApiEnv>, root: string, path: string) => {
     const found = await readStaticFile(root, path);
     if (!found) return errorResponse(c, 404, 'E_NOT_FOUND', `no dashboard file ${path}`);
@@ -57,7 +49,7 @@ export function dashboardRouter(sessions: DashboardSessions, clock: () => Date) 
     // A forged login would put the victim in the attacker's session: same-origin only.
     if (foreignOriginReason(c)) return toLogin(c, 'origin');
     if (!sessions.loginPossible) return toLogin(c, 'unconfigured');
-    const client = clientOf(c);
+    const client = c.get('clientAddress');
     const waitMs = throttle.retryAfterMs(client, now);
     if (waitMs > 0) {
       c.header('Retry-After', String(Math.ceil(waitMs / 1000)));

@@ -11,6 +11,8 @@ export interface ApiPrincipal {
 export type ApiEnv = {
   Variables: {
     requestId: string;
+    /** The client's address (see client-address.ts): the peer, or the one a trusted proxy names. */
+    clientAddress: string;
     logger: Logger;
     principal: ApiPrincipal;
   };

@@ -3,8 +3,7 @@
 // Readiness answers within a bound: a probe that hangs as long as the database does tells a load
 // balancer nothing (postgres.js waits up to its connect_timeout, 10 s, for a silent server).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { sql } from 'drizzle-orm';
-import type { Database } from '../db/client';
+import { pingDatabase, type Database } from '../db/client';
 import type { ApiEnv } from './env';
 import { errorBody, errorResponse } from './errors';
 
@@ -57,7 +56,7 @@ async function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 async function checkDatabase(database: Database) {
-  await database.db.execute(sql`select 1`);
+  await pingDatabase(database.db);
   return database.migrationStatus();
 }
 

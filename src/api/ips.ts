@@ -6,7 +6,7 @@ import { currentDnsblState, dnsblTargetHistory, type DnsblListingView, type Dnsb
 import { maxSeverity } from '../dnsbl/interpret';
 import { listingBlame } from '../enforcement/listing-blame';
 import { parseTarget } from '../dnsbl/targets';
-import { severitySchema, type ZoneDefinition } from '../dnsbl/zone-definition';
+import { severitySchema, type ZoneDefinition } from '../config/dnsbl-zone';
 import { knownZoneDefinitions } from '../dnsbl/zones';
 import { NotFoundError, WardenError } from '../errors';
 import { requireScope } from './auth';

@@ -2,7 +2,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { latestJobRuns, listJobRuns } from '../db/job-queries';
 import type { Db } from '../db/client';
-import type { ScheduledJob, Scheduler } from '../scheduler/scheduler';
+import { SchedulerNotRunningError, type ScheduledJob, type Scheduler } from '../scheduler/scheduler';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody } from './errors';
@@ -92,7 +92,7 @@ const runNowRoute = createRoute({
       content: { 'application/json': { schema: z.object({ runId: z.number(), outcome: z.string(), durationMs: z.number(), summary: jsonObject.optional(), error: z.string().optional() }) } },
     },
     404: { description: 'No such job', content: { 'application/json': { schema: errorBody } } },
-    409: { description: 'The job is running elsewhere', content: { 'application/json': { schema: errorBody } } },
+    409: { description: 'The job is running on another instance (E_CONFLICT), or this process runs no scheduler (E_SCHEDULER_NOT_RUNNING)', content: { 'application/json': { schema: errorBody } } },
     ...authErrorResponses,
   },
 });
@@ -125,7 +125,7 @@ export function jobsRouter(db: Db, jobs: ScheduledJob[], scheduler: Scheduler | 
       return c.json({ runs: (await listJobRuns(db, { job, limit })).map(toJobRun) }, 200);
     })
     .openapi(runNowRoute, async (c) => {
-      if (!scheduler) throw new Error('the scheduler is not running in this process');
+      if (!scheduler) throw new SchedulerNotRunningError();
       const result = await scheduler.runNow(c.req.valid('param').name);
       return c.json({ runId: result.runId, outcome: result.outcome, durationMs: result.durationMs, summary: result.summary, error: result.error }, 200);
     });

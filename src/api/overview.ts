@@ -2,12 +2,11 @@
 // applies to, open quarantine and firing alerts; the whole relay's complaint and hard-bounce rates
 // over time against the configured lines; daily counts of a few keys for sparklines.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { eq } from 'drizzle-orm';
 import type { ReputationConfig } from '../config/reputation';
 import type { Db } from '../db/client';
+import { countFiringAlerts } from '../db/alert-queries';
 import { countOpenQuarantine } from '../db/ingest-queries';
 import { dailyCountsOf, relayCounts } from '../db/rate-series';
-import { alerts } from '../db/schema';
 import { countByAction } from '../db/subjects';
 import { fillSeries, seriesRange } from '../reputation/series';
 import { requireScope } from './auth';
@@ -116,7 +115,7 @@ export function overviewRouter(db: Db, rules: ReputationConfig, clock: () => Dat
         countByAction(db, 'sender', now),
         countByAction(db, 'domain', now),
         countOpenQuarantine(db),
-        db.$count(alerts, eq(alerts.state, 'firing')),
+        countFiringAlerts(db),
       ]);
       return c.json({ senders, domains, quarantineOpen: Number(quarantineOpen), alertsFiring: Number(alertsFiring) }, 200);
     })

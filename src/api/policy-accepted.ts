@@ -2,9 +2,9 @@
 // reports each message it accepted, so the sender's hourly and daily counts are shared by every
 // relay process and instance, as the Postfix policy server's are (the same hourly counter).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { domainOf } from '../analysis/addresses';
 import type { SendEventInput } from '../db/send-events';
 import type { HourlyCounter } from '../relay/hourly-counter';
-import { domainOf } from '../relay/policy-snapshot';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses } from './errors';

@@ -3,8 +3,9 @@
 // counts in memory, never waiting on the database.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { tierNames, type TiersConfig } from '../config/tiers';
+import { domainOf } from '../analysis/addresses';
 import type { HourlyCounter } from '../relay/hourly-counter';
-import { domainOf, type PolicySnapshot, type SnapshotEntry } from '../relay/policy-snapshot';
+import type { PolicySnapshot, SnapshotEntry } from '../relay/policy-snapshot';
 import { refusalFor } from '../relay/refusal';
 import { effectivePolicy, type EffectivePolicy } from '../reputation/effective-policy';
 import type { PolicyAction } from '../reputation/decide';

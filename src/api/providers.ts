@@ -3,7 +3,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Db } from '../db/client';
 import { busiestKeys } from '../db/rate-series';
-import { startOfDay, windowStats } from '../db/rollups';
+import { windowStarts, windowStats } from '../db/rollups';
 import { zeroCounts, type RollupCounts } from '../reputation/counts';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
@@ -49,7 +49,7 @@ export function providersRouter(db: Db, clock: () => Date) {
   return router.openapi(providersRoute, async (c) => {
     const { limit } = c.req.valid('query');
     const now = clock();
-    const domains = await busiestKeys(db, 'recipient_domain', new Date(startOfDay(now).getTime() - 6 * 86_400_000), limit);
+    const domains = await busiestKeys(db, 'recipient_domain', windowStarts(now).since7d, limit);
     const stats = await windowStats(db, 'recipient_domain', now, domains);
     const providers = domains.map((domain) => {
       const windows = stats.get(domain);

@@ -132,9 +132,13 @@ function parseRows(text: string, contentType: string): unknown[] {
   return parsed;
 }
 
-const toSendEvent = (event: z.infer<typeof sendEventRow>): SendEventInput => ({
+/** How a recipient is stored: as given (lower-cased), or keyed when suppression is on (no plain address at rest). */
+export type RecipientKeyOf = (recipient: string) => string;
+const asGiven: RecipientKeyOf = (recipient) => recipient.toLowerCase();
+
+const toSendEvent = (event: z.infer<typeof sendEventRow>, recipientKeyOf: RecipientKeyOf): SendEventInput => ({
   messageId: event.messageId,
-  recipientKey: event.recipient?.toLowerCase() ?? `@${event.recipientDomain.toLowerCase()}`,
+  recipientKey: event.recipient ? recipientKeyOf(event.recipient) : `@${event.recipientDomain.toLowerCase()}`,
   sender: event.sender,
   senderDomain: event.senderDomain.toLowerCase(),
   recipientDomain: event.recipientDomain.toLowerCase(),
@@ -173,7 +177,7 @@ async function storeKeepingGoodRows(db: Db, rows: { index: number; event: SendEv
   return total;
 }
 
-export function sendEventsRouter(db: Db, rowsInFlightLimit = maxEventRowsInFlight) {
+export function sendEventsRouter(db: Db, rowsInFlightLimit = maxEventRowsInFlight, recipientKeyOf: RecipientKeyOf = asGiven) {
   const router = new OpenAPIHono<ApiEnv>();
   let rowsInFlight = 0;
   router.use('/events', requireScope('relay'));
@@ -197,7 +201,7 @@ export function sendEventsRouter(db: Db, rowsInFlightLimit = maxEventRowsInFligh
         rejected.push({ index, code: 'E_VALIDATION', message: parsed.error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; ') });
         return;
       }
-      valid.push({ index, event: toSendEvent(parsed.data) });
+      valid.push({ index, event: toSendEvent(parsed.data, recipientKeyOf) });
     });
     // A request alone is always taken, whatever its size.
     if (rowsInFlight > 0 && rowsInFlight + valid.length > rowsInFlightLimit) {

@@ -3,9 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root';
 
-export const webRoot = fileURLToPath(new URL('../../web/', import.meta.url));
+export const webRoot = join(packageRoot, 'web') + sep;
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

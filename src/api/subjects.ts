@@ -63,42 +63,20 @@ const overrideRequest = z
   })
   .refine((o) => !(o.until && o.forHours), { message: 'give until or forHours, not both' });
 
-export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfig, tiers: TiersConfig, clock: () => Date) {
-  const base = kind === 'sender' ? '/senders' : '/domains';
-  const tag = kind === 'sender' ? 'senders' : 'domains';
-  /** In operationIds: listSenders, getSender, setDomainOverride. */
-  const titleKind = kind === 'sender' ? 'Sender' : 'Domain';
-  const titleKinds = `${titleKind}s`;
-  const dimension = kind === 'sender' ? 'sender' : 'sender_domain';
-  const router = new OpenAPIHono<ApiEnv>();
-  router.use(base, requireScope('ops'));
-  router.use(`${base}/*`, requireScope('ops'));
+const pathOf = (kind: SubjectKind) => (kind === 'sender' ? '/senders' : '/domains');
+const tagOf = (kind: SubjectKind) => (kind === 'sender' ? 'senders' : 'domains');
+/** In operationIds: listSenders, getSender, setDomainOverride. */
+const titleOf = (kind: SubjectKind) => (kind === 'sender' ? 'Sender' : 'Domain');
+const idParam = z.object({ id: storableText.min(1).max(320) });
 
-  const toPolicy = (row: SubjectRow | undefined, now: Date) => {
-    const policy = effectivePolicy(subjectPolicy(row), null, now, rules.throttleLimitPerHour, kind === 'sender' ? { tiers } : {});
-    return { ...policy, until: policy.until?.toISOString() ?? null };
-  };
-  const toSummary = (row: SubjectRow, now: Date) => ({
-    id: row.id,
-    policy: toPolicy(row, now),
-    automaticAction: row.autoAction,
-    sent24h: row.sent24h,
-    complaints24h: row.complaints24h,
-    hardBounces24h: row.hardBounces24h,
-    sent7d: row.sent7d,
-    complaints7d: row.complaints7d,
-    hardBounces7d: row.hardBounces7d,
-    sent30d: row.sent30d,
-    complaintRate7d: row.complaintRate7d,
-    hardBounceRate7d: row.hardBounceRate7d,
-    evaluatedAt: row.evaluatedAt?.toISOString() ?? null,
-  });
-
-  const listRoute = createRoute({
+function listRouteOf(kind: SubjectKind) {
+  const base = pathOf(kind);
+  const tag = tagOf(kind);
+  return createRoute({
     method: 'get',
     path: base,
-    operationId: `list${titleKinds}`,
-    summary: `${titleKinds} in severity order, with rates and the action in force`,
+    operationId: `list${titleOf(kind)}s`,
+    summary: `${titleOf(kind)}s in severity order, with rates and the action in force`,
     tags: [tag],
     security,
     request: {
@@ -125,14 +103,15 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
       ...authErrorResponses,
     },
   });
+}
 
-  const idParam = z.object({ id: storableText.min(1).max(320) });
-  const detailRoute = createRoute({
+function detailRouteOf(kind: SubjectKind) {
+  return createRoute({
     method: 'get',
-    path: `${base}/{id}`,
-    operationId: `get${titleKind}`,
+    path: `${pathOf(kind)}/{id}`,
+    operationId: `get${titleOf(kind)}`,
     summary: `One ${kind}: rates per window, hourly series, recent complaints and bounces, audit log`,
-    tags: [tag],
+    tags: [tagOf(kind)],
     security,
     request: { params: idParam },
     responses: {
@@ -141,11 +120,15 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
       ...authErrorResponses,
     },
   });
+}
 
+function overrideRoutesOf(kind: SubjectKind) {
+  const base = pathOf(kind);
+  const tag = tagOf(kind);
   const setOverrideRoute = createRoute({
     method: 'post',
     path: `${base}/{id}/override`,
-    operationId: `set${titleKind}Override`,
+    operationId: `set${titleOf(kind)}Override`,
     summary: `Throttle, suspend or release a ${kind} by hand`,
     tags: [tag],
     security,
@@ -159,7 +142,7 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
   const clearOverrideRoute = createRoute({
     method: 'delete',
     path: `${base}/{id}/override`,
-    operationId: `clear${titleKind}Override`,
+    operationId: `clear${titleOf(kind)}Override`,
     summary: 'Clear the manual override: the automatic action applies',
     tags: [tag],
     security,
@@ -170,11 +153,16 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
       ...authErrorResponses,
     },
   });
+  return { setOverrideRoute, clearOverrideRoute };
+}
 
+function tierRoutesOf(kind: SubjectKind) {
+  const base = pathOf(kind);
+  const tag = tagOf(kind);
   const tierRoute = createRoute({
     method: 'post',
     path: `${base}/{id}/tier`,
-    operationId: `pin${titleKind}Tier`,
+    operationId: `pin${titleOf(kind)}Tier`,
     summary: 'Pin a sender to a tier',
     tags: [tag],
     security,
@@ -189,7 +177,7 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
   const unpinRoute = createRoute({
     method: 'delete',
     path: `${base}/{id}/tier`,
-    operationId: `unpin${titleKind}Tier`,
+    operationId: `unpin${titleOf(kind)}Tier`,
     summary: 'Unpin a sender: the earned tier applies',
     tags: [tag],
     security,
@@ -200,79 +188,112 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
       ...authErrorResponses,
     },
   });
+  return { tierRoute, unpinRoute };
+}
 
-  const tierOf = (row: SubjectRow | undefined) => {
-    const tier = row?.pinnedTier ?? row?.tier ?? 'new';
-    return {
-      tier,
-      earned: row?.tier ?? 'new',
-      pinned: row?.pinnedTier ?? null,
-      since: row?.tierSince ?? null,
-      reason: row?.tierReason ?? 'never evaluated: a sender starts new',
-      firstSeenAt: row?.firstSeenAt ?? null,
-      ...tierLimits(tier, tiers),
-    };
+/** How a router presents a sender's or domain's stored state. */
+interface Presenter {
+  kind: SubjectKind;
+  rules: ReputationConfig;
+  tiers: TiersConfig;
+}
+
+function policyOf({ kind, rules, tiers }: Presenter, row: SubjectRow | undefined, now: Date) {
+  const policy = effectivePolicy(subjectPolicy(row), null, now, rules.throttleLimitPerHour, kind === 'sender' ? { tiers } : {});
+  return { ...policy, until: policy.until?.toISOString() ?? null };
+}
+
+function summaryOf(presenter: Presenter, row: SubjectRow, now: Date) {
+  return {
+    id: row.id,
+    policy: policyOf(presenter, row, now),
+    automaticAction: row.autoAction,
+    sent24h: row.sent24h,
+    complaints24h: row.complaints24h,
+    hardBounces24h: row.hardBounces24h,
+    sent7d: row.sent7d,
+    complaints7d: row.complaints7d,
+    hardBounces7d: row.hardBounces7d,
+    sent30d: row.sent30d,
+    complaintRate7d: row.complaintRate7d,
+    hardBounceRate7d: row.hardBounceRate7d,
+    evaluatedAt: row.evaluatedAt?.toISOString() ?? null,
   };
+}
 
+function tierOf(row: SubjectRow | undefined, tiers: TiersConfig) {
+  const tier = row?.pinnedTier ?? row?.tier ?? 'new';
+  return {
+    tier,
+    earned: row?.tier ?? 'new',
+    pinned: row?.pinnedTier ?? null,
+    since: row?.tierSince ?? null,
+    reason: row?.tierReason ?? 'never evaluated: a sender starts new',
+    firstSeenAt: row?.firstSeenAt ?? null,
+    ...tierLimits(tier, tiers),
+  };
+}
+
+/** One sender or domain: its policy and stored state, rates per window with their bounds, recent facts and audit. */
+async function subjectDetail(db: Db, presenter: Presenter, id: string, now: Date) {
+  const { kind, rules } = presenter;
+  const dimension = kind === 'sender' ? 'sender' : 'sender_domain';
+  const row = await getSubject(db, kind, id);
+  const stats = (await windowStats(db, dimension, now, [id])).get(id);
+  if (!row && !stats) throw new NotFoundError(`no ${kind} ${id} in the send log or the reputation state`);
+  const windows = stats ?? { '24h': zeroCounts(), '7d': zeroCounts(), '30d': zeroCounts() };
+  const rates = Object.fromEntries(
+    Object.entries(windows).map(([window, counts]) => [
+      window,
+      {
+        ...counts,
+        complaintRate: wilsonInterval(counts.complaints, counts.sent, rules.confidence),
+        hardBounceRate: wilsonInterval(counts.hardBounces, counts.sent, rules.confidence),
+      },
+    ]),
+  );
+  const from = new Date(now.getTime() - 48 * 3_600_000);
+  const filter = kind === 'sender' ? { sender: id } : { senderDomain: id };
+  const [hourly, complaints, bounces, audit] = await Promise.all([
+    hourlySeries(db, dimension, id, from, now),
+    recentFacts(db, { ...filter, kinds: ['complaint'], limit: 20 }),
+    recentFacts(db, { ...filter, kinds: ['bounce'], limit: 20 }),
+    auditLog(db, kind, id, 50),
+  ]);
+  const stored = subjectPolicy(row);
+  return {
+    id,
+    kind,
+    policy: policyOf(presenter, row, now),
+    ...(kind === 'sender' ? { tier: tierOf(row, presenter.tiers), campaign: stored.campaign ?? null } : {}),
+    automatic: { ...stored.automatic, clearSince: row?.clearSince ?? null },
+    override: stored.override,
+    rates,
+    // The configured lines, for the charts: decisions compare each window's lower bound with them.
+    lines: { complaintRate: rules.complaintRate, hardBounceRate: rules.hardBounceRate },
+    hourly: hourly.map(({ hour, sent, delivered, complaints: c2, hardBounces, softBounces, blocked }) => ({ hour, sent, delivered, complaints: c2, hardBounces, softBounces, blocked })),
+    recentComplaints: complaints,
+    recentBounces: bounces,
+    audit,
+  };
+}
+
+export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfig, tiers: TiersConfig, clock: () => Date) {
+  const base = pathOf(kind);
+  const presenter: Presenter = { kind, rules, tiers };
+  const router = new OpenAPIHono<ApiEnv>();
+  router.use(base, requireScope('ops'));
+  router.use(`${base}/*`, requireScope('ops'));
+  const { setOverrideRoute, clearOverrideRoute } = overrideRoutesOf(kind);
   const withRoutes = router
-    .openapi(listRoute, async (c) => {
+    .openapi(listRouteOf(kind), async (c) => {
       const query = c.req.valid('query');
       const now = clock();
       const [rows, total] = await Promise.all([listSubjects(db, kind, { ...query, now, severity: { z: zFor(rules.confidence), complaintLine: rules.complaintRate.suspend, hardBounceLine: rules.hardBounceRate.suspend } }), countSubjects(db, kind, { ...query, now })]);
       const nextOffset = query.offset + rows.length < total ? query.offset + rows.length : null;
-      return c.json({ items: rows.map((row) => toSummary(row, now)), total, nextOffset }, 200);
+      return c.json({ items: rows.map((row) => summaryOf(presenter, row, now)), total, nextOffset }, 200);
     })
-    .openapi(detailRoute, async (c) => {
-      const { id } = c.req.valid('param');
-      const now = clock();
-      const row = await getSubject(db, kind, id);
-      const stats = (await windowStats(db, dimension, now, [id])).get(id);
-      if (!row && !stats) throw new NotFoundError(`no ${kind} ${id} in the send log or the reputation state`);
-      const windows = stats ?? { '24h': zeroCounts(), '7d': zeroCounts(), '30d': zeroCounts() };
-      const rates = Object.fromEntries(
-        Object.entries(windows).map(([window, counts]) => [
-          window,
-          {
-            ...counts,
-            complaintRate: wilsonInterval(counts.complaints, counts.sent, rules.confidence),
-            hardBounceRate: wilsonInterval(counts.hardBounces, counts.sent, rules.confidence),
-          },
-        ]),
-      );
-      const from = new Date(now.getTime() - 48 * 3_600_000);
-      const filter = kind === 'sender' ? { sender: id } : { senderDomain: id };
-      const [hourly, complaints, bounces, audit] = await Promise.all([
-        hourlySeries(db, dimension, id, from, now),
-        recentFacts(db, { ...filter, kinds: ['complaint'], limit: 20 }),
-        recentFacts(db, { ...filter, kinds: ['bounce'], limit: 20 }),
-        auditLog(db, kind, id, 50),
-      ]);
-      return c.json(
-        {
-          id,
-          kind,
-          policy: toPolicy(row, now),
-          ...(kind === 'sender'
-            ? {
-                tier: tierOf(row),
-                campaign: row?.campaignId ? { id: row.campaignId, action: row.campaignAction, reason: row.campaignReason } : null,
-              }
-            : {}),
-          automatic: { action: row?.autoAction ?? 'allow', since: row?.autoSince ?? null, reason: row?.autoReason ?? null, clearSince: row?.clearSince ?? null },
-          override: row?.overrideAction
-            ? { action: row.overrideAction, reason: row.overrideReason, until: row.overrideUntil, limitPerHour: row.overrideLimitPerHour, by: row.overrideBy }
-            : null,
-          rates,
-          // The configured lines, for the charts: decisions compare each window's lower bound with them.
-          lines: { complaintRate: rules.complaintRate, hardBounceRate: rules.hardBounceRate },
-          hourly: hourly.map(({ hour, sent, delivered, complaints: c2, hardBounces, softBounces, blocked }) => ({ hour, sent, delivered, complaints: c2, hardBounces, softBounces, blocked })),
-          recentComplaints: complaints,
-          recentBounces: bounces,
-          audit,
-        },
-        200,
-      );
-    })
+    .openapi(detailRouteOf(kind), async (c) => c.json(await subjectDetail(db, presenter, c.req.valid('param').id, clock()), 200))
     .openapi(setOverrideRoute, async (c) => {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
@@ -280,29 +301,30 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
       const until = body.until ? new Date(body.until) : body.forHours ? new Date(now.getTime() + body.forHours * 3_600_000) : null;
       const actor = c.get('principal').name;
       const row = await writeOverride(db, kind, id, { action: body.action, reason: body.reason, until, limitPerHour: body.limitPerHour ?? null, by: actor }, actor, body.reason, now);
-      return c.json(toSummary(row, now), 200);
+      return c.json(summaryOf(presenter, row, now), 200);
     })
     .openapi(clearOverrideRoute, async (c) => {
       const { id } = c.req.valid('param');
       const now = clock();
       if (!(await getSubject(db, kind, id))) throw new NotFoundError(`no ${kind} ${id}`);
       const row = await writeOverride(db, kind, id, null, c.get('principal').name, c.req.valid('query').reason, now);
-      return c.json(toSummary(row, now), 200);
+      return c.json(summaryOf(presenter, row, now), 200);
     });
   if (kind === 'domain') return withRoutes;
+  const { tierRoute, unpinRoute } = tierRoutesOf(kind);
   return withRoutes
     .openapi(tierRoute, async (c) => {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       const now = clock();
       const row = await writePinnedTier(db, id, body.tier, c.get('principal').name, body.reason, now);
-      return c.json(toSummary(row, now), 200);
+      return c.json(summaryOf(presenter, row, now), 200);
     })
     .openapi(unpinRoute, async (c) => {
       const { id } = c.req.valid('param');
       const now = clock();
       if (!(await getSubject(db, 'sender', id))) throw new NotFoundError(`no sender ${id}`);
       const row = await writePinnedTier(db, id, null, c.get('principal').name, c.req.valid('query').reason, now);
-      return c.json(toSummary(row, now), 200);
+      return c.json(summaryOf(presenter, row, now), 200);
     });
 }

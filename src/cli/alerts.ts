@@ -6,18 +6,18 @@ import { listAlerts, listDeliveries } from '../db/alert-queries';
 import { createLogger } from '../logger';
 import { withMigratedDatabase, type CliCommand } from './command';
 
-const usage = `Usage: warden alerts list [--state firing|resolved] [--limit <n>]
-       warden alerts list --dead [--limit <n>]
+const usage = `Usage: warden alerts list [--state firing|resolved] [--limit <n>] [--json]
+       warden alerts list --dead [--limit <n>] [--json]
        warden alerts replay <delivery-id> | --all-dead
        warden alerts test <destination>
 
 list    alerts, firing first, then the most recent; --dead lists dead-lettered deliveries instead
 replay  queue dead-lettered deliveries again; the deliver-alerts job sends them in their order
-test    send a test alert to a configured destination now; exits 1 if it was not accepted`;
+test    send a test alert to a configured destination now; exits 1 if it was not accepted
+--json  list as a JSON array instead of a table`;
 
 export const alertsCommand: CliCommand = {
   name: 'alerts',
-  summary: 'List alerts, replay dead-lettered deliveries, send a test alert',
   usage,
   async run(args, ctx) {
     let parsed;
@@ -30,6 +30,7 @@ export const alertsCommand: CliCommand = {
           limit: { type: 'string', default: '50' },
           dead: { type: 'boolean', default: false },
           'all-dead': { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
         },
       });
     } catch (error) {
@@ -62,12 +63,20 @@ export const alertsCommand: CliCommand = {
       const now = new Date();
       if (verb === 'list' && values.dead) {
         const dead = await listDeliveries(database.db, { status: 'dead', limit: Number(values.limit) });
+        if (values.json) {
+          ctx.stdout(`${JSON.stringify(dead, null, 2)}\n`);
+          return 0;
+        }
         const rows = dead.map((d) => [String(d.id), d.destination, d.kind, d.alertId ? String(d.alertId) : '-', String(d.attempts), d.createdAt.toISOString(), d.lastError ?? '']);
         ctx.stdout(formatTable(['DELIVERY', 'DESTINATION', 'KIND', 'ALERT', 'ATTEMPTS', 'CREATED', 'LAST ERROR'], rows));
         return 0;
       }
       if (verb === 'list') {
         const alerts = await listAlerts(database.db, { state: values.state as 'firing' | 'resolved' | undefined, limit: Number(values.limit) });
+        if (values.json) {
+          ctx.stdout(`${JSON.stringify(alerts, null, 2)}\n`);
+          return 0;
+        }
         const rows = alerts.map((a) => [String(a.id), a.state, a.severity, a.dedupKey, String(a.subjects.length), a.firstAt.toISOString(), a.notifiedAt ? 'yes' : 'not yet', a.title]);
         ctx.stdout(formatTable(['ID', 'STATE', 'SEVERITY', 'DEDUP KEY', 'SUBJECTS', 'FIRST', 'NOTIFIED', 'TITLE'], rows));
         return 0;

@@ -1,87 +1,60 @@
 // `warden analyze <file-or-dir>... [--format ndjson|table]`: reads mbox files and prints their facts.
-import { readdir, stat } from 'node:fs/promises';
-import { sep } from 'node:path';
+// Files are read a chunk at a time while worker threads (one per core) analyze the chunks already
+// read; the lines come out in input order as each chunk is done (or as soon as it is, unordered).
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { CliCommand, CliContext } from './command';
+import pino from 'pino';
 import type { Fact } from '../analysis/fact';
-import { analyzeMbox } from '../analysis/analyze';
-import { fileIdentityOf, readRegularFile, skipReasonOf } from '../ingest/regular-file';
-import { defaultAnalysisBudgetMs } from '../ingest/analysis-pool';
+import { AnalysisPool, defaultAnalysisBudgetMs, type MboxAnalysis } from '../ingest/analysis-pool';
+import { pMapIterable } from 'p-map';
+import { readFiles, type FileOutcome } from './analyze-files';
+import type { CliCommand, CliContext } from './command';
 
-const usage = `Usage: warden analyze <file-or-dir>... [--format ndjson|table]
+const usage = `Usage: warden analyze <file-or-dir>... [--format ndjson|table] [--json] [--unordered] [--threads <n>]
 
 Reads each file as an mbox (a file with no "From " line is one message); directories are walked
-recursively, following symlinks; only regular files are read, each once. A FIFO, socket, device,
-symlink loop or directory already walked is skipped with a warning on stderr. Prints one line per fact:
+recursively in name order, following symlinks; only regular files are read, each once. A FIFO,
+socket, device, symlink loop or directory already walked is skipped with a warning on stderr.
+Prints one line per fact:
   ndjson (default)  {"file": "<path>", ...fact}; {"file", "kind": "none"} for a file with no fact;
-                    {"file", "error"} for a file that could not be read (the run continues)
+                    {"file", "error", "code"?} for a file that could not be read or analyzed (the
+                    run continues; E_ANALYSIS_BUDGET when its analysis ran past ${defaultAnalysisBudgetMs} ms and was stopped)
   table             file, kind, recipient, reason, hard, status, feedback type
-Exit status: 0 when every file was read, 1 when one could not be, 2 on a usage error.
+--json         the same as --format ndjson
+--unordered    print each file's lines as soon as they are ready, not in input order
+--threads <n>  analysis threads (default: one per core not already busy, by the 1-minute load
+               average: here ${idleCoreThreads()} of ${availableParallelism()})
+On a terminal, a run that lasts more than two seconds shows its progress on stderr.
+Exit status: 0 when every file was read, 1 when one could not be, 2 on a usage error,
+141 when the reader of the output went away (| head).
 `;
 
 type Row = { file: string } & (Partial<Fact> | { kind: 'none' } | { error: string; code?: string });
 
-type WalkEntry = { path: string } | { path: string; error: string } | { path: string; skipped: string };
-
-const messageOf = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause));
-
 /**
- * Files under `path`, symlinks followed. A directory is walked once however many names reach it
- * (device and inode), so a symlink back up the tree ends instead of recursing without end.
+ * One thread per core that other work leaves free (at least one). A thread more than the free cores
+ * gains no time: it only adds its start-up and its own warm-up of the analyzer's compiled code to
+ * the CPU the run needs (on 2 cores under a load of 8: 2.0 s of CPU and 2.1-4.1 s with one
+ * thread, 2.5 s and 2.8-5.6 s with two).
  */
-async function* filesUnder(path: string, walked = new Set<string>()): AsyncGenerator<WalkEntry> {
-  let info;
-  try {
-    info = await stat(path);
-  } catch (cause) {
-    const skipped = skipReasonOf(cause);
-    yield skipped ? { path, skipped } : { path, error: messageOf(cause) };
-    return;
-  }
-  if (!info.isDirectory()) {
-    yield { path };
-    return;
-  }
-  const identity = fileIdentityOf(info);
-  if (walked.has(identity)) {
-    yield { path, skipped: 'a directory already walked (a symlink cycle or a second name for it)' };
-    return;
-  }
-  walked.add(identity);
-  let names: string[];
-  try {
-    names = (await readdir(path)).sort();
-  } catch (cause) {
-    yield { path, error: messageOf(cause) };
-    return;
-  }
-  // The path as given, joined with the path below it (no normalising: "./inbox" stays "./inbox/...").
-  for (const name of names) yield* filesUnder(path.endsWith(sep) ? path + name : path + sep + name, walked);
+function idleCoreThreads(): number {
+  const cores = availableParallelism();
+  return Math.max(1, Math.min(cores, cores - Math.floor(loadavg()[0] ?? 0)));
 }
 
-/** Facts of one file; a FIFO, socket, device or a file already read under another name is skipped. */
-async function rowsFor(path: string, read: Map<string, string>): Promise<{ rows: Row[]; failed: boolean; skipped?: string }> {
-  let file;
-  try {
-    file = await readRegularFile(path);
-  } catch (cause) {
-    return { rows: [{ file: path, error: messageOf(cause) }], failed: true };
-  }
-  if (file.kind === 'skipped') return { rows: [], failed: false, skipped: file.reason };
-  const first = read.get(file.identity);
-  if (first !== undefined) return { rows: [], failed: false, skipped: `the same file as ${first}` };
-  read.set(file.identity, path);
+const CHUNK_FILES = 48;
+const CHUNK_BYTES = 4 * 1024 * 1024;
+const PROGRESS_AFTER_MS = 2_000;
+
+/** The lines of one file: its facts, its errors, or "none". */
+function rowsOf(path: string, analysis: MboxAnalysis): Row[] {
   const rows: Row[] = [];
-  const started = performance.now();
-  for (const result of analyzeMbox(file.bytes)) {
-    if (result.ok) for (const fact of result.facts) rows.push({ file: path, ...fact });
-    else rows.push({ file: path, error: result.error.message, code: result.error.code });
+  for (const message of analysis) {
+    if ('facts' in message) for (const fact of message.facts) rows.push({ file: path, ...fact });
+    else rows.push({ file: path, error: message.error.message, code: message.error.code });
   }
-  // The budget past which ingestion quarantines a message: a file that takes longer is reported.
-  const tookMs = Math.round(performance.now() - started);
-  if (tookMs > defaultAnalysisBudgetMs) rows.push({ file: path, error: `analysis took over ${defaultAnalysisBudgetMs} ms (${tookMs} ms)`, code: 'E_ANALYSIS_BUDGET' });
   if (rows.length === 0) rows.push({ file: path, kind: 'none' });
-  return { rows, failed: false };
+  return rows;
 }
 
 function tableLine(row: Row): string {
@@ -90,50 +63,120 @@ function tableLine(row: Row): string {
   return [row.file, fact.kind ?? '', fact.recipient ?? '', fact.reason ?? '', fact.hardBounce ? 'hard' : fact.kind === 'bounce' ? 'soft' : '', fact.status ?? '', fact.feedbackType ?? ''].join('\t');
 }
 
+interface ChunkDone {
+  outcomes: FileOutcome[];
+  analyses: Map<FileOutcome, MboxAnalysis>;
+}
+
+/** Counts and, on a terminal, a status line that the next line of stderr replaces. */
+class Progress {
+  files = 0;
+  facts = 0;
+  private readonly started = performance.now();
+  private timer: NodeJS.Timeout | undefined;
+  private shown = false;
+
+  constructor(private readonly write: ((text: string) => void) | undefined) {
+    if (write) this.timer = setInterval(() => this.show(), 1_000).unref();
+  }
+
+  private show() {
+    const elapsedMs = performance.now() - this.started;
+    if (elapsedMs < PROGRESS_AFTER_MS) return;
+    this.write!(`\r\x1b[Kanalyze: ${this.files.toLocaleString('en')} files, ${this.facts.toLocaleString('en')} facts, ${Math.round(this.files / (elapsedMs / 1000)).toLocaleString('en')} files/s`);
+    this.shown = true;
+  }
+
+  /** Clears the status line before other text goes to stderr. */
+  clear() {
+    if (this.shown) this.write!('\r\x1b[K');
+    this.shown = false;
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.clear();
+  }
+}
+
+function parse(args: string[]) {
+  const parsed = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', default: 'ndjson' },
+      json: { type: 'boolean', default: false },
+      unordered: { type: 'boolean', default: false },
+      threads: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const { values, positionals } = parsed;
+  const format = values.json ? 'ndjson' : values.format;
+  const threads = values.threads === undefined ? idleCoreThreads() : Number(values.threads);
+  if (format !== 'ndjson' && format !== 'table') return `--format must be ndjson or table, not ${format}`;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) return '--threads takes a whole number from 1 to 64';
+  if (!values.help && positionals.length === 0) return 'name at least one file or directory';
+  return { format, threads, ordered: !values.unordered, help: values.help === true, paths: positionals };
+}
+
 async function run(args: string[], ctx: CliContext): Promise<number> {
-  let parsed;
+  let options;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string', default: 'ndjson' }, help: { type: 'boolean', short: 'h' } } });
+    options = parse(args);
   } catch (cause) {
-    ctx.stderr(`analyze: ${cause instanceof Error ? cause.message : String(cause)}\n${usage}`);
+    options = cause instanceof Error ? cause.message : String(cause);
+  }
+  if (typeof options === 'string') {
+    ctx.stderr(`analyze: ${options}\n${usage}`);
     return 2;
   }
-  if (parsed.values.help) {
+  if (options.help) {
     ctx.stdout(usage);
     return 0;
   }
-  const format = parsed.values.format;
-  if (format !== 'ndjson' && format !== 'table') {
-    ctx.stderr(`analyze: --format must be ndjson or table, not ${format}\n`);
-    return 2;
-  }
-  if (parsed.positionals.length === 0) {
-    ctx.stderr(`analyze: name at least one file or directory\n${usage}`);
-    return 2;
-  }
+  const { format, ordered } = options;
   if (format === 'table') ctx.stdout('file\tkind\trecipient\treason\thard\tstatus\tfeedback-type\n');
+  const pool = new AnalysisPool({ threads: options.threads, tasks: ['mbox'], logger: pino({ level: 'warn' }, pino.destination(2)) });
+  pool.warm();
+  const progress = new Progress(ctx.stderrIsTTY ? ctx.stderr : undefined);
   let failed = false;
-  const walked = new Set<string>();
-  const read = new Map<string, string>();
-  for (const given of parsed.positionals) {
-    for await (const entry of filesUnder(given, walked)) {
-      const { rows, failed: unreadable, skipped } =
-        'error' in entry
-          ? { rows: [{ file: entry.path, error: entry.error }], failed: true }
-          : 'skipped' in entry
-            ? { rows: [], failed: false, skipped: entry.skipped }
-            : await rowsFor(entry.path, read);
-      failed ||= unreadable;
-      if (skipped) ctx.stderr(`analyze: skipped ${entry.path}: ${skipped}\n`);
-      for (const row of rows) ctx.stdout(format === 'ndjson' ? JSON.stringify(row) + '\n' : tableLine(row) + '\n');
+  try {
+    const chunks = readFiles(options.paths, { chunkFiles: CHUNK_FILES, chunkBytes: CHUNK_BYTES });
+    const analyzeChunk = async (outcomes: FileOutcome[]): Promise<ChunkDone> => {
+      const files = outcomes.filter((outcome): outcome is Extract<FileOutcome, { bytes: Buffer }> => 'bytes' in outcome);
+      const analyses = await pool.analyzeMboxes(files.map((file) => file.bytes));
+      return { outcomes, analyses: new Map(files.map((file, index) => [file, analyses[index]!])) };
+    };
+    // Two chunks per thread in flight: one being analyzed, the next one queued behind it.
+    for await (const done of pMapIterable(chunks, analyzeChunk, { concurrency: options.threads * 2, preserveOrder: ordered })) {
+      let lines = '';
+      for (const outcome of done.outcomes) {
+        if ('skipped' in outcome) {
+          progress.clear();
+          ctx.stderr(`analyze: skipped ${outcome.path}: ${outcome.skipped}\n`);
+          continue;
+        }
+        const rows: Row[] = 'error' in outcome ? [{ file: outcome.path, error: outcome.error }] : rowsOf(outcome.path, done.analyses.get(outcome)!);
+        failed ||= 'error' in outcome;
+        progress.files += 1;
+        for (const row of rows) {
+          if (!('error' in row) && !('kind' in row && row.kind === 'none')) progress.facts += 1;
+          lines += format === 'ndjson' ? JSON.stringify(row) + '\n' : tableLine(row) + '\n';
+        }
+      }
+      // One write per chunk, not per line.
+      if (lines) ctx.stdout(lines);
     }
+  } finally {
+    progress.stop();
+    await pool.close();
   }
   return failed ? 1 : 0;
 }
 
 const analyzeCommand: CliCommand = {
   name: 'analyze',
-  summary: 'Read bounce and complaint mail (files, mboxes, directories) and print the facts found',
   usage,
   run,
 };

@@ -1,6 +1,6 @@
 // `warden check <ip-or-domain>`: a one-off blocklist check against the enabled zones, no database.
 import { checkOneTarget } from '../dnsbl/run';
-import type { CheckResult } from '../dnsbl/sweep';
+import type { CheckResult } from '../db/schema/dnsbl';
 import { DnsblTargetError } from '../dnsbl/targets';
 import { DnsblZoneConfigError } from '../dnsbl/zones';
 import type { CliCommand } from './command';
@@ -27,7 +27,6 @@ function detail(check: CheckResult): string {
 
 export const checkCommand: CliCommand = {
   name: 'check',
-  summary: 'Check one IP or domain against the blocklists now',
   usage,
   async run(args, ctx) {
     const json = args.includes('--json');

@@ -7,6 +7,8 @@ export interface CliContext {
   stdout: (text: string) => void;
   /** Writes to standard error. */
   stderr: (text: string) => void;
+  /** Standard error is a terminal (progress lines are for people, not for logs). */
+  stderrIsTTY?: boolean;
   /** Loads and validates the config named by --config / WARDEN_CONFIG; throws ConfigError. */
   loadConfig: () => Promise<WardenConfig>;
   /** The process environment, read only here and in src/config/. */
@@ -15,18 +17,16 @@ export interface CliContext {
 
 export interface CliCommand {
   name: string;
-  /** One line for `warden --help`. */
-  summary: string;
   /** Full usage text for `warden <verb> --help`. */
   usage: string;
-  /** Returns the process exit code: 0 success, 1 failure, 2 usage error. */
+  /** Returns the process exit code (see exitCodes in main.ts). */
   run: (args: string[], ctx: CliContext) => Promise<number>;
 }
 
 /** Runs `work` on the configured database, migrated first and closed after, whatever happens. */
 export async function withMigratedDatabase<T>(ctx: CliContext, work: (database: Database, config: WardenConfig) => Promise<T>): Promise<T> {
   const config = await ctx.loadConfig();
-  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  const database = await openDatabase(config.database);
   try {
     await database.migrate();
     return await work(database, config);

@@ -1,22 +1,24 @@
-import { allJobs } from '../../jobs';
+import { allJobs } from '../jobs';
 import { openDatabase } from '../db/client';
 import { latestJobRuns } from '../db/job-queries';
 import { createLogger } from '../logger';
 import { newInstanceId, resolveJobs, Scheduler } from '../scheduler/scheduler';
 import type { CliCommand } from './command';
 
-const usage = `Usage: warden jobs list
+const usage = `Usage: warden jobs list [--json]
        warden jobs run <name>
 
 list   every job with its schedule (config jobs.<name>.schedule or the default) and its latest run
+       (--json: an array of {name, schedule, enabled, description, lastRun})
 run    run one job now, print its summary as JSON; exits 1 if the run failed, or if the job is
        running on another instance sharing the database`;
 
 export const jobsCommand: CliCommand = {
   name: 'jobs',
-  summary: 'List jobs or run one now',
   usage,
-  async run(args, ctx) {
+  async run(argv, ctx) {
+    const json = argv.includes('--json');
+    const args = argv.filter((arg) => arg !== '--json');
     const [action, name, ...rest] = args;
     if (!(action === 'list' && !name) && !(action === 'run' && name && rest.length === 0)) {
       ctx.stderr(`${usage}\n`);
@@ -28,11 +30,16 @@ export const jobsCommand: CliCommand = {
       ctx.stderr(`warden jobs: no job named ${name}; known jobs: ${jobs.map((job) => job.definition.name).join(', ')}\n`);
       return 1;
     }
-    const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+    const database = await openDatabase(config.database);
     try {
       await database.migrate();
       if (action === 'list') {
         const latest = new Map((await latestJobRuns(database.db)).map((run) => [run.job, run]));
+        if (json) {
+          const list = jobs.map((job) => ({ name: job.definition.name, schedule: job.schedule, enabled: job.enabled, description: job.definition.description, lastRun: latest.get(job.definition.name) ?? null }));
+          ctx.stdout(`${JSON.stringify(list, null, 2)}\n`);
+          return 0;
+        }
         const rows = jobs.map((job) => {
           const last = latest.get(job.definition.name);
           return [

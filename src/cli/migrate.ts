@@ -3,7 +3,6 @@ import type { CliCommand } from './command';
 
 export const migrateCommand: CliCommand = {
   name: 'migrate',
-  summary: 'Apply database migrations and exit',
   usage: `Usage: warden migrate [--config warden.yaml]
 
 Applies the SQL migrations in drizzle/ to the configured database (PostgreSQL with DATABASE_URL,
@@ -14,7 +13,7 @@ embedded PGlite otherwise). Safe to run while other instances start: they take t
       return 2;
     }
     const config = await ctx.loadConfig();
-    const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+    const database = await openDatabase(config.database);
     try {
       const before = await database.migrationStatus();
       await database.migrate();

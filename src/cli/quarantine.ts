@@ -7,17 +7,17 @@ import { createLogger } from '../logger';
 import { withMigratedDatabase, type CliCommand } from './command';
 
 const usage = `Usage: warden quarantine list [--all] [--limit <n>] [--json]
-       warden quarantine show <id> [--raw]
+       warden quarantine show <id> [--raw] [--json]
        warden quarantine retry <id>... | --all
 
 list   open entries (every entry with --all): id, reason code, where the message came from, size
-show   one entry with its reason and the message's headers (the whole message with --raw)
+show   one entry with its reason and the message's headers (the whole message with --raw);
+       --json prints it as JSON, the message text in "message"
 retry  analyze the stored message again; an entry that now yields facts is stored and resolved
        (--all retries every open entry). Exits 1 when an entry stays in quarantine.`;
 
 export const quarantineCommand: CliCommand = {
   name: 'quarantine',
-  summary: 'List, show or retry quarantined messages',
   usage,
   async run(args, ctx) {
     let parsed;
@@ -78,6 +78,11 @@ export const quarantineCommand: CliCommand = {
         }
         const raw = entry.rawGzip ? gunzipSync(entry.rawGzip).toString('latin1') : '';
         const shown = values.raw ? raw : raw.split(/\r?\n\r?\n/, 1)[0]!;
+        if (values.json) {
+          const { rawGzip: _rawGzip, ...fields } = entry;
+          ctx.stdout(`${JSON.stringify({ ...fields, message: raw ? shown : null }, null, 2)}\n`);
+          return 0;
+        }
         ctx.stdout(
           [
             `id:          ${entry.id} (${entry.status}, ${entry.retries} retries)`,

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { tierNames, type TierName } from '../config/tiers';
 import { getSubject, writeOverride, writePinnedTier } from '../db/subjects';
-import { loadSenderPolicy } from '../reputation/sender-policy';
+import { loadSenderPolicy } from '../enforcement/sender-policy';
 import { withMigratedDatabase, type CliCommand } from './command';
 
-const usage = `Usage: warden sender show <id> [--domain <sending-domain>]
+const usage = `Usage: warden sender show <id> [--domain <sending-domain>] [--json]
        warden sender override <id> --action allow|warn|throttle|suspend --reason <text>
                               [--for <hours> | --until <ISO time>] [--limit <per hour>] [--domain-wide]
        warden sender clear <id> --reason <text> [--domain-wide]
@@ -14,11 +14,26 @@ show      the policy the relay gets for a sender now, and its latest figures
 override  set a manual action that wins over automatic decisions until it expires
 clear     remove the manual action; the automatic decision applies again
 tier      pin the sender's tier (its hourly and daily limits) or unpin it (the earned tier applies)
---domain-wide applies override/clear to the sending domain <id> instead of a sender`;
+--domain-wide applies override/clear to the sending domain <id> instead of a sender
+Every verb prints the sender's policy, tier and figures as JSON (--json is accepted and changes nothing).`;
+
+/** What is wrong with the command line, or undefined when it can run. */
+function problemWith(verb: string | undefined, id: string | undefined, extra: string | undefined, values: { pin?: string; unpin?: boolean; reason?: string; action?: string; for?: string; until?: string; limit?: string }): string | undefined {
+    if (!verb || !id || extra) return 'expected a verb and one id';
+    if (!['show', 'override', 'clear', 'tier'].includes(verb)) return `unknown verb ${verb}`;
+    if (verb === 'tier' && !values.unpin === !values.pin) return 'give --pin <tier> or --unpin';
+    if (verb === 'tier' && values.pin && !(tierNames as readonly string[]).includes(values.pin)) return '--pin must be new, established or trusted';
+    if (verb !== 'show' && !values.reason) return '--reason is required';
+    if (verb === 'override' && !['allow', 'warn', 'throttle', 'suspend'].includes(values.action ?? '')) return '--action must be allow, warn, throttle or suspend';
+    if (values.for && values.until) return 'give --for or --until, not both';
+    if (values.for && !(Number(values.for) > 0)) return '--for takes a number of hours';
+    if (values.until && Number.isNaN(Date.parse(values.until))) return '--until takes an ISO time, e.g. 2026-12-01T00:00:00Z';
+    if (values.limit && !/^\d+$/.test(values.limit)) return '--limit takes a whole number of messages per hour';
+    return undefined;
+}
 
 export const senderCommand: CliCommand = {
   name: 'sender',
-  summary: 'Show a sender, or set or clear a manual override',
   usage,
   async run(args, ctx) {
     let parsed;
@@ -36,6 +51,7 @@ export const senderCommand: CliCommand = {
           'domain-wide': { type: 'boolean', default: false },
           pin: { type: 'string' },
           unpin: { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
         },
       });
     } catch (error) {
@@ -44,19 +60,7 @@ export const senderCommand: CliCommand = {
     }
     const [verb, id, extra] = parsed.positionals;
     const { values } = parsed;
-    const problem = (() => {
-      if (!verb || !id || extra) return 'expected a verb and one id';
-      if (!['show', 'override', 'clear', 'tier'].includes(verb)) return `unknown verb ${verb}`;
-      if (verb === 'tier' && !values.unpin === !values.pin) return 'give --pin <tier> or --unpin';
-      if (verb === 'tier' && values.pin && !(tierNames as readonly string[]).includes(values.pin)) return '--pin must be new, established or trusted';
-      if (verb !== 'show' && !values.reason) return '--reason is required';
-      if (verb === 'override' && !['allow', 'warn', 'throttle', 'suspend'].includes(values.action ?? '')) return '--action must be allow, warn, throttle or suspend';
-      if (values.for && values.until) return 'give --for or --until, not both';
-      if (values.for && !(Number(values.for) > 0)) return '--for takes a number of hours';
-      if (values.until && Number.isNaN(Date.parse(values.until))) return '--until takes an ISO time, e.g. 2026-12-01T00:00:00Z';
-      if (values.limit && !/^\d+$/.test(values.limit)) return '--limit takes a whole number of messages per hour';
-      return undefined;
-    })();
+    const problem = problemWith(verb, id, extra, values);
     if (problem) {
       ctx.stderr(`warden sender: ${problem}\n${usage}\n`);
       return 2;

@@ -4,7 +4,6 @@ import type { CliCommand } from './command';
 
 export const serveCommand: CliCommand = {
   name: 'serve',
-  summary: 'Run the API, dashboard and job scheduler',
   usage: `Usage: warden serve [--config warden.yaml]
 
 Starts Relay Warden: applies database migrations, serves the HTTP API on server.host:server.port

@@ -5,17 +5,18 @@ import type { CliCommand, CliContext } from './command';
 import { signToken, verifyToken } from '../attribution/token';
 
 const usage = `Usage: warden token sign <sender>
-       warden token verify <token>
+       warden token verify <token> [--json]
 
 sign    prints an opaque token for the sender id, to put in the token header or a VERP address
 verify  prints the sender id a token carries; exits 1 when the token is forged, altered or malformed
+        (--json: {"valid": true, "sender"} or {"valid": false, "reason"})
 Both need attribution.tokenSecret (at least 32 characters) in the config.
 `;
 
 async function run(args: string[], ctx: CliContext): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean', default: false } } });
   } catch (cause) {
     ctx.stderr(`token: ${cause instanceof Error ? cause.message : String(cause)}\n${usage}`);
     return 2;
@@ -45,6 +46,10 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
     return 0;
   }
   const verified = verifyToken(value, secret);
+  if (parsed.values.json) {
+    ctx.stdout(`${JSON.stringify(verified.ok ? { valid: true, sender: verified.sender } : { valid: false, reason: verified.reason })}\n`);
+    return verified.ok ? 0 : 1;
+  }
   if (!verified.ok) {
     ctx.stderr(`token: rejected (${verified.reason})\n`);
     return 1;
@@ -55,7 +60,6 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
 
 const tokenCommand: CliCommand = {
   name: 'token',
-  summary: 'Sign or verify an opaque sender token',
   usage,
   run,
 };

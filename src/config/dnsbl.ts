@@ -2,7 +2,7 @@
 // The addresses and domains checked come from `relay` (relay.ips, relay.domains, relay.maxRangeAddresses).
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
-import { zoneDefinitionSchema } from '../dnsbl/zone-definition';
+import { zoneDefinitionSchema } from './dnsbl-zone';
 
 export const dnsblResolverConfig = z
   .strictObject({

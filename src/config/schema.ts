@@ -5,11 +5,12 @@ import { attributionConfig } from './attribution';
 import { dashboardConfig } from './dashboard';
 import { campaignsConfig } from './campaigns';
 import { dnsblConfig } from './dnsbl';
-import { mailboxesConfig } from './mailboxes';
 import { parseIpRange } from './ip-range';
+import { mailboxesConfig } from './mailboxes';
 import { relayConfig } from './relay';
 import { steeringConfig } from './steering';
 import { reputationConfig } from './reputation';
+import { suppressionConfig } from './suppression';
 import { tiersConfig } from './tiers';
 import { webhooksConfig } from './webhooks';
 
@@ -21,6 +22,21 @@ const serverConfig = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65_535).default(7780),
+    /**
+     * Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client: the login
+     * throttle and the request log then key on that address. From any other peer the header is ignored.
+     */
+    trustedProxies: z
+      .array(
+        z.string().superRefine((text, ctx) => {
+          try {
+            parseIpRange(text);
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', input: text, message: `${(error as Error).message} (expected e.g. 127.0.0.1, 10.0.0.0/8 or ::1)` });
+          }
+        }),
+      )
+      .default([]),
   })
   .strict();
 
@@ -32,6 +48,8 @@ const databaseConfig = z
       .regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// or postgresql:// URL' })
       .optional(),
     dataDir: z.string().min(1).default('./data'),
+    /** PostgreSQL connections this process holds at most (each instance its own pool). */
+    poolSize: z.number().int().min(1).max(1000).default(10),
   })
   .strict();
 
@@ -82,6 +100,7 @@ export const wardenConfigSchema = z
     campaigns: campaignsConfig.prefault({}),
     webhooks: webhooksConfig.prefault({}),
     dashboard: dashboardConfig.prefault({}),
+    suppression: suppressionConfig.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {

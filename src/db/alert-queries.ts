@@ -8,8 +8,8 @@ import {
   alertOutbox,
   alerts,
   events,
-  type DeliveryKind,
-  type StoredAlertMessage,
+  type AlertMessageKind,
+  type AlertMessage,
 } from './schema';
 
 export type AlertRow = typeof alerts.$inferSelect;
@@ -82,9 +82,9 @@ export async function lockRepeatDueAlerts(tx: Tx, notifiedBefore: Date, limit: n
 export interface NewDelivery {
   alertId: number | null;
   destination: string;
-  kind: DeliveryKind;
+  kind: AlertMessageKind;
   messageId: string;
-  message: StoredAlertMessage;
+  message: AlertMessage;
   createdAt: Date;
   giveUpAt: Date;
 }
@@ -192,6 +192,11 @@ export async function listAlerts(db: Db, filter: { state?: 'firing' | 'resolved'
     // Firing first, then the most recent.
     .orderBy(sql`case when ${alerts.state} = 'firing' then 0 else 1 end`, desc(alerts.lastAt), desc(alerts.id))
     .limit(filter.limit);
+}
+
+/** How many incidents are firing now. */
+export function countFiringAlerts(db: Db): Promise<number> {
+  return db.$count(alerts, eq(alerts.state, 'firing'));
 }
 
 export async function getAlert(db: Db, id: number): Promise<AlertRow | undefined> {

@@ -1,15 +1,53 @@
 // Storage of campaigns: what the rule reads (complaint fingerprints in the window, campaigns already
 // raised or dismissed) and what it writes (campaigns, their members' policy, audit and events).
 import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
-import { fingerprintKey, type ActiveCampaign, type CampaignJoin, type CampaignMember, type ComplaintPrints, type FingerprintEvidence, type RaisedCampaign, type SenderStanding } from '../reputation/campaign-rule';
 import type { Db } from './client';
 import { insertEvents, type EventWrite, type Tx } from './events';
 import { startOfHour } from './rollups';
-import { campaignComplaints, campaignFingerprints, campaigns, complaintFingerprints, events, hourlyRollups, mailFacts, policyAudit, reputationSubjects, type CampaignStatus } from './schema';
+import {
+  campaignComplaints, campaignFingerprints, campaigns, complaintFingerprints, events, hourlyRollups, mailFacts, policyAudit, reputationSubjects,
+  type CampaignMember, type CampaignStatus, type FingerprintFootingKind, type FingerprintKind,
+} from './schema';
 import { lockPolicyVersions, notifyPolicyChange, type AuditWrite } from './subjects';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
 type CampaignAction = CampaignRow['action'];
+
+/** A fingerprint with the evidence it was raised or joined on (the campaign rule weighs it). */
+export interface FingerprintEvidenceToStore {
+  kind: FingerprintKind;
+  value: string;
+  senders: number;
+  complaints: number;
+  footing: { kind: 'volume'; volume: number; complaints: number } | { kind: Exclude<FingerprintFootingKind, 'volume'> };
+  explanation: string;
+}
+
+/** A campaign the rule raised. */
+export interface CampaignToRaise {
+  fingerprints: FingerprintEvidenceToStore[];
+  /** The members under its action. */
+  senders: string[];
+  members: CampaignMember[];
+  complaintIds: number[];
+  networks: string[];
+  /** Which line was crossed, for the reason and the audit log. */
+  rule: string;
+  firstAt: Date;
+  lastAt: Date;
+}
+
+/** What a campaign already raised gained in a pass: fingerprints, members, complaints, networks. */
+export interface CampaignJoinToStore {
+  campaignId: number;
+  fingerprints: FingerprintEvidenceToStore[];
+  /** New members under its action. */
+  senders: string[];
+  /** Every sender judged in this join, included or only seen. */
+  members: CampaignMember[];
+  complaintIds: number[];
+  networks: string[];
+}
 
 // Any constant works; the same for every instance. Campaign passes run one at a time everywhere,
 // so two instances never raise the same campaign twice.
@@ -20,13 +58,13 @@ export async function lockCampaigns(tx: Tx): Promise<void> {
 }
 
 /** Counted complaints since `since`, with their fingerprints, oldest first. */
-export async function complaintsInWindow(tx: Tx, since: Date): Promise<ComplaintPrints[]> {
+export async function complaintsInWindow(tx: Tx, since: Date) {
   const rows = await tx
     .select()
     .from(complaintFingerprints)
     .where(gte(complaintFingerprints.occurredAt, since))
     .orderBy(complaintFingerprints.occurredAt, complaintFingerprints.factId);
-  const byFact = new Map<number, ComplaintPrints>();
+  const byFact = new Map<number, { factId: number; sender: string; at: Date; prints: { kind: FingerprintKind; value: string }[] }>();
   for (const row of rows) {
     let complaint = byFact.get(row.factId);
     if (!complaint) byFact.set(row.factId, (complaint = { factId: row.factId, sender: row.sender, at: row.occurredAt, prints: [] }));
@@ -36,8 +74,8 @@ export async function complaintsInWindow(tx: Tx, since: Date): Promise<Complaint
 }
 
 /** Each sender's standing as the rate engine last stored it; senders it never evaluated are absent. */
-export async function senderStandings(tx: Tx, senders: string[]): Promise<Map<string, SenderStanding>> {
-  const standings = new Map<string, SenderStanding>();
+export async function senderStandings(tx: Tx, senders: string[]) {
+  const standings = new Map<string, Pick<typeof reputationSubjects.$inferSelect, 'tier' | 'firstSeenAt' | 'autoAction'>>();
   for (let i = 0; i < senders.length; i += 5000) {
     const rows = await tx
       .select({ id: reputationSubjects.id, tier: reputationSubjects.tier, firstSeenAt: reputationSubjects.firstSeenAt, autoAction: reputationSubjects.autoAction })
@@ -63,7 +101,7 @@ export async function fingerprintVolumes(tx: Tx, values: string[], since: Date):
 }
 
 /** Active campaigns as the rule needs them, and the fingerprints of dismissed ones. */
-export async function campaignState(tx: Tx): Promise<{ active: ActiveCampaign[]; dismissedKeys: Set<string> }> {
+export async function campaignState(tx: Tx) {
   const [rows, prints, members] = await Promise.all([
     tx.select().from(campaigns).where(eq(campaigns.status, 'active')),
     tx.select({ campaignId: campaignFingerprints.campaignId, kind: campaignFingerprints.kind, value: campaignFingerprints.value, status: campaigns.status })
@@ -73,22 +111,23 @@ export async function campaignState(tx: Tx): Promise<{ active: ActiveCampaign[];
       .from(campaignComplaints)
       .innerJoin(campaigns, and(eq(campaigns.id, campaignComplaints.campaignId), eq(campaigns.status, 'active'))),
   ]);
+  type ActiveCampaign = { id: number; fingerprints: { kind: FingerprintKind; value: string }[]; networks: string[]; senders: string[]; complaintIds: number[] };
   const active = new Map<number, ActiveCampaign>(
     rows.map((row) => [row.id, { id: row.id, fingerprints: [], networks: row.networks, senders: row.senders, complaintIds: [] }]),
   );
-  const dismissedKeys = new Set<string>();
+  const dismissed: { kind: FingerprintKind; value: string }[] = [];
   for (const print of prints) {
-    if (print.status === 'dismissed') dismissedKeys.add(fingerprintKey(print));
+    if (print.status === 'dismissed') dismissed.push({ kind: print.kind, value: print.value });
     else active.get(print.campaignId)?.fingerprints.push({ kind: print.kind, value: print.value });
   }
   for (const member of members) active.get(member.campaignId)?.complaintIds.push(member.factId);
-  return { active: [...active.values()], dismissedKeys };
+  return { active: [...active.values()], dismissed };
 }
 
 const describePrint = (print: { kind: string; value: string }) => (print.kind === 'subject' ? `subject "${print.value}"` : `${print.kind} ${print.value}`);
 
 /** The reason a member sender gets: names the campaign and its evidence. */
-export function campaignReason(id: number, rule: string, prints: FingerprintEvidence[], complaints: number, senders: number, windowHours: number): string {
+export function campaignReason(id: number, rule: string, prints: FingerprintEvidenceToStore[], complaints: number, senders: number, windowHours: number): string {
   const shared = prints.slice(0, 3).map(describePrint).join(', ');
   return `campaign #${id}: ${rule} (${complaints} complaints from ${senders} senders within ${windowHours} h; fingerprints: ${shared})`.slice(0, 1000);
 }
@@ -123,7 +162,7 @@ async function actOnSenders(tx: Tx, campaignId: number, members: CampaignMember[
 }
 
 /** A fingerprint's row: its evidence and what the evidence stood on. */
-const fingerprintRow = (campaignId: number, print: FingerprintEvidence) => ({
+const fingerprintRow = (campaignId: number, print: FingerprintEvidenceToStore) => ({
   campaignId, kind: print.kind, value: print.value, senders: print.senders, complaints: print.complaints,
   footing: print.footing.kind, volume: print.footing.kind === 'volume' ? print.footing.volume : null,
   volumeComplaints: print.footing.kind === 'volume' ? print.footing.complaints : null, explanation: print.explanation,
@@ -134,7 +173,7 @@ const mergeMembers = (known: CampaignMember[], judged: CampaignMember[]) =>
   [...new Map([...known, ...judged].map((member) => [member.sender, member])).values()].sort((a, b) => (a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : 0));
 
 /** Stores what a pass of the rule found; returns the ids of the campaigns raised. */
-export async function writeCampaignOutcome(tx: Tx, raised: RaisedCampaign[], joined: CampaignJoin[], write: CampaignWrite): Promise<number[]> {
+export async function writeCampaignOutcome(tx: Tx, raised: CampaignToRaise[], joined: CampaignJoinToStore[], write: CampaignWrite): Promise<number[]> {
   if (raised.length + joined.length === 0) return [];
   await lockPolicyVersions(tx);
   const emitted: EventWrite[] = [];

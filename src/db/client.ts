@@ -2,7 +2,6 @@
 // Both are driven through the same drizzle schema and queries; only this file knows which it is.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -12,6 +11,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { WardenError } from '../errors';
+import { packageRoot } from '../package-root';
 import * as schema from './schema';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -37,9 +37,11 @@ export interface OpenDatabaseOptions {
   url?: string;
   /** PGlite data directory; `memory://` keeps everything in memory (tests). */
   dataDir?: string;
+  /** PostgreSQL: connections held at most. Default 10. */
+  poolSize?: number;
 }
 
-export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+export const migrationsFolder = join(packageRoot, 'drizzle');
 // Any constant works; it only has to be the same for every instance of Relay Warden.
 const migrationLockKey = 7_780_001;
 
@@ -54,6 +56,11 @@ function expectedMigrations(): number {
 export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown;
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/** A round trip to the database: throws when it cannot answer. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
 }
 
 /** A transaction on PostgreSQL that can also take rows by COPY FROM STDIN. */
@@ -142,7 +149,7 @@ async function appliedMigrations(db: Db): Promise<number> {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const expected = expectedMigrations();
   if (options.url) {
-    const client = postgres(options.url, { max: 10, onnotice: () => {}, connect_timeout: 10 });
+    const client = postgres(options.url, { max: options.poolSize ?? 10, onnotice: () => {}, connect_timeout: 10 });
     const db = drizzlePostgres({ client, schema }) as unknown as Db;
     try {
       await client`select 1`;
@@ -219,7 +226,7 @@ export function wrapPglite(client: PGlite, expected = expectedMigrations(), rele
  * PGlite is a single-process database: two processes on one data directory would corrupt it.
  * A lock file with the owner's pid refuses the second one; a lock left by a dead process is taken over.
  */
-function lockDataDir(lockPath: string): () => void {
+export function lockDataDir(lockPath: string): () => void {
   try {
     writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
   } catch {

@@ -1,28 +1,15 @@
 // Queries of the blocklist monitor: the state advanceState() starts from, one run stored with its
 // checks, new state and events in one transaction, and the read models of the API.
 import { and, desc, eq, inArray, like, lt, notInArray, or, sql } from 'drizzle-orm';
-import type { DnsblRun } from '../dnsbl/run';
-import { listingKey, type DnsblEvent, type DnsblState, type ListingState, type ZoneState } from '../dnsbl/state';
-import type { DnsblTarget } from '../dnsbl/targets';
-import type { TargetKind } from '../dnsbl/zone-definition';
+import type { TargetKind } from '../config/dnsbl-zone';
 import type { Db } from './client';
 import { insertEvents, type EventWrite, type Tx } from './events';
-import { dnsblChecks, dnsblListings, dnsblRuns, dnsblZoneState, events } from './schema';
+import { dnsblChecks, dnsblListings, dnsblRuns, dnsblZoneState, events, listingKey, type CheckResult, type DnsblState, type DnsblTarget, type ListingState, type ZoneState } from './schema';
 
 export type DnsblListingRow = typeof dnsblListings.$inferSelect;
 export type DnsblZoneStateRow = typeof dnsblZoneState.$inferSelect;
 export type DnsblCheckRow = typeof dnsblChecks.$inferSelect;
 export type DnsblRunRow = typeof dnsblRuns.$inferSelect;
-
-/** Event types in the shared events table; `subject` is the target (or the zone for zone events). */
-export const dnsblEventTypes = {
-  listed: 'dnsbl.listed',
-  delisted: 'dnsbl.delisted',
-  refused: 'dnsbl.refused',
-  zone_unhealthy: 'dnsbl.zone_unhealthy',
-  zone_unknown: 'dnsbl.zone_unknown',
-  zone_recovered: 'dnsbl.zone_recovered',
-} as const satisfies Record<DnsblEvent['type'], string>;
 
 const chunkSize = 500;
 
@@ -62,58 +49,26 @@ export async function loadDnsblState(db: Db | Tx): Promise<DnsblState> {
   return { listings: listings.map(toListingState), zones: zones.map(toZoneState) };
 }
 
-/** One event row per state change, with what on-call needs to act: codes, meaning, delisting link. */
-export function dnsblEventRow(event: DnsblEvent): EventWrite {
-  const where = `${event.zoneName} (${event.zone})`;
-  const meaning = event.meanings.map((entry) => entry.meaning).join('; ');
-  const summary = (() => {
-    switch (event.type) {
-      case 'listed':
-        return `${event.target!.value} listed on ${where}: ${meaning || event.codes.join(', ')}${event.delistUrl ? `; delisting: ${event.delistUrl}` : ''}`;
-      case 'delisted':
-        return `${event.target!.value} no longer listed on ${where}`;
-      case 'refused':
-        return `${where} refuses our queries: ${event.explanation ?? 'refused'}`;
-      case 'zone_unhealthy':
-        return `${where} is unhealthy; its answers are ignored: ${event.explanation ?? ''}`.trimEnd();
-      case 'zone_unknown':
-        return `${where} cannot be checked: ${event.explanation ?? 'its queries fail'}`;
-      case 'zone_recovered':
-        return `${where} answers normally again`;
-    }
-  })();
-  return {
-    type: dnsblEventTypes[event.type],
-    severity: event.severity,
-    subject: event.target?.value ?? event.zone,
-    summary,
-    payload: {
-      zoneId: event.zoneId,
-      zone: event.zone,
-      zoneName: event.zoneName,
-      targetKind: event.target?.kind ?? null,
-      target: event.target?.value ?? null,
-      codes: event.codes,
-      meanings: event.meanings,
-      txt: event.txt,
-      explanation: event.explanation,
-      delistUrl: event.delistUrl,
-    },
-    at: event.at,
-  };
+/** What a run stores: its checks and each assessed zone's test point answers. */
+export interface DnsblRunToStore {
+  targets: readonly DnsblTarget[];
+  zones: readonly unknown[];
+  checks: readonly CheckResult[];
+  zoneHealth: readonly { zoneId: string; status: string; testPoints: NonNullable<DnsblZoneStateRow['testPoints']> }[];
+  /** DNS messages sent, test points and retries included. */
+  queryCount: number;
 }
 
 export interface StoreDnsblRunInput {
-  run: DnsblRun;
+  run: DnsblRunToStore;
   state: DnsblState;
-  events: DnsblEvent[];
+  /** The state changes, as event rows. */
+  events: EventWrite[];
   startedAt: Date;
   finishedAt: Date;
   durationMs: number;
   /** Drop state of zones and targets no longer configured (state the next run would never touch). */
   keep?: { zoneIds: string[]; targets: DnsblTarget[] };
-  /** Added to the events of these listings (by listingKey): a sentence for the summary, payload fields. */
-  eventNotes?: ReadonlyMap<string, { summary: string; payload: Record<string, unknown> }>;
 }
 
 export interface StoredDnsblRun {
@@ -128,7 +83,7 @@ export interface StoredDnsblRun {
 
 /** Stores one run: the run row, every check, the changed state rows and the events, atomically. */
 export async function storeDnsblRun(db: Db, input: StoreDnsblRunInput): Promise<StoredDnsblRun> {
-  const { run, state, startedAt } = input;
+  const { run } = input;
   const counts = {
     checks: run.checks.length,
     listed: run.checks.filter((check) => check.outcome === 'listed').length,
@@ -137,11 +92,36 @@ export async function storeDnsblRun(db: Db, input: StoreDnsblRunInput): Promise<
     unhealthyZones: run.zoneHealth.filter((health) => health.status === 'unhealthy').length,
     events: input.events.length,
   };
-  // Only listings this run observed changed; the others keep their rows as they are.
+  const listingRows = observedListingRows(input);
+  const zoneRows = assessedZoneRows(input);
+  return db.transaction(async (tx) => {
+    const [runRow] = await tx
+      .insert(dnsblRuns)
+      .values({
+        startedAt: input.startedAt,
+        finishedAt: input.finishedAt,
+        targets: run.targets.length,
+        zones: run.zones.length,
+        ...counts,
+        queries: run.queryCount,
+        durationMs: Math.round(input.durationMs),
+      })
+      .returning({ id: dnsblRuns.id });
+    const runId = runRow!.id;
+    await insertChecks(tx, runId, input.startedAt, run.checks);
+    await upsertState(tx, listingRows, zoneRows);
+    await insertEvents(tx, input.events);
+    if (input.keep) await pruneDnsblState(tx, input.keep.zoneIds, input.keep.targets);
+    return { runId, ...counts };
+  });
+}
+
+/** Only listings this run observed changed; the others keep their rows as they are. */
+function observedListingRows({ run, state }: StoreDnsblRunInput): (typeof dnsblListings.$inferInsert)[] {
   const observed = new Set(
     run.checks.filter((check) => check.outcome === 'listed' || check.outcome === 'clear').map((check) => listingKey(check.target, check.zoneId)),
   );
-  const listingRows = state.listings
+  return state.listings
     .filter((listing) => observed.has(listingKey(listing.target, listing.zoneId)))
     .map((listing) => ({
       zoneId: listing.zoneId,
@@ -157,8 +137,12 @@ export async function storeDnsblRun(db: Db, input: StoreDnsblRunInput): Promise<
       pendingCount: listing.pending?.count ?? null,
       pendingSince: listing.pending?.firstSeenAt ?? null,
     }));
+}
+
+/** The zones this run assessed, with what their test points answered. */
+function assessedZoneRows({ run, state, startedAt }: StoreDnsblRunInput): (typeof dnsblZoneState.$inferInsert)[] {
   const healthByZone = new Map(run.zoneHealth.map((health) => [health.zoneId, health]));
-  const zoneRows = state.zones
+  return state.zones
     .filter((zone) => healthByZone.has(zone.zoneId))
     .map((zone) => ({
       zoneId: zone.zoneId,
@@ -171,69 +155,49 @@ export async function storeDnsblRun(db: Db, input: StoreDnsblRunInput): Promise<
       checkedAt: startedAt,
       testPoints: healthByZone.get(zone.zoneId)!.testPoints,
     }));
+}
 
-  return db.transaction(async (tx) => {
-    const [runRow] = await tx
-      .insert(dnsblRuns)
-      .values({
-        startedAt,
-        finishedAt: input.finishedAt,
-        targets: run.targets.length,
-        zones: run.zones.length,
-        ...counts,
-        queries: run.queryCount,
-        durationMs: Math.round(input.durationMs),
-      })
-      .returning({ id: dnsblRuns.id });
-    const runId = runRow!.id;
-    for (let i = 0; i < run.checks.length; i += chunkSize) {
-      await tx.insert(dnsblChecks).values(
-        run.checks.slice(i, i + chunkSize).map((check) => ({
-          runId,
-          at: startedAt,
-          targetKind: check.target.kind,
-          target: check.target.value,
-          zoneId: check.zoneId,
-          zone: check.zone,
-          outcome: check.outcome,
-          codes: check.codes,
-          meanings: check.meanings,
-          severity: check.severity,
-          txt: check.txt,
-          explanation: check.explanation,
-          durationMs: Math.round(check.durationMs),
-        })),
-      );
-    }
-    for (let i = 0; i < listingRows.length; i += chunkSize) {
-      await tx
-        .insert(dnsblListings)
-        .values(listingRows.slice(i, i + chunkSize))
-        .onConflictDoUpdate({
-          target: [dnsblListings.zoneId, dnsblListings.targetKind, dnsblListings.target],
-          set: excludedColumns(dnsblListings, ['status', 'since', 'lastListedAt', 'lastCheckedAt', 'codes', 'severity', 'pendingStatus', 'pendingCount', 'pendingSince']),
-        });
-    }
-    if (zoneRows.length > 0) {
-      await tx
-        .insert(dnsblZoneState)
-        .values(zoneRows)
-        .onConflictDoUpdate({
-          target: dnsblZoneState.zoneId,
-          set: excludedColumns(dnsblZoneState, ['status', 'since', 'reason', 'pendingStatus', 'pendingCount', 'pendingSince', 'checkedAt', 'testPoints']),
-        });
-    }
-    await insertEvents(
-      tx,
-      input.events.map((event) => {
-        const row = dnsblEventRow(event);
-        const note = event.target ? input.eventNotes?.get(listingKey(event.target, event.zoneId)) : undefined;
-        return note ? { ...row, summary: `${row.summary}; ${note.summary}`, payload: { ...row.payload, ...note.payload } } : row;
-      }),
+async function insertChecks(tx: Tx, runId: number, at: Date, checks: readonly CheckResult[]): Promise<void> {
+  for (let i = 0; i < checks.length; i += chunkSize) {
+    await tx.insert(dnsblChecks).values(
+      checks.slice(i, i + chunkSize).map((check) => ({
+        runId,
+        at,
+        targetKind: check.target.kind,
+        target: check.target.value,
+        zoneId: check.zoneId,
+        zone: check.zone,
+        outcome: check.outcome,
+        codes: check.codes,
+        meanings: check.meanings,
+        severity: check.severity,
+        txt: check.txt,
+        explanation: check.explanation,
+        durationMs: Math.round(check.durationMs),
+      })),
     );
-    if (input.keep) await pruneDnsblState(tx, input.keep.zoneIds, input.keep.targets);
-    return { runId, ...counts };
-  });
+  }
+}
+
+async function upsertState(tx: Tx, listingRows: (typeof dnsblListings.$inferInsert)[], zoneRows: (typeof dnsblZoneState.$inferInsert)[]): Promise<void> {
+  for (let i = 0; i < listingRows.length; i += chunkSize) {
+    await tx
+      .insert(dnsblListings)
+      .values(listingRows.slice(i, i + chunkSize))
+      .onConflictDoUpdate({
+        target: [dnsblListings.zoneId, dnsblListings.targetKind, dnsblListings.target],
+        set: excludedColumns(dnsblListings, ['status', 'since', 'lastListedAt', 'lastCheckedAt', 'codes', 'severity', 'pendingStatus', 'pendingCount', 'pendingSince']),
+      });
+  }
+  if (zoneRows.length > 0) {
+    await tx
+      .insert(dnsblZoneState)
+      .values(zoneRows)
+      .onConflictDoUpdate({
+        target: dnsblZoneState.zoneId,
+        set: excludedColumns(dnsblZoneState, ['status', 'since', 'reason', 'pendingStatus', 'pendingCount', 'pendingSince', 'checkedAt', 'testPoints']),
+      });
+  }
 }
 
 function excludedColumns<T extends typeof dnsblListings | typeof dnsblZoneState>(table: T, columns: (keyof T['$inferSelect'] & string)[]) {

@@ -7,38 +7,9 @@
 // floor with its stored counts, so it costs one row per subject, not 30 days of rollups.
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from './client';
-import { startOfDay, startOfHour } from './rollups';
+import { windowStarts } from './rollups';
 import type { TierName } from '../config/tiers';
 import type { RollupDimension, StoredAction, SubjectKind } from './schema';
-
-export interface EvaluationInput {
-  id: string;
-  sent24h: number;
-  complaints24h: number;
-  hardBounces24h: number;
-  sent7d: number;
-  complaints7d: number;
-  hardBounces7d: number;
-  sent30d: number;
-  complaints30d: number;
-  hardBounces30d: number;
-  /** The window counts differ from the stored ones (or nothing is stored). */
-  countsChanged: boolean;
-  /** The first UTC day with counts in the last 30 days (null: none). */
-  firstDay: Date | null;
-  /** Null when the subject has no stored state yet. */
-  previous: {
-    autoAction: StoredAction;
-    autoSince: Date | null;
-    autoReason: string | null;
-    clearSince: Date | null;
-    overridden: boolean;
-    tier: TierName;
-    tierSince: Date | null;
-    tierReason: string | null;
-    firstSeenAt: Date | null;
-  } | null;
-}
 
 const counters = ['sent', 'complaints', 'hard_bounces'] as const;
 const windowNames = ['24h', '7d', '30d'] as const;
@@ -47,13 +18,10 @@ const countColumns = windowNames.flatMap((window) => counters.map((c) => `${c}_$
 /** The stored state a decision starts from, after the counts, the change flag, first day and `known`. */
 const stateColumns = 's.auto_action, s.auto_since, s.auto_reason, s.clear_since, s.override_action is not null as overridden, s.tier, s.tier_since, s.tier_reason, s.first_seen_at';
 
-const windowStarts = (at: Date) => {
-  const today = startOfDay(at).getTime();
-  return {
-    since24h: new Date(startOfHour(at).getTime() - 23 * 3_600_000).toISOString(),
-    since7d: new Date(today - 6 * 86_400_000).toISOString(),
-    since30d: new Date(today - 29 * 86_400_000).toISOString(),
-  };
+/** The window starts as the timestamptz text the statements below are built with. */
+const windowStartTexts = (at: Date) => {
+  const { since24h, since7d, since30d } = windowStarts(at);
+  return { since24h: since24h.toISOString(), since7d: since7d.toISOString(), since30d: since30d.toISOString() };
 };
 
 /** Change marks a pass read (key and stamp), to clear in the transaction that stores its decisions. */
@@ -93,7 +61,7 @@ function storedRest(kind: SubjectKind, volumeFloor: number) {
  */
 function movedCounts(
   dimension: RollupDimension,
-  at: { before: ReturnType<typeof windowStarts>; since24h: string; since7d: string; since30d: string; previous: string; until: string },
+  at: { before: ReturnType<typeof windowStartTexts>; since24h: string; since7d: string; since30d: string; previous: string; until: string },
 ) {
   const rows = (table: 'hourly_rollups' | 'daily_rollups', tag: string, from: string, fromInclusive: boolean, to: string, toInclusive: boolean) => {
     const column = table === 'hourly_rollups' ? 'hour' : 'day';
@@ -139,7 +107,7 @@ export async function loadEvaluationInputs(
   now: Date,
   scope: EvaluationScope,
   volumeFloor: number,
-): Promise<{ inputs: EvaluationInput[]; marks: ChangeMarks | null }> {
+): Promise<{ inputs: EvaluationInputRow[]; marks: ChangeMarks | null }> {
   const dimension: RollupDimension = kind === 'sender' ? 'sender' : 'sender_domain';
   if ('ids' in scope) return { inputs: await readInputs(db, kind, dimension, now, scope, volumeFloor, []), marks: null };
   // The marks are read before the counts: every change behind a mark read here is in the counts
@@ -169,6 +137,55 @@ export async function clearChangeMarks(db: Db, marks: ChangeMarks): Promise<void
     where r.dimension = ${marks.dimension} and r.key = m.key and r.seq = m.seq`);
 }
 
+/**
+ * The parts of the statement a scope adds: which keys the sums cover, and for a pass after a
+ * previous one, the candidates and the shifted subjects' rows.
+ */
+function scopeParts(kind: SubjectKind, dimension: RollupDimension, now: Date, scope: EvaluationScope, volumeFloor: number, touched: string[]) {
+  if ('ids' in scope) {
+    return { candidates: sql``, shiftedPart: sql``, ids: sql`and key = any(${sql.param(scope.ids)}::text[])`, subjectIds: sql`and id = any(${sql.param(scope.ids)}::text[])` };
+  }
+  if ('everything' in scope) return { candidates: sql``, shiftedPart: sql``, ids: sql``, subjectIds: sql`` };
+  const { since24h, since7d, since30d } = windowStartTexts(now);
+  const until = now.toISOString();
+  const before = windowStartTexts(scope.previousPass);
+  const previous = scope.previousPass.toISOString();
+  // Subjects whose stored counts are those of the previous pass and whose rollups did not change
+  // since are only shifted: the rows that left a window are subtracted (and any dated after the
+  // previous pass but written before it added), which reads an hour's or a day's rows instead of
+  // each subject's 30 days — at midnight the 7- and 30-day windows move for nearly everyone.
+  // The rest is summed anew: marked subjects, those with an action in force, those a pass over
+  // some ids wrote after the previous pass, those never stored.
+  const candidates = sql`
+    edges as (
+      select key from hourly_rollups
+        where dimension = ${dimension} and hour >= ${before.since24h}::timestamptz and hour < ${since24h}::timestamptz
+      union select key from daily_rollups
+        where dimension = ${dimension} and day >= ${before.since7d}::timestamptz and day < ${since7d}::timestamptz
+      union select key from daily_rollups
+        where dimension = ${dimension} and day >= ${before.since30d}::timestamptz and day < ${since30d}::timestamptz
+      union select key from hourly_rollups
+        where dimension = ${dimension} and hour > ${previous}::timestamptz and hour <= ${until}::timestamptz
+      union select key from daily_rollups
+        where dimension = ${dimension} and day > ${previous}::timestamptz and day <= ${until}::timestamptz
+    ),
+    recounted as (
+      select key from unnest(${sql.param(touched)}::text[]) as touched(key)
+      union select id from reputation_subjects where kind = ${kind}
+        and (auto_action <> 'allow' or clear_since is not null or first_seen_at is null or tier_since is null or evaluated_at > ${previous}::timestamptz)
+      union select key from edges e where not exists (select 1 from reputation_subjects s where s.kind = ${kind} and s.id = e.key)
+    ),
+    shifted as (select key from edges except select key from recounted),
+    candidates as (select key from recounted union all select key from shifted),
+    ${movedCounts(dimension, { before, since24h, since7d, since30d, previous, until })},`;
+  return {
+    candidates,
+    shiftedPart: shiftedInputs(kind, 'restFromState' in scope && scope.restFromState ? volumeFloor : null),
+    ids: sql`and key in (select key from recounted)`,
+    subjectIds: sql`and id in (select key from recounted)`,
+  };
+}
+
 async function readInputs(
   db: Db,
   kind: SubjectKind,
@@ -177,51 +194,10 @@ async function readInputs(
   scope: EvaluationScope,
   volumeFloor: number,
   touched: string[],
-): Promise<EvaluationInput[]> {
-  const { since24h, since7d, since30d } = windowStarts(now);
+): Promise<EvaluationInputRow[]> {
+  const { since24h, since7d, since30d } = windowStartTexts(now);
   const until = now.toISOString();
-  let candidates = sql``;
-  let shiftedPart = sql``;
-  let ids = sql``;
-  let subjectIds = sql``;
-  if ('ids' in scope) {
-    ids = sql`and key = any(${sql.param(scope.ids)}::text[])`;
-    subjectIds = sql`and id = any(${sql.param(scope.ids)}::text[])`;
-  } else if (!('everything' in scope)) {
-    const before = windowStarts(scope.previousPass);
-    const previous = scope.previousPass.toISOString();
-    // Subjects whose stored counts are those of the previous pass and whose rollups did not change
-    // since are only shifted: the rows that left a window are subtracted (and any dated after the
-    // previous pass but written before it added), which reads an hour's or a day's rows instead of
-    // each subject's 30 days — at midnight the 7- and 30-day windows move for nearly everyone.
-    // The rest is summed anew: marked subjects, those with an action in force, those a pass over
-    // some ids wrote after the previous pass, those never stored.
-    candidates = sql`
-      edges as (
-        select key from hourly_rollups
-          where dimension = ${dimension} and hour >= ${before.since24h}::timestamptz and hour < ${since24h}::timestamptz
-        union select key from daily_rollups
-          where dimension = ${dimension} and day >= ${before.since7d}::timestamptz and day < ${since7d}::timestamptz
-        union select key from daily_rollups
-          where dimension = ${dimension} and day >= ${before.since30d}::timestamptz and day < ${since30d}::timestamptz
-        union select key from hourly_rollups
-          where dimension = ${dimension} and hour > ${previous}::timestamptz and hour <= ${until}::timestamptz
-        union select key from daily_rollups
-          where dimension = ${dimension} and day > ${previous}::timestamptz and day <= ${until}::timestamptz
-      ),
-      recounted as (
-        select key from unnest(${sql.param(touched)}::text[]) as touched(key)
-        union select id from reputation_subjects where kind = ${kind}
-          and (auto_action <> 'allow' or clear_since is not null or first_seen_at is null or tier_since is null or evaluated_at > ${previous}::timestamptz)
-        union select key from edges e where not exists (select 1 from reputation_subjects s where s.kind = ${kind} and s.id = e.key)
-      ),
-      shifted as (select key from edges except select key from recounted),
-      candidates as (select key from recounted union all select key from shifted),
-      ${movedCounts(dimension, { before, since24h, since7d, since30d, previous, until })},`;
-    ids = sql`and key in (select key from recounted)`;
-    subjectIds = sql`and id in (select key from recounted)`;
-    shiftedPart = shiftedInputs(kind, 'restFromState' in scope && scope.restFromState ? volumeFloor : null);
-  }
+  const { candidates, shiftedPart, ids, subjectIds } = scopeParts(kind, dimension, now, scope, volumeFloor, touched);
   // Days and hours are summed apart and joined by key: summing one union of both under FILTERs
   // cost twice as much, and the planner could not estimate its groups.
   const dailySums = counters.map((c) => sql.raw(`sum(${c}) filter (where day >= '${since7d}'::timestamptz) as ${c}_7d, sum(${c}) as ${c}_30d`));
@@ -259,9 +235,14 @@ async function readInputs(
       ${'everything' in scope || ('restFromState' in scope && scope.restFromState) ? sql`or coalesce(w.sent_30d, 0) >= ${volumeFloor}` : sql``}`}
     ${shiftedPart}
     ${'restFromState' in scope && scope.restFromState ? storedRest(kind, volumeFloor) : sql``}`;
-  const rows = await queryRows<Record<string, unknown>>(db, query);
-  const date = (value: unknown) => (value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value)));
-  return rows.map((row) => ({
+  return (await queryRows<Record<string, unknown>>(db, query)).map(inputOf);
+}
+
+const dateOf = (value: unknown) => (value === null || value === undefined ? null : value instanceof Date ? value : new Date(String(value)));
+
+/** A subject's window counts, and its stored state when it has one (`known`). */
+function inputOf(row: Record<string, unknown>) {
+  return {
     id: String(row.id),
     sent24h: Number(row.sent_24h),
     complaints24h: Number(row.complaints_24h),
@@ -272,20 +253,25 @@ async function readInputs(
     sent30d: Number(row.sent_30d),
     complaints30d: Number(row.complaints_30d),
     hardBounces30d: Number(row.hard_bounces_30d),
+    /** The window counts differ from the stored ones (or nothing is stored). */
     countsChanged: Boolean(row.counts_changed),
-    firstDay: date(row.first_day),
+    /** The first UTC day with counts in the last 30 days (null: none). */
+    firstDay: dateOf(row.first_day),
     previous: row.known
       ? {
           autoAction: row.auto_action as StoredAction,
-          autoSince: date(row.auto_since),
+          autoSince: dateOf(row.auto_since),
           autoReason: (row.auto_reason as string | null) ?? null,
-          clearSince: date(row.clear_since),
+          clearSince: dateOf(row.clear_since),
           overridden: Boolean(row.overridden),
           tier: (row.tier as TierName | null) ?? 'new',
-          tierSince: date(row.tier_since),
+          tierSince: dateOf(row.tier_since),
           tierReason: (row.tier_reason as string | null) ?? null,
-          firstSeenAt: date(row.first_seen_at),
+          firstSeenAt: dateOf(row.first_seen_at),
         }
       : null,
-  }));
+  };
 }
+
+/** What an evaluation pass reads per subject (see reputation/evaluation.ts, which decides on it). */
+export type EvaluationInputRow = ReturnType<typeof inputOf>;

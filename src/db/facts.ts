@@ -1,44 +1,23 @@
-// Complaint and bounce facts: stored once each, attributed through the send log when the report
-// itself names no sender, and counted into the rollups in the same transaction.
+// Complaint and bounce facts: each stored once (its dedup key), and what a new one adds counted into
+// the rollups and its campaign fingerprints stored, in the same transaction. What a fact adds is
+// decided before (enforcement/fact-records.ts); storage only applies it to the facts that are new.
 import { and, desc, eq, gte, inArray, lt, or, sql } from 'drizzle-orm';
-import { countsOfFact, type CountableFact } from '../reputation/counts';
 import { queryRows, type Db } from './client';
 import type { Tx } from './events';
 import { addToRollups, type RollupIncrement } from './rollups';
-import type { ContentFingerprints } from '../analysis/fingerprints';
-import { fingerprintKey, type Fingerprint } from '../reputation/campaign-rule';
-import { complaintFingerprints, mailFacts, relayKey } from './schema';
-import { findSendsByMessageId } from './send-events';
+import { complaintFingerprints, mailFacts, type FingerprintKind, type RollupCounts, type RollupDimension } from './schema';
 
-export interface FactInput extends CountableFact {
-  /** Stable identity of the fact (e.g. message hash + recipient): storing it twice is a no-op. */
-  dedupKey: string;
-  recipient?: string | null;
-  sender?: string | null;
-  senderDomain?: string | null;
-  ip?: string | null;
-  originalMessageId?: string | null;
-  status?: string | null;
-  diagnosticCode?: string | null;
-  subject?: string | null;
-  /** Where it came from, e.g. imap:fbl/INBOX or api. */
-  source: string;
-  occurredAt: Date;
-  details?: Record<string, unknown>;
-  /** Campaign fingerprints of the original message (complaints). */
-  fingerprints?: ContentFingerprints;
-  /** The submitting client and login, when known without the send log. */
-  clientAddress?: string | null;
-  saslUsername?: string | null;
+export type FactRow = Omit<typeof mailFacts.$inferInsert, 'id' | 'storedAt'>;
+export type FactKind = FactRow['kind'];
+
+/** A fact ready to store: its row, the rollup counts it adds and where, its campaign fingerprints. */
+export interface FactRecord {
+  row: FactRow & { occurredAt: Date };
+  /** Counted into these rollup keys at `row.occurredAt` when the fact is new (none for an uncounted fact). */
+  increments: { dimension: RollupDimension; key: string; counts: Partial<RollupCounts> }[];
+  /** Stored when the fact is new: what a counted complaint is recognised by across senders. */
+  fingerprints: { kind: FingerprintKind; value: string }[];
 }
-
-const counterOf = (counts: ReturnType<typeof countsOfFact>) =>
-  counts.complaints ? 'complaints' : counts.hardBounces ? 'hardBounces' : counts.softBounces ? 'softBounces' : counts.blocked ? 'blocked' : 'none';
-
-const domainOf = (address: string | null | undefined) => {
-  const at = address?.lastIndexOf('@') ?? -1;
-  return at >= 0 ? address!.slice(at + 1).toLowerCase() : null;
-};
 
 const refused = '\\u0000|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]';
 const refusedByJsonb = new RegExp(refused);
@@ -56,72 +35,49 @@ export function jsonPayload(rows: object[]): string {
 }
 
 export type FactsOutcome = { stored: number; duplicates: number; senders: string[]; domains: string[]; fingerprinted: number };
-export type SendsByMessageId = Awaited<ReturnType<typeof findSendsByMessageId>>;
 
-/**
- * The send-log entries that attribute the facts naming no sender, and that tell from which client
- * a complained-of message was submitted (read before the transaction).
- */
-export function sendsForFacts(db: Db, facts: FactInput[]): Promise<SendsByMessageId> {
-  const wanted = facts.filter((f) => (!f.sender || f.kind === 'complaint') && f.originalMessageId).map((f) => f.originalMessageId!);
-  return findSendsByMessageId(db, [...new Set(wanted)]);
-}
-
-/** What a complaint is recognised by across senders: its content's fingerprints and its origin. */
-function fingerprintsOf(fact: FactInput, send: { clientAddress: string | null; saslUsername: string | null; fingerprint: string | null } | undefined): Fingerprint[] {
-  const prints: Fingerprint[] = [];
-  for (const domain of fact.fingerprints?.urlDomains ?? []) prints.push({ kind: 'url', value: domain });
-  if (fact.fingerprints?.subject) prints.push({ kind: 'subject', value: fact.fingerprints.subject });
-  if (fact.fingerprints?.bodySimhash) prints.push({ kind: 'body', value: fact.fingerprints.bodySimhash });
-  const client = fact.clientAddress ?? send?.clientAddress;
-  if (client) prints.push({ kind: 'client', value: client });
-  const login = fact.saslUsername ?? send?.saslUsername;
-  if (login) prints.push({ kind: 'sasl', value: login });
-  // The send log's value first: the volume is counted under it (a redacted report may lose the header).
-  const content = send?.fingerprint ?? fact.fingerprints?.relayFingerprint;
-  if (content) prints.push({ kind: 'content', value: content });
-  return prints;
-}
-
-/** Stores facts once; returns the senders whose counts changed (to re-evaluate them now). */
-export async function recordFacts(db: Db, facts: FactInput[]): Promise<FactsOutcome> {
-  if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [], fingerprinted: 0 };
-  const sends = await sendsForFacts(db, facts);
-  return db.transaction((tx) => recordFactsIn(tx, facts, sends));
+/** Stores facts in one transaction; returns the senders and domains whose counts changed (to re-evaluate them now). */
+export async function storeFacts(db: Db, records: FactRecord[]): Promise<FactsOutcome> {
+  if (records.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [], fingerprinted: 0 };
+  return db.transaction((tx) => storeFactsIn(tx, records));
 }
 
 /**
- * `recordFacts` inside a transaction the caller holds, so the facts commit together with whatever
+ * `storeFacts` inside a transaction the caller holds, so the facts commit together with whatever
  * else the caller writes (mailbox ingestion: the raw message and the folder checkpoint).
  */
-export async function recordFactsIn(tx: Tx, facts: FactInput[], sends: SendsByMessageId): Promise<FactsOutcome> {
-  if (facts.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [], fingerprinted: 0 };
-  const rows = facts.map((fact) => {
-    const send = !fact.sender && fact.originalMessageId ? sends.get(fact.originalMessageId) : undefined;
-    const sender = fact.sender ?? send?.sender ?? null;
-    return {
-      dedupKey: fact.dedupKey,
-      kind: fact.kind,
-      reason: fact.reason ?? null,
-      hardBounce: Boolean(fact.hardBounce),
-      feedbackType: fact.feedbackType ?? null,
-      counted: counterOf(countsOfFact(fact)),
-      recipient: fact.recipient ?? null,
-      recipientDomain: domainOf(fact.recipient),
-      sender,
-      senderDomain: fact.senderDomain ?? send?.senderDomain ?? domainOf(sender),
-      ip: fact.ip ?? send?.ip ?? null,
-      originalMessageId: fact.originalMessageId ?? null,
-      status: fact.status ?? null,
-      diagnosticCode: fact.diagnosticCode ?? null,
-      subject: fact.subject ?? null,
-      source: fact.source,
-      occurredAt: fact.occurredAt,
-      details: fact.details ?? null,
-    };
-  });
-  // One statement, its rows unpacked server-side: what comes back is what was new; a known dedup
-  // key adds nothing.
+export async function storeFactsIn(tx: Tx, records: FactRecord[]): Promise<FactsOutcome> {
+  if (records.length === 0) return { stored: 0, duplicates: 0, senders: [], domains: [], fingerprinted: 0 };
+  const fresh = await insertNewFacts(tx, records.map((record) => record.row));
+  const printRows: (typeof complaintFingerprints.$inferInsert)[] = [];
+  const increments: RollupIncrement[] = [];
+  const senders = new Set<string>();
+  const domains = new Set<string>();
+  let stored = 0;
+  const seen = new Set<string>();
+  for (const { row, increments: adds, fingerprints } of records) {
+    // The same key twice in one call is stored (and counted) once.
+    if (!fresh.has(row.dedupKey) || seen.has(row.dedupKey)) continue;
+    seen.add(row.dedupKey);
+    stored++;
+    const factId = fresh.get(row.dedupKey)!;
+    for (const print of fingerprints) printRows.push({ factId, kind: print.kind, value: print.value.slice(0, 500), sender: row.sender!, occurredAt: row.occurredAt });
+    for (const add of adds) {
+      if (add.dimension === 'sender') senders.add(add.key);
+      if (add.dimension === 'sender_domain') domains.add(add.key);
+      increments.push({ ...add, at: row.occurredAt });
+    }
+  }
+  await addToRollups(tx, increments);
+  for (let i = 0; i < printRows.length; i += 1000) await tx.insert(complaintFingerprints).values(printRows.slice(i, i + 1000)).onConflictDoNothing();
+  return { stored, duplicates: records.length - stored, senders: [...senders], domains: [...domains], fingerprinted: new Set(printRows.map((r) => r.factId)).size };
+}
+
+/**
+ * Inserts the rows in one statement, unpacked server-side; returns the id of each new one by dedup
+ * key (a known dedup key adds nothing).
+ */
+async function insertNewFacts(tx: Tx, rows: FactRecord['row'][]): Promise<Map<string, number>> {
   const payload = jsonPayload(
     rows.map((row) => ({
       dedup_key: row.dedupKey,
@@ -157,48 +113,7 @@ export async function recordFactsIn(tx: Tx, facts: FactInput[], sends: SendsByMe
     on conflict (dedup_key) do nothing
     returning dedup_key, id`,
   );
-  const fresh = new Map(inserted.map((row) => [row.dedup_key, Number(row.id)]));
-  const printRows: (typeof complaintFingerprints.$inferInsert)[] = [];
-  const increments: RollupIncrement[] = [];
-  const senders = new Set<string>();
-  const domains = new Set<string>();
-  let stored = 0;
-  const seen = new Set<string>();
-  for (const [index, fact] of facts.entries()) {
-    const row = rows[index]!;
-    // The same key twice in one call is stored (and counted) once.
-    if (!fresh.has(row.dedupKey) || seen.has(row.dedupKey)) continue;
-    seen.add(row.dedupKey);
-    stored++;
-    const counts = countsOfFact(fact);
-    if (row.counted === 'none') continue;
-    const at = fact.occurredAt;
-    const { sender, senderDomain, recipientDomain, ip } = row;
-    // Counted complaints are what campaigns are judged on (not opt-outs, not-spam reports).
-    if (counts.complaints && sender) {
-      const send = fact.originalMessageId ? sends.get(fact.originalMessageId) : undefined;
-      const factId = fresh.get(row.dedupKey)!;
-      const unique = new Map(fingerprintsOf(fact, send).map((print) => [fingerprintKey(print), print]));
-      for (const print of unique.values()) printRows.push({ factId, kind: print.kind, value: print.value.slice(0, 500), sender, occurredAt: at });
-    }
-    // A block of our IP or content is evidence about the IP and the receiving provider, not
-    // about the sender's list: it goes to the ip and recipient_domain rollups only.
-    const onSender = counts.blocked === 0;
-    if (sender && onSender) {
-      senders.add(sender);
-      increments.push({ dimension: 'sender', key: sender, at, counts });
-    }
-    if (senderDomain && onSender) {
-      domains.add(senderDomain);
-      increments.push({ dimension: 'sender_domain', key: senderDomain, at, counts });
-    }
-    if (recipientDomain) increments.push({ dimension: 'recipient_domain', key: recipientDomain, at, counts });
-    if (ip) increments.push({ dimension: 'ip', key: ip, at, counts });
-    increments.push({ dimension: 'relay', key: relayKey, at, counts });
-  }
-  await addToRollups(tx, increments);
-  for (let i = 0; i < printRows.length; i += 1000) await tx.insert(complaintFingerprints).values(printRows.slice(i, i + 1000)).onConflictDoNothing();
-  return { stored, duplicates: facts.length - stored, senders: [...senders], domains: [...domains], fingerprinted: new Set(printRows.map((r) => r.factId)).size };
+  return new Map(inserted.map((row) => [row.dedup_key, Number(row.id)]));
 }
 
 /**
@@ -216,7 +131,7 @@ export async function latestSenderDomains(db: Db, senders: string[]): Promise<Ma
   return new Map(rows.map((row) => [row.sender, row.sender_domain]));
 }
 
-export function recentFacts(db: Db, filter: { sender?: string; senderDomain?: string; kinds: FactInput['kind'][]; limit: number }) {
+export function recentFacts(db: Db, filter: { sender?: string; senderDomain?: string; kinds: FactKind[]; limit: number }) {
   return db
     .select()
     .from(mailFacts)
@@ -237,7 +152,7 @@ export function recentFacts(db: Db, filter: { sender?: string; senderDomain?: st
  */
 export function factsPage(
   db: Db,
-  filter: { kinds: FactInput['kind'][]; sender?: string; senderDomain?: string; from?: Date; to?: Date; before?: { at: Date; id: number }; limit: number },
+  filter: { kinds: FactKind[]; sender?: string; senderDomain?: string; from?: Date; to?: Date; before?: { at: Date; id: number }; limit: number },
 ) {
   return db
     .select()

@@ -2,14 +2,25 @@
 // and quarantine rows and moves the checkpoint, so a crash leaves either all of it or none.
 import { and, asc, desc, eq, gt, gte, isNotNull, lt, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import type { PreparedMessage } from '../ingest/message';
 import { queryRows, type Db } from './client';
-import { jsonPayload, recordFactsIn, sendsForFacts } from './facts';
+import { jsonPayload, storeFactsIn, type FactRecord } from './facts';
 import { ingestCheckpoints, ingestedMessages, ingestRuns, quarantine } from './schema';
 
 export interface Checkpoint {
   uidValidity: bigint;
   lastUid: number;
+}
+
+/** A fetched message as stored: where it was found, its content, and its facts or quarantine reason. */
+export interface MessageToStore {
+  message: { messageKey: string; source: string; folder: string; uidValidity: bigint | null; uid: number | null; size: number };
+  /** Recognises the message wherever it is found again. */
+  contentHash: string;
+  rawGzip: Buffer;
+  headersOnly: boolean;
+  /** Facts ready for storage; empty when quarantined. */
+  facts: FactRecord[];
+  quarantine: { code: string; reason: string } | null;
 }
 
 export interface BatchOutcome {
@@ -39,11 +50,10 @@ export async function readCheckpoint(db: Db, source: string, folder: string): Pr
  */
 export async function storeBatch(
   db: Db,
-  batch: PreparedMessage[],
+  batch: MessageToStore[],
   checkpoint: { source: string; folder: string; uidValidity: bigint; lastUid: number } | null,
   now: Date,
 ): Promise<BatchOutcome> {
-  const sends = await sendsForFacts(db, batch.flatMap((item) => item.facts));
   return db.transaction(async (tx) => {
     const outcome: BatchOutcome = { claimed: 0, duplicates: 0, quarantined: 0, facts: 0, senders: [], domains: [], fingerprinted: 0 };
     const claimed = new Map<string, number>();
@@ -88,7 +98,7 @@ export async function storeBatch(
       .map((item) => ({ messageId: claimed.get(item.message.messageKey)!, reasonCode: item.quarantine!.code, reason: item.quarantine!.reason, quarantinedAt: now }));
     if (quarantineRows.length > 0) await tx.insert(quarantine).values(quarantineRows);
     outcome.quarantined = quarantineRows.length;
-    const facts = await recordFactsIn(tx, fresh.flatMap((item) => item.facts), sends);
+    const facts = await storeFactsIn(tx, fresh.flatMap((item) => item.facts));
     outcome.facts = facts.stored;
     outcome.senders = facts.senders;
     outcome.domains = facts.domains;
@@ -105,8 +115,8 @@ export async function storeBatch(
 }
 
 /** Consecutive parts of the batch whose compressed bytes add up to at most `bytes` (or one message). */
-function partsOfAtMost(batch: PreparedMessage[], bytes: number): PreparedMessage[][] {
-  const parts: PreparedMessage[][] = [];
+function partsOfAtMost(batch: MessageToStore[], bytes: number): MessageToStore[][] {
+  const parts: MessageToStore[][] = [];
   let size = Number.POSITIVE_INFINITY;
   for (const item of batch) {
     if (size + item.rawGzip.length > bytes) {
@@ -206,11 +216,9 @@ export function countOpenQuarantine(db: Db) {
 export async function settleQuarantined(
   db: Db,
   entry: { id: number; messageId: number },
-  result: { prepared: PreparedMessage },
+  prepared: Pick<MessageToStore, 'facts' | 'quarantine'>,
   now: Date,
 ): Promise<{ resolved: boolean; facts: number; senders: string[]; domains: string[]; fingerprinted: number }> {
-  const { prepared } = result;
-  const sends = await sendsForFacts(db, prepared.facts);
   return db.transaction(async (tx) => {
     if (prepared.quarantine) {
       await tx
@@ -219,7 +227,7 @@ export async function settleQuarantined(
         .where(eq(quarantine.id, entry.id));
       return { resolved: false, facts: 0, senders: [], domains: [], fingerprinted: 0 };
     }
-    const facts = await recordFactsIn(tx, prepared.facts, sends);
+    const facts = await storeFactsIn(tx, prepared.facts);
     await tx.update(quarantine).set({ status: 'resolved', resolvedAt: now, retries: sql`${quarantine.retries} + 1` }).where(eq(quarantine.id, entry.id));
     await tx.update(ingestedMessages).set({ outcome: 'stored', facts: prepared.facts.length }).where(eq(ingestedMessages.id, entry.messageId));
     return { resolved: true, facts: facts.stored, senders: facts.senders, domains: facts.domains, fingerprinted: facts.fingerprinted };

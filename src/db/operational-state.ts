@@ -3,12 +3,13 @@
 import { and, count, desc, eq } from 'drizzle-orm';
 import type { Db } from './client';
 import { countOpenQuarantine } from './ingest-queries';
-import { alertDeliveries, alerts, dnsblListings, ingestRuns, type AlertSeverityColumn } from './schema';
+import type { AlertSeverity } from '../config/webhooks';
+import { alertDeliveries, alerts, dnsblListings, ingestRuns } from './schema';
 
 export interface OperationalState {
   /** Confirmed listings of the relay's addresses and domains, per zone and listing severity. */
   listings: { zoneId: string; severity: string | null; count: number }[];
-  firingAlerts: { severity: AlertSeverityColumn; count: number }[];
+  firingAlerts: { severity: AlertSeverity; count: number }[];
   /** Deliveries that gave up (dead-lettered) and were not replayed, per destination (0 for those asked about). */
   deadDeliveries: { destination: string; count: number }[];
   /** Per mailbox source asked about: when its latest successful read began (null: never). */

@@ -3,14 +3,13 @@
 // IP, most of them), and a few keys per day for sparklines. The top keys of a dimension by volume
 // (mailbox providers).
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
-import type { SeriesBucket } from '../reputation/series';
 import type { Db } from './client';
 import { dailyRollups, hourlyRollups, relayKey, type RollupDimension } from './schema';
 import { rollupSums } from './rollups';
 
 
 /** Counts of the whole relay per bucket in [from, to), oldest first; buckets with no traffic are absent. */
-export async function relayCounts(db: Db, bucket: SeriesBucket, from: Date, to: Date) {
+export async function relayCounts(db: Db, bucket: 'hour' | 'day', from: Date, to: Date) {
   const table = bucket === 'hour' ? hourlyRollups : dailyRollups;
   const time = bucket === 'hour' ? hourlyRollups.hour : dailyRollups.day;
   const rows = await db

@@ -1,9 +1,8 @@
 // Hourly and daily rollups: incremented as send events and facts are stored, read for windows.
 import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { DecisionWindow } from '../config/reputation';
-import { zeroCounts, type RollupCounts } from '../reputation/counts';
 import type { Db } from './client';
-import { dailyRollups, hourlyRollups, rollupChanges, type RollupDimension } from './schema';
+import { dailyRollups, hourlyRollups, rollupChanges, rollupCounterNames, zeroRollupCounts, type RollupCounts, type RollupDimension } from './schema';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Writer = Db | Tx;
@@ -20,7 +19,18 @@ const dayMs = 86_400_000;
 export const startOfHour = (at: Date) => new Date(Math.floor(at.getTime() / hourMs) * hourMs);
 export const startOfDay = (at: Date) => new Date(Math.floor(at.getTime() / dayMs) * dayMs);
 
-const counterNames = ['sent', 'delivered', 'complaints', 'hardBounces', 'softBounces', 'blocked'] as const;
+/**
+ * Where the decision windows at `at` start: the last 24 whole hours (the current one included) and
+ * the last 7 and 30 UTC days (today included). Each window ends at `at`.
+ */
+export function windowStarts(at: Date): { since24h: Date; since7d: Date; since30d: Date } {
+  const today = startOfDay(at).getTime();
+  return {
+    since24h: new Date(startOfHour(at).getTime() - 23 * hourMs),
+    since7d: new Date(today - 6 * dayMs),
+    since30d: new Date(today - 29 * dayMs),
+  };
+}
 
 function merge(increments: RollupIncrement[], bucket: (at: Date) => Date) {
   const merged = new Map<string, { dimension: RollupDimension; key: string; at: Date; counts: RollupCounts }>();
@@ -28,8 +38,8 @@ function merge(increments: RollupIncrement[], bucket: (at: Date) => Date) {
     const at = bucket(increment.at);
     const id = `${increment.dimension}\u0000${increment.key}\u0000${at.getTime()}`;
     let row = merged.get(id);
-    if (!row) merged.set(id, (row = { dimension: increment.dimension, key: increment.key, at, counts: zeroCounts() }));
-    for (const name of counterNames) row.counts[name] += increment.counts[name] ?? 0;
+    if (!row) merged.set(id, (row = { dimension: increment.dimension, key: increment.key, at, counts: zeroRollupCounts() }));
+    for (const name of rollupCounterNames) row.counts[name] += increment.counts[name] ?? 0;
   }
   // A fixed order of upserted rows keeps concurrent writers from deadlocking on each other.
   return [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
@@ -61,7 +71,7 @@ export async function addToRollups(db: Writer, increments: RollupIncrement[]): P
     const rows = merge(increments, bucket);
     for (let i = 0; i < rows.length; i += 10_000) {
       const chunk = rows.slice(i, i + 10_000);
-      const counts = counterNames.map((name) => sql`${sql.param(chunk.map((r) => r.counts[name]))}::int[]`);
+      const counts = rollupCounterNames.map((name) => sql`${sql.param(chunk.map((r) => r.counts[name]))}::int[]`);
       await db.execute(sql`
         insert into ${sql.identifier(table)} (dimension, key, ${sql.identifier(timeColumn)}, ${sql.raw(counters.join(', '))})
         select * from unnest(${sql.param(chunk.map((r) => r.dimension))}::text[], ${sql.param(chunk.map((r) => r.key))}::text[],
@@ -92,13 +102,10 @@ export async function windowStats(db: Db, dimension: RollupDimension, now: Date,
   const stats: KeyedWindowStats = new Map();
   const entry = (key: string) => {
     let row = stats.get(key);
-    if (!row) stats.set(key, (row = { '24h': zeroCounts(), '7d': zeroCounts(), '30d': zeroCounts() }));
+    if (!row) stats.set(key, (row = { '24h': zeroRollupCounts(), '7d': zeroRollupCounts(), '30d': zeroRollupCounts() }));
     return row;
   };
-  const since24h = new Date(startOfHour(now).getTime() - 23 * hourMs);
-  const today = startOfDay(now);
-  const since7d = new Date(today.getTime() - 6 * dayMs);
-  const since30d = new Date(today.getTime() - 29 * dayMs);
+  const { since24h, since7d, since30d } = windowStarts(now);
   const hourly = await db
     .select({ key: hourlyRollups.key, ...rollupSums(hourlyRollups) })
     .from(hourlyRollups)
@@ -131,12 +138,12 @@ export async function windowStats(db: Db, dimension: RollupDimension, now: Date,
     .groupBy(dailyRollups.key, sql.raw("2"));
   for (const row of daily) {
     const target = entry(row.key);
-    for (const name of counterNames) {
+    for (const name of rollupCounterNames) {
       target['30d'][name] += Number(row[name]);
       if (row.week) target['7d'][name] += Number(row[name]);
     }
   }
-  for (const row of stats.values()) for (const name of counterNames) row['24h'][name] = Number(row['24h'][name]);
+  for (const row of stats.values()) for (const name of rollupCounterNames) row['24h'][name] = Number(row['24h'][name]);
   return stats;
 }
 

@@ -192,3 +192,6 @@ export async function pruneSendEvents(db: Db, before: Date): Promise<number> {
   const deleted = await db.delete(sendEvents).where(lt(sendEvents.at, before)).returning({ id: sendEvents.id });
   return deleted.length;
 }
+
+/** The send log's entry for each Message-ID found (the first recipient's: they share sender and client). */
+export type SendsByMessageId = Awaited<ReturnType<typeof findSendsByMessageId>>;

@@ -4,12 +4,27 @@ import { and, asc, desc, eq, gt, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client';
 import { insertEvents, type EventWrite } from './events';
 import type { TierName } from '../config/tiers';
-import { policyAudit, reputationMeta, reputationSubjects, type StoredAction, type SubjectKind } from './schema';
+import { campaigns, policyAudit, reputationMeta, reputationSubjects, type StoredAction, type SubjectKind } from './schema';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export type SubjectRow = typeof reputationSubjects.$inferSelect;
 export type SubjectWrite = typeof reputationSubjects.$inferInsert;
 export type AuditWrite = typeof policyAudit.$inferInsert;
+
+/**
+ * Subjects and campaigns whose policy version is above `since`, oldest change first. One snapshot
+ * for both tables: versions are taken in commit order across them, so reading them at different
+ * moments could skip a subject committed between the two reads.
+ */
+export function policyChangesSince(db: Db, since: number) {
+  return db.transaction(
+    async (tx) => ({
+      subjects: await tx.select().from(reputationSubjects).where(gt(reputationSubjects.version, since)).orderBy(reputationSubjects.version),
+      campaigns: await tx.select().from(campaigns).where(gt(campaigns.version, since)).orderBy(campaigns.version),
+    }),
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+}
 
 export async function getSubject(db: Db, kind: SubjectKind, id: string): Promise<SubjectRow | undefined> {
   const [row] = await db.select().from(reputationSubjects).where(and(eq(reputationSubjects.kind, kind), eq(reputationSubjects.id, id)));

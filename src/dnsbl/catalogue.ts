@@ -1,10 +1,10 @@
 // The blocklists Relay Warden knows: zones, return codes, severities, delisting and usage terms.
 // Codes come from each list's own documentation; where a detail is not certain the entry says so
 // in `note` rather than guessing. Users add zones of their own in config (`dnsbl.customZones`).
-import { zoneDefinitionSchema, type ZoneDefinition, type ZoneDefinitionInput } from './zone-definition';
+import { zoneDefinitionSchema, type ZoneDefinition, type ZoneDefinitionInput } from '../config/dnsbl-zone';
 
-// Spamhaus answers 127.255.255.0/24 for errors, never for listings (FIELD.md; Spamhaus' "using
-// our public mirrors? check your return codes now" notice of 2022).
+// Spamhaus answers 127.255.255.0/24 for errors, never for listings (Spamhaus' return code
+// documentation, and its 2022 notice "Using our public mirrors? Check your return codes now").
 const spamhausRefused: ZoneDefinitionInput['refusedCodes'] = [
   {
     code: '127.255.255.252',

@@ -1,6 +1,6 @@
 // Pure: a zone's answers for its RFC 5782 §5 test points -> can this run trust the zone?
 import type { Interpretation } from './interpret';
-import type { ZoneDefinition } from './zone-definition';
+import type { ZoneDefinition } from '../config/dnsbl-zone';
 
 export type ZoneHealthStatus = 'healthy' | 'unhealthy' | 'refused' | 'unreachable';
 

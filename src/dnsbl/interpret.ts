@@ -1,5 +1,6 @@
 // Pure: one zone's DNS answer for one target -> listed / clear / refused / error / unknown.
-import { SEVERITY_RANK, type Severity, type ZoneDefinition } from './zone-definition';
+import type { CheckOutcome, CodeMeaning } from '../db/schema/dnsbl';
+import { SEVERITY_RANK, type Severity, type ZoneDefinition } from '../config/dnsbl-zone';
 
 export type DnsErrorCode = 'E_DNS_TIMEOUT' | 'E_DNS_SERVFAIL' | 'E_DNS_RCODE' | 'E_DNS_NETWORK' | 'E_DNS_MALFORMED';
 
@@ -11,13 +12,7 @@ export type DnsblAnswer =
   | { status: 'answer'; addresses: string[]; txt: string[] }
   | { status: 'error'; code: DnsErrorCode; message: string };
 
-export type InterpretedOutcome = 'listed' | 'clear' | 'refused' | 'error' | 'unknown';
-
-export interface CodeMeaning {
-  code: string;
-  meaning: string;
-  severity: Severity;
-}
+export type InterpretedOutcome = Exclude<CheckOutcome, 'unhealthy'>;
 
 export interface Interpretation {
   outcome: InterpretedOutcome;

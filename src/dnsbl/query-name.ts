@@ -1,5 +1,5 @@
 // RFC 5782 query names: reversed octets (IPv4, §2.1), reversed nibbles (IPv6, §2.4), domain (§2.3).
-import type { DnsblTarget } from './targets';
+import type { DnsblTarget } from '../db/schema/dnsbl';
 import { ipv6ToBigInt } from './ip-address';
 
 export function reverseIpv4(address: string): string {

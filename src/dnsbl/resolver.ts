@@ -6,6 +6,7 @@ import { isIPv6, connect } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { Packet, UDPClient } from 'dns2';
 import type { DnsblAnswer, DnsErrorCode } from './interpret';
+import { WardenError } from '../errors';
 
 export interface ResolverOptions {
   nameserver: string;
@@ -66,13 +67,13 @@ export function readSystemNameserver(readResolvConf: () => string = () => readFi
   return '127.0.0.1';
 }
 
-class ResolverError extends Error {
+class ResolverError extends WardenError {
   constructor(
-    readonly code: DnsErrorCode,
+    override readonly code: DnsErrorCode,
     message: string,
     readonly retryable: boolean,
   ) {
-    super(message);
+    super(code, message, 502);
   }
 }
 

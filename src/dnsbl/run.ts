@@ -1,8 +1,9 @@
 // The entry point for the job and `warden check`: config + relay targets -> one sweep.
 import type { DnsblConfig } from '../config/dnsbl';
 import { createDnsblResolver, type DnsblLookupClient } from './resolver';
-import { runSweep, type CheckResult, type SweepResult } from './sweep';
-import { expandTargets, parseTarget, type DnsblTarget, type RelayTargetsInput } from './targets';
+import type { CheckResult, DnsblTarget } from '../db/schema/dnsbl';
+import { runSweep, type SweepResult } from './sweep';
+import { expandTargets, parseTarget, type RelayTargetsInput } from './targets';
 import { selectZones, type ActiveZone } from './zones';
 
 export interface DnsblRunDeps {

@@ -1,53 +1,8 @@
 // Pure state machine: previous listing and zone states + one run's results -> new states + events.
 // A state changes only after `confirmations` agreeing checks, so one odd answer never pages.
 import type { ZoneHealth } from './health';
-import type { CodeMeaning } from './interpret';
-import type { CheckResult } from './sweep';
-import type { DnsblTarget } from './targets';
-import type { Severity, ZoneDefinition } from './zone-definition';
-
-export type ListingStatus = 'unknown' | 'clear' | 'listed';
-/**
- * `unknown` is a zone not yet assessed (`since` null) or one whose queries fail (timeout, SERVFAIL,
- * REFUSED, no route): a run then learns about the resolver, not the list, and concludes nothing.
- */
-export type ZoneStatus = 'unknown' | 'healthy' | 'unhealthy' | 'refused';
-
-export interface PendingChange<S extends string> {
-  status: S;
-  /** Agreeing checks so far. */
-  count: number;
-  firstSeenAt: Date;
-}
-
-export interface ListingState {
-  target: DnsblTarget;
-  zoneId: string;
-  /** `unknown` until `confirmations` agreeing checks; clear or listed afterwards. */
-  status: ListingStatus;
-  /** When the current status began (the first of its agreeing checks). */
-  since: Date | null;
-  /** Last check that saw the target listed, confirmed or not. */
-  lastListedAt: Date | null;
-  lastCheckedAt: Date | null;
-  /** Codes of the current (or last) listing. */
-  codes: string[];
-  severity: Severity | null;
-  pending: PendingChange<'clear' | 'listed'> | null;
-}
-
-export interface ZoneState {
-  zoneId: string;
-  status: ZoneStatus;
-  since: Date | null;
-  reason: string | null;
-  pending: PendingChange<ZoneStatus> | null;
-}
-
-export interface DnsblState {
-  listings: ListingState[];
-  zones: ZoneState[];
-}
+import { listingKey, type CheckResult, type CodeMeaning, type DnsblState, type DnsblTarget, type ListingState, type ListingStatus, type PendingChange, type ZoneState, type ZoneStatus } from '../db/schema/dnsbl';
+import type { Severity, ZoneDefinition } from '../config/dnsbl-zone';
 
 export type DnsblEventType = 'listed' | 'delisted' | 'refused' | 'zone_unhealthy' | 'zone_unknown' | 'zone_recovered';
 
@@ -78,10 +33,6 @@ export interface AdvanceInput {
 }
 
 export const emptyDnsblState: DnsblState = { listings: [], zones: [] };
-
-export function listingKey(target: DnsblTarget, zoneId: string): string {
-  return `${zoneId}|${target.kind}:${target.value}`;
-}
 
 /**
  * Counts an observation towards a change. Returns the confirmed new status, or null when the
@@ -124,48 +75,64 @@ function assessedStatus(zone: ZoneState): ZoneStatus | null {
   return zone.status === 'unknown' && zone.since === null ? null : zone.status;
 }
 
-export function advanceState(input: AdvanceInput): { state: DnsblState; events: DnsblEvent[] } {
-  const { now, confirmations } = input;
-  const definitions = new Map(input.zones.map((zone) => [zone.id, zone]));
-  const events: DnsblEvent[] = [];
-  const eventBase = (zoneId: string) => {
-    const zone = definitions.get(zoneId);
-    return { zoneId, zoneName: zone?.name ?? zoneId, zone: zone?.zone ?? zoneId, delistUrl: zone?.delistUrl ?? null, at: now };
-  };
+/** What both halves of a step share: the run's time, the confirmations a change needs, where events go. */
+interface Step {
+  now: Date;
+  confirmations: number;
+  definitions: Map<string, ZoneDefinition>;
+  events: DnsblEvent[];
+}
 
+function eventBase(step: Step, zoneId: string) {
+  const zone = step.definitions.get(zoneId);
+  return { zoneId, zoneName: zone?.name ?? zoneId, zone: zone?.zone ?? zoneId, delistUrl: zone?.delistUrl ?? null, at: step.now };
+}
+
+export function advanceState(input: AdvanceInput): { state: DnsblState; events: DnsblEvent[] } {
+  const step: Step = { now: input.now, confirmations: input.confirmations, definitions: new Map(input.zones.map((zone) => [zone.id, zone])), events: [] };
   // Zones first, so a zone's events precede its targets' events.
-  const zones = new Map(input.previous.zones.map((state) => [state.zoneId, state]));
+  const zones = advanceZones(step, input.previous.zones, input.zoneHealth, input.checks);
+  const listings = advanceListings(step, input.previous.listings, input.checks);
+  return { state: { listings, zones }, events: step.events };
+}
+
+function advanceZones(step: Step, previousZones: readonly ZoneState[], zoneHealth: readonly ZoneHealth[], checks: readonly CheckResult[]): ZoneState[] {
+  const zones = new Map(previousZones.map((state) => [state.zoneId, state]));
   const checksByZone = new Map<string, CheckResult[]>();
-  for (const check of input.checks) {
+  for (const check of checks) {
     const list = checksByZone.get(check.zoneId) ?? [];
     list.push(check);
     checksByZone.set(check.zoneId, list);
   }
-  for (const health of input.zoneHealth) {
+  for (const health of zoneHealth) {
     const previous: ZoneState = zones.get(health.zoneId) ?? { zoneId: health.zoneId, status: 'unknown', since: null, reason: null, pending: null };
     const observation = zoneObservation(health, checksByZone.get(health.zoneId) ?? []);
-    const step = observe<ZoneStatus>(assessedStatus(previous), previous.pending, observation.status, confirmations, now);
-    if (!step.confirmed) {
+    const observed = observe<ZoneStatus>(assessedStatus(previous), previous.pending, observation.status, step.confirmations, step.now);
+    if (!observed.confirmed) {
       zones.set(health.zoneId, {
         ...previous,
         reason: observation.status === previous.status ? observation.reason : previous.reason,
-        pending: step.pending,
+        pending: observed.pending,
       });
       continue;
     }
-    const status = step.confirmed.status;
-    zones.set(health.zoneId, { zoneId: health.zoneId, status, since: step.confirmed.firstSeenAt, reason: observation.reason, pending: null });
-    const base = { ...eventBase(health.zoneId), target: null, codes: [], meanings: [], txt: [], explanation: observation.reason };
-    if (status === 'unhealthy') events.push({ ...base, type: 'zone_unhealthy', severity: 'warning' });
-    else if (status === 'refused') events.push({ ...base, type: 'refused', severity: 'warning' });
-    else if (status === 'unknown') events.push({ ...base, type: 'zone_unknown', severity: 'warning' });
+    const status = observed.confirmed.status;
+    zones.set(health.zoneId, { zoneId: health.zoneId, status, since: observed.confirmed.firstSeenAt, reason: observation.reason, pending: null });
+    const base = { ...eventBase(step, health.zoneId), target: null, codes: [], meanings: [], txt: [], explanation: observation.reason };
+    if (status === 'unhealthy') step.events.push({ ...base, type: 'zone_unhealthy', severity: 'warning' });
+    else if (status === 'refused') step.events.push({ ...base, type: 'refused', severity: 'warning' });
+    else if (status === 'unknown') step.events.push({ ...base, type: 'zone_unknown', severity: 'warning' });
     else if (assessedStatus(previous) !== null && previous.status !== 'healthy') {
-      events.push({ ...base, type: 'zone_recovered', severity: 'info', explanation: `${previous.status} since ${previous.since?.toISOString() ?? 'an earlier run'}` });
+      step.events.push({ ...base, type: 'zone_recovered', severity: 'info', explanation: `${previous.status} since ${previous.since?.toISOString() ?? 'an earlier run'}` });
     }
   }
+  return [...zones.values()];
+}
 
-  const listings = new Map(input.previous.listings.map((state) => [listingKey(state.target, state.zoneId), state]));
-  for (const check of input.checks) {
+function advanceListings(step: Step, previousListings: readonly ListingState[], checks: readonly CheckResult[]): ListingState[] {
+  const { now } = step;
+  const listings = new Map(previousListings.map((state) => [listingKey(state.target, state.zoneId), state]));
+  for (const check of checks) {
     // Refused, error, unknown and unhealthy answers say nothing about the listing: they neither
     // confirm nor break a pending change.
     if (check.outcome !== 'listed' && check.outcome !== 'clear') continue;
@@ -188,41 +155,44 @@ export function advanceState(input: AdvanceInput): { state: DnsblState; events: 
       lastListedAt: listedNow ? now : previous.lastListedAt,
       ...(listedNow && previous.status === 'listed' ? { codes: check.codes, severity: check.severity } : {}),
     };
-    const step = observe<ListingStatus>(previous.status, previous.pending as PendingChange<ListingStatus> | null, check.outcome, confirmations, now);
-    if (!step.confirmed) {
-      listings.set(key, { ...seen, pending: step.pending as ListingState['pending'] });
+    const observed = observe<ListingStatus>(previous.status, previous.pending as PendingChange<ListingStatus> | null, check.outcome, step.confirmations, now);
+    if (!observed.confirmed) {
+      listings.set(key, { ...seen, pending: observed.pending as ListingState['pending'] });
       continue;
     }
-    const status = step.confirmed.status;
+    const status = observed.confirmed.status;
     listings.set(key, {
       ...seen,
       status,
-      since: step.confirmed.firstSeenAt,
+      since: observed.confirmed.firstSeenAt,
       codes: listedNow ? check.codes : seen.codes,
       severity: listedNow ? check.severity : seen.severity,
       pending: null,
     });
-    const base = { ...eventBase(check.zoneId), target: check.target, txt: check.txt };
-    if (status === 'listed') {
-      events.push({
-        ...base,
-        type: 'listed',
-        severity: check.severity ?? definitions.get(check.zoneId)?.defaultSeverity ?? 'warning',
-        codes: check.codes,
-        meanings: check.meanings,
-        explanation: check.explanation,
-      });
-    } else if (previous.status === 'listed') {
-      events.push({
-        ...base,
-        type: 'delisted',
-        severity: 'info',
-        codes: previous.codes,
-        meanings: [],
-        explanation: `listed since ${previous.since?.toISOString() ?? 'an earlier run'}`,
-      });
-    }
+    recordListingChange(step, check, previous, status);
   }
+  return [...listings.values()];
+}
 
-  return { state: { listings: [...listings.values()], zones: [...zones.values()] }, events };
+function recordListingChange(step: Step, check: CheckResult, previous: ListingState, status: ListingStatus): void {
+  const base = { ...eventBase(step, check.zoneId), target: check.target, txt: check.txt };
+  if (status === 'listed') {
+    step.events.push({
+      ...base,
+      type: 'listed',
+      severity: check.severity ?? step.definitions.get(check.zoneId)?.defaultSeverity ?? 'warning',
+      codes: check.codes,
+      meanings: check.meanings,
+      explanation: check.explanation,
+    });
+  } else if (previous.status === 'listed') {
+    step.events.push({
+      ...base,
+      type: 'delisted',
+      severity: 'info',
+      codes: previous.codes,
+      meanings: [],
+      explanation: `listed since ${previous.since?.toISOString() ?? 'an earlier run'}`,
+    });
+  }
 }

@@ -2,29 +2,14 @@
 // zone that takes its kind. Answers of unhealthy zones are not trusted (outcome `unhealthy`); a zone
 // whose test points all time out is not queried for targets (outcome `error`).
 import { assessZoneHealth, type TestPointResult, type ZoneHealth } from './health';
-import { interpretAnswer, type CodeMeaning, type InterpretedOutcome } from './interpret';
+import { interpretAnswer } from './interpret';
 import { canonicalIpv6 } from './ip-address';
 import { buildQueryName, queryPrefix } from './query-name';
 import type { DnsblLookupClient } from './resolver';
-import { parseTarget, type DnsblTarget } from './targets';
-import type { Severity } from './zone-definition';
+import { parseTarget } from './targets';
+import type { CheckResult, DnsblTarget } from '../db/schema/dnsbl';
+import type { Severity } from '../config/dnsbl-zone';
 import type { ActiveZone } from './zones';
-
-export type CheckOutcome = InterpretedOutcome | 'unhealthy';
-
-export interface CheckResult {
-  target: DnsblTarget;
-  zoneId: string;
-  /** The public zone name (never the keyed one: the DQS key is a secret). */
-  zone: string;
-  outcome: CheckOutcome;
-  codes: string[];
-  meanings: CodeMeaning[];
-  severity: Severity | null;
-  txt: string[];
-  explanation: string | null;
-  durationMs: number;
-}
 
 export interface SweepResult {
   zoneHealth: ZoneHealth[];

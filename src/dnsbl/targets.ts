@@ -1,23 +1,18 @@
 // What the monitor checks: relay IPv4/IPv6 addresses and CIDR ranges (expanded), and sending domains.
 import { isIPv4, isIPv6 } from 'node:net';
-import type { TargetKind } from './zone-definition';
+import type { DnsblTarget } from '../db/schema/dnsbl';
+import { WardenError } from '../errors';
 import { bigIntToIpv6, canonicalIpv6, ipv4ToNumber, ipv6ToBigInt, numberToIpv4 } from './ip-address';
-
-export interface DnsblTarget {
-  kind: TargetKind;
-  /** Canonical text: dotted quad, RFC 5952 IPv6, or lower-case domain without a trailing dot. */
-  value: string;
-}
 
 export type DnsblTargetErrorCode = 'E_DNSBL_TARGET_INVALID' | 'E_DNSBL_RANGE_TOO_LARGE';
 
-export class DnsblTargetError extends Error {
-  override readonly name = 'DnsblTargetError';
+/** An address, range or domain that cannot be checked: a request's mistake, or the config's. */
+export class DnsblTargetError extends WardenError {
   constructor(
-    readonly code: DnsblTargetErrorCode,
+    override readonly code: DnsblTargetErrorCode,
     message: string,
   ) {
-    super(message);
+    super(code, message, 400);
   }
 }
 

@@ -2,7 +2,8 @@
 // and the Spamhaus DQS key.
 import type { DnsblConfig } from '../config/dnsbl';
 import { zoneCatalogue } from './catalogue';
-import type { ZoneDefinition } from './zone-definition';
+import type { ZoneDefinition } from '../config/dnsbl-zone';
+import { WardenError } from '../errors';
 
 export interface ActiveZone {
   definition: ZoneDefinition;
@@ -10,9 +11,11 @@ export interface ActiveZone {
   queryZone: string;
 }
 
-export class DnsblZoneConfigError extends Error {
-  override readonly name = 'DnsblZoneConfigError';
-  readonly code = 'E_DNSBL_ZONE_CONFIG';
+/** The configured zone selection names no usable set: an unknown, dead or keyless zone. */
+export class DnsblZoneConfigError extends WardenError {
+  constructor(message: string) {
+    super('E_DNSBL_ZONE_CONFIG', message, 500);
+  }
 }
 
 export function selectZones(

@@ -2,26 +2,36 @@
 // which runs the Postfix policy server and the HTTP API: no mail is parsed on the thread that
 // answers the relay. A watchdog on the main thread stops a worker that spends longer than the
 // budget on one message, quarantines that message (E_ANALYSIS_BUDGET), and goes on with the rest
-// of the batch in a fresh worker.
+// of the batch in a fresh worker. `warden analyze` sends its files through the same threads,
+// under the same budget, and gets back each file's facts.
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { gzip } from 'node:zlib';
 import type { Logger } from 'pino';
+import type { Fact } from '../analysis/fact';
 import type { MailboxesConfig } from '../config/mailboxes';
-import { contentHashOf, gzipOptions, type PrepareOptions, type PreparedMessage, type QuarantineCode, type RawMessage } from './message';
+import type { PrepareOptions, PreparedMessage, QuarantineCode, RawMessage } from './message';
 
-export interface AnalysisRequest {
+/** The analysis of one file read as an mbox: per message, its facts or why there are none. */
+export type MboxAnalysis = Array<{ facts: Fact[] } | { error: { code: string; message: string } }>;
+
+interface RequestBytes {
   id: number;
-  /** The raw bytes of every message, end to end (transferred, not copied). */
+  /** The raw bytes of every message (or file), end to end (transferred, not copied). */
   raw: ArrayBuffer;
   rawLengths: number[];
-  messages: Array<Omit<RawMessage, 'raw'>>;
-  options: PrepareOptions;
 }
 
+export type AnalysisRequest =
+  /** Ingestion: prepare each message for storage. */
+  | (RequestBytes & { task: 'prepare'; messages: Array<Omit<RawMessage, 'raw'>>; options: PrepareOptions })
+  /** `warden analyze`: the facts of each file, read as an mbox. */
+  | (RequestBytes & { task: 'mbox' });
+
 export type AnalysisReply =
-  | { id: number; gzip: ArrayBuffer; gzipLengths: number[]; results: Array<Omit<PreparedMessage, 'message' | 'rawGzip'>>; error?: undefined }
+  | { id: number; task: 'prepare'; gzip: ArrayBuffer; gzipLengths: number[]; results: Array<Omit<PreparedMessage, 'message' | 'rawGzip'>>; error?: undefined }
+  | { id: number; task: 'mbox'; results: MboxAnalysis[]; error?: undefined }
   | { id: number; error: string };
 
 /**
@@ -34,10 +44,12 @@ export const PROGRESS_INDEX = 1;
 export const PROGRESS_STARTED = 2;
 
 export interface AnalysisPoolOptions {
-  /** Worker threads, at least 1. Default: cores − 1, 1 to 4. */
+  /** Worker threads, at least 1. Default: cores − 1, 1 to 4 (the main thread serves the relay). */
   threads?: number;
   /** Longest time one message may take to analyze before it is quarantined. Default 2,000 ms. */
   budgetMs?: number;
+  /** What the threads will be asked to do, loaded before a thread says it is ready. Default: prepare. */
+  tasks?: ReadonlyArray<AnalysisRequest['task']>;
   logger: Logger;
 }
 
@@ -47,8 +59,8 @@ export const defaultAnalysisBudgetMs = 2_000;
 const gzipAsync = promisify(gzip);
 
 /** How a request to one worker ended. */
-type Outcome =
-  | { kind: 'prepared'; prepared: PreparedMessage[] }
+type Outcome<Result> =
+  | { kind: 'done'; results: Result[] }
   /** The message at `index` ran past the budget; the worker was stopped. */
   | { kind: 'overBudget'; index: number }
   /**
@@ -58,9 +70,15 @@ type Outcome =
   | { kind: 'lost'; index: number; error: Error; stopped: boolean };
 
 interface Pending {
-  resolve: (outcome: Outcome) => void;
-  messages: RawMessage[];
+  resolve: (outcome: Outcome<unknown>) => void;
+  unpack: (reply: Exclude<AnalysisReply, { error: string }>) => unknown[];
 }
+
+/**
+ * The compiled worker (dist/) loads as it is; from the TypeScript sources (tests, benchmarks) a
+ * small entry registers the TypeScript loader in the thread first.
+ */
+const workerEntry = import.meta.url.endsWith('.ts') ? new URL('./analysis-thread.mjs', import.meta.url) : new URL('./analysis-worker.js', import.meta.url);
 
 /** One worker with its requests in flight; a worker that exits or fails ends them all as lost. */
 class AnalysisWorker {
@@ -71,9 +89,9 @@ class AnalysisWorker {
   gone = false;
   ready = false;
 
-  constructor() {
+  constructor(tasks: ReadonlyArray<AnalysisRequest['task']>) {
     this.progress[PROGRESS_INDEX] = -1n;
-    this.worker = new Worker(new URL('./analysis-thread.mjs', import.meta.url), { workerData: { progress: this.progress } });
+    this.worker = new Worker(workerEntry, { workerData: { progress: this.progress, tasks } });
     // An idle pool must not keep the process alive; a request in flight refs it again.
     this.worker.unref();
     this.worker.on('message', (reply: AnalysisReply | { ready: true }) => {
@@ -83,15 +101,15 @@ class AnalysisWorker {
       }
       const pending = this.pending.get(reply.id);
       if (!pending) return;
-      const outcome: Outcome =
-        reply.error !== undefined ? { kind: 'lost', index: -1, error: new Error(`analysis worker: ${reply.error}`), stopped: false } : { kind: 'prepared', prepared: unpack(reply, pending.messages) };
+      const outcome: Outcome<unknown> =
+        reply.error !== undefined ? { kind: 'lost', index: -1, error: new Error(`analysis worker: ${reply.error}`), stopped: false } : { kind: 'done', results: pending.unpack(reply) };
       this.settle(reply.id, outcome);
     });
     this.worker.on('error', (error) => this.end(error, false));
     this.worker.on('exit', (code) => this.end(new Error(`analysis worker exited with code ${code}`), false));
   }
 
-  private settle(id: number, outcome: Outcome) {
+  private settle(id: number, outcome: Outcome<unknown>) {
     const pending = this.pending.get(id);
     if (!pending) return;
     this.pending.delete(id);
@@ -108,21 +126,27 @@ class AnalysisWorker {
     for (const id of [...this.pending.keys()]) this.settle(id, { kind: 'lost', index: id === onRequest ? onIndex : -1, error, stopped });
   }
 
-  prepare(messages: RawMessage[], options: PrepareOptions): Promise<Outcome> {
+  prepare(messages: RawMessage[], options: PrepareOptions): Promise<Outcome<PreparedMessage>> {
+    return this.send(
+      messages.map((message) => message.raw),
+      (bytes) => ({ ...bytes, task: 'prepare', messages: messages.map(({ raw: _raw, ...rest }) => rest), options }),
+      (reply) => unpackPrepared(reply, messages),
+    );
+  }
+
+  analyzeMboxes(files: Buffer[]): Promise<Outcome<MboxAnalysis>> {
+    return this.send(files, (bytes) => ({ ...bytes, task: 'mbox' }), (reply) => (reply.task === 'mbox' ? reply.results : []));
+  }
+
+  private send<Result>(items: Buffer[], request: (bytes: RequestBytes) => AnalysisRequest, unpack: (reply: Exclude<AnalysisReply, { error: string }>) => Result[]): Promise<Outcome<Result>> {
     if (this.gone) return Promise.resolve({ kind: 'lost', index: -1, error: new Error('analysis worker gone'), stopped: true });
     const id = this.nextId++;
-    const raw = Buffer.allocUnsafeSlow(messages.reduce((total, message) => total + message.raw.length, 0));
-    messages.reduce((at, message) => at + message.raw.copy(raw, at), 0);
-    const request: AnalysisRequest = {
-      id,
-      raw: raw.buffer as ArrayBuffer,
-      rawLengths: messages.map((message) => message.raw.length),
-      messages: messages.map(({ raw: _raw, ...rest }) => rest),
-      options,
-    };
-    const outcome = new Promise<Outcome>((resolve) => this.pending.set(id, { resolve, messages }));
+    const raw = Buffer.allocUnsafeSlow(items.reduce((total, item) => total + item.length, 0));
+    items.reduce((at, item) => at + item.copy(raw, at), 0);
+    const message = request({ id, raw: raw.buffer as ArrayBuffer, rawLengths: items.map((item) => item.length) });
+    const outcome = new Promise<Outcome<Result>>((resolve) => this.pending.set(id, { resolve: resolve as Pending['resolve'], unpack }));
     this.worker.ref();
-    this.worker.postMessage(request, [request.raw]);
+    this.worker.postMessage(message, [message.raw]);
     return outcome;
   }
 
@@ -145,7 +169,8 @@ class AnalysisWorker {
   }
 }
 
-function unpack(reply: Extract<AnalysisReply, { gzip: ArrayBuffer }>, messages: RawMessage[]): PreparedMessage[] {
+function unpackPrepared(reply: Exclude<AnalysisReply, { error: string }>, messages: RawMessage[]): PreparedMessage[] {
+  if (reply.task !== 'prepare') return [];
   let offset = 0;
   return reply.results.map((result, index) => {
     const length = reply.gzipLengths[index]!;
@@ -157,7 +182,16 @@ function unpack(reply: Extract<AnalysisReply, { gzip: ArrayBuffer }>, messages: 
 
 /** A message that was not analyzed (it ran past the budget, or took its worker down): quarantined whole. */
 async function unanalyzed(message: RawMessage, code: QuarantineCode, reason: string): Promise<PreparedMessage> {
+  // Loaded here, when needed: ./message brings the whole analyzer, which only the threads run.
+  const { contentHashOf, gzipOptions } = await import('./message');
   return { message, contentHash: contentHashOf(message), rawGzip: await gzipAsync(message.raw, gzipOptions), headersOnly: false, facts: [], quarantine: { code, reason } };
+}
+
+/** How a share of items is sent to a worker, and what an item the worker could not finish gets. */
+interface ShareHandling<Item, Result> {
+  send: (worker: AnalysisWorker, share: Item[]) => Promise<Outcome<Result>>;
+  overBudget: (item: Item) => Promise<Result>;
+  diedTwice: (item: Item, error: Error) => Promise<Result>;
 }
 
 /** A worker that cannot start (or dies before its first message) this many times in a row fails the batch. */
@@ -167,6 +201,7 @@ export class AnalysisPool {
   private readonly threads: number;
   readonly budgetMs: number;
   private readonly logger: Logger;
+  private readonly tasks: ReadonlyArray<AnalysisRequest['task']>;
   private workers: AnalysisWorker[] = [];
   private watchdog: NodeJS.Timeout | undefined;
   private inFlight = 0;
@@ -176,6 +211,7 @@ export class AnalysisPool {
     this.threads = Math.max(1, options.threads ?? defaultAnalysisThreads());
     this.budgetMs = options.budgetMs ?? defaultAnalysisBudgetMs;
     this.logger = options.logger;
+    this.tasks = options.tasks ?? ['prepare'];
   }
 
   /** Starts the workers ahead of the first batch: a thread takes a moment to load the analyzer. */
@@ -192,21 +228,44 @@ export class AnalysisPool {
     if (this.closed) throw new Error('analysis pool closed');
     let worker = this.workers[slot];
     if (!worker || worker.gone) {
-      worker = new AnalysisWorker();
+      worker = new AnalysisWorker(this.tasks);
       this.workers[slot] = worker;
     }
     return worker;
   }
 
   /** Prepares the messages in order, split over the workers. */
-  async prepare(messages: RawMessage[], options: PrepareOptions): Promise<PreparedMessage[]> {
-    if (messages.length === 0) return [];
-    const slots = Math.min(this.threads, messages.length);
-    const share = Math.ceil(messages.length / slots);
+  prepare(messages: RawMessage[], options: PrepareOptions): Promise<PreparedMessage[]> {
+    return this.split(messages, {
+      send: (worker, share) => worker.prepare(share, options),
+      overBudget: (message) => {
+        this.logger.warn({ source: message.source, folder: message.folder, uid: message.uid, budgetMs: this.budgetMs }, 'message analysis over budget: quarantined');
+        return unanalyzed(message, 'E_ANALYSIS_BUDGET', `analysis took over ${this.budgetMs} ms: stopped, message kept whole`);
+      },
+      diedTwice: (message, error) => unanalyzed(message, 'E_ANALYSIS_INTERNAL', `analysis worker died twice on this message: ${error.message}`),
+    });
+  }
+
+  /**
+   * The facts of each file read as an mbox, in order, split over the workers. A file that runs past
+   * the budget (all its messages together) is stopped and answers E_ANALYSIS_BUDGET.
+   */
+  analyzeMboxes(files: Buffer[]): Promise<MboxAnalysis[]> {
+    return this.split(files, {
+      send: (worker, share) => worker.analyzeMboxes(share),
+      overBudget: async () => [{ error: { code: 'E_ANALYSIS_BUDGET', message: `analysis took over ${this.budgetMs} ms: stopped` } }],
+      diedTwice: async (_file, error) => [{ error: { code: 'E_ANALYSIS_INTERNAL', message: `analysis worker died twice on this file: ${error.message}` } }],
+    });
+  }
+
+  private async split<Item, Result>(items: Item[], handling: ShareHandling<Item, Result>): Promise<Result[]> {
+    if (items.length === 0) return [];
+    const slots = Math.min(this.threads, items.length);
+    const share = Math.ceil(items.length / slots);
     this.inFlight += 1;
     this.startWatchdog();
     try {
-      const parts = await Promise.all(Array.from({ length: slots }, (_, slot) => this.prepareShare(slot, messages.slice(slot * share, (slot + 1) * share), options)));
+      const parts = await Promise.all(Array.from({ length: slots }, (_, slot) => this.runShare(slot, items.slice(slot * share, (slot + 1) * share), handling)));
       return parts.flat();
     } finally {
       this.inFlight -= 1;
@@ -215,28 +274,27 @@ export class AnalysisPool {
   }
 
   /**
-   * One worker's share. A message over the budget is quarantined and the rest sent again to a fresh
-   * worker; a worker that dies is replaced and the share sent again, and a message it died on twice
-   * is quarantined (E_ANALYSIS_INTERNAL) rather than tried forever.
+   * One worker's share. An item over the budget gets the budget's answer and the rest are sent again
+   * to a fresh worker; a worker that dies is replaced and the share sent again, and an item it died
+   * on twice gets E_ANALYSIS_INTERNAL rather than being tried forever.
    */
-  private async prepareShare(slot: number, messages: RawMessage[], options: PrepareOptions): Promise<PreparedMessage[]> {
-    const results: Array<PreparedMessage | undefined> = new Array(messages.length);
-    let todo = messages.map((_, index) => index);
+  private async runShare<Item, Result>(slot: number, items: Item[], handling: ShareHandling<Item, Result>): Promise<Result[]> {
+    const results: Array<Result | undefined> = new Array(items.length);
+    let todo = items.map((_, index) => index);
     const diedOn = new Set<number>();
     let emptyRestarts = 0;
     while (todo.length > 0) {
-      const outcome = await this.workerAt(slot).prepare(todo.map((index) => messages[index]!), options);
-      if (outcome.kind === 'prepared') {
-        outcome.prepared.forEach((prepared, at) => (results[todo[at]!] = prepared));
+      const outcome = await handling.send(this.workerAt(slot), todo.map((index) => items[index]!));
+      if (outcome.kind === 'done') {
+        outcome.results.forEach((result, at) => (results[todo[at]!] = result));
         break;
       }
       const index = outcome.index >= 0 ? todo[outcome.index]! : -1;
-      const message = messages[index];
-      if (outcome.kind === 'overBudget' && message) {
-        this.logger.warn({ source: message.source, folder: message.folder, uid: message.uid, budgetMs: this.budgetMs }, 'message analysis over budget: quarantined');
-        results[index] = await unanalyzed(message, 'E_ANALYSIS_BUDGET', `analysis took over ${this.budgetMs} ms: stopped, message kept whole`);
-      } else if (outcome.kind === 'lost' && message && diedOn.has(index)) {
-        results[index] = await unanalyzed(message, 'E_ANALYSIS_INTERNAL', `analysis worker died twice on this message: ${outcome.error.message}`);
+      const item = index >= 0 ? items[index] : undefined;
+      if (outcome.kind === 'overBudget' && item !== undefined) {
+        results[index] = await handling.overBudget(item);
+      } else if (outcome.kind === 'lost' && item !== undefined && diedOn.has(index)) {
+        results[index] = await handling.diedTwice(item, outcome.error);
       } else if (outcome.kind === 'lost') {
         if (outcome.stopped && index === -1) continue;
         this.logger.warn({ err: outcome.error }, 'analysis worker lost: preparing the rest of its share in a fresh worker');
@@ -246,7 +304,7 @@ export class AnalysisPool {
       }
       todo = todo.filter((at) => at !== index);
     }
-    return results as PreparedMessage[];
+    return results as Result[];
   }
 
   private startWatchdog() {

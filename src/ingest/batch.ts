@@ -3,16 +3,17 @@
 import type { Logger } from 'pino';
 import type { WardenConfig } from '../config/schema';
 import type { Db } from '../db/client';
-import { storeBatch } from '../db/ingest-queries';
-import { detectCampaigns } from '../reputation/campaign-detection';
-import { evaluateReputation } from '../reputation/evaluation';
+import { storeBatch, type BatchOutcome } from '../db/ingest-queries';
+import { actOnStoredFacts, readSendLog } from '../enforcement/facts';
+import { factRecordOf } from '../enforcement/fact-records';
+import { suppressFromFacts, suppressionOf } from '../enforcement/suppression';
 import { analysisPoolFor, type AnalysisPool } from './analysis-pool';
 import { labelledStep } from './errors';
 import type { FolderHolds, PreparedMessage, RawMessage } from './message';
 
 export interface IngestDeps {
   db: Db;
-  config: Pick<WardenConfig, 'mailboxes' | 'attribution' | 'reputation' | 'tiers' | 'campaigns' | 'relay'>;
+  config: Pick<WardenConfig, 'mailboxes' | 'attribution' | 'reputation' | 'tiers' | 'campaigns' | 'relay'> & Partial<Pick<WardenConfig, 'suppression'>>;
   logger: Logger;
   now: Date;
   /** Worker threads that analyze the mail; without it, the process's pool sized by `config.mailboxes`. */
@@ -96,10 +97,19 @@ export function analysisPoolOf(deps: IngestDeps): AnalysisPool {
   return deps.analysis ?? analysisPoolFor(deps.config.mailboxes, deps.logger);
 }
 
+/**
+ * Stores prepared messages with the checkpoint in one transaction; their facts are attributed
+ * through the send log, read before it.
+ */
+export async function storeMessages(db: Db, prepared: PreparedMessage[], checkpoint: BatchOptions['checkpoint'], now: Date): Promise<BatchOutcome> {
+  const sends = await readSendLog(db, prepared.flatMap((item) => item.facts));
+  return storeBatch(db, prepared.map((item) => ({ ...item, facts: item.facts.map((fact) => factRecordOf(fact, sends)) })), checkpoint, now);
+}
+
 /** Stores an analyzed batch with its checkpoint in one transaction, then re-evaluates who it touched. */
 export async function storePrepared(deps: IngestDeps, prepared: PreparedMessage[], checkpoint: BatchOptions['checkpoint'], tally: SourceTally): Promise<void> {
   const { counts, stageMs } = tally;
-  const outcome = await timed(stageMs, 'store', () => labelledStep('E_INGEST_STORE', 'storing a batch failed', () => storeBatch(deps.db, prepared, checkpoint, deps.now)));
+  const outcome = await timed(stageMs, 'store', () => labelledStep('E_INGEST_STORE', 'storing a batch failed', () => storeMessages(deps.db, prepared, checkpoint, deps.now)));
   counts.fetched += prepared.length;
   counts.duplicates += outcome.duplicates;
   counts.quarantined += outcome.quarantined;
@@ -110,29 +120,36 @@ export async function storePrepared(deps: IngestDeps, prepared: PreparedMessage[
   }
   // Stored and committed: a crash before this line is caught up by the evaluate-reputation job.
   await labelledStep('E_INGEST_EVALUATE', 'batch stored, re-evaluating its senders failed', () => afterFactsStored(deps, outcome, counts, stageMs));
+  await suppressRecipients(deps, prepared);
 }
 
 /**
- * What follows storing facts, wherever they were stored (a batch, a quarantine retry): the senders
- * and domains they touch are re-evaluated at once, and a complaint from a campaign's account or
- * network acts at once, not at the next job run.
+ * Suppresses the recipients the stored facts call for (complaints, hard bounces, full mailboxes),
+ * when suppression is on. A failure is logged, not thrown: the batch is stored and the source
+ * reads on.
  */
+export async function suppressRecipients(deps: IngestDeps, prepared: PreparedMessage[]): Promise<void> {
+  const suppression = deps.config.suppression && suppressionOf(deps.db, deps.config.suppression);
+  if (!suppression) return;
+  try {
+    const messages = prepared.filter((item) => !item.quarantine).map((item) => ({ contentHash: item.contentHash, facts: item.facts }));
+    const summary = await suppressFromFacts(suppression, messages, deps.now);
+    if (summary.suppressed + summary.redacted > 0) deps.logger.info({ ...summary }, 'recipients suppressed from stored facts');
+  } catch (error) {
+    deps.logger.error({ err: error, code: 'E_INGEST_SUPPRESS' }, 'batch stored, suppressing its recipients failed');
+  }
+}
+
+/** Acts on the facts a batch or a quarantine retry stored (see enforcement/facts.ts), counting and timing it. */
 export async function afterFactsStored(
   deps: IngestDeps,
   stored: { senders: string[]; domains: string[]; fingerprinted: number },
   counts: Pick<SourceCounts, 'changed' | 'campaigns'>,
   stageMs: StageMs = zeroStageMs(),
 ): Promise<void> {
-  if (stored.senders.length + stored.domains.length > 0) {
-    const evaluation = await timed(stageMs, 'evaluate', () =>
-      evaluateReputation(deps.db, deps.config.reputation, deps.now, { senders: stored.senders, domains: stored.domains }, deps.config.tiers),
-    );
-    counts.changed += evaluation.changed;
-  }
-  if (stored.fingerprinted > 0) {
-    const campaigns = await timed(stageMs, 'campaigns', () => detectCampaigns(deps.db, deps.config, deps.now));
-    counts.campaigns += campaigns.raised;
-  }
+  const acted = await actOnStoredFacts(deps, stored, (step, work) => timed(stageMs, step, work));
+  counts.changed += acted.evaluation?.changed ?? 0;
+  counts.campaigns += acted.campaigns?.raised ?? 0;
 }
 
 export async function ingestBatch(deps: IngestDeps, messages: RawMessage[], options: BatchOptions, tally: SourceTally): Promise<void> {

@@ -2,13 +2,14 @@
 // hash that recognises it anywhere, and the compressed raw bytes. Pure apart from hashing and gzip.
 import { createHash } from 'node:crypto';
 import { gzipSync, constants as zlib } from 'node:zlib';
+import { domainOf } from '../analysis/addresses';
 import { analyzeMessage } from '../analysis/analyze';
 import { contentFingerprints, relayFingerprintHeader, type ContentFingerprints } from '../analysis/fingerprints';
 import type { Fact } from '../analysis/fact';
 import { headerValue, parseContentType, type Header } from '../analysis/mime';
 import { attributeDetailed } from '../attribution/attribute';
 import type { AttributionConfig } from '../config/attribution';
-import type { FactInput } from '../db/facts';
+import type { FactInput } from '../enforcement/fact-records';
 
 export type FolderHolds = 'complaints' | 'bounces' | 'auto';
 
@@ -82,11 +83,6 @@ function isTruncatedMultipart(raw: Buffer, headers: Header[]): boolean {
   if (!contentType.type.startsWith('multipart/') || !boundary) return false;
   return !raw.includes(`--${boundary}--`, 0, 'latin1');
 }
-
-const domainOf = (address: string | undefined) => {
-  const at = address?.lastIndexOf('@') ?? -1;
-  return at >= 0 ? address!.slice(at + 1).toLowerCase() : null;
-};
 
 function dateOf(value: string | undefined): Date | undefined {
   if (!value) return undefined;

@@ -1,6 +1,6 @@
 // Reads a file only when it is a regular one: reading a FIFO waits for a writer forever, a socket
 // or a device is no mail, and a symlink loop has no end. Used by local stores and `warden analyze`.
-import { constants, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 
 export type RegularFileRead =
@@ -59,4 +59,45 @@ export async function readRegularFile(path: string): Promise<RegularFileRead> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * `readRegularFile` without a hop to libuv's thread pool per step: for many small files in the page
+ * cache, open + fstat + read + close cost about a fifth of the CPU synchronously (`warden analyze`
+ * reads a chunk of files this way while the analysis threads work on the previous one).
+ * `listedAsFile`: the directory listing said it is a regular file (readdir's d_type), so the stat
+ * that keeps a device from being opened is not needed; the open descriptor is checked all the same.
+ */
+export function readRegularFileSync(path: string, options: { listedAsFile?: boolean } = {}): RegularFileRead {
+  let fd: number;
+  try {
+    if (!options.listedAsFile) {
+      const info = statSync(path);
+      if (!info.isFile()) return { kind: 'skipped', reason: notRegular(info) };
+    }
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    const reason = skipReasonOf(error);
+    if (reason) return { kind: 'skipped', reason };
+    throw error;
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return { kind: 'skipped', reason: notRegular(info) };
+    return { kind: 'file', bytes: readAll(fd, info.size), identity: fileIdentityOf(info) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The file's `size` bytes (from fstat, as readFileSync reads a regular file), fewer should it have shrunk. */
+function readAll(fd: number, size: number): Buffer {
+  const buffer = Buffer.allocUnsafe(size);
+  let length = 0;
+  while (length < size) {
+    const read = readSync(fd, buffer, length, size - length, null);
+    if (read === 0) break;
+    length += read;
+  }
+  return buffer.subarray(0, length);
 }

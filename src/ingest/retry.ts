@@ -2,8 +2,10 @@
 // configuration change) and, when it now yields facts, stores them and resolves the entry.
 import { gunzipSync } from 'node:zlib';
 import { getQuarantined, settleQuarantined } from '../db/ingest-queries';
+import { readSendLog } from '../enforcement/facts';
+import { factRecordOf } from '../enforcement/fact-records';
 import { NotFoundError } from '../errors';
-import { afterFactsStored, analysisPoolOf, zeroSourceCounts, type IngestDeps } from './batch';
+import { afterFactsStored, analysisPoolOf, suppressRecipients, zeroSourceCounts, type IngestDeps } from './batch';
 
 export interface RetryOutcome {
   id: number;
@@ -29,7 +31,10 @@ export async function retryQuarantined(deps: IngestDeps, id: number): Promise<Re
   if (!prepared) throw new Error('analysis pool returned no result');
   // The facts' keys derive from the content hash stored with the message, as on first reading.
   prepared.facts = prepared.facts.map((fact) => ({ ...fact, dedupKey: fact.dedupKey.replace(prepared.contentHash, entry.contentHash) }));
-  const settled = await settleQuarantined(deps.db, { id, messageId: entry.messageId }, { prepared }, deps.now);
+  const sends = await readSendLog(deps.db, prepared.facts);
+  const records = prepared.facts.map((fact) => factRecordOf(fact, sends));
+  const settled = await settleQuarantined(deps.db, { id, messageId: entry.messageId }, { quarantine: prepared.quarantine, facts: records }, deps.now);
   await afterFactsStored(deps, settled, zeroSourceCounts());
+  if (settled.resolved) await suppressRecipients(deps, [{ ...prepared, contentHash: entry.contentHash }]);
   return { id, resolved: settled.resolved, facts: settled.facts, reasonCode: prepared.quarantine?.code ?? null, reason: prepared.quarantine?.reason ?? null };
 }

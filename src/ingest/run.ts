@@ -3,6 +3,7 @@
 // its next good run mailbox.recovered.
 import { insertEvents } from '../db/events';
 import { countOpenQuarantine, insertIngestRun, latestIngestOutcome, pruneRawMessages } from '../db/ingest-queries';
+import { suppressionOf, suppressUnsighted } from '../enforcement/suppression';
 import { analysisPoolOf, zeroStageMs, type IngestDeps, type SourceCounts, type StageMs } from './batch';
 import { ingestImapAccount, type SourceResult } from './imap-source';
 import { ingestLocalStore } from './local-source';
@@ -91,10 +92,23 @@ export async function ingestMailboxes(given: IngestDeps): Promise<IngestSummary>
       },
     ]);
   }
+  await catchUpSuppression(deps);
   summary.quarantineOpen = await countOpenQuarantine(deps.db);
   if (mailboxes.rawRetentionDays > 0) {
     summary.rawPruned = await pruneRawMessages(deps.db, new Date(deps.now.getTime() - mailboxes.rawRetentionDays * 86_400_000));
   }
   summary.durationMs = Math.round(performance.now() - started);
   return summary;
+}
+
+/** Suppression for facts stored but never acted on (see suppressUnsighted); a failure is logged, not thrown. */
+async function catchUpSuppression(deps: IngestDeps): Promise<void> {
+  const suppression = deps.config.suppression && suppressionOf(deps.db, deps.config.suppression);
+  if (!suppression) return;
+  try {
+    const caughtUp = await suppressUnsighted(suppression, deps.now);
+    if (caughtUp.sighted + caughtUp.redacted > 0) deps.logger.info({ ...caughtUp }, 'suppression caught up with stored facts never acted on');
+  } catch (error) {
+    deps.logger.error({ err: error, code: 'E_INGEST_SUPPRESS' }, 'catching up suppression with stored facts failed');
+  }
 }

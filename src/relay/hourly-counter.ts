@@ -1,10 +1,9 @@
 // Messages accepted per sender in the current UTC hour and day, for throttle and tier limits:
 // counted in memory at once, written to the database in batches, and shared by every instance
 // through it. A day's count is the sum of its hours' rows.
-import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { databaseRefusedValue, queryRows, type Db } from '../db/client';
-import { relayHourlyCounts } from '../db/schema';
+import { databaseRefusedValue, type Db } from '../db/client';
+import { addHourlyCounts, readHourlyCounts } from '../db/hourly-counts';
 import { storeSendEvents, type SendEventInput } from '../db/send-events';
 import { sendEventsDroppedTotal, sendEventsStoredTotal, watchSendEventQueue } from '../metrics';
 
@@ -169,17 +168,11 @@ export class HourlyCounter {
         const from = new Date(Math.floor(Math.min(...hours) / dayMs) * dayMs);
         const to = new Date(Math.max(...hours));
         // The day's hours so far, for the daily limit; the current hour's row for the hourly one.
-        // One array parameter, not a thousand: the query is built on the thread that answers Postfix.
-        const rows = await queryRows<{ sender: string; hour: string | Date; accepted: number }>(
-          this.db,
-          sql`select sender, hour, accepted from relay_hourly_counts
-            where sender = any(${sql.param(chunk.map(([sender]) => sender))}::text[])
-              and hour >= ${from.toISOString()}::timestamptz and hour <= ${to.toISOString()}::timestamptz`,
-        );
+        const rows = await readHourlyCounts(this.db, chunk.map(([sender]) => sender), from, to);
         const bySender = new Map<string, { hour: number; accepted: number }[]>();
         for (const row of rows) {
           const list = bySender.get(row.sender) ?? [];
-          list.push({ hour: new Date(row.hour).getTime(), accepted: Number(row.accepted) });
+          list.push({ hour: row.hour.getTime(), accepted: row.accepted });
           bySender.set(row.sender, list);
         }
         for (const [sender, entry] of chunk) {
@@ -343,17 +336,8 @@ export class HourlyCounter {
     try {
       for (let i = 0; i < increments.length; i += countsPerWrite) {
         const chunk = increments.slice(i, i + countsPerWrite);
-        // Raw unnest arrays rather than the query builder: building a VALUES list of thousands of
-        // rows is synchronous work the policy server's answers would wait behind.
-        const rows = await queryRows<{ sender: string; hour: string | Date; accepted: number }>(
-          this.db,
-          sql`insert into relay_hourly_counts (sender, hour, accepted)
-            select * from unnest(${sql.param(chunk.map((c) => c.sender))}::text[], ${sql.param(chunk.map((c) => c.hour.toISOString()))}::text[]::timestamptz[],
-              ${sql.param(chunk.map((c) => c.accepted))}::int[])
-            on conflict (sender, hour) do update set accepted = relay_hourly_counts.accepted + excluded.accepted
-            returning sender, hour, accepted`,
-        );
-        const totals = new Map(rows.map((row) => [`${row.sender}|${new Date(row.hour).getTime()}`, Number(row.accepted)]));
+        const rows = await addHourlyCounts(this.db, chunk);
+        const totals = new Map(rows.map((row) => [`${row.sender}|${row.hour.getTime()}`, row.accepted]));
         countsWritten = i + chunk.length;
         for (const { sender, hour, accepted, entry } of chunk) {
           if (!entry) continue;
@@ -419,13 +403,4 @@ export class HourlyCounter {
     this.stats.stored += stored;
     sendEventsStoredTotal.inc(stored);
   }
-}
-
-/** Deletes counts of hours before `before` (limits are per hour and per UTC day: older rows serve nothing). */
-export async function pruneHourlyCounts(db: Db, before: Date): Promise<number> {
-  const deleted = await db
-    .delete(relayHourlyCounts)
-    .where(sql`${relayHourlyCounts.hour} < ${before.toISOString()}::timestamptz`)
-    .returning({ sender: relayHourlyCounts.sender });
-  return deleted.length;
 }

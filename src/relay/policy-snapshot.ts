@@ -1,14 +1,13 @@
 // The in-memory copy of every sender's and domain's policy that relay lookups read, with the
 // submitting networks of active campaigns: loaded once, then refreshed by version on each NOTIFY of
 // a policy change and on a fallback timer.
-import { gt } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client';
 import type { CampaignsConfig } from '../config/campaigns';
 import type { TiersConfig } from '../config/tiers';
-import { campaigns, reputationSubjects, type SubjectKind } from '../db/schema';
+import type { SubjectKind } from '../db/schema';
 import { clientNetwork } from '../reputation/client-network';
-import { policyChannel } from '../db/subjects';
+import { policyChangesSince, policyChannel } from '../db/subjects';
 import { watchPolicySnapshot } from '../metrics';
 import { effectivePolicy, type CampaignPolicy, type EffectivePolicy, type PolicyContext, type SubjectPolicy } from '../reputation/effective-policy';
 import { subjectPolicy } from '../reputation/sender-policy';
@@ -39,11 +38,6 @@ export interface PolicySnapshotOptions {
 const noPolicy: SubjectPolicy = { automatic: { action: 'allow', reason: null, since: null }, override: null, tier: 'new', campaign: null };
 const defaultNetworkPrefixes = { networkPrefixV4: 32, networkPrefixV6: 64 };
 
-/** The sending domain of an address-like sender id (`alice@shop.example` → `shop.example`). */
-export function domainOf(sender: string): string | undefined {
-  const at = sender.lastIndexOf('@');
-  return at >= 0 && at < sender.length - 1 ? sender.slice(at + 1).toLowerCase() : undefined;
-}
 
 /**
  * Holds every subject whose policy was ever set (version > 0); a subject absent from it is
@@ -122,16 +116,7 @@ export class PolicySnapshot {
   }
 
   private async readChanges(): Promise<void> {
-    // One snapshot for both tables: versions are taken in commit order across them, so reading
-    // them at different moments could skip a subject committed between the two reads.
-    const since = this.loadedVersion;
-    const { rows, campaignRows } = await this.database.db.transaction(
-      async (tx) => ({
-        rows: await tx.select().from(reputationSubjects).where(gt(reputationSubjects.version, since)).orderBy(reputationSubjects.version),
-        campaignRows: await tx.select().from(campaigns).where(gt(campaigns.version, since)).orderBy(campaigns.version),
-      }),
-      { isolationLevel: 'repeatable read', accessMode: 'read only' },
-    );
+    const { subjects: rows, campaigns: campaignRows } = await policyChangesSince(this.database.db, this.loadedVersion);
     for (const row of rows) {
       const entry: SnapshotEntry = { kind: row.kind, id: row.id, policy: subjectPolicy(row), version: row.version };
       (row.kind === 'sender' ? this.senders : this.domains).set(row.id, entry);

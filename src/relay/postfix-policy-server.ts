@@ -5,15 +5,23 @@ import { createServer, isIP, type AddressInfo, type Server, type Socket } from '
 import type { Logger } from 'pino';
 import type { PolicyServerConfig } from '../config/relay';
 import type { SendEventInput } from '../db/send-events';
-import { policyDecisionTally, policyRequestTimeoutsTotal } from '../metrics';
+import { policyDecisionTally, policyRequestTimeoutsTotal, suppressedRecipientsTotal } from '../metrics';
 import type { EffectivePolicy } from '../reputation/effective-policy';
 import type { HourlyCounter } from './hourly-counter';
+import { domainOf } from '../analysis/addresses';
 import { PolicyConnectionGuard } from './policy-connection-guard';
-import { domainOf, type PolicySnapshot } from './policy-snapshot';
+import type { PolicySnapshot } from './policy-snapshot';
 import { formatAction, isEndOfMessage, PolicyRequestReader, type PolicyAttributes, type PolicyRequest, type PostfixAction } from './postfix-protocol';
 import { refusalFor } from './refusal';
+import { suppressedRecipientRefusal, type SuppressionSnapshot } from './suppression-snapshot';
+import type { UnsubscribeLinkMaker } from '../suppression/one-click';
 
 const dunno: PostfixAction = { kind: 'DUNNO' };
+/** The policy_context values (main.cf) asking for a one-click unsubscribe header instead of a decision. */
+const unsubscribeContexts = new Map<string, 'List-Unsubscribe' | 'List-Unsubscribe-Post'>([
+  ['list-unsubscribe', 'List-Unsubscribe'],
+  ['list-unsubscribe-post', 'List-Unsubscribe-Post'],
+]);
 const dunnoAnswer = formatAction(dunno);
 const dunnoAnswerBytes = Buffer.from(dunnoAnswer, 'latin1');
 /** Connections still open this long after close() are cut (Postfix reconnects on its next request). */
@@ -43,6 +51,10 @@ export interface PostfixPolicyServerDeps {
    * event carries that IP. Absent, or with no usable IP: DUNNO, and the relay's default transport.
    */
   steering?: { choose(sender: string): { ip: string; transport: string } | null };
+  /** The suppression list: with it, a suppressed recipient is refused at RCPT TO. */
+  suppression?: SuppressionSnapshot;
+  /** One-click unsubscribe header values (RFC 8058), prepended at DATA when asked (see `unsubscribeHeader`). */
+  unsubscribeLinks?: UnsubscribeLinkMaker;
   clock?: () => Date;
 }
 
@@ -200,6 +212,10 @@ export class PostfixPolicyServer {
       log.warn({ request: attributes.request ?? null }, 'policy request without request=smtpd_access_policy; answering DUNNO');
       return dunno;
     }
+    const suppressed = this.deps.suppression ? this.suppressedRecipient(this.deps.suppression, attributes, log) : undefined;
+    if (suppressed) return suppressed;
+    const unsubscribe = unsubscribeContexts.get(attributes.policy_context ?? '');
+    if (unsubscribe) return this.unsubscribeHeader(unsubscribe, attributes, log);
     const sender = this.senderOf(attributes);
     // Unauthenticated or null-sender mail: not ours to judge (the relay's own restrictions are),
     // but it still leaves by a usable IP.
@@ -220,6 +236,50 @@ export class PostfixPolicyServer {
       return this.settle(sender, attributes, policy, accepted, now, log);
     } catch (error) {
       log.error({ err: error, sender }, 'policy decision failed; answering DUNNO (fail open)');
+      return dunno;
+    }
+  }
+
+  /**
+   * The refusal of a suppressed recipient, whoever sends (a relay-wide entry stops every sender).
+   * Asked at RCPT TO, it refuses that recipient alone and the message goes to the others; at the
+   * end of DATA Postfix names the recipient only when the message has one, and then the message
+   * is refused. Fails open: an error lets the recipient through.
+   */
+  private suppressedRecipient(suppression: SuppressionSnapshot, attributes: PolicyAttributes, log: Logger): PostfixAction | undefined {
+    const state = attributes.protocol_state?.toUpperCase();
+    const recipient = attributes.recipient;
+    if (!recipient || (state !== 'RCPT' && state !== 'END-OF-MESSAGE')) return undefined;
+    try {
+      const check = suppression.check(recipient, this.senderOf(attributes), domainOf(attributes.sender ?? ''), this.clock());
+      if (!check.suppressed) return undefined;
+      this.stats.rejected += 1;
+      suppressedRecipientsTotal.inc({ via: 'postfix' });
+      // The entry, never the address: logs hold no recipient.
+      log.info({ entryId: check.entry!.id, reason: check.entry!.reason, scope: check.entry!.scope, state, queueId: attributes.queue_id }, 'suppressed recipient refused');
+      return { kind: 'REJECT', ...suppressedRecipientRefusal };
+    } catch (error) {
+      log.error({ err: error }, 'suppression check failed; letting the recipient through (fail open)');
+      return undefined;
+    }
+  }
+
+  /**
+   * One of the two one-click unsubscribe headers (RFC 8058), asked for by policy_context at DATA
+   * (access(5): PREPEND only before the content) for a message with one recipient, which Postfix
+   * names then. Postfix takes one action per request, so each header is its own
+   * check_policy_service. DUNNO when there is nothing to add (several recipients, no link configured).
+   */
+  private unsubscribeHeader(header: 'List-Unsubscribe' | 'List-Unsubscribe-Post', attributes: PolicyAttributes, log: Logger): PostfixAction {
+    const make = this.deps.unsubscribeLinks;
+    const recipient = attributes.recipient;
+    if (!make || !recipient || attributes.protocol_state?.toUpperCase() !== 'DATA') return dunno;
+    try {
+      const values = make(recipient, this.senderOf(attributes), domainOf(attributes.sender ?? ''));
+      if (!values) return dunno;
+      return { kind: 'PREPEND', header: header === 'List-Unsubscribe' ? `List-Unsubscribe: ${values.listUnsubscribe}` : `List-Unsubscribe-Post: ${values.listUnsubscribePost}` };
+    } catch (error) {
+      log.error({ err: error }, 'one-click unsubscribe header failed; answering DUNNO');
       return dunno;
     }
   }

@@ -1,10 +1,28 @@
-// Reads what applies to a sender now: its own state and override, and its sending domain's.
-import type { TiersConfig } from '../config/tiers';
-import type { Db } from '../db/client';
-import { getSubject, type SubjectRow } from '../db/subjects';
-import { effectivePolicy, type EffectivePolicy, type SubjectPolicy } from './effective-policy';
+// A sender's or domain's stored state as the policy it carries: automatic action, override, tier
+// (pinned over earned) and campaign.
+import type { TierName } from '../config/tiers';
+import type { PolicyAction } from './decide';
+import type { SubjectPolicy } from './effective-policy';
 
-export function subjectPolicy(row: SubjectRow | undefined): SubjectPolicy {
+/** The stored columns a policy is read from (a reputation_subjects row has them all). */
+export interface StoredSubjectState {
+  autoAction: PolicyAction;
+  autoReason: string | null;
+  autoSince: Date | null;
+  overrideAction: PolicyAction | null;
+  overrideReason: string | null;
+  overrideUntil: Date | null;
+  overrideLimitPerHour: number | null;
+  overrideBy: string | null;
+  tier: TierName;
+  pinnedTier: TierName | null;
+  campaignId: number | null;
+  campaignAction: PolicyAction | null;
+  campaignReason: string | null;
+}
+
+/** The policy a stored subject carries; no row is `allow` in the `new` tier. */
+export function subjectPolicy(row: StoredSubjectState | undefined): SubjectPolicy {
   return {
     automatic: { action: row?.autoAction ?? 'allow', reason: row?.autoReason ?? null, since: row?.autoSince ?? null },
     override: row?.overrideAction
@@ -19,25 +37,4 @@ export function subjectPolicy(row: SubjectRow | undefined): SubjectPolicy {
     tier: row?.pinnedTier ?? row?.tier ?? 'new',
     campaign: row?.campaignId && row.campaignAction ? { id: row.campaignId, action: row.campaignAction, reason: row.campaignReason ?? `campaign #${row.campaignId}` } : null,
   };
-}
-
-export async function loadSenderPolicy(
-  db: Db,
-  sender: string,
-  senderDomain: string | undefined,
-  now: Date,
-  throttleLimitPerHour: number,
-  tiers?: TiersConfig,
-): Promise<EffectivePolicy> {
-  const [own, domain] = await Promise.all([
-    getSubject(db, 'sender', sender),
-    senderDomain ? getSubject(db, 'domain', senderDomain) : Promise.resolve(undefined),
-  ]);
-  return effectivePolicy(
-    subjectPolicy(own),
-    senderDomain ? { name: senderDomain, policy: subjectPolicy(domain) } : null,
-    now,
-    throttleLimitPerHour,
-    { tiers },
-  );
 }

@@ -3,10 +3,17 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import { ConfigError } from '../config/config-error';
-import { ConflictError, NotFoundError } from '../errors';
+import { ConflictError, NotFoundError, WardenError } from '../errors';
 import { DatabaseRunCoordinator } from './coordinator';
 import type { JobDefinition, JobDeps } from './job';
 import { runJobOnce, type JobRunResult } from './run-job';
+
+/** A job run asked of a process that runs no scheduler (one started without it, or stopping). */
+export class SchedulerNotRunningError extends WardenError {
+  constructor() {
+    super('E_SCHEDULER_NOT_RUNNING', 'the scheduler is not running in this process', 409);
+  }
+}
 
 export function newInstanceId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;

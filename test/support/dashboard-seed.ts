@@ -5,11 +5,12 @@
 import { gzipSync } from 'node:zlib';
 import { wardenConfigSchema } from '../../src/config/schema';
 import type { Db } from '../../src/db/client';
-import { recordFacts, type FactInput } from '../../src/db/facts';
+import { recordFacts } from '../../src/enforcement/facts';
+import type { FactInput } from '../../src/enforcement/fact-records';
 import { insertIngestRun } from '../../src/db/ingest-queries';
 import { addToRollups, type RollupIncrement } from '../../src/db/rollups';
 import { relayKey, alertDeliveries, alerts, dnsblChecks, dnsblListings, dnsblRuns, dnsblZoneState, events, ingestedMessages, quarantine } from '../../src/db/schema';
-import { evaluateReputation } from '../../src/reputation/evaluation';
+import { evaluateReputation } from '../../src/enforcement/evaluation';
 
 export const xssSubject = '<img src=x onerror=alert(1)>';
 /** The sender whose complaint carries `xssSubject`; suspended by its complaint rate. */

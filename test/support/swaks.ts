@@ -40,3 +40,32 @@ export async function sendMail({ port, from, to = 'someone@gmail.example', auth 
   if (dot < 0 || !reply) throw new Error(`no verdict in swaks output:\n${output}`);
   return reply.replace(/^\s*<-\s+/, '');
 }
+
+/** What the server answered to each RCPT TO, and to the end of DATA when any recipient was accepted. */
+export interface Dialogue {
+  recipients: Map<string, string>;
+  endOfData: string | undefined;
+  transcript: string;
+}
+
+/** One message to several recipients: the server's reply to each RCPT TO, and to the message. */
+export async function sendToRecipients({ port, from, to }: { port: number; from: string; to: string[] }): Promise<Dialogue> {
+  const args = ['--server', '127.0.0.1', '--port', String(port), '--from', from, '--to', to.join(','), '--helo', 'client.example', '--timeout', '20'];
+  const child = spawn('swaks', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let transcript = '';
+  child.stdout.on('data', (chunk) => (transcript += chunk));
+  child.stderr.on('data', (chunk) => (transcript += chunk));
+  await new Promise((resolve) => child.once('exit', resolve));
+  const lines = transcript.split('\n');
+  const recipients = new Map<string, string>();
+  let dataReply: string | undefined;
+  lines.forEach((line, index) => {
+    const rcpt = /^\s*->\s+RCPT TO:<([^>]*)>/.exec(line);
+    if (rcpt) {
+      const reply = lines.slice(index + 1).find((next) => /^\s*<(?:-|\*\*)\s+\d{3}/.test(next));
+      if (reply) recipients.set(rcpt[1]!, reply.replace(/^\s*<(?:-|\*\*)\s+/, ''));
+    }
+    if (/^\s*->\s+\.$/.test(line)) dataReply = lines.slice(index + 1).find((next) => /^\s*<(?:-|\*\*)\s+\d{3}/.test(next))?.replace(/^\s*<(?:-|\*\*)\s+/, '');
+  });
+  return { recipients, endOfData: dataReply, transcript };
+}

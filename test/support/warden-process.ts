@@ -1,10 +1,14 @@
-// Runs the real `warden` command in a child process, as a user would.
+// Runs the real `warden` command in a child process, as a user would: the entry bin/warden.mjs
+// runs from the compiled build, here from the TypeScript sources through tsx (no build needed).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { waitFor } from './poll';
 
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
-const bin = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
+const entry = fileURLToPath(new URL('../../src/cli/process.ts', import.meta.url));
+// By URL: a bare `--import tsx` is resolved from the child's working directory, a temporary one here.
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface WardenProcess {
   child: ChildProcess;
@@ -17,7 +21,7 @@ export function spawnWarden(args: string[], options: { cwd: string; env?: NodeJS
   for (const key of ['DATABASE_URL', 'PORT', 'HOST', 'WARDEN_CONFIG', 'LOG_LEVEL']) {
     if (!(options.env && key in options.env)) delete env[key];
   }
-  const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', tsxLoader, entry, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));

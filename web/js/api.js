@@ -11,11 +11,12 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body) {
+async function request(method, path, body, contentType = 'application/json') {
   const headers = { accept: 'application/json' };
   if (method !== 'GET') headers['x-csrf-token'] = await sessionCsrfToken();
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  if (body !== undefined) headers['content-type'] = contentType;
+  const payloadText = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
+  const response = await fetch(path, { method, headers, body: payloadText, credentials: 'same-origin' });
   if (response.status === 401) {
     window.location.assign('/ui/login?error=expired');
     throw new ApiError(401, 'E_UNAUTHORIZED', 'session expired');
@@ -55,4 +56,6 @@ export function get(path, params = {}) {
 }
 
 export const post = (path, body) => request('POST', `/api/v1${path}`, body);
+/** POST a text body of its own type (a CSV import). */
+export const postText = (path, text, contentType) => request('POST', `/api/v1${path}`, text, contentType);
 export const del = (path) => request('DELETE', `/api/v1${path}`);

@@ -11,6 +11,7 @@ import { renderMailboxes } from './views/mailboxes.js';
 import { renderOverview } from './views/overview.js';
 import { renderSubject } from './views/subject.js';
 import { renderSenders } from './views/senders.js';
+import { renderSuppressions } from './views/suppressions.js';
 
 const views = [
   { name: 'overview', label: 'Overview', render: renderOverview },
@@ -19,6 +20,7 @@ const views = [
   { name: 'domains', label: 'Domains', render: renderDomains, detail: (main, id) => renderSubject(main, 'domain', id) },
   { name: 'campaigns', label: 'Campaigns', render: renderCampaigns, detail: renderCampaign },
   { name: 'mailboxes', label: 'Mailboxes', render: renderMailboxes },
+  { name: 'suppression', label: 'Suppression', render: renderSuppressions },
   { name: 'alerts', label: 'Alerts', render: renderAlerts },
 ];
 

@@ -1,19 +1,20 @@
 // One entry point: a message rendered in the destination's format.
 import type { WebhookDestination } from '../../config/webhooks';
+import type { AlertMessage } from '../../db/schema';
 import { renderJson } from './json';
-import type { AlertMessage } from './message';
 import { changeEventUrl, isChangeEvent, renderPagerDuty } from './pagerduty';
 import { renderSlack } from './slack';
 import { renderTeams } from './teams';
 
-export function renderMessage(message: AlertMessage, destination: Pick<WebhookDestination, 'format' | 'routingKey'>): string {
+/** The body posted for a message; `messageId` is the id receivers deduplicate on (webhook-id). */
+export function renderMessage(message: AlertMessage, messageId: string, destination: Pick<WebhookDestination, 'format' | 'routingKey'>): string {
   switch (destination.format) {
     case 'json':
-      return renderJson(message);
+      return renderJson(message, messageId);
     case 'slack':
       return renderSlack(message);
     case 'pagerduty':
-      return renderPagerDuty(message, destination.routingKey ?? '');
+      return renderPagerDuty(message, messageId, destination.routingKey ?? '');
     case 'teams':
       return renderTeams(message);
   }

@@ -1,15 +1,16 @@
 // The generic JSON format (schema version 1, documented in the README).
-import { messageState, type AlertMessage } from './message';
+import type { AlertMessage } from '../../db/schema';
+import { messageState } from './message';
 
 export const jsonSchemaVersion = 1;
 
-export function renderJson(message: AlertMessage): string {
+export function renderJson(message: AlertMessage, messageId: string): string {
   const { alert } = message;
   return JSON.stringify({
     version: jsonSchemaVersion,
-    id: message.messageId,
+    id: messageId,
     kind: message.kind,
-    createdAt: message.createdAt.toISOString(),
+    createdAt: message.createdAt,
     alert: {
       id: alert.id,
       dedupKey: alert.dedupKey,
@@ -21,9 +22,9 @@ export function renderJson(message: AlertMessage): string {
       subjects: alert.subjects,
       openSubjects: alert.openSubjects,
       eventCount: alert.eventCount,
-      firstAt: alert.firstAt.toISOString(),
-      lastAt: alert.lastAt.toISOString(),
-      resolvedAt: alert.resolvedAt?.toISOString() ?? null,
+      firstAt: alert.firstAt,
+      lastAt: alert.lastAt,
+      resolvedAt: alert.resolvedAt,
     },
     events: alert.recentEvents,
   });

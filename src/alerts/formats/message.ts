@@ -1,32 +1,5 @@
-// What every format renders: one notice about one alert, with the id receivers deduplicate on.
-import type { AlertSeverity } from '../../config/webhooks';
-import type { AlertEventSample, AlertState } from '../../db/schema';
-
-export type MessageKind = 'trigger' | 'resolve' | 'notice' | 'test';
-
-export interface AlertMessage {
-  /** webhook-id: the same on every retry of this message. */
-  messageId: string;
-  kind: MessageKind;
-  alert: {
-    id: number;
-    dedupKey: string;
-    kind: string;
-    state: AlertState;
-    severity: AlertSeverity;
-    title: string;
-    labels: Record<string, string>;
-    subjects: string[];
-    openSubjects: string[];
-    eventCount: number;
-    firstAt: Date;
-    lastAt: Date;
-    resolvedAt: Date | null;
-    recentEvents: AlertEventSample[];
-  };
-  /** When the message was composed (not when an attempt is made). */
-  createdAt: Date;
-}
+// What every format shares: the state a message tells, its headline, and its subject list.
+import type { AlertMessage } from '../../db/schema';
 
 /** The state a receiver should act on: a resolve message resolves; everything else fires. */
 export const messageState = (message: AlertMessage): 'firing' | 'resolved' => (message.kind === 'resolve' ? 'resolved' : 'firing');

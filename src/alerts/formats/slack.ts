@@ -1,5 +1,6 @@
 // Slack incoming webhook: `text` is the notification fallback; blocks carry the details.
-import { headline, messageState, subjectList, type AlertMessage } from './message';
+import type { AlertMessage } from '../../db/schema';
+import { headline, messageState, subjectList } from './message';
 
 const emoji = { firing: { info: ':information_source:', warning: ':warning:', error: ':red_circle:', critical: ':rotating_light:' }, resolved: ':white_check_mark:' };
 
@@ -13,7 +14,7 @@ export function renderSlack(message: AlertMessage): string {
   const fields = [
     ...Object.entries(alert.labels).map(([key, value]) => `*${escape(key)}*: ${escape(value)}`),
     `*subjects* (${alert.subjects.length}): ${escape(subjectList(alert.subjects))}`,
-    `*events*: ${alert.eventCount}, first ${alert.firstAt.toISOString()}`,
+    `*events*: ${alert.eventCount}, first ${alert.firstAt}`,
     `*dedup key*: \`${escape(alert.dedupKey)}\``,
   ];
   return JSON.stringify({

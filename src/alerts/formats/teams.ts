@@ -1,5 +1,6 @@
 // Microsoft Teams through a Workflows (Power Automate) webhook: a message with one Adaptive Card.
-import { headline, messageState, subjectList, type AlertMessage } from './message';
+import type { AlertMessage } from '../../db/schema';
+import { headline, messageState, subjectList } from './message';
 
 export function renderTeams(message: AlertMessage): string {
   const { alert } = message;
@@ -8,7 +9,7 @@ export function renderTeams(message: AlertMessage): string {
     ...Object.entries(alert.labels).map(([title, value]) => ({ title, value })),
     { title: 'subjects', value: `${alert.subjects.length}: ${subjectList(alert.subjects)}` },
     { title: 'events', value: String(alert.eventCount) },
-    { title: 'first', value: alert.firstAt.toISOString() },
+    { title: 'first', value: alert.firstAt },
     { title: 'dedup key', value: alert.dedupKey },
   ];
   return JSON.stringify({

@@ -2,7 +2,8 @@
 // Bounce, Complaint or Delivery, optionally wrapped in an SNS envelope whose Message is the JSON.
 import type { RecipientRecord } from '../dsn';
 import type { VendorNotification, VendorReader } from './types';
-import { cleanAddress, replyCodeIn, statusIn } from '../dsn';
+import { cleanAddress } from '../addresses';
+import { replyCodeIn, statusIn } from '../dsn';
 
 interface SesRecipient {
   emailAddress?: string;

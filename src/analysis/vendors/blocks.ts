@@ -1,6 +1,7 @@
 // Shared reading of "address, then its error text" blocks, the shape most MTAs' wording takes.
 import type { RecipientRecord } from '../dsn';
-import { cleanAddress, replyCodeIn, smtpCommandIn, statusIn } from '../dsn';
+import { cleanAddress } from '../addresses';
+import { replyCodeIn, smtpCommandIn, statusIn } from '../dsn';
 
 export const ADDRESS_GLOBAL = /<?([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]{2,}|[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@\[[0-9.]+\])>?/g;
 

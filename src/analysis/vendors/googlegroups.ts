@@ -3,7 +3,7 @@
 import type { RecipientRecord } from '../dsn';
 import type { VendorReader } from './types';
 import { headerValue } from '../mime';
-import { addressIn } from '../dsn';
+import { addressIn } from '../addresses';
 
 export const googleGroups: VendorReader = {
   family: 'googlegroups',

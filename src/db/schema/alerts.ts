@@ -2,6 +2,7 @@
 // deliveries (one per alert notice per destination, in outbox order) and every delivery attempt.
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { AlertSeverity } from '../../config/webhooks';
 import { events } from './reputation';
 
 /**
@@ -20,7 +21,6 @@ export const alertOutbox = pgTable(
 );
 
 export type AlertState = 'firing' | 'resolved';
-export type AlertSeverityColumn = 'info' | 'warning' | 'error' | 'critical';
 
 /** An incident: the events of one dedup key from its first firing event until it resolves. */
 export const alerts = pgTable(
@@ -31,7 +31,7 @@ export const alerts = pgTable(
     /** What kind of incident (listed, suspended, zone_unhealthy, ... or notice). */
     kind: text('kind').notNull(),
     state: text('state').$type<AlertState>().notNull(),
-    severity: text('severity').$type<AlertSeverityColumn>().notNull(),
+    severity: text('severity').$type<AlertSeverity>().notNull(),
     title: text('title').notNull(),
     /** Grouping labels (zone, network, subject) shown in every format. */
     labels: jsonb('labels').$type<Record<string, string>>().notNull(),
@@ -66,16 +66,24 @@ export interface AlertEventSample {
   payload: Record<string, unknown> | null;
 }
 
-/** The AlertMessage of src/alerts/formats/message.ts with dates as ISO text. */
-export interface StoredAlertMessage {
-  kind: 'trigger' | 'resolve' | 'notice' | 'test';
+/** A trigger or a resolve of an incident, a notice of a one-off event, or a test sent by hand. */
+export type AlertMessageKind = 'trigger' | 'resolve' | 'notice' | 'test';
+
+/**
+ * One notice about one alert, as queued for a destination and rendered by every format. Frozen
+ * when queued, so every retry sends the same bytes; times are ISO text, as the JSON column and the
+ * formats carry them.
+ */
+export interface AlertMessage {
+  kind: AlertMessageKind;
+  /** When the message was composed (not when an attempt is made). */
   createdAt: string;
   alert: {
     id: number;
     dedupKey: string;
     kind: string;
     state: AlertState;
-    severity: AlertSeverityColumn;
+    severity: AlertSeverity;
     title: string;
     labels: Record<string, string>;
     subjects: string[];
@@ -89,7 +97,6 @@ export interface StoredAlertMessage {
 }
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
-export type DeliveryKind = StoredAlertMessage['kind'];
 
 /**
  * One message to one destination. The message (alert snapshot) is frozen at enqueue time and
@@ -102,10 +109,10 @@ export const alertDeliveries = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     alertId: bigint('alert_id', { mode: 'number' }).references(() => alerts.id, { onDelete: 'cascade' }),
     destination: text('destination').notNull(),
-    kind: text('kind').$type<DeliveryKind>().notNull(),
+    kind: text('kind').$type<AlertMessageKind>().notNull(),
     /** webhook-id and Idempotency-Key: the same on every attempt. */
     messageId: text('message_id').notNull().unique(),
-    message: jsonb('message').$type<StoredAlertMessage>().notNull(),
+    message: jsonb('message').$type<AlertMessage>().notNull(),
     status: text('status').$type<DeliveryStatus>().notNull(),
     attempts: integer('attempts').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),

@@ -2,8 +2,22 @@
 // them, which fingerprints and complaints belong to which campaign.
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
-import type { CampaignMember, FingerprintFooting, FingerprintKind } from '../../reputation/campaign-rule';
 import { mailFacts, type StoredAction } from './reputation';
+
+/** `content`: the relay's own content fingerprint, as its send events and the message's header carry it. */
+export type FingerprintKind = 'url' | 'subject' | 'body' | 'client' | 'sasl' | 'content';
+
+/** A sender a campaign's complaints came from, and why it is (or is not) under the campaign's action. */
+export interface CampaignMember {
+  sender: string;
+  /** Under the campaign's action, or only listed. */
+  included: boolean;
+  /** Why, in words: the evidence of its own, or its lack. */
+  why: string;
+}
+
+/** What a fingerprint's evidence stood on: the relay's volume for it, or how distinctive it is among senders. */
+export type FingerprintFootingKind = 'volume' | 'distinct';
 
 /** The fingerprints of a counted complaint (client: the submitting address, as the send log has it). */
 export const complaintFingerprints = pgTable(
@@ -42,7 +56,7 @@ export const campaigns = pgTable(
     dismissedAt: timestamp('dismissed_at', { withTimezone: true }),
     dismissedBy: text('dismissed_by'),
     dismissReason: text('dismiss_reason'),
-    /** Every sender whose complaints matched, acted on or only seen, and why (see CampaignMember). */
+    /** Every sender whose complaints matched, acted on or only seen, and why. */
     members: jsonb('members').$type<CampaignMember[]>().notNull().default(sql`'[]'::jsonb`),
     /** A policy version (the policy_version sequence), so relays' snapshots pick up its networks. */
     version: bigint('version', { mode: 'number' }).notNull().default(0),
@@ -62,8 +76,8 @@ export const campaignFingerprints = pgTable(
     /** Evidence when the fingerprint joined the campaign. */
     senders: integer('senders').notNull(),
     complaints: integer('complaints').notNull(),
-    /** What the evidence stood on: the relay's volume for it, or distinctiveness (see FingerprintFooting). */
-    footing: text('footing').$type<FingerprintFooting['kind']>().notNull().default('distinct'),
+    /** What the evidence stood on: the relay's volume for it, or distinctiveness. */
+    footing: text('footing').$type<FingerprintFootingKind>().notNull().default('distinct'),
     /** Sends in the window carrying it (volume footing), null without. */
     volume: integer('volume'),
     /** Its complaints that carried the relay's fingerprint: the numerator set against `volume`. */

@@ -1,10 +1,88 @@
 // Tables of the blocklist monitor: runs, every check, the confirmed state per (target, zone) and
 // per zone. The state tables hold exactly what the pure state machine (src/dnsbl/state.ts) needs.
 import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
-import type { CodeMeaning } from '../../dnsbl/interpret';
-import type { ListingStatus, ZoneStatus } from '../../dnsbl/state';
-import type { CheckOutcome } from '../../dnsbl/sweep';
-import type { Severity, TargetKind } from '../../dnsbl/zone-definition';
+import type { Severity, TargetKind } from '../../config/dnsbl-zone';
+
+// The values these tables hold, as the monitor (src/dnsbl/) produces and reads them.
+
+export interface DnsblTarget {
+  kind: TargetKind;
+  /** Canonical text: dotted quad, RFC 5952 IPv6, or lower-case domain without a trailing dot. */
+  value: string;
+}
+
+export interface CodeMeaning {
+  code: string;
+  meaning: string;
+  severity: Severity;
+}
+
+/** A zone's answer as interpreted, or `unhealthy`: the zone's test points say its answers cannot be trusted. */
+export type CheckOutcome = 'listed' | 'clear' | 'refused' | 'error' | 'unknown' | 'unhealthy';
+
+/** One target checked against one zone. */
+export interface CheckResult {
+  target: DnsblTarget;
+  zoneId: string;
+  /** The public zone name (never the keyed one: the DQS key is a secret). */
+  zone: string;
+  outcome: CheckOutcome;
+  codes: string[];
+  meanings: CodeMeaning[];
+  severity: Severity | null;
+  txt: string[];
+  explanation: string | null;
+  durationMs: number;
+}
+
+export type ListingStatus = 'unknown' | 'clear' | 'listed';
+/**
+ * `unknown` is a zone not yet assessed (`since` null) or one whose queries fail (timeout, SERVFAIL,
+ * REFUSED, no route): a run then learns about the resolver, not the list, and concludes nothing.
+ */
+export type ZoneStatus = 'unknown' | 'healthy' | 'unhealthy' | 'refused';
+
+export interface PendingChange<S extends string> {
+  status: S;
+  /** Agreeing checks so far. */
+  count: number;
+  firstSeenAt: Date;
+}
+
+export interface ListingState {
+  target: DnsblTarget;
+  zoneId: string;
+  /** `unknown` until `confirmations` agreeing checks; clear or listed afterwards. */
+  status: ListingStatus;
+  /** When the current status began (the first of its agreeing checks). */
+  since: Date | null;
+  /** Last check that saw the target listed, confirmed or not. */
+  lastListedAt: Date | null;
+  lastCheckedAt: Date | null;
+  /** Codes of the current (or last) listing. */
+  codes: string[];
+  severity: Severity | null;
+  pending: PendingChange<'clear' | 'listed'> | null;
+}
+
+export interface ZoneState {
+  zoneId: string;
+  status: ZoneStatus;
+  since: Date | null;
+  reason: string | null;
+  pending: PendingChange<ZoneStatus> | null;
+}
+
+/** The confirmed state of every listing and zone: what the state machine advances run by run. */
+export interface DnsblState {
+  listings: ListingState[];
+  zones: ZoneState[];
+}
+
+/** A listing's identity: its zone and target (the primary key of dnsbl_listings). */
+export function listingKey(target: DnsblTarget, zoneId: string): string {
+  return `${zoneId}|${target.kind}:${target.value}`;
+}
 
 /** One row per sweep: when it ran and what it counted. */
 export const dnsblRuns = pgTable(

@@ -7,3 +7,4 @@ export * from './relay';
 export * from './ingest';
 export * from './campaigns';
 export * from './steering';
+export * from './suppression';

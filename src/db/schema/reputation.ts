@@ -59,6 +59,11 @@ const rollupCounters = {
   blocked: integer('blocked').notNull().default(0),
 };
 
+/** The counters of a rollup row, and of any window summed from rows (see src/reputation/counts.ts). */
+export type RollupCounts = { [counter in keyof typeof rollupCounters]: number };
+export const rollupCounterNames = Object.keys(rollupCounters) as (keyof RollupCounts)[];
+export const zeroRollupCounts = (): RollupCounts => ({ sent: 0, delivered: 0, complaints: 0, hardBounces: 0, softBounces: 0, blocked: 0 });
+
 /** Counts per hour per sender, sending domain, recipient domain and relay IP. */
 export const hourlyRollups = pgTable(
   'hourly_rollups',

@@ -1,8 +1,8 @@
 // The alerts API and `warden alerts` through the app factory, against a real loopback receiver.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allJobs } from '../../../jobs';
-import { deliverAlertsJob } from '../../../jobs/deliver-alerts';
+import { allJobs } from '../../../src/jobs';
+import { deliverAlertsJob } from '../../../src/jobs/deliver-alerts';
 import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';

@@ -1,7 +1,7 @@
 // Alert delivery end to end against a real HTTP receiver on loopback, on both storage engines.
 // Time is a value passed to the job: backoff waits and quiet periods pass without sleeping.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deliverAlertsJob } from '../../../jobs/deliver-alerts';
+import { deliverAlertsJob } from '../../../src/jobs/deliver-alerts';
 import { wardenConfigSchema, type WardenConfig } from '../../../src/config/schema';
 import { deliveriesOfAlert, listAlerts, listDeliveries, replayDeliveries } from '../../../src/db/alert-queries';
 import type { Database } from '../../../src/db/client';

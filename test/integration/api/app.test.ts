@@ -2,7 +2,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json } from '../../support/http';
-import { allJobs } from '../../../jobs';
+import { allJobs } from '../../../src/jobs';
 import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
@@ -89,6 +89,13 @@ describe('HTTP API', () => {
     const response = await app.request('/api/v1/jobs/no-such-job/run', { method: 'POST', ...bearer(opsToken) });
     expect(response.status).toBe(404);
     expect((await json(response)).error.code).toBe('E_NOT_FOUND');
+  });
+
+  it('answers 409 with a code, not a 500, when asked to run a job in a process without a scheduler', async () => {
+    const withoutScheduler = createApp({ database, config, logger, jobs: resolveJobs(allJobs, config.jobs) });
+    const response = await withoutScheduler.request('/api/v1/jobs/prune-history/run', { method: 'POST', ...bearer(opsToken) });
+    expect(response.status).toBe(409);
+    expect((await json(response)).error).toMatchObject({ code: 'E_SCHEDULER_NOT_RUNNING', message: 'the scheduler is not running in this process' });
   });
 
   it('rejects an invalid query with 400 naming the field', async () => {

@@ -5,9 +5,10 @@ import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
 import { loadDnsblState, storeDnsblRun } from '../../../src/db/dnsbl-queries';
+import { dnsblEventRow } from '../../../src/dnsbl/events';
 import type { DnsblRun } from '../../../src/dnsbl/run';
 import { advanceState } from '../../../src/dnsbl/state';
-import type { CheckResult } from '../../../src/dnsbl/sweep';
+import type { CheckResult } from '../../../src/db/schema/dnsbl';
 import { parseTarget } from '../../../src/dnsbl/targets';
 import { testEngines } from '../../support/engines';
 import { json } from '../../support/http';
@@ -69,7 +70,7 @@ describe('blocklist API', () => {
       };
       const now = new Date(at);
       const { state, events } = advanceState({ previous: await loadDnsblState(database.db), checks, zoneHealth: run.zoneHealth, zones: [zone], confirmations: 2, now });
-      await storeDnsblRun(database.db, { run, state, events, startedAt: now, finishedAt: now, durationMs: 9 });
+      await storeDnsblRun(database.db, { run, state, events: events.map(dnsblEventRow), startedAt: now, finishedAt: now, durationMs: 9 });
     }
   });
   afterAll(() => database.close());

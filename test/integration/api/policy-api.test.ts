@@ -1,7 +1,7 @@
 // The throttle API through the app factory: one sender's policy, and changes since a version.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allJobs } from '../../../jobs';
+import { allJobs } from '../../../src/jobs';
 import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';

@@ -1,12 +1,12 @@
 // Send events intake and the senders/domains API, through the app factory on PGlite.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allJobs } from '../../../jobs';
+import { allJobs } from '../../../src/jobs';
 import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
-import { recordFacts } from '../../../src/db/facts';
-import { evaluateReputation } from '../../../src/reputation/evaluation';
+import { recordFacts } from '../../../src/enforcement/facts';
+import { evaluateReputation } from '../../../src/enforcement/evaluation';
 import { resolveJobs } from '../../../src/scheduler/scheduler';
 import { testEngines } from '../../support/engines';
 import { json } from '../../support/http';

@@ -2,13 +2,13 @@
 // confident of (its Wilson lower bound against its suspend line), then volume; never the raw rate.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allJobs } from '../../../jobs';
+import { allJobs } from '../../../src/jobs';
 import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
-import { recordFacts } from '../../../src/db/facts';
+import { recordFacts } from '../../../src/enforcement/facts';
 import { storeSendEvents } from '../../../src/db/send-events';
-import { evaluateReputation } from '../../../src/reputation/evaluation';
+import { evaluateReputation } from '../../../src/enforcement/evaluation';
 import { resolveJobs } from '../../../src/scheduler/scheduler';
 import { testEngines } from '../../support/engines';
 import { json } from '../../support/http';

@@ -2,7 +2,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { dnsblCheckJob } from '../../../jobs/dnsbl-check';
+import { dnsblCheckJob } from '../../../src/jobs/dnsbl-check';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
 import { currentDnsblState, dnsblTargetHistory } from '../../../src/db/dnsbl-queries';

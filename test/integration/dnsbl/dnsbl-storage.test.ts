@@ -2,13 +2,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/client';
 import { currentDnsblState, dnsblTargetHistory, loadDnsblState, pruneDnsblState, storeDnsblRun } from '../../../src/db/dnsbl-queries';
+import { dnsblEventRow } from '../../../src/dnsbl/events';
 import { recentEvents } from '../../../src/db/events';
 import type { ZoneHealth } from '../../../src/dnsbl/health';
 import type { DnsblRun } from '../../../src/dnsbl/run';
 import { advanceState } from '../../../src/dnsbl/state';
-import type { CheckOutcome, CheckResult } from '../../../src/dnsbl/sweep';
+import type { CheckOutcome, CheckResult } from '../../../src/db/schema/dnsbl';
 import { parseTarget } from '../../../src/dnsbl/targets';
-import { zoneDefinitionSchema } from '../../../src/dnsbl/zone-definition';
+import { zoneDefinitionSchema } from '../../../src/config/dnsbl-zone';
 import { testEngines } from '../../support/engines';
 
 const zone = zoneDefinitionSchema.parse({
@@ -62,7 +63,7 @@ describe.each(testEngines())('dnsbl storage on $name', (engine) => {
     };
     const now = new Date(at);
     const { state, events } = advanceState({ previous: await loadDnsblState(database.db), checks, zoneHealth: run.zoneHealth, zones: [zone], confirmations: 2, now });
-    return storeDnsblRun(database.db, { run, state, events, startedAt: now, finishedAt: new Date(now.getTime() + 12), durationMs: 12 });
+    return storeDnsblRun(database.db, { run, state, events: events.map(dnsblEventRow), startedAt: now, finishedAt: new Date(now.getTime() + 12), durationMs: 12 });
   }
 
   it('stores a run with its counts, every check and the zone state', async () => {

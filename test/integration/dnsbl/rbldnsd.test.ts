@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DnsblResolver } from '../../../src/dnsbl/resolver';
 import { runSweep } from '../../../src/dnsbl/sweep';
 import { expandTargets } from '../../../src/dnsbl/targets';
-import { zoneDefinitionSchema } from '../../../src/dnsbl/zone-definition';
+import { zoneDefinitionSchema } from '../../../src/config/dnsbl-zone';
 import { findRbldnsd, startRbldnsd, type RunningRbldnsd } from '../../support/rbldnsd';
 
 const binary = findRbldnsd();

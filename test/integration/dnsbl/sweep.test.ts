@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DnsblResolver } from '../../../src/dnsbl/resolver';
-import { advanceState, emptyDnsblState, type DnsblEvent, type DnsblState } from '../../../src/dnsbl/state';
+import type { DnsblState } from '../../../src/db/schema/dnsbl';
+import { advanceState, emptyDnsblState, type DnsblEvent } from '../../../src/dnsbl/state';
 import { runSweep } from '../../../src/dnsbl/sweep';
 import { expandTargets } from '../../../src/dnsbl/targets';
-import { zoneDefinitionSchema, type ZoneDefinitionInput } from '../../../src/dnsbl/zone-definition';
+import { zoneDefinitionSchema, type ZoneDefinitionInput } from '../../../src/config/dnsbl-zone';
 import type { ActiveZone } from '../../../src/dnsbl/zones';
 import { startTestDnsServer, type TestDnsServer } from '../../support/dns-server';
 

@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { attributionConfig } from '../../../src/config/attribution';
 import { queryRows, type Database } from '../../../src/db/client';
-import { storeBatch } from '../../../src/db/ingest-queries';
+import { storeMessages } from '../../../src/ingest/batch';
 import { windowStats } from '../../../src/db/rollups';
 import { messageKeyOf, prepareMessage, type RawMessage } from '../../../src/ingest/message';
 import { testEngines } from '../../support/engines';
@@ -45,10 +45,10 @@ describe.each(testEngines())('duplicate reports on $name', (engine) => {
     expect(new Set(copies.map((copy) => copy.contentHash)).size).toBe(3);
     for (const copy of copies) expect(copy.facts).toMatchObject([{ kind: 'bounce', hardBounce: true, sender: 'acme', recipient: 'maria.lopez@shop.example', originalMessageId: 'spring-2026-0042@acme.example' }]);
 
-    const first = await storeBatch(database.db, copies, null, now);
+    const first = await storeMessages(database.db, copies, null, now);
     expect(first).toMatchObject({ claimed: 3, duplicates: 0, facts: 1 });
     // A later batch: the copy already in the table is found there.
-    const later = await storeBatch(database.db, [prepared(redelivered)], null, now);
+    const later = await storeMessages(database.db, [prepared(redelivered)], null, now);
     expect(later).toMatchObject({ claimed: 1, facts: 0 });
 
     expect(await hardBounces('acme')).toBe(1);
@@ -58,7 +58,7 @@ describe.each(testEngines())('duplicate reports on $name', (engine) => {
 
   it('never merges DSNs that name no original message, nor DSNs about different messages', async () => {
     const other = dsn.replace('spring-2026-0042@acme.example', 'spring-2026-0043@acme.example');
-    const outcome = await storeBatch(database.db, [prepared(withoutMessageId('1AAAAAAAAAAAAA')), prepared(withoutMessageId('2BBBBBBBBBBBBB')), prepared(dsn), prepared(other)], null, now);
+    const outcome = await storeMessages(database.db, [prepared(withoutMessageId('1AAAAAAAAAAAAA')), prepared(withoutMessageId('2BBBBBBBBBBBBB')), prepared(dsn), prepared(other)], null, now);
     expect(outcome).toMatchObject({ claimed: 4, facts: 4 });
     expect(await hardBounces('acme')).toBe(4);
   });

@@ -1,7 +1,8 @@
 // Text a mail can carry that jsonb refuses (NUL, lone surrogates) must not stop a batch from storing.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/client';
-import { recentFacts, recordFacts } from '../../../src/db/facts';
+import { recentFacts } from '../../../src/db/facts';
+import { recordFacts } from '../../../src/enforcement/facts';
 import { testEngines } from '../../support/engines';
 
 describe.each(testEngines())('fact text on $name', (engine) => {

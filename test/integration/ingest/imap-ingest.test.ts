@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestMailboxesJob } from '../../../jobs/ingest-mailboxes';
+import { ingestMailboxesJob } from '../../../src/jobs/ingest-mailboxes';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import { queryRows, type Database } from '../../../src/db/client';
 import { appendMessages, folderStatus, recreateFolder } from '../../../src/ingest/imap-admin';

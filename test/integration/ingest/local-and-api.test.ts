@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allJobs } from '../../../jobs';
+import { allJobs } from '../../../src/jobs';
 import { createApp } from '../../../src/api/app';
 import type { CliContext } from '../../../src/cli/command';
 import { quarantineCommand } from '../../../src/cli/quarantine';

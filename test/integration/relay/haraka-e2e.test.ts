@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harakaUnavailable, startHaraka, type RunningHaraka } from '../../support/haraka';
 import { waitFor } from '../../support/poll';
-import { sendMail as swaks, swaksUnavailable } from '../../support/swaks';
+import { sendMail as swaks, sendToRecipients, swaksUnavailable } from '../../support/swaks';
 import { startServe } from '../../support/warden-process';
 
 const unavailable = harakaUnavailable() ?? swaksUnavailable();
@@ -46,6 +46,8 @@ describe.skipIf(unavailable)('Haraka with the relay_warden plugin asking warden 
         '  tokens:',
         `    - { name: ops, token: ${opsToken}, scopes: [ops] }`,
         `    - { name: haraka, token: ${relayToken}, scopes: [relay] }`,
+        'suppression:',
+        '  key: suppression-key-for-tests-0123456789abcdef',
         '',
       ].join('\n'),
     );
@@ -133,6 +135,19 @@ describe.skipIf(unavailable)('Haraka with the relay_warden plugin asking warden 
     expect(await sendMail(byAddress.smtpPort, 'trudy@shop.example')).toMatch(/^450 4\.7\.1 /);
     // The deferred messages were not counted.
     expect(await policyOf('trudy@shop.example')).toMatchObject({ action: 'throttle', acceptedThisHour: 1 });
+  });
+
+  it('refuses a suppressed recipient with 550 5.7.1 at RCPT TO and delivers to the other', async ({ skip }) => {
+    skip(harakaDidNotStart !== undefined, harakaDidNotStart);
+    const added = await api('/api/v1/suppressions', { method: 'POST', body: JSON.stringify({ address: 'r@example.net', note: 'complained by phone' }) });
+    expect(added.status, await added.text()).toBe(201);
+    const check = async () => (await api('/api/v1/suppressions/check', { method: 'POST', body: JSON.stringify({ recipients: ['r@example.net'] }) }, relayToken)).json();
+    await waitFor(async () => (await check()).suppressed === 1, { what: 'the entry in the snapshot' });
+    const dialogue = await sendToRecipients({ port: byAddress.smtpPort, from: 'alice@shop.example', to: ['r@example.net', 's@example.net'] });
+    expect(dialogue.recipients.get('r@example.net')).toMatch(/^550 5\.7\.1 .*suppressed/);
+    expect(dialogue.recipients.get('s@example.net')).toMatch(/^250 /);
+    expect(dialogue.endOfData, dialogue.transcript).toMatch(/^250 /);
+    expect(byAddress.log()).toMatch(/recipient refused: suppressed \(manual, relay scope\)/);
   });
 
   it('lets mail through when Relay Warden is down (on_error=accept, the default)', async ({ skip }) => {

@@ -3,8 +3,8 @@
 import { eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { allJobs } from '../../../jobs';
-import { evaluateReputationJob } from '../../../jobs/evaluate-reputation';
+import { allJobs } from '../../../src/jobs';
+import { evaluateReputationJob } from '../../../src/jobs/evaluate-reputation';
 import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
@@ -16,9 +16,9 @@ import { countByAction, getSubject, listSubjects } from '../../../src/db/subject
 import { storePrepared, zeroSourceCounts, zeroStageMs, type IngestDeps } from '../../../src/ingest/batch';
 import { prepareMessage } from '../../../src/ingest/message';
 import { PolicySnapshot } from '../../../src/relay/policy-snapshot';
-import { detectCampaigns } from '../../../src/reputation/campaign-detection';
-import { evaluateReputation } from '../../../src/reputation/evaluation';
-import { loadSenderPolicy } from '../../../src/reputation/sender-policy';
+import { detectCampaigns } from '../../../src/enforcement/campaign-detection';
+import { evaluateReputation } from '../../../src/enforcement/evaluation';
+import { loadSenderPolicy } from '../../../src/enforcement/sender-policy';
 import { resolveJobs } from '../../../src/scheduler/scheduler';
 import { testEngines } from '../../support/engines';
 

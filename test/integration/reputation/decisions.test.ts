@@ -3,14 +3,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reputationConfig } from '../../../src/config/reputation';
 import type { Database } from '../../../src/db/client';
 import { recentEvents } from '../../../src/db/events';
-import { recordFacts } from '../../../src/db/facts';
+import { recordFacts } from '../../../src/enforcement/facts';
 import { storeSendEvents } from '../../../src/db/send-events';
 import { auditLog, getSubject, writeOverride } from '../../../src/db/subjects';
-import { evaluateReputation, recordFactsAndEvaluate } from '../../../src/reputation/evaluation';
+import { evaluateReputation } from '../../../src/enforcement/evaluation';
+import { actOnStoredFacts } from '../../../src/enforcement/facts';
+import { wardenConfigSchema } from '../../../src/config/schema';
 import { clearChangeMarks, loadEvaluationInputs } from '../../../src/db/evaluation-inputs';
 import { queryRows } from '../../../src/db/client';
 import { sql } from 'drizzle-orm';
-import { loadSenderPolicy } from '../../../src/reputation/sender-policy';
+import { loadSenderPolicy } from '../../../src/enforcement/sender-policy';
 import { testEngines } from '../../support/engines';
 
 const rules = reputationConfig.parse({});
@@ -224,8 +226,10 @@ describe.each(testEngines())('reputation decisions on $name', (engine) => {
       source: 'test',
       occurredAt: hours(2),
     }));
-    const result = await recordFactsAndEvaluate(database.db, rules, complaints, hours(2));
-    expect(result.evaluation).toMatchObject({ senders: 1, suspended: 2 });
+    // What mailbox ingestion does with the facts of a batch: store them, then act on them.
+    const stored = await recordFacts(database.db, complaints);
+    const acted = await actOnStoredFacts({ db: database.db, config: wardenConfigSchema.parse({ reputation: rules }), now: hours(2) }, stored);
+    expect(acted.evaluation).toMatchObject({ senders: 1, suspended: 2 });
     expect((await loadSenderPolicy(database.db, 'kate', undefined, hours(2), 100)).action).toBe('suspend');
   });
 

@@ -5,11 +5,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reputationConfig } from '../../../src/config/reputation';
 import type { Database } from '../../../src/db/client';
-import { recordFacts } from '../../../src/db/facts';
+import { recordFacts } from '../../../src/enforcement/facts';
 import { startOfDay, startOfHour } from '../../../src/db/rollups';
 import { storeSendEvents } from '../../../src/db/send-events';
 import { getSubject } from '../../../src/db/subjects';
-import { evaluateReputation } from '../../../src/reputation/evaluation';
+import { evaluateReputation } from '../../../src/enforcement/evaluation';
 import { testEngines } from '../../support/engines';
 
 const hourMs = 3_600_000;

@@ -8,13 +8,13 @@ import { reputationConfig } from '../../../src/config/reputation';
 import { tiersConfig } from '../../../src/config/tiers';
 import type { Database } from '../../../src/db/client';
 import { recentEvents } from '../../../src/db/events';
-import { recordFacts } from '../../../src/db/facts';
+import { recordFacts } from '../../../src/enforcement/facts';
 import { storeSendEvents } from '../../../src/db/send-events';
 import { auditLog, getSubject, writePinnedTier } from '../../../src/db/subjects';
 import { HourlyCounter } from '../../../src/relay/hourly-counter';
 import { PolicySnapshot } from '../../../src/relay/policy-snapshot';
 import { PostfixPolicyServer } from '../../../src/relay/postfix-policy-server';
-import { evaluateReputation } from '../../../src/reputation/evaluation';
+import { evaluateReputation } from '../../../src/enforcement/evaluation';
 import { testEngines } from '../../support/engines';
 import { PolicyClient } from '../../support/policy-client';
 

@@ -4,16 +4,17 @@
 // alert it opens, and the IP's API detail.
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { dnsblCheckJob } from '../../../jobs/dnsbl-check';
 import { routeOutbox } from '../../../src/alerts/outbox-router';
 import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
 import { recentEvents } from '../../../src/db/events';
-import { recordFacts, type FactInput } from '../../../src/db/facts';
 import { alerts } from '../../../src/db/schema';
 import { storeSendEvents, type SendEventInput } from '../../../src/db/send-events';
 import { zoneCatalogue } from '../../../src/dnsbl/catalogue';
+import { recordFacts } from '../../../src/enforcement/facts';
+import type { FactInput } from '../../../src/enforcement/fact-records';
+import { dnsblCheckJob } from '../../../src/jobs/dnsbl-check';
 import { runJobOnce } from '../../../src/scheduler/run-job';
 import { startTestDnsServer, type TestDnsServer } from '../../support/dns-server';
 import { testEngines } from '../../support/engines';

@@ -3,7 +3,8 @@
 // Message-ID cannot be joined to the send log).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/client';
-import { recordFacts, type FactInput } from '../../../src/db/facts';
+import { recordFacts } from '../../../src/enforcement/facts';
+import type { FactInput } from '../../../src/enforcement/fact-records';
 import { relayCounts } from '../../../src/db/rate-series';
 import { storeSendEvents, type SendEventInput } from '../../../src/db/send-events';
 import { testEngines } from '../../support/engines';

@@ -7,7 +7,7 @@ import type { Database } from '../../../src/db/client';
 import { queryRows } from '../../../src/db/client';
 import { acquireJobLease, claimJobFire, listJobRuns, pruneJobHistory, releaseJobLease, renewJobLease } from '../../../src/db/job-queries';
 import { runJobOnce } from '../../../src/scheduler/run-job';
-import { pruneHistoryJob } from '../../../jobs/prune-history';
+import { pruneHistoryJob } from '../../../src/jobs/prune-history';
 import { testEngines } from '../../support/engines';
 
 const config = wardenConfigSchema.parse({});

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { retryAfterMs, retryDelayMs } from '../../../src/alerts/backoff';
 import { deliveryUrl, renderMessage } from '../../../src/alerts/formats';
-import type { AlertMessage } from '../../../src/alerts/formats/message';
+import type { AlertMessage } from '../../../src/db/schema';
 import { sign, signatureHeaders, verifySignature } from '../../../src/alerts/signing';
 
 const message = (kind: AlertMessage['kind']): AlertMessage => ({
-  messageId: 'msg_1',
   kind,
-  createdAt: new Date('2026-11-25T10:00:30Z'),
+  createdAt: '2026-11-25T10:00:30.000Z',
   alert: {
     id: 7,
     dedupKey: 'dnsbl:listed:zen:192.0.2.0/24',
@@ -19,8 +18,8 @@ const message = (kind: AlertMessage['kind']): AlertMessage => ({
     subjects: ['ip:192.0.2.1', 'ip:192.0.2.2', 'ip:192.0.2.3'],
     openSubjects: ['ip:192.0.2.1', 'ip:192.0.2.2', 'ip:192.0.2.3'],
     eventCount: 3,
-    firstAt: new Date('2026-11-25T10:00:00Z'),
-    lastAt: new Date('2026-11-25T10:00:02Z'),
+    firstAt: '2026-11-25T10:00:00.000Z',
+    lastAt: '2026-11-25T10:00:02.000Z',
     resolvedAt: null,
     recentEvents: [],
   },
@@ -77,15 +76,15 @@ describe('Standard Webhooks signing', () => {
 
 describe('formats', () => {
   it('renders the generic JSON with a version and the full subject list', () => {
-    const body = JSON.parse(renderMessage(message('trigger'), { format: 'json' }));
+    const body = JSON.parse(renderMessage(message('trigger'), 'msg_1', { format: 'json' }));
     expect(body).toMatchObject({ version: 1, id: 'msg_1', kind: 'trigger', alert: { state: 'firing', dedupKey: 'dnsbl:listed:zen:192.0.2.0/24', eventCount: 3 } });
     expect(body.alert.subjects).toHaveLength(3);
-    expect(JSON.parse(renderMessage(message('resolve'), { format: 'json' })).alert.state).toBe('resolved');
+    expect(JSON.parse(renderMessage(message('resolve'), 'msg_1', { format: 'json' })).alert.state).toBe('resolved');
   });
 
   it('renders PagerDuty trigger and resolve with the same dedup_key', () => {
-    const trigger = JSON.parse(renderMessage(message('trigger'), { format: 'pagerduty', routingKey: 'R0UT1NG' }));
-    const resolve = JSON.parse(renderMessage(message('resolve'), { format: 'pagerduty', routingKey: 'R0UT1NG' }));
+    const trigger = JSON.parse(renderMessage(message('trigger'), 'msg_1', { format: 'pagerduty', routingKey: 'R0UT1NG' }));
+    const resolve = JSON.parse(renderMessage(message('resolve'), 'msg_1', { format: 'pagerduty', routingKey: 'R0UT1NG' }));
     expect(trigger).toMatchObject({ routing_key: 'R0UT1NG', event_action: 'trigger', dedup_key: 'dnsbl:listed:zen:192.0.2.0/24', payload: { severity: 'critical', source: '192.0.2.0/24' } });
     expect(trigger.payload.summary.length).toBeLessThanOrEqual(1024);
     expect(resolve).toEqual({ routing_key: 'R0UT1NG', event_action: 'resolve', dedup_key: trigger.dedup_key });
@@ -94,7 +93,7 @@ describe('formats', () => {
   it('sends notices and test alerts to PagerDuty as change events, which open no incident', () => {
     const destination = { format: 'pagerduty' as const, routingKey: 'R0UT1NG', url: 'https://events.pagerduty.com/v2/enqueue' };
     for (const kind of ['notice', 'test'] as const) {
-      const body = JSON.parse(renderMessage(message(kind), destination));
+      const body = JSON.parse(renderMessage(message(kind), 'msg_1', destination));
       expect(body).not.toHaveProperty('event_action');
       expect(body).not.toHaveProperty('dedup_key');
       expect(body).toMatchObject({ routing_key: 'R0UT1NG', payload: { source: '192.0.2.0/24', timestamp: '2026-11-25T10:00:02.000Z' } });
@@ -108,9 +107,9 @@ describe('formats', () => {
   it('renders a Slack message with escaped text and a Teams adaptive card', () => {
     const withMarkup = message('trigger');
     withMarkup.alert.title = 'a <b> & c';
-    const slack = JSON.parse(renderMessage(withMarkup, { format: 'slack' }));
+    const slack = JSON.parse(renderMessage(withMarkup, 'msg_1', { format: 'slack' }));
     expect(slack.text).toContain('[FIRING] [critical] a &lt;b&gt; &amp; c');
-    const teams = JSON.parse(renderMessage(message('resolve'), { format: 'teams' }));
+    const teams = JSON.parse(renderMessage(message('resolve'), 'msg_1', { format: 'teams' }));
     expect(teams.attachments[0].contentType).toBe('application/vnd.microsoft.card.adaptive');
     expect(teams.attachments[0].content.body[0].text).toContain('[RESOLVED]');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applySignal, type AlertSnapshot } from '../../../src/alerts/grouping';
+import { applySignal, type Alert } from '../../../src/alerts/grouping';
 import { routeEvent } from '../../../src/alerts/routing';
 import { event, webhooks } from './fixtures';
 
@@ -10,7 +10,7 @@ const listing = (host: number, seconds = 0, severity: 'warning' | 'critical' = '
 const delisting = (host: number, seconds = 50) =>
   routeEvent(event({ type: 'dnsbl.delisted', subject: `ip:192.0.2.${host}`, severity: 'info', payload: { zone: 'zen' }, at: at(seconds) }), config)[0]!;
 
-function fold(signals: ReturnType<typeof listing>[], start?: AlertSnapshot) {
+function fold(signals: ReturnType<typeof listing>[], start?: Alert) {
   let alert = start;
   const notifications: string[] = [];
   for (const signal of signals) {
@@ -75,7 +75,7 @@ describe('alert grouping', () => {
         payload: { kind, id, fromAction, toAction, ...(kind === 'sender' ? { domain: 'deals.example' } : {}) },
         at: at(seconds),
       });
-    const alerts = new Map<string, AlertSnapshot>();
+    const alerts = new Map<string, Alert>();
     const notifications: string[] = [];
     for (const routed of [
       action('sender', 'blaster', 'allow', 'throttle', 0),

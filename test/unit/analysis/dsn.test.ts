@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyzeMessage } from '../../../src/analysis/analyze';
-import { addressIn, failedCommandInTranscript, parseDeliveryStatus, smtpCommandIn } from '../../../src/analysis/dsn';
+import { addressIn } from '../../../src/analysis/addresses';
+import { failedCommandInTranscript, parseDeliveryStatus, smtpCommandIn } from '../../../src/analysis/dsn';
 import { factsOf, fixture, withLineEnds } from './fixture';
 
 describe('RFC 3464 delivery status notifications', () => {

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyzeMessage } from '../../../src/analysis/analyze';
-import { addressIn, cleanAddress } from '../../../src/analysis/dsn';
+import { addressIn, cleanAddress } from '../../../src/analysis/addresses';
 import { parseContentType } from '../../../src/analysis/mime';
 import { splitReturnedMessage, toIsoDate } from '../../../src/analysis/report-text';
 import { firstAddress, withoutComments, withoutEnds, withoutTrailing } from '../../../src/analysis/text-scan';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { campaignsConfig } from '../../../src/config/campaigns';
 import { reputationConfig } from '../../../src/config/reputation';
-import { campaignRuleOptions } from '../../../src/reputation/campaign-detection';
+import { campaignRuleOptions } from '../../../src/reputation/campaign-options';
 import { findCampaigns, type CampaignContext, type ComplaintPrints } from '../../../src/reputation/campaign-rule';
 import { allowedNetworkMatcher, clientNetwork } from '../../../src/reputation/client-network';
 

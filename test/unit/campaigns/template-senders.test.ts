@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../demo/senders';
 import { campaignsConfig } from '../../../src/config/campaigns';
 import { reputationConfig } from '../../../src/config/reputation';
-import { campaignRuleOptions } from '../../../src/reputation/campaign-detection';
+import { campaignRuleOptions } from '../../../src/reputation/campaign-options';
 import { findCampaigns, type CampaignContext, type ComplaintPrints, type SenderStanding } from '../../../src/reputation/campaign-rule';
 
 const options = campaignRuleOptions({ campaigns: campaignsConfig.parse({}), reputation: reputationConfig.parse({}), relay: { domains: [] } });

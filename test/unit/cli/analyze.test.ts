@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, mkdirSync, copyFileSync, openSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, mkdirSync, copyFileSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeMbox } from '../../../src/analysis/analyze';
 import type { CliContext } from '../../../src/cli/command';
 import analyzeCommand from '../../../src/cli/analyze';
 import tokenCommand from '../../../src/cli/token';
@@ -62,6 +63,43 @@ describe('warden analyze', () => {
     const ctx = context();
     expect(await analyzeCommand.run(['--help'], ctx)).toBe(0);
     expect(ctx.out.join('')).toContain('Usage: warden analyze');
+  });
+});
+
+describe('warden analyze over many files', () => {
+  const corpus = fileURLToPath(new URL('../../fixtures/mta-corpus', import.meta.url));
+  const filesUnder = (directory: string): string[] =>
+    readdirSync(directory)
+      .sort()
+      .flatMap((name) => (statSync(join(directory, name)).isDirectory() ? filesUnder(join(directory, name)) : [join(directory, name)]));
+  /** What analyzing each file in turn, on this thread, prints. */
+  const expected = () =>
+    filesUnder(corpus).flatMap((file) => {
+      const lines = analyzeMbox(readFileSync(file)).flatMap((result) =>
+        result.ok ? result.facts.map((fact) => JSON.stringify({ file, ...fact })) : [JSON.stringify({ file, error: result.error.message, code: result.error.code })],
+      );
+      return lines.length > 0 ? lines : [JSON.stringify({ file, kind: 'none' })];
+    });
+
+  it('prints, from two analysis threads, the lines of analyzing each file in turn, in input order', async () => {
+    const ctx = context();
+    expect(await analyzeCommand.run(['--threads', '2', corpus], ctx)).toBe(0);
+    const lines = ctx.out.join('').trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(500);
+    expect(lines).toEqual(expected());
+    expect(ctx.err).toEqual([]);
+  });
+
+  it('prints the same lines with --unordered, in whatever order they are ready', async () => {
+    const ctx = context();
+    expect(await analyzeCommand.run(['--unordered', '--json', corpus], ctx)).toBe(0);
+    expect(ctx.out.join('').trimEnd().split('\n').sort()).toEqual(expected().sort());
+  });
+
+  it('refuses a thread count that is not a whole number from 1 to 64', async () => {
+    const ctx = context();
+    expect(await analyzeCommand.run(['--threads', '0', corpus], ctx)).toBe(2);
+    expect(ctx.err.join('')).toContain('--threads takes a whole number from 1 to 64');
   });
 });
 

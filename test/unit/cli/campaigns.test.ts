@@ -13,7 +13,7 @@ describe('warden campaigns', () => {
   it('lists its verbs in --help', async () => {
     const { code, stdout } = await run(['campaigns', '--help']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/warden campaigns list .*\n.*warden campaigns show <id>\n.*warden campaigns dismiss <id> --reason/);
+    expect(stdout).toMatch(/warden campaigns list .*\n.*warden campaigns show <id>.*\n.*warden campaigns dismiss <id> --reason/);
   });
 
   it.each([

@@ -25,7 +25,7 @@ function problemsOf(yaml: string, env: NodeJS.ProcessEnv = {}): string {
 describe('config loading', () => {
   it('serves defaults when there is no config file at all', () => {
     const config = loadConfig({ env: {}, cwd: mkdtempSync(join(tmpdir(), 'warden-empty-')) });
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 7780 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 7780, trustedProxies: [] });
     expect(config.database.url).toBeUndefined();
     expect(config.database.dataDir).toBe('./data');
     expect(config.reputation.complaintRate.suspend).toBe(0.003);
@@ -91,7 +91,7 @@ describe('config loading', () => {
       configPath: path,
       env: { PORT: '9100', HOST: '::1', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' },
     });
-    expect(config.server).toEqual({ host: '::1', port: 9100 });
+    expect(config.server).toEqual({ host: '::1', port: 9100, trustedProxies: [] });
     expect(config.database.url).toBe('postgres://postgres@127.0.0.1:5432/test');
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { findCatalogueZone } from '../../../src/dnsbl/catalogue';
 import { interpretAnswer, type DnsblAnswer } from '../../../src/dnsbl/interpret';
-import { zoneDefinitionSchema, type ZoneDefinition } from '../../../src/dnsbl/zone-definition';
+import { zoneDefinitionSchema, type ZoneDefinition } from '../../../src/config/dnsbl-zone';
 
 function zone(id: string): ZoneDefinition {
   const found = findCatalogueZone(id);

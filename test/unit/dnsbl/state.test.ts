@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { findCatalogueZone } from '../../../src/dnsbl/catalogue';
 import type { ZoneHealth } from '../../../src/dnsbl/health';
-import { advanceState, emptyDnsblState, type DnsblEvent, type DnsblState } from '../../../src/dnsbl/state';
-import type { CheckOutcome, CheckResult } from '../../../src/dnsbl/sweep';
+import { advanceState, emptyDnsblState, type DnsblEvent } from '../../../src/dnsbl/state';
+import type { CheckOutcome, CheckResult, DnsblState } from '../../../src/db/schema/dnsbl';
 
 const zen = findCatalogueZone('spamhaus-zen')!;
 const target = { kind: 'ipv4' as const, value: '192.0.2.10' };

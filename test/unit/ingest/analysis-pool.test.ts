@@ -3,6 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attributionConfig } from '../../../src/config/attribution';
+import { analyzeMbox } from '../../../src/analysis/analyze';
 import { AnalysisPool } from '../../../src/ingest/analysis-pool';
 import { messageKeyOf, prepareMessage, type RawMessage } from '../../../src/ingest/message';
 import { numberedMessages } from '../../support/mail-samples';
@@ -79,6 +80,17 @@ describe('AnalysisPool', () => {
     const others = messages.filter((_, index) => index !== 2);
     expectSamePreparation(prepared.filter((_, index) => index !== 2), onThisThread(others));
     expect(warnings.map((line) => [line.msg, line.uid])).toEqual([['message analysis over budget: quarantined', 99]]);
+  });
+
+  it('answers the facts of each mbox file in order, and E_ANALYSIS_BUDGET for a file that runs past the budget', async () => {
+    pool = new AnalysisPool({ threads: 1, budgetMs: 200, logger: pino({ level: 'silent' }) });
+    const files = batch(4).map((message) => message.raw);
+    files.splice(1, 0, slowBounce(99).raw);
+    const analyses = await pool.analyzeMboxes(files);
+    expect(analyses[1]).toEqual([{ error: { code: 'E_ANALYSIS_BUDGET', message: 'analysis took over 200 ms: stopped' } }]);
+    const others = files.filter((_, index) => index !== 1);
+    expect(analyses.filter((_, index) => index !== 1)).toEqual(others.map((file) => analyzeMbox(file).map((result) => (result.ok ? { facts: result.facts } : { error: { code: result.error.code, message: result.error.message } }))));
+    expect(analyses[0]![0]).toMatchObject({ facts: [expect.objectContaining({ kind: expect.any(String) })] });
   });
 
   it('finishes a batch in a fresh worker when its worker dies under it', async () => {

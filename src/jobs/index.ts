@@ -1,5 +1,6 @@
-// Every job Relay Warden schedules. A job is a thin entry point over src/.
-import type { JobDefinition } from '../src/scheduler/job';
+// Every job Relay Warden schedules. A job is a function of its dependencies and the time (see
+// scheduler/job.ts) over the rest of src/; jobs/ at the top level runs one from a shell.
+import type { JobDefinition } from '../scheduler/job';
 import { deliverAlertsJob } from './deliver-alerts';
 import { evaluateReputationJob } from './evaluate-reputation';
 import { dnsblCheckJob } from './dnsbl-check';

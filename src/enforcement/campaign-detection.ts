@@ -1,13 +1,10 @@
 // One pass of the campaign rule: complaint fingerprints in the window and the campaigns known →
-// campaigns raised or joined, their senders' policy, events. The only file of the campaign rule
-// that touches storage, through db/ queries; the rule itself is campaign-rule.ts.
-import type { CampaignsConfig } from '../config/campaigns';
-import type { ReputationConfig } from '../config/reputation';
-import { registeredDomain, commonUrlDomains } from '../analysis/url-domains';
+// campaigns raised or joined, their senders' policy, events, in one transaction under the campaign
+// lock. The rule itself is reputation/campaign-rule.ts.
 import type { Db } from '../db/client';
 import { campaignState, complaintsInWindow, fingerprintVolumes, lockCampaigns, senderStandings, writeCampaignOutcome } from '../db/campaign-queries';
-import { findCampaigns, type CampaignRuleOptions } from './campaign-rule';
-import { allowedNetworkMatcher, clientNetwork } from './client-network';
+import { fingerprintKey, findCampaigns } from '../reputation/campaign-rule';
+import { campaignRuleOptions, type CampaignDetectionConfig } from '../reputation/campaign-options';
 
 export interface CampaignSummary extends Record<string, number> {
   complaints: number;
@@ -22,27 +19,6 @@ export interface CampaignSummary extends Record<string, number> {
  * up to a day before it. Counting that day too errs toward a lower rate, the side that spares good senders.
  */
 const complaintLagMs = 86_400_000;
-
-export interface CampaignDetectionConfig {
-  campaigns: CampaignsConfig;
-  /** A fingerprint's own rate is judged on the rate engine's lines, floor and confidence. */
-  reputation: Pick<ReputationConfig, 'minVolume' | 'confidence' | 'complaintRate'>;
-  relay: { domains: string[] };
-}
-
-/** The rule's options from the config: the allow-lists include the relay's own domains. */
-export function campaignRuleOptions({ campaigns: config, reputation, relay }: CampaignDetectionConfig): CampaignRuleOptions {
-  const relayDomains = relay.domains;
-  return {
-    minSenders: config.minSenders,
-    minComplaints: config.minComplaints,
-    bodyMaxDistance: config.bodyMaxDistance,
-    allowUrlDomains: new Set([...commonUrlDomains, ...config.allowUrlDomains.map((d) => d.toLowerCase()), ...relayDomains.map(registeredDomain)]),
-    isAllowedAddress: allowedNetworkMatcher(config.allowNetworks),
-    networkOf: (address) => clientNetwork(address, config),
-    evidence: { minVolume: reputation.minVolume, complaintRate: reputation.complaintRate.throttle, confidence: reputation.confidence, templateShare: config.templateShare },
-  };
-}
 
 export async function detectCampaigns(db: Db, detection: CampaignDetectionConfig, now: Date): Promise<CampaignSummary> {
   const started = performance.now();
@@ -59,8 +35,8 @@ export async function detectCampaigns(db: Db, detection: CampaignDetectionConfig
     if (complaints.length === 0) return;
     const senders = [...new Set(complaints.map((complaint) => complaint.sender))];
     const contentValues = [...new Set(complaints.flatMap((complaint) => complaint.prints.filter((print) => print.kind === 'content').map((print) => print.value)))];
-    const [{ active, dismissedKeys }, standings, volumes] = await Promise.all([campaignState(tx), senderStandings(tx, senders), fingerprintVolumes(tx, contentValues, new Date(since.getTime() - complaintLagMs))]);
-    const outcome = findCampaigns(complaints, active, dismissedKeys, options, { windowStart: since, standings, volumes });
+    const [{ active, dismissed }, standings, volumes] = await Promise.all([campaignState(tx), senderStandings(tx, senders), fingerprintVolumes(tx, contentValues, new Date(since.getTime() - complaintLagMs))]);
+    const outcome = findCampaigns(complaints, active, new Set(dismissed.map(fingerprintKey)), options, { windowStart: since, standings, volumes });
     await writeCampaignOutcome(tx, outcome.raised, outcome.joined, { action: config.action, windowHours: config.windowHours, now });
     summary.raised = outcome.raised.length;
     summary.joined = outcome.joined.length;

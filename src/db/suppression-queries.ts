@@ -1,0 +1,346 @@
+// Storage of recipient suppression: entries (versioned for the relay snapshots), the sightings of
+// recipients in stored facts, the audit, and the reads and rewrites that keep plain addresses out
+// of the stored facts and raw reports naming a suppressed recipient.
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import type { SuppressionReason, SuppressionScope, SuppressionSource } from '../config/suppression';
+import { queryRows, type Db } from './client';
+import type { Tx } from './events';
+import { ingestedMessages, mailFacts, sendEvents, suppressionAudit, suppressionEntries, suppressionSightings } from './schema';
+
+/** The channel every entry change is announced on, with the latest version as payload. */
+export const suppressionChannel = 'warden_suppression';
+// Any constant works; it only has to be the same for every instance of Relay Warden.
+const suppressionVersionLockKey = 7_780_004;
+
+export type EntryRecord = typeof suppressionEntries.$inferSelect;
+export type SightingWrite = typeof suppressionSightings.$inferInsert;
+export type AuditWrite = typeof suppressionAudit.$inferInsert;
+
+export interface EntryValues {
+  recipientHash: string;
+  scope: SuppressionScope;
+  scopeId: string;
+  reason: SuppressionReason;
+  source: SuppressionSource;
+  origin: string;
+  expiresAt: Date | null;
+}
+
+/**
+ * Takes versions in commit order (the lock is held until commit), so a snapshot that has read up
+ * to version n never later finds a row committed below n; the NOTIFY is delivered at commit.
+ */
+async function lockVersions(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${suppressionVersionLockKey})`);
+}
+
+async function notifyChange(tx: Tx): Promise<void> {
+  await tx.execute(sql`select pg_notify(${suppressionChannel}, (select last_value from suppression_version)::text)`);
+}
+
+/** Runs `work` holding the version lock, and announces the change at commit. */
+export function changeEntries<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await lockVersions(tx);
+    const result = await work(tx);
+    await notifyChange(tx);
+    return result;
+  });
+}
+
+const listColumns = {
+  id: suppressionEntries.id,
+  recipientHash: suppressionEntries.recipientHash,
+  scope: suppressionEntries.scope,
+  scopeId: suppressionEntries.scopeId,
+  reason: suppressionEntries.reason,
+  expiresAt: suppressionEntries.expiresAt,
+  removedAt: suppressionEntries.removedAt,
+  version: suppressionEntries.version,
+};
+
+/**
+ * Entries changed after `since` (removed and forgotten ones too, so a snapshot drops them), oldest
+ * change first. From 0, only the entries in force: a snapshot starting empty has nothing to drop.
+ */
+export function entryChangesSince(db: Db, since: number, limit: number) {
+  return db
+    .select(listColumns)
+    .from(suppressionEntries)
+    .where(and(gt(suppressionEntries.version, since), since === 0 ? and(isNull(suppressionEntries.removedAt), isNotNull(suppressionEntries.recipientHash)) : undefined))
+    .orderBy(asc(suppressionEntries.version))
+    .limit(limit);
+}
+
+/** Records sightings; returns the dedup keys that were new (a fact seen before is not acted on again). */
+export async function insertSightings(db: Db, rows: SightingWrite[]): Promise<Set<string>> {
+  const fresh = new Set<string>();
+  for (let i = 0; i < rows.length; i += 1000) {
+    const inserted = await db.insert(suppressionSightings).values(rows.slice(i, i + 1000)).onConflictDoNothing().returning({ dedupKey: suppressionSightings.dedupKey });
+    for (const row of inserted) fresh.add(row.dedupKey);
+  }
+  return fresh;
+}
+
+/** When each recipient's sightings of a bounce reason occurred since `since`. */
+export async function sightingTimes(db: Db, recipientHashes: string[], reason: string, since: Date): Promise<Map<string, Date[]>> {
+  const times = new Map<string, Date[]>();
+  if (recipientHashes.length === 0) return times;
+  const rows = await db
+    .select({ recipientHash: suppressionSightings.recipientHash, occurredAt: suppressionSightings.occurredAt })
+    .from(suppressionSightings)
+    .where(
+      and(
+        inArray(suppressionSightings.recipientHash, recipientHashes),
+        eq(suppressionSightings.kind, 'bounce'),
+        eq(suppressionSightings.reason, reason),
+        sql`${suppressionSightings.occurredAt} >= ${since.toISOString()}::timestamptz`,
+      ),
+    );
+  for (const row of rows) times.set(row.recipientHash, [...(times.get(row.recipientHash) ?? []), row.occurredAt]);
+  return times;
+}
+
+/** The sender and sending domain each stored fact was attributed to (by the report or the send log). */
+export async function factAttributions(db: Db, dedupKeys: string[]): Promise<Map<string, { sender: string | null; senderDomain: string | null }>> {
+  if (dedupKeys.length === 0) return new Map();
+  const rows = await db
+    .select({ dedupKey: mailFacts.dedupKey, sender: mailFacts.sender, senderDomain: mailFacts.senderDomain })
+    .from(mailFacts)
+    .where(inArray(mailFacts.dedupKey, dedupKeys));
+  return new Map(rows.map((row) => [row.dedupKey, { sender: row.sender, senderDomain: row.senderDomain }]));
+}
+
+/** The stored entries (in force or not) for these recipient and scope triples. */
+export async function entriesAt(db: Db | Tx, keys: { recipientHash: string; scope: SuppressionScope; scopeId: string }[]): Promise<EntryRecord[]> {
+  if (keys.length === 0) return [];
+  const hashes = [...new Set(keys.map((key) => key.recipientHash))];
+  const rows = await db.select().from(suppressionEntries).where(inArray(suppressionEntries.recipientHash, hashes));
+  const wanted = new Set(keys.map((key) => `${key.recipientHash}\u001f${key.scope}\u001f${key.scopeId}`));
+  return rows.filter((row) => wanted.has(`${row.recipientHash}\u001f${row.scope}\u001f${row.scopeId}`));
+}
+
+/** Writes entries (new, or over the same recipient and scope) with new versions; call inside changeEntries. */
+export async function upsertEntries(tx: Tx, writes: EntryValues[], now: Date): Promise<EntryRecord[]> {
+  const written: EntryRecord[] = [];
+  for (const write of writes) {
+    const values = { ...write, createdAt: now, updatedAt: now, removedAt: null, version: sql`nextval('suppression_version')` };
+    const [row] = await tx
+      .insert(suppressionEntries)
+      .values(values)
+      .onConflictDoUpdate({
+        target: [suppressionEntries.recipientHash, suppressionEntries.scope, suppressionEntries.scopeId],
+        set: { reason: write.reason, source: write.source, origin: write.origin, expiresAt: write.expiresAt, updatedAt: now, removedAt: null, version: sql`nextval('suppression_version')` },
+      })
+      .returning();
+    written.push(row!);
+  }
+  return written;
+}
+
+export async function insertAudit(db: Db | Tx, rows: AuditWrite[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 1000) await db.insert(suppressionAudit).values(rows.slice(i, i + 1000));
+}
+
+export async function getEntry(db: Db, id: number): Promise<EntryRecord | undefined> {
+  const [row] = await db.select().from(suppressionEntries).where(eq(suppressionEntries.id, id));
+  return row;
+}
+
+/** Marks an entry removed (with a new version, so the snapshots drop it); call inside changeEntries. */
+export async function markRemoved(tx: Tx, id: number, now: Date): Promise<EntryRecord | undefined> {
+  const [row] = await tx
+    .update(suppressionEntries)
+    .set({ removedAt: now, updatedAt: now, version: sql`nextval('suppression_version')` })
+    .where(and(eq(suppressionEntries.id, id), isNull(suppressionEntries.removedAt)))
+    .returning();
+  return row;
+}
+
+/** Which of these recipients have an entry in force (any scope). */
+export async function recipientsInForce(db: Db, recipientHashes: string[], now: Date): Promise<Set<string>> {
+  if (recipientHashes.length === 0) return new Set();
+  const rows = await db
+    .selectDistinct({ recipientHash: suppressionEntries.recipientHash })
+    .from(suppressionEntries)
+    .where(
+      and(
+        inArray(suppressionEntries.recipientHash, recipientHashes),
+        isNull(suppressionEntries.removedAt),
+        sql`(${suppressionEntries.expiresAt} is null or ${suppressionEntries.expiresAt} > ${now.toISOString()}::timestamptz)`,
+      ),
+    );
+  return new Set(rows.map((row) => row.recipientHash!));
+}
+
+export function entriesOfRecipient(db: Db, recipientHash: string) {
+  return db.select().from(suppressionEntries).where(eq(suppressionEntries.recipientHash, recipientHash)).orderBy(desc(suppressionEntries.updatedAt), desc(suppressionEntries.id));
+}
+
+export function auditOfRecipient(db: Db, recipientHash: string, limit: number) {
+  return db.select().from(suppressionAudit).where(eq(suppressionAudit.recipientHash, recipientHash)).orderBy(desc(suppressionAudit.at), desc(suppressionAudit.id)).limit(limit);
+}
+
+export function recentAudit(db: Db, limit: number) {
+  return db.select().from(suppressionAudit).orderBy(desc(suppressionAudit.at), desc(suppressionAudit.id)).limit(limit);
+}
+
+/** Entries in force by reason and source. */
+export async function countsByReasonAndSource(db: Db, now: Date) {
+  const rows = await queryRows<{ reason: SuppressionReason; source: SuppressionSource; count: string | number }>(
+    db,
+    sql`select reason, source, count(*) as count from suppression_entries
+      where removed_at is null and recipient_hash is not null and (expires_at is null or expires_at > ${now.toISOString()}::timestamptz)
+      group by reason, source order by reason, source`,
+  );
+  return rows.map((row) => ({ reason: row.reason, source: row.source, count: Number(row.count) }));
+}
+
+/** A page of entries in force, by id (export, listing). */
+export function entriesInForce(db: Db, now: Date, afterId: number, limit: number, reason?: SuppressionReason) {
+  return db
+    .select()
+    .from(suppressionEntries)
+    .where(
+      and(
+        gt(suppressionEntries.id, afterId),
+        isNull(suppressionEntries.removedAt),
+        isNotNull(suppressionEntries.recipientHash),
+        sql`(${suppressionEntries.expiresAt} is null or ${suppressionEntries.expiresAt} > ${now.toISOString()}::timestamptz)`,
+        reason ? eq(suppressionEntries.reason, reason) : undefined,
+      ),
+    )
+    .orderBy(asc(suppressionEntries.id))
+    .limit(limit);
+}
+
+/** The text fields of a stored fact that may name its recipient. */
+export interface FactText {
+  id: number;
+  recipient: string | null;
+  diagnosticCode: string | null;
+  subject: string | null;
+  details: Record<string, unknown> | null;
+}
+
+const factTextColumns = { id: mailFacts.id, recipient: mailFacts.recipient, diagnosticCode: mailFacts.diagnosticCode, subject: mailFacts.subject, details: mailFacts.details };
+
+/** The stored facts a recipient was sighted in. */
+export function factsSightingRecipient(db: Db, recipientHash: string): Promise<FactText[]> {
+  return db
+    .select(factTextColumns)
+    .from(mailFacts)
+    .where(inArray(mailFacts.dedupKey, db.select({ key: suppressionSightings.dedupKey }).from(suppressionSightings).where(eq(suppressionSightings.recipientHash, recipientHash))));
+}
+
+/** Every stored fact whose recipient is one of these values (a full scan: for erasure only). */
+export function factsWithRecipient(db: Db, recipients: string[]): Promise<FactText[]> {
+  if (recipients.length === 0) return Promise.resolve([]);
+  return db.select(factTextColumns).from(mailFacts).where(inArray(sql`lower(${mailFacts.recipient})`, recipients.map((r) => r.toLowerCase())));
+}
+
+export async function rewriteFacts(db: Db | Tx, rows: FactText[]): Promise<void> {
+  for (const row of rows) {
+    await db
+      .update(mailFacts)
+      .set({ recipient: row.recipient, diagnosticCode: row.diagnosticCode, subject: row.subject, details: row.details })
+      .where(eq(mailFacts.id, row.id));
+  }
+}
+
+/** The ingested messages (with raw bytes kept) a recipient was sighted in. */
+export function messagesSightingRecipient(db: Db, recipientHash: string) {
+  return db
+    .select({ id: ingestedMessages.id, rawGzip: ingestedMessages.rawGzip })
+    .from(ingestedMessages)
+    .where(
+      and(
+        isNotNull(ingestedMessages.rawGzip),
+        inArray(ingestedMessages.contentHash, db.select({ hash: suppressionSightings.contentHash }).from(suppressionSightings).where(and(eq(suppressionSightings.recipientHash, recipientHash), isNotNull(suppressionSightings.contentHash)))),
+      ),
+    );
+}
+
+/** A page of ingested messages with raw bytes kept, by id (erasure scans them all). */
+export function rawMessagesPage(db: Db, afterId: number, limit: number) {
+  return db
+    .select({ id: ingestedMessages.id, rawGzip: ingestedMessages.rawGzip })
+    .from(ingestedMessages)
+    .where(and(gt(ingestedMessages.id, afterId), isNotNull(ingestedMessages.rawGzip)))
+    .orderBy(asc(ingestedMessages.id))
+    .limit(limit);
+}
+
+export async function rewriteRawMessage(db: Db | Tx, id: number, rawGzip: Buffer): Promise<void> {
+  await db.update(ingestedMessages).set({ rawGzip }).where(eq(ingestedMessages.id, id));
+}
+
+/**
+ * Erases a recipient's entries, sightings and audit hashes (call inside changeEntries): entries
+ * lose their hash and are marked removed (a new version, so every snapshot drops them); audit
+ * rows keep what was done, not to whom. Returns how many of each.
+ */
+export async function eraseRecipient(tx: Tx, recipientHash: string, replace: (text: string) => string, now: Date) {
+  const entries = await tx
+    .update(suppressionEntries)
+    .set({ recipientHash: null, removedAt: sql`coalesce(${suppressionEntries.removedAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now, version: sql`nextval('suppression_version')` })
+    .where(eq(suppressionEntries.recipientHash, recipientHash))
+    .returning({ id: suppressionEntries.id });
+  const sightings = await tx.delete(suppressionSightings).where(eq(suppressionSightings.recipientHash, recipientHash)).returning({ key: suppressionSightings.dedupKey });
+  const audit = await tx.select({ id: suppressionAudit.id, note: suppressionAudit.note }).from(suppressionAudit).where(eq(suppressionAudit.recipientHash, recipientHash));
+  for (const row of audit) await tx.update(suppressionAudit).set({ recipientHash: null, note: replace(row.note) }).where(eq(suppressionAudit.id, row.id));
+  return { entries: entries.length, sightings: sightings.length, auditRows: audit.length };
+}
+
+/**
+ * Send events whose recipient key is one of these values get a key that names nobody (unique per
+ * row, as (message, recipient key) is unique). A full scan: for erasure only.
+ */
+export async function eraseSendEventRecipients(db: Db | Tx, recipientKeys: string[]): Promise<number> {
+  if (recipientKeys.length === 0) return 0;
+  const rows = await db
+    .update(sendEvents)
+    .set({ recipientKey: sql`'[forgotten:' || ${sendEvents.id} || ']'` })
+    .where(inArray(sql`lower(${sendEvents.recipientKey})`, recipientKeys.map((key) => key.toLowerCase())))
+    .returning({ id: sendEvents.id });
+  return rows.length;
+}
+
+/**
+ * Complaints and bounces naming a recipient stored since `since` and never sighted: what a failed
+ * suppression step left (the facts were committed, the step after them was not), or what was
+ * stored before suppression was turned on.
+ */
+export function unsightedFacts(db: Db, since: Date, limit: number) {
+  return db
+    .select({
+      dedupKey: mailFacts.dedupKey,
+      kind: mailFacts.kind,
+      recipient: mailFacts.recipient,
+      reason: mailFacts.reason,
+      hardBounce: mailFacts.hardBounce,
+      feedbackType: mailFacts.feedbackType,
+      source: mailFacts.source,
+      occurredAt: mailFacts.occurredAt,
+    })
+    .from(mailFacts)
+    .where(
+      and(
+        inArray(mailFacts.kind, ['complaint', 'bounce']),
+        sql`${mailFacts.occurredAt} >= ${since.toISOString()}::timestamptz`,
+        sql`${mailFacts.recipient} like '%@%'`,
+        sql`not exists (select 1 from ${suppressionSightings} where ${suppressionSightings.dedupKey} = ${mailFacts.dedupKey})`,
+      ),
+    )
+    .orderBy(asc(mailFacts.occurredAt))
+    .limit(limit);
+}
+
+/** Deletes entries removed, or expired, before `before` (the snapshots dropped or skip them already). */
+export async function pruneEntries(db: Db, before: Date): Promise<number> {
+  const rows = await db
+    .delete(suppressionEntries)
+    .where(sql`${suppressionEntries.removedAt} < ${before.toISOString()}::timestamptz or ${suppressionEntries.expiresAt} < ${before.toISOString()}::timestamptz`)
+    .returning({ id: suppressionEntries.id });
+  return rows.length;
+}
