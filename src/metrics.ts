@@ -37,15 +37,15 @@ export const httpRequestsTotal = new Counter({
  * Postfix policy answers since the last scrape, by action: the policy server adds 1 to a plain
  * field per answer (tens of thousands a second) and the counter takes them in when it is read.
  */
-export const policyDecisionTally = { DUNNO: 0, DEFER_IF_PERMIT: 0, REJECT: 0, PREPEND: 0 };
+export const policyDecisionTally = { DUNNO: 0, DEFER_IF_PERMIT: 0, REJECT: 0, PREPEND: 0, FILTER: 0 };
 
 export const policyDecisionsTotal = new Counter({
   name: 'warden_postfix_policy_decisions_total',
-  help: 'Postfix policy server answers by action (DUNNO, DEFER_IF_PERMIT, REJECT, PREPEND)',
+  help: 'Postfix policy server answers by action (DUNNO, DEFER_IF_PERMIT, REJECT, PREPEND, FILTER)',
   labelNames: ['action'] as const,
   registers: [metricsRegistry],
   collect() {
-    for (const action of ['DUNNO', 'DEFER_IF_PERMIT', 'REJECT', 'PREPEND'] as const) {
+    for (const action of ['DUNNO', 'DEFER_IF_PERMIT', 'REJECT', 'PREPEND', 'FILTER'] as const) {
       if (policyDecisionTally[action] > 0) this.inc({ action }, policyDecisionTally[action]);
       policyDecisionTally[action] = 0;
     }

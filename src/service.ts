@@ -9,6 +9,7 @@ import { openDatabase, type Database } from './db/client';
 import { HourlyCounter } from './relay/hourly-counter';
 import { PolicySnapshot } from './relay/policy-snapshot';
 import { PostfixPolicyServer } from './relay/postfix-policy-server';
+import { SteeringSnapshot } from './relay/steering-snapshot';
 import { SuppressionSnapshot } from './relay/suppression-snapshot';
 import { AddressKeyer } from './suppression/address';
 import { oneClickKeyPurpose, unsubscribeLinkMaker } from './suppression/one-click';
@@ -20,6 +21,7 @@ export interface RunningService {
   database: Database;
   scheduler?: Scheduler;
   policySnapshot: PolicySnapshot;
+  steeringSnapshot: SteeringSnapshot;
   /** The suppression list in memory, when suppression.key is set. */
   suppressionSnapshot?: SuppressionSnapshot;
   /** Where the Postfix policy server listens, when enabled. */
@@ -40,30 +42,14 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
   const instanceId = newInstanceId();
   let scheduler: Scheduler | undefined;
   let server: ServerType | undefined;
-  const policySnapshot = new PolicySnapshot(database, {
-    throttleLimitPerHour: config.reputation.throttleLimitPerHour,
-    tiers: config.tiers,
-    campaigns: config.campaigns,
-    refreshSeconds: config.relay.snapshotRefreshSeconds,
-    logger: logger.child({ component: 'policy-snapshot' }),
-  });
-  const suppressionSnapshot = config.suppression.key
-    ? new SuppressionSnapshot(database, new AddressKeyer(config.suppression.key), {
-        refreshSeconds: config.relay.snapshotRefreshSeconds,
-        logger: logger.child({ component: 'suppression-snapshot' }),
-      })
-    : undefined;
-  const counter = new HourlyCounter(database.db, {
-    flushMs: config.relay.policyServer.countFlushMs,
-    maxPendingEvents: config.relay.policyServer.maxPendingSendEvents,
-    logger: logger.child({ component: 'hourly-counter' }),
-  });
+  const { policySnapshot, suppressionSnapshot, counter, steeringSnapshot } = relayState(database, config, logger);
   let policyServer: PostfixPolicyServer | undefined;
   let policyAddress: { host: string; port: number } | undefined;
   try {
     await database.migrate();
     logger.info({ engine: database.engine, instanceId }, 'database ready');
     await policySnapshot.start();
+    await steeringSnapshot.start();
     await suppressionSnapshot?.start();
     if (!suppressionSnapshot) logger.info('recipient suppression is off (set suppression.key to turn it on)');
     scheduler = new Scheduler(scheduledJobs, { db: database.db, config, logger }, instanceId);
@@ -71,18 +57,7 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     counter.start();
     const app = createApp({ database, config, logger, jobs: scheduledJobs, scheduler, policySnapshot, hourlyCounter: counter, suppressionSnapshot });
     if (config.relay.policyServer.enabled) {
-      policyServer = new PostfixPolicyServer({
-        config: config.relay.policyServer,
-        snapshot: policySnapshot,
-        counter,
-        recordSendEvents: config.relay.policyServer.recordSendEvents,
-        suppression: suppressionSnapshot,
-        unsubscribeLinks:
-          suppressionSnapshot && config.suppression.oneClick.baseUrl
-            ? unsubscribeLinkMaker(config.suppression.oneClick.baseUrl, config.suppression.oneClick.defaultScope, suppressionSnapshot.keyer.derive(oneClickKeyPurpose), (address) => suppressionSnapshot.keyer.hash(address))
-            : undefined,
-        logger: logger.child({ component: 'postfix-policy' }),
-      });
+      policyServer = policyServerOf(config, { policySnapshot, counter, steeringSnapshot, suppressionSnapshot }, logger);
       const address = await policyServer.listen();
       policyAddress = { host: address.address, port: address.port };
       logger.info({ ...policyAddress, senderFrom: config.relay.policyServer.senderFrom }, 'Postfix policy server listening');
@@ -93,6 +68,7 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     await policyServer?.close().catch(() => {});
     await counter.stop().catch(() => {});
     await policySnapshot.stop().catch(() => {});
+    await steeringSnapshot.stop().catch(() => {});
     await suppressionSnapshot?.stop().catch(() => {});
     await scheduler?.stop().catch(() => {});
     await database.close().catch(() => {});
@@ -113,6 +89,7 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
     database,
     scheduler,
     policySnapshot,
+    steeringSnapshot,
     suppressionSnapshot,
     policyServer: policyAddress,
     stop: () =>
@@ -126,11 +103,57 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
         await Promise.all([scheduler?.stop(), closed, policyServer?.close()]);
         await counter.stop();
         await policySnapshot.stop();
+        await steeringSnapshot.stop();
         await suppressionSnapshot?.stop();
         await database.close();
         logger.info('stopped');
       })()),
   };
+}
+
+/** What the relay's answers are read from: policies, suppressions, steered IPs in memory, and the hourly counts. */
+function relayState(database: Database, config: WardenConfig, logger: Logger) {
+  const policySnapshot = new PolicySnapshot(database, {
+    throttleLimitPerHour: config.reputation.throttleLimitPerHour,
+    tiers: config.tiers,
+    campaigns: config.campaigns,
+    refreshSeconds: config.relay.snapshotRefreshSeconds,
+    logger: logger.child({ component: 'policy-snapshot' }),
+  });
+  const suppressionSnapshot = config.suppression.key
+    ? new SuppressionSnapshot(database, new AddressKeyer(config.suppression.key), {
+        refreshSeconds: config.relay.snapshotRefreshSeconds,
+        logger: logger.child({ component: 'suppression-snapshot' }),
+      })
+    : undefined;
+  const counter = new HourlyCounter(database.db, {
+    flushMs: config.relay.policyServer.countFlushMs,
+    maxPendingEvents: config.relay.policyServer.maxPendingSendEvents,
+    logger: logger.child({ component: 'hourly-counter' }),
+  });
+  const steeringSnapshot = new SteeringSnapshot(database, config.steering, {
+    refreshSeconds: config.relay.snapshotRefreshSeconds,
+    logger: logger.child({ component: 'steering-snapshot' }),
+  });
+  return { policySnapshot, suppressionSnapshot, counter, steeringSnapshot };
+}
+
+/** The Postfix policy server over that state: refusals, suppressed recipients, one-click headers, steering. */
+function policyServerOf(config: WardenConfig, state: ReturnType<typeof relayState>, logger: Logger): PostfixPolicyServer {
+  const { policySnapshot, counter, steeringSnapshot, suppressionSnapshot } = state;
+  return new PostfixPolicyServer({
+    config: config.relay.policyServer,
+    snapshot: policySnapshot,
+    counter,
+    recordSendEvents: config.relay.policyServer.recordSendEvents,
+    steering: steeringSnapshot.enabled ? steeringSnapshot : undefined,
+    suppression: suppressionSnapshot,
+    unsubscribeLinks:
+      suppressionSnapshot && config.suppression.oneClick.baseUrl
+        ? unsubscribeLinkMaker(config.suppression.oneClick.baseUrl, config.suppression.oneClick.defaultScope, suppressionSnapshot.keyer.derive(oneClickKeyPurpose), (address) => suppressionSnapshot.keyer.hash(address))
+        : undefined,
+    logger: logger.child({ component: 'postfix-policy' }),
+  });
 }
 
 function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<ServerType> {

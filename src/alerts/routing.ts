@@ -43,6 +43,9 @@ const resolvedBy: Record<string, string[]> = {
   unhealthy: ['zone_recovered', 'recovered', 'healthy'],
   failing: ['recovered'],
   growing: ['recovered', 'drained'],
+  // An IP out of use is back in use when it starts warming (at part of its weight).
+  steered: ['warming', 'restored'],
+  exhausted: ['available'],
 };
 
 const firingKinds = new Set(Object.keys(resolvedBy));

@@ -25,6 +25,7 @@ import { DashboardSessions } from './dashboard-sessions';
 import type { ApiEnv } from './env';
 import { errorResponse, handleError } from './errors';
 import { healthRouter } from './health';
+import { steeringRouter } from './ip-steering';
 import { ipsRouter } from './ips';
 import { jobsRouter } from './jobs';
 import { policyRouter } from './policy';
@@ -108,7 +109,9 @@ export function createApp(deps: AppDeps) {
   if (deps.hourlyCounter) app.route('/api/v1', acceptedMessagesRouter(deps.hourlyCounter, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'sender', deps.config.reputation, deps.config.tiers, clock));
   app.route('/api/v1', subjectsRouter(deps.database.db, 'domain', deps.config.reputation, deps.config.tiers, clock));
-  app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl));
+  // Before ipsRouter: /ips/usable is not an /ips/{ip}.
+  app.route('/api/v1', steeringRouter(deps.database.db, deps.config.steering, clock));
+  app.route('/api/v1', ipsRouter(deps.database.db, deps.config.dnsbl, deps.config.steering.blameWindowHours));
   app.route('/api/v1', mailRouter(deps.database.db));
   app.route('/api/v1', mailboxesRouter(deps.database.db, deps.config, deps.logger, clock));
   app.route('/api/v1', overviewRouter(deps.database.db, deps.config.reputation, clock));

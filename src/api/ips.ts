@@ -4,6 +4,7 @@ import type { DnsblConfig } from '../config/dnsbl';
 import type { Db } from '../db/client';
 import { currentDnsblState, dnsblTargetHistory, type DnsblListingView, type DnsblZoneStateRow } from '../db/dnsbl-queries';
 import { maxSeverity } from '../dnsbl/interpret';
+import { listingBlame } from '../enforcement/listing-blame';
 import { parseTarget } from '../dnsbl/targets';
 import { severitySchema, type ZoneDefinition } from '../config/dnsbl-zone';
 import { knownZoneDefinitions } from '../dnsbl/zones';
@@ -104,6 +105,28 @@ const stateChange = z
   })
   .openapi('DnsblStateChange');
 
+const blamedSender = z
+  .object({
+    rank: z.number(),
+    sender: z.string(),
+    share: z.number().openapi({ description: 'Fraction of the IP’s mail in the window (0.31 = 31%)' }),
+    sent: z.number(),
+    complaints: z.number(),
+    ipBlamingBounces: z.number().openapi({ description: 'Bounces whose reason blames the IP: blocked, spamdetected, badreputation' }),
+    campaign: z.object({ id: z.number(), rule: z.string(), status: z.string() }).nullable(),
+  })
+  .openapi('BlamedSender');
+
+const listingBlameSchema = z
+  .object({
+    from: z.string(),
+    to: z.string().openapi({ description: 'When the earliest current listing was first seen' }),
+    totalSent: z.number(),
+    senders: z.array(blamedSender).openapi({ description: 'Most to blame first: complaints and IP-blaming bounces, then share of the mail' }),
+  })
+  .nullable()
+  .openapi('ListingBlame', { description: 'Senders of the IP’s mail in steering.blameWindowHours before its listing; null while not listed' });
+
 const listIpsRoute = createRoute({
   method: 'get',
   path: '/ips',
@@ -136,7 +159,7 @@ const ipHistoryRoute = createRoute({
       description: 'One IP: current state per zone, recent checks and state changes, newest first',
       content: {
         'application/json': {
-          schema: ipState.extend({ checks: z.array(checkRow), changes: z.array(stateChange) }).openapi('DnsblIpHistory'),
+          schema: ipState.extend({ checks: z.array(checkRow), changes: z.array(stateChange), blame: listingBlameSchema }).openapi('DnsblIpHistory'),
         },
       },
     },
@@ -162,7 +185,7 @@ const listDomainsRoute = createRoute({
   },
 });
 
-export function ipsRouter(db: Db, dnsbl: Pick<DnsblConfig, 'customZones'>) {
+export function ipsRouter(db: Db, dnsbl: Pick<DnsblConfig, 'customZones'>, blameWindowHours = 24) {
   const definitions = knownZoneDefinitions(dnsbl);
   const label = (zoneId: string): Pick<ZoneDefinition, 'name' | 'zone'> & { delistUrl: string | null } => {
     const definition = definitions.get(zoneId);
@@ -227,6 +250,11 @@ export function ipsRouter(db: Db, dnsbl: Pick<DnsblConfig, 'customZones'>) {
       if (!target || target.kind === 'domain') throw new WardenError('E_VALIDATION', `"${ip}" is not an IPv4 or IPv6 address`, 400);
       const history = await dnsblTargetHistory(db, target, limit);
       if (history.listings.length === 0 && history.checks.length === 0) throw new NotFoundError(`${target.value} was never checked against a blocklist`);
+      const listedSince = history.listings
+        .filter((row) => row.status === 'listed' && row.since)
+        .map((row) => row.since!.getTime())
+        .sort((a, b) => a - b)[0];
+      const blame = listedSince === undefined ? null : await listingBlame(db, target.value, new Date(listedSince), blameWindowHours);
       return c.json(
         {
           ip: target.value,
@@ -245,6 +273,12 @@ export function ipsRouter(db: Db, dnsbl: Pick<DnsblConfig, 'customZones'>) {
             durationMs: row.durationMs,
           })),
           changes: history.changes.map((row) => ({ id: row.id, type: row.type, severity: row.severity, summary: row.summary, at: row.at.toISOString(), payload: row.payload })),
+          blame: blame && {
+            from: blame.from.toISOString(),
+            to: blame.to.toISOString(),
+            totalSent: blame.totalSent,
+            senders: blame.senders.map(({ rank, sender, share, sent, complaints, ipBlamingBounces, campaign }) => ({ rank, sender, share, sent, complaints, ipBlamingBounces, campaign })),
+          },
         },
         200,
       );

@@ -8,6 +8,7 @@ import { dnsblConfig } from './dnsbl';
 import { parseIpRange } from './ip-range';
 import { mailboxesConfig } from './mailboxes';
 import { relayConfig } from './relay';
+import { steeringConfig } from './steering';
 import { reputationConfig } from './reputation';
 import { suppressionConfig } from './suppression';
 import { tiersConfig } from './tiers';
@@ -90,6 +91,7 @@ export const wardenConfigSchema = z
     scheduler: schedulerConfig.prefault({}),
     jobs: z.record(z.string().regex(/^[a-z0-9-]+$/), jobSettings).default({}),
     relay: relayConfig.prefault({}),
+    steering: steeringConfig,
     dnsbl: dnsblConfig.prefault({}),
     mailboxes: mailboxesConfig.prefault({}),
     attribution: attributionConfig.prefault({}),
@@ -100,7 +102,24 @@ export const wardenConfigSchema = z
     dashboard: dashboardConfig.prefault({}),
     suppression: suppressionConfig.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // A steering IP's listings come from the blocklist monitor, which checks relay.ips only.
+    const ranges = config.relay.ips.flatMap((text) => {
+      try {
+        return [parseIpRange(text)];
+      } catch {
+        return [];
+      }
+    });
+    config.steering.ips.forEach((entry, index) => {
+      const address = parseIpRange(entry.ip);
+      const covered = ranges.some((range) => range.version === address.version && address.first >= range.first && address.first < range.first + range.size);
+      if (!covered) {
+        ctx.addIssue({ code: 'custom', path: ['steering', 'ips', index, 'ip'], input: entry.ip, message: `${entry.ip} is not in relay.ips, so its listings are never checked; add it there` });
+      }
+    });
+  });
 
 export type WardenConfig = z.infer<typeof wardenConfigSchema>;
 export type ApiScope = WardenConfig['auth']['tokens'][number]['scopes'][number];

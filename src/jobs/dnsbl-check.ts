@@ -1,10 +1,11 @@
 // Checks the relay's IPs and domains against the enabled blocklists, advances the listing state
 // (a change needs dnsbl.confirmations agreeing runs) and stores checks, state and events.
 import { loadDnsblState, pruneDnsblHistory, storeDnsblRun } from '../db/dnsbl-queries';
-import { dnsblEventRow } from '../dnsbl/events';
 import { sweepRelayTargets } from '../dnsbl/run';
 import { advanceState } from '../dnsbl/state';
 import { expandTargets } from '../dnsbl/targets';
+import { runSteeringPass } from '../enforcement/ip-steering';
+import { blamedDnsblEventRows } from '../enforcement/listing-blame';
 import type { JobDefinition, JobSummary } from '../scheduler/job';
 
 export const dnsblCheckJob: JobDefinition = {
@@ -27,11 +28,12 @@ export const dnsblCheckJob: JobDefinition = {
       confirmations: config.dnsbl.confirmations,
       now,
     });
+    const eventRows = await blamedDnsblEventRows(db, events, state, now, config.steering.blameWindowHours);
     const durationMs = Math.round(performance.now() - started);
     const stored = await storeDnsblRun(db, {
       run,
       state,
-      events: events.map(dnsblEventRow),
+      events: eventRows,
       startedAt: now,
       finishedAt: new Date(now.getTime() + durationMs),
       durationMs,
@@ -41,8 +43,11 @@ export const dnsblCheckJob: JobDefinition = {
     for (const event of events) {
       logger.info({ dnsblRunId: stored.runId, event: event.type, zone: event.zoneId, target: event.target?.value, severity: event.severity }, 'dnsbl state changed');
     }
+    // A confirmed listing or delisting moves mail at once, not at the next ip-steering run.
+    const steering = await runSteeringPass(db, config.steering, now);
     return {
       dnsblRunId: stored.runId,
+      steeringChanges: steering.changes,
       targets: run.targets.length,
       zones: run.zones.length,
       checks: stored.checks,

@@ -7,5 +7,6 @@ import { dnsblCheckJob } from './dnsbl-check';
 import { pruneHistoryJob } from './prune-history';
 import { pruneSendEventsJob } from './prune-send-events';
 import { ingestMailboxesJob } from './ingest-mailboxes';
+import { ipSteeringJob } from './ip-steering';
 
-export const allJobs: JobDefinition[] = [ingestMailboxesJob, evaluateReputationJob, dnsblCheckJob, deliverAlertsJob, pruneSendEventsJob, pruneHistoryJob];
+export const allJobs: JobDefinition[] = [ingestMailboxesJob, evaluateReputationJob, dnsblCheckJob, ipSteeringJob, deliverAlertsJob, pruneSendEventsJob, pruneHistoryJob];

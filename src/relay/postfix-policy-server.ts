@@ -46,6 +46,11 @@ export interface PostfixPolicyServerDeps {
   logger: Logger;
   /** Store one send event per accepted message (off when the relay reports events itself). */
   recordSendEvents: boolean;
+  /**
+   * Listed-IP steering: accepted mail gets FILTER <transport>: for the sender's IP, and its send
+   * event carries that IP. Absent, or with no usable IP: DUNNO, and the relay's default transport.
+   */
+  steering?: { choose(sender: string): { ip: string; transport: string } | null };
   /** The suppression list: with it, a suppressed recipient is refused at RCPT TO. */
   suppression?: SuppressionSnapshot;
   /** One-click unsubscribe header values (RFC 8058), prepended at DATA when asked (see `unsubscribeHeader`). */
@@ -58,7 +63,7 @@ export class PostfixPolicyServer {
   private readonly sockets = new Set<Socket>();
   private readonly clock: () => Date;
   readonly guard: PolicyConnectionGuard;
-  readonly stats = { connections: 0, requests: 0, malformed: 0, rejected: 0, deferred: 0, requestTimeouts: 0 };
+  readonly stats = { connections: 0, requests: 0, malformed: 0, rejected: 0, deferred: 0, steered: 0, requestTimeouts: 0 };
   /** Connections whose requests wait unread until the send events already answered are stored. */
   heldConnections = 0;
 
@@ -212,8 +217,9 @@ export class PostfixPolicyServer {
     const unsubscribe = unsubscribeContexts.get(attributes.policy_context ?? '');
     if (unsubscribe) return this.unsubscribeHeader(unsubscribe, attributes, log);
     const sender = this.senderOf(attributes);
-    // Unauthenticated or null-sender mail: not ours to judge (the relay's own restrictions are).
-    if (!sender) return dunno;
+    // Unauthenticated or null-sender mail: not ours to judge (the relay's own restrictions are),
+    // but it still leaves by a usable IP.
+    if (!sender) return this.steer(attributes.sender || attributes.client_address || '', log) ?? dunno;
     try {
       const now = this.clock();
       const policy = this.deps.snapshot.lookup(sender, domainOf(attributes.sender ?? ''), now, attributes.client_address || undefined);
@@ -284,16 +290,36 @@ export class PostfixPolicyServer {
     else if (action.kind === 'DEFER_IF_PERMIT') this.stats.deferred += 1;
     if (action.kind !== 'DUNNO') {
       log.info({ sender, action: action.kind, reason: policy.reason, source: policy.source, tier: policy.tier, client: attributes.client_address, queueId: attributes.queue_id, state: attributes.protocol_state }, 'policy refused a message');
-    } else if (isEndOfMessage(attributes)) {
-      // Counted once per message, at the end of DATA, and only when accepted here.
-      this.deps.counter.add(sender, now, this.deps.recordSendEvents ? sendEventOf(sender, attributes, now) : undefined);
+      return action;
     }
-    return action;
+    const steered = this.steer(sender, log);
+    if (isEndOfMessage(attributes)) {
+      // Counted once per message, at the end of DATA, and only when accepted here.
+      this.deps.counter.add(sender, now, this.deps.recordSendEvents ? sendEventOf(sender, attributes, now, steered?.ip) : undefined);
+    }
+    return steered ?? action;
+  }
+
+  /** FILTER to the transport of the sender's IP; null when not steering (the relay's default applies). */
+  private steer(sender: string, log: Logger): (PostfixAction & { kind: 'FILTER'; ip: string }) | null {
+    if (!this.deps.steering) return null;
+    try {
+      const chosen = this.deps.steering.choose(sender);
+      if (!chosen) return null;
+      this.stats.steered += 1;
+      return { kind: 'FILTER', transport: chosen.transport, ip: chosen.ip };
+    } catch (error) {
+      log.error({ err: error, sender }, 'steering choice failed; answering without FILTER');
+      return null;
+    }
   }
 }
 
-/** One send event per message: the recipient domain is known only when the message has one recipient. */
-function sendEventOf(sender: string, attributes: PolicyAttributes, now: Date): SendEventInput {
+/**
+ * One send event per message: the recipient domain is known only when the message has one
+ * recipient. The IP is the steered one when steering chose it, else the address the relay received on.
+ */
+function sendEventOf(sender: string, attributes: PolicyAttributes, now: Date, steeredIp?: string): SendEventInput {
   const recipientDomain = domainOf(attributes.recipient ?? '') ?? 'unknown';
   const id = attributes.queue_id || attributes.instance || `${now.getTime()}-${Math.random().toString(36).slice(2)}`;
   return {
@@ -302,7 +328,7 @@ function sendEventOf(sender: string, attributes: PolicyAttributes, now: Date): S
     sender,
     senderDomain: domainOf(attributes.sender ?? '') ?? 'unknown',
     recipientDomain,
-    ip: attributes.server_address || 'unknown',
+    ip: steeredIp ?? (attributes.server_address || 'unknown'),
     at: now,
     clientAddress: attributes.client_address && isIP(attributes.client_address) ? attributes.client_address : undefined,
     saslUsername: attributes.sasl_username || undefined,

@@ -122,11 +122,17 @@ export type PostfixAction =
   /** With `code`, that reply code (e.g. 550 for one recipient) instead of Postfix's access_map_reject_code (554). */
   | { kind: 'REJECT'; status: `5.${number}.${number}`; text: string; code?: `5${number}` }
   /** A header added to the message (access(5): before the content only, never at END-OF-MESSAGE). */
-  | { kind: 'PREPEND'; header: string };
+  | { kind: 'PREPEND'; header: string }
+  /**
+   * Deliver the whole message by this master.cf transport (access(5) FILTER transport:destination).
+   * The destination is left empty: Postfix then uses default_filter_nexthop, or the recipient domain.
+   */
+  | { kind: 'FILTER'; transport: string };
 
 /** The answer on the wire. Text is one line: a CR or LF in it would end the answer early. */
 export function formatAction(action: PostfixAction): string {
   if (action.kind === 'DUNNO') return 'action=DUNNO\n\n';
+  if (action.kind === 'FILTER') return `action=FILTER ${action.transport}:\n\n`;
   if (action.kind === 'PREPEND') return `action=PREPEND ${oneLine(action.header)}\n\n`;
   // access(5): "5NN text" rejects with that code; REJECT uses access_map_reject_code.
   if (action.kind === 'REJECT' && action.code) return `action=${action.code} ${action.status} ${oneLine(action.text)}\n\n`;

@@ -47,6 +47,8 @@ export interface PostfixOptions {
   policyMainCf?: string[];
   /** main.cf lines added last (they win), e.g. other restriction stages. */
   extraMainCf?: string[];
+  /** master.cf lines added after the minimal services, e.g. smtp transports with smtp_bind_address. */
+  extraMasterCf?: string[];
 }
 
 // Only the services an smtpd that accepts mail and discards it needs; no chroot, so no copies of
@@ -71,7 +73,7 @@ scache    unix  - - n - 1 scache
 postlog   unix-dgram n - n - 1 postlogd
 `;
 
-export async function startPostfix({ policyPort, policyMainCf, extraMainCf = [] }: PostfixOptions): Promise<RunningPostfix> {
+export async function startPostfix({ policyPort, policyMainCf, extraMainCf = [], extraMasterCf = [] }: PostfixOptions): Promise<RunningPostfix> {
   const unavailable = postfixUnavailable();
   if (unavailable) throw new Error(unavailable);
   const root = mkdtempSync(join(tmpdir(), 'warden-postfix-'));
@@ -117,7 +119,7 @@ export async function startPostfix({ policyPort, policyMainCf, extraMainCf = [] 
       '',
     ].join('\n'),
   );
-  writeFileSync(join(configDirectory, 'master.cf'), masterCf(smtpPort));
+  writeFileSync(join(configDirectory, 'master.cf'), [masterCf(smtpPort), ...extraMasterCf, ''].join('\n'));
   const log = () => {
     try {
       return readFileSync(maillog, 'utf8');

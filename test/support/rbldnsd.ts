@@ -1,7 +1,7 @@
 // Debian's rbldnsd on 127.0.0.1:<free port>, serving zone files from a temp dir (tests and bench).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { accessSync, constants, chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, chmodSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { DnsblResolver } from '../../src/dnsbl/resolver';
@@ -19,6 +19,11 @@ export interface RunningRbldnsd {
   port: number;
   /** The command line, for CI scripts and reports. */
   commandLine: string;
+  /**
+   * Rewrites one zone's file and sends SIGHUP, on which rbldnsd reloads files whose modification
+   * time changed (rbldnsd(8)); the caller polls for the new answers.
+   */
+  updateZone(index: number, lines: string[]): void;
   stop(): Promise<void>;
 }
 
@@ -88,10 +93,20 @@ export async function startRbldnsd(zones: RbldnsdZone[], binary = findRbldnsd())
       rmSync(directory, { recursive: true, force: true });
       throw error;
     }
+    let reloads = 0;
     return {
       host: '127.0.0.1',
       port,
       commandLine: [binary, ...args].join(' '),
+      updateZone: (index, lines) => {
+        const file = join(directory, `zone${index}`);
+        writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o644 });
+        // A rewrite within the same second keeps the old mtime: move it forward so the reload sees it.
+        reloads += 1;
+        const stamp = Date.now() / 1000 + reloads;
+        utimesSync(file, stamp, stamp);
+        child.kill('SIGHUP');
+      },
       stop: async () => {
         if (child.exitCode === null) {
           child.kill('SIGTERM');

@@ -6,4 +6,5 @@ export * from './alerts';
 export * from './relay';
 export * from './ingest';
 export * from './campaigns';
+export * from './steering';
 export * from './suppression';

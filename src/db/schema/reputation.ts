@@ -181,7 +181,8 @@ export const policyAudit = pgTable(
   'policy_audit',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    kind: text('kind').$type<SubjectKind>().notNull(),
+    /** `ip`: a relay IP's steering state changed (src/steering). */
+    kind: text('kind').$type<SubjectKind | 'ip'>().notNull(),
     subject: text('subject').notNull(),
     at: timestamp('at', { withTimezone: true }).notNull(),
     actor: text('actor').notNull(),

@@ -9,6 +9,10 @@ import { writeOverride } from '../../../src/db/subjects';
 import { HourlyCounter } from '../../../src/relay/hourly-counter';
 import { PolicySnapshot } from '../../../src/relay/policy-snapshot';
 import { PostfixPolicyServer } from '../../../src/relay/postfix-policy-server';
+import { SteeringSnapshot } from '../../../src/relay/steering-snapshot';
+import { steeringConfig } from '../../../src/config/steering';
+import { setDrainMark } from '../../../src/db/steering-queries';
+import { runSteeringPass } from '../../../src/enforcement/ip-steering';
 import { testEngines } from '../../support/engines';
 import { PolicyClient, postfixRequest } from '../../support/policy-client';
 import { waitFor } from '../../support/poll';
@@ -94,6 +98,38 @@ describe.each(testEngines())('Postfix policy server on $name', (engine) => {
     // The first message started the read of the shared count in the background.
     expect(await counter.count('trudy', now)).toBe(3);
     expect(await client.ask({ sasl_username: 'trudy', queue_id: 'S2' })).toMatch(/^DEFER_IF_PERMIT/);
+  });
+
+  it('with steering, answers FILTER <transport>: for accepted mail, records the IP it leaves by, and a refusal still wins', async () => {
+    const steering = steeringConfig.parse({ enabled: true, ips: [{ ip: '198.51.100.1', transport: 'out-a' }, { ip: '198.51.100.2', transport: 'out-b' }] });
+    const steeringSnapshot = new SteeringSnapshot(database, steering, { refreshSeconds: 3600, logger });
+    await steeringSnapshot.start();
+    const steered = new PostfixPolicyServer({ config: policyServerConfig.parse({ port: 0 }), snapshot, counter, logger, recordSendEvents: true, steering: steeringSnapshot, clock: () => now });
+    try {
+      const client = await PolicyClient.open((await steered.listen()).port);
+      clients.push(client);
+      const first = await client.ask({ sasl_username: 'alice', sender: 'alice@shop.example', queue_id: 'F1' });
+      expect(first).toMatch(/^FILTER out-[ab]:$/);
+      // Sticky: the same sender, the same transport.
+      expect(await client.ask({ sasl_username: 'alice', sender: 'alice@shop.example', queue_id: 'F2' })).toBe(first);
+      expect(await client.ask({ sasl_username: 'mallory', sender: 'm@shop.example', queue_id: 'F3' })).toMatch(/^REJECT 5\.7\.1/);
+      await counter.flush();
+      const rows = await database.db.select().from(sendEvents).orderBy(sendEvents.messageId);
+      const ip = first === 'FILTER out-a:' ? '198.51.100.1' : '198.51.100.2';
+      expect(rows.map((row) => [row.messageId, row.ip])).toEqual([
+        ['postfix:192.0.2.10:F1', ip],
+        ['postfix:192.0.2.10:F2', ip],
+      ]);
+
+      // Ops drain alice's IP: her next message moves to the other one.
+      await setDrainMark(database.db, ip, { since: now, by: 'ops', reason: 'test' }, now);
+      await runSteeringPass(database.db, steering, now);
+      await waitFor(() => steeringSnapshot.choose('alice')?.ip !== ip, { what: 'the snapshot to see the drain' });
+      expect(await client.ask({ sasl_username: 'alice', sender: 'alice@shop.example', queue_id: 'F4' })).toBe(first === 'FILTER out-a:' ? 'FILTER out-b:' : 'FILTER out-a:');
+    } finally {
+      await steered.close();
+      await steeringSnapshot.stop();
+    }
   });
 
   it('answers DUNNO to malformed requests and keeps serving the connection', async () => {

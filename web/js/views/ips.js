@@ -3,7 +3,7 @@
 // catalogue.
 import { get } from '../api.js';
 import { append, badge, el, notice, section, table } from '../dom.js';
-import { ago, dateTime, listedFirst, severityRank } from '../format.js';
+import { ago, count, dateTime, listedFirst, percent, severityRank } from '../format.js';
 
 function cell(listing) {
   if (!listing) return el('td', { class: 'grid-cell grid-none' }, '–');
@@ -62,12 +62,52 @@ function zoneHealthTable(zones) {
   );
 }
 
+// Listed-IP steering: which relay IPs take new mail now, and why the others do not.
+function steeringTable(steering) {
+  if (!steering.enabled) return notice(steering.message);
+  return [
+    el('p', { class: 'hint' }, steering.message),
+    table(
+      [
+        { label: 'address', value: (ip) => el('a', { href: `#/ips/${encodeURIComponent(ip.ip)}` }, ip.ip) },
+        { label: 'transport', value: (ip) => ip.transport },
+        { label: 'state', value: (ip) => badge(ip.state, ip.state === 'active' ? 'clear' : ip.state === 'warming' ? 'info' : 'warning') },
+        { label: 'weight in use', numeric: true, value: (ip) => `${ip.effectiveWeight} / ${ip.weight}` },
+        { label: 'until', value: (ip) => dateTime(ip.until) },
+        { label: 'why', value: (ip) => ip.reason },
+      ],
+      steering.ips,
+    ),
+  ];
+}
+
+// The senders of the IP's mail before its listing, most to blame first.
+function blameTable(blame) {
+  return [
+    el('p', { class: 'hint' }, `${count(blame.totalSent)} messages from ${dateTime(blame.from)} to the listing (${dateTime(blame.to)}). Ranked by complaints and blocked/spam/reputation bounces, then share of the mail.`),
+    table(
+      [
+        { label: '#', numeric: true, value: (s) => s.rank },
+        { label: 'sender', value: (s) => el('a', { href: `#/senders/${encodeURIComponent(s.sender)}` }, s.sender) },
+        { label: 'share of mail', numeric: true, value: (s) => percent(s.share, 1) },
+        { label: 'sent', numeric: true, value: (s) => count(s.sent) },
+        { label: 'complaints', numeric: true, value: (s) => count(s.complaints) },
+        { label: 'IP-blaming bounces', numeric: true, value: (s) => count(s.ipBlamingBounces) },
+        { label: 'campaign', value: (s) => (s.campaign ? el('a', { href: `#/campaigns/${s.campaign.id}` }, `#${s.campaign.id}`) : '–') },
+      ],
+      blame.senders,
+      { empty: 'No mail from this address is recorded in the window.' },
+    ),
+  ];
+}
+
 export async function renderIps(main) {
-  const [ips, domains] = await Promise.all([get('/ips'), get('/dnsbl/domains')]);
+  const [ips, domains, steering] = await Promise.all([get('/ips'), get('/dnsbl/domains'), get('/ips/usable')]);
   append(main, [
     el('h1', {}, 'IP reputation'),
     ips.lastRun ? el('p', { class: 'hint' }, `Last blocklist check ${ago(ips.lastRun.finishedAt)}: ${ips.lastRun.checks} checks, ${ips.lastRun.listed} listed, ${ips.lastRun.errors} errors.`) : null,
     section('Relay addresses × blocklists', grid(ips.ips, 'address', (ip) => `#/ips/${encodeURIComponent(ip)}`)),
+    section('Steering: which addresses take new mail', steeringTable(steering)),
     section('Relay domains × domain blocklists', grid(domains.domains, 'domain')),
     section('Health of the lists', zoneHealthTable(ips.zones)),
   ]);
@@ -92,6 +132,7 @@ export async function renderIpHistory(main, ip) {
         history.zones,
       ),
     ),
+    history.blame ? section('Who got it listed', blameTable(history.blame)) : null,
     section(
       'State changes',
       table(
