@@ -43,6 +43,14 @@ function better(a: string[] | undefined, b: string[] | undefined): string[] | un
 
 const requirementOf = (piece: Literals) => piece.exact ?? piece.required;
 
+/** Characters that stand for themselves wherever they are: not one of \\ ^ $ . | ? * + ( ) [ ] { }. */
+function isPlain(code: number): boolean {
+  return code > 0x7e ? true : code >= 0x20 && !'\\^$.|?*+()[]{}'.includes(String.fromCharCode(code));
+}
+
+/** `*`, `+`, `?` or `{`: what follows a quantified atom. */
+const isQuantifier = (code: number) => code === 0x2a || code === 0x2b || code === 0x3f || code === 0x7b;
+
 /** Reads a regular expression source (no flags) into the literals its matches must contain. */
 class SourceReader {
   private at = 0;
@@ -79,7 +87,7 @@ class SourceReader {
     let allExact = true;
     let best: string[] | undefined;
     while (this.at < this.source.length && this.source[this.at] !== '|' && this.source[this.at] !== ')') {
-      const item = this.quantified();
+      const item = this.plainRun() ?? this.quantified();
       if (item.exact && exact && exact.length * item.exact.length <= MAX_EXACT) {
         exact = exact.flatMap((head) => item.exact!.map((tail) => head + tail));
         continue;
@@ -94,6 +102,19 @@ class SourceReader {
     }
     if (allExact) return { exact };
     return { required: better(best, exact) };
+  }
+
+  /**
+   * A run of plain characters, none of them quantified, read as one string: the same literals as
+   * reading it a character at a time, without an array per character (the tables hold thousands).
+   */
+  private plainRun(): Literals | undefined {
+    const start = this.at;
+    let end = start;
+    while (end < this.source.length && isPlain(this.source.charCodeAt(end)) && !isQuantifier(this.source.charCodeAt(end + 1))) end += 1;
+    if (end === start) return undefined;
+    this.at = end;
+    return { exact: [this.source.slice(start, end)] };
   }
 
   private quantified(): Literals {
@@ -220,6 +241,9 @@ const TABLE_BITS = 12;
 
 const trigramHash = (a: number, b: number, c: number) => (Math.imul(Math.imul(Math.imul(a, 0xc2b2ae35) ^ b, 0x85ebca6b) ^ c, 0x9e3779b1) >>> (32 - TABLE_BITS));
 
+/** The three UTF-16 code units at `at`, as one number (exact: 48 bits, below 2^53). */
+const trigramAt = (text: string, at: number) => (text.charCodeAt(at) * 0x10000 + text.charCodeAt(at + 1)) * 0x10000 + text.charCodeAt(at + 2);
+
 interface IndexedLiteral {
   rule: number;
   literal: string;
@@ -245,15 +269,17 @@ export class FirstMatch<T> {
       return literals && literals.every((literal) => literal.length >= 3) ? minimalCover(literals) : undefined;
     });
     this.unfiltered = literalsByRule.map((literals) => literals === undefined);
-    const trigramCounts = new Map<string, number>();
+    const trigramCounts = new Map<number, number>();
     for (const literals of literalsByRule) {
-      for (const literal of literals ?? []) for (let i = 0; i + 3 <= literal.length; i += 1) trigramCounts.set(literal.slice(i, i + 3), (trigramCounts.get(literal.slice(i, i + 3)) ?? 0) + 1);
+      for (const literal of literals ?? []) for (let i = 0; i + 3 <= literal.length; i += 1) trigramCounts.set(trigramAt(literal, i), (trigramCounts.get(trigramAt(literal, i)) ?? 0) + 1);
     }
     literalsByRule.forEach((literals, rule) => {
       for (const literal of literals ?? []) {
         let offset = 0;
+        let rarest = trigramCounts.get(trigramAt(literal, 0))!;
         for (let i = 1; i + 3 <= literal.length; i += 1) {
-          if (trigramCounts.get(literal.slice(i, i + 3))! < trigramCounts.get(literal.slice(offset, offset + 3))!) offset = i;
+          const count = trigramCounts.get(trigramAt(literal, i))!;
+          if (count < rarest) [offset, rarest] = [i, count];
         }
         const hash = trigramHash(literal.charCodeAt(offset), literal.charCodeAt(offset + 1), literal.charCodeAt(offset + 2));
         (this.buckets[hash] ??= []).push({ rule, literal, offset });

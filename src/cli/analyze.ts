@@ -1,7 +1,7 @@
 // `warden analyze <file-or-dir>... [--format ndjson|table]`: reads mbox files and prints their facts.
 // Files are read a chunk at a time while worker threads (one per core) analyze the chunks already
 // read; the lines come out in input order as each chunk is done (or as soon as it is, unordered).
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { Fact } from '../analysis/fact';
@@ -22,8 +22,7 @@ Prints one line per fact:
   table             file, kind, recipient, reason, hard, status, feedback type
 --json         the same as --format ndjson
 --unordered    print each file's lines as soon as they are ready, not in input order
---threads <n>  analysis threads (default: one per core not already busy, by the 1-minute load
-               average: here ${idleCoreThreads()} of ${availableParallelism()})
+--threads <n>  analysis threads (default: one per core, here ${availableParallelism()})
 On a terminal, a run that lasts more than two seconds shows its progress on stderr.
 Exit status: 0 when every file was read, 1 when one could not be, 2 on a usage error,
 141 when the reader of the output went away (| head).
@@ -31,36 +30,39 @@ Exit status: 0 when every file was read, 1 when one could not be, 2 on a usage e
 
 type Row = { file: string } & (Partial<Fact> | { kind: 'none' } | { error: string; code?: string });
 
-/**
- * One thread per core that other work leaves free (at least one). A thread more than the free cores
- * gains no time: it only adds its start-up and its own warm-up of the analyzer's compiled code to
- * the CPU the run needs (on 2 cores under a load of 8: 2.0 s of CPU and 2.1-4.1 s with one
- * thread, 2.5 s and 2.8-5.6 s with two).
- */
-function idleCoreThreads(): number {
-  const cores = availableParallelism();
-  return Math.max(1, Math.min(cores, cores - Math.floor(loadavg()[0] ?? 0)));
-}
-
 const CHUNK_FILES = 48;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 const PROGRESS_AFTER_MS = 2_000;
 
-/** The lines of one file: its facts, its errors, or "none". */
-function rowsOf(path: string, analysis: MboxAnalysis): Row[] {
-  const rows: Row[] = [];
-  for (const message of analysis) {
-    if ('facts' in message) for (const fact of message.facts) rows.push({ file: path, ...fact });
-    else rows.push({ file: path, error: message.error.message, code: message.error.code });
-  }
-  if (rows.length === 0) rows.push({ file: path, kind: 'none' });
-  return rows;
-}
+type Format = 'ndjson' | 'table';
 
 function tableLine(row: Row): string {
   if ('error' in row) return `${row.file}\terror\t${row.error}`;
   const fact = row as Partial<Fact> & { file: string };
   return [row.file, fact.kind ?? '', fact.recipient ?? '', fact.reason ?? '', fact.hardBounce ? 'hard' : fact.kind === 'bounce' ? 'soft' : '', fact.status ?? '', fact.feedbackType ?? ''].join('\t');
+}
+
+const rowLine = (row: Row, format: Format) => (format === 'ndjson' ? JSON.stringify(row) : tableLine(row)) + '\n';
+
+/**
+ * The lines of one file: its facts, its errors, or "none". A fact's NDJSON line is the fact's own
+ * JSON with the file put first, as `JSON.stringify({ file, ...fact })` writes it.
+ */
+function fileLines(path: string, analysis: MboxAnalysis, format: Format): { text: string; facts: number } {
+  const fileJson = JSON.stringify(path);
+  let text = '';
+  let facts = 0;
+  for (const message of analysis) {
+    if ('error' in message) {
+      text += rowLine({ file: path, error: message.error.message, code: message.error.code }, format);
+      continue;
+    }
+    for (const fact of message.facts) {
+      facts += 1;
+      text += format === 'ndjson' ? `{"file":${fileJson},${fact.slice(1)}\n` : rowLine({ file: path, ...(JSON.parse(fact) as Fact) }, format);
+    }
+  }
+  return { text: text || rowLine({ file: path, kind: 'none' }, format), facts };
 }
 
 interface ChunkDone {
@@ -113,11 +115,11 @@ function parse(args: string[]) {
   });
   const { values, positionals } = parsed;
   const format = values.json ? 'ndjson' : values.format;
-  const threads = values.threads === undefined ? idleCoreThreads() : Number(values.threads);
+  const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
   if (format !== 'ndjson' && format !== 'table') return `--format must be ndjson or table, not ${format}`;
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) return '--threads takes a whole number from 1 to 64';
   if (!values.help && positionals.length === 0) return 'name at least one file or directory';
-  return { format, threads, ordered: !values.unordered, help: values.help === true, paths: positionals };
+  return { format: format as Format, threads, ordered: !values.unordered, help: values.help === true, paths: positionals };
 }
 
 async function run(args: string[], ctx: CliContext): Promise<number> {
@@ -157,13 +159,15 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
           ctx.stderr(`analyze: skipped ${outcome.path}: ${outcome.skipped}\n`);
           continue;
         }
-        const rows: Row[] = 'error' in outcome ? [{ file: outcome.path, error: outcome.error }] : rowsOf(outcome.path, done.analyses.get(outcome)!);
-        failed ||= 'error' in outcome;
         progress.files += 1;
-        for (const row of rows) {
-          if (!('error' in row) && !('kind' in row && row.kind === 'none')) progress.facts += 1;
-          lines += format === 'ndjson' ? JSON.stringify(row) + '\n' : tableLine(row) + '\n';
+        if ('error' in outcome) {
+          failed = true;
+          lines += rowLine({ file: outcome.path, error: outcome.error }, format);
+          continue;
         }
+        const file = fileLines(outcome.path, done.analyses.get(outcome)!, format);
+        progress.facts += file.facts;
+        lines += file.text;
       }
       // One write per chunk, not per line.
       if (lines) ctx.stdout(lines);

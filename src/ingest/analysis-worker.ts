@@ -1,6 +1,7 @@
 // The worker side of the analysis pool: prepares the messages it is sent (hash, gzip, analysis,
 // attribution) and sends back everything but the raw bytes, the compressed bytes packed in one
-// buffer; or, for `warden analyze`, reads each file it is sent as an mbox and sends back the facts.
+// buffer; or, for `warden analyze`, reads each file it is sent as an mbox and sends back the facts
+// as JSON text.
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeMbox } from '../analysis/analyze';
 import { PROGRESS_INDEX, PROGRESS_REQUEST, PROGRESS_STARTED, type AnalysisProgress, type AnalysisReply, type AnalysisRequest, type MboxAnalysis } from './analysis-pool';
@@ -57,7 +58,7 @@ function prepare(request: Extract<AnalysisRequest, { task: 'prepare' }>, { prepa
 function analyzeMboxes(request: Extract<AnalysisRequest, { task: 'mbox' }>) {
   const results: MboxAnalysis[] = itemsOf(request).map((file, index) => {
     markProgress(request.id, index);
-    return analyzeMbox(file).map((result) => (result.ok ? { facts: result.facts } : { error: { code: result.error.code, message: result.error.message } }));
+    return analyzeMbox(file).map((result) => (result.ok ? { facts: result.facts.map((fact) => JSON.stringify(fact)) } : { error: { code: result.error.code, message: result.error.message } }));
   });
   markProgress(request.id, -1);
   parentPort!.postMessage({ id: request.id, task: 'mbox', results } satisfies AnalysisReply);
