@@ -1,11 +1,10 @@
 // `warden analyze <file-or-dir>... [--format ndjson|table]`: reads mbox files and prints their facts.
-// Files are read a chunk at a time while worker threads (one per core) analyze the chunks already
+// Files are read a chunk at a time while worker threads (one per core but one) analyze the chunks already
 // read; the lines come out in input order as each chunk is done (or as soon as it is, unordered).
-import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { Fact } from '../analysis/fact';
-import { AnalysisPool, defaultAnalysisBudgetMs, type MboxAnalysis } from '../ingest/analysis-pool';
+import { AnalysisPool, defaultAnalysisBudgetMs, defaultAnalysisThreads, type MboxAnalysis } from '../ingest/analysis-pool';
 import { pMapIterable } from 'p-map';
 import { readFiles, type FileOutcome } from './analyze-files';
 import type { CliCommand, CliContext } from './command';
@@ -22,7 +21,7 @@ Prints one line per fact:
   table             file, kind, recipient, reason, hard, status, feedback type
 --json         the same as --format ndjson
 --unordered    print each file's lines as soon as they are ready, not in input order
---threads <n>  analysis threads (default: one per core, here ${availableParallelism()})
+--threads <n>  analysis threads (default: one per core but one, 1 to 4: here ${defaultAnalysisThreads()})
 On a terminal, a run that lasts more than two seconds shows its progress on stderr.
 Exit status: 0 when every file was read, 1 when one could not be, 2 on a usage error,
 141 when the reader of the output went away (| head).
@@ -115,7 +114,7 @@ function parse(args: string[]) {
   });
   const { values, positionals } = parsed;
   const format = values.json ? 'ndjson' : values.format;
-  const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
+  const threads = values.threads === undefined ? defaultAnalysisThreads() : Number(values.threads);
   if (format !== 'ndjson' && format !== 'table') return `--format must be ndjson or table, not ${format}`;
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) return '--threads takes a whole number from 1 to 64';
   if (!values.help && positionals.length === 0) return 'name at least one file or directory';

@@ -50,7 +50,11 @@ export const PROGRESS_INDEX = 1;
 export const PROGRESS_STARTED = 2;
 
 export interface AnalysisPoolOptions {
-  /** Worker threads, at least 1. Default: cores − 1, 1 to 4 (the main thread serves the relay). */
+  /**
+   * Worker threads, at least 1. Default: cores − 1, 1 to 4. The main thread serves the relay (or
+   * reads the files of `warden analyze`), and each thread compiles the analyzer on its own: on 2
+   * cores, 3,145 files took 1.2 s with one thread and 1.3 s with two.
+   */
   threads?: number;
   /** Longest time one message may take to analyze before it is quarantined. Default 2,000 ms. */
   budgetMs?: number;
