@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { seededRandom } from '../demo/senders';
 import { openDatabase, type Db } from '../src/db/client';
 import * as schema from '../src/db/schema';
 import { storeSendEvents, type SendEventInput } from '../src/db/send-events';
@@ -44,21 +45,9 @@ const indexSql = 'create index if not exists send_events_ip_at_idx on send_event
 const end = new Date(Date.UTC(2026, 2, 1));
 const ips = Array.from({ length: ipCount }, (_, index) => `198.51.${100 + Math.floor(index / 250)}.${(index % 250) + 1}`);
 
-/** A deterministic pseudo-random sequence (mulberry32), so every database gets the same log. */
-function randomSource(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** The send log in time order, as the relay reports it; a few senders send most of the mail. */
 function sendLog(): SendEventInput[] {
-  const random = randomSource(7);
+  const random = seededRandom(7);
   const spanMs = retentionDays * 86_400_000;
   return Array.from({ length: rowCount }, (_, index) => {
     const sender = `sender${Math.floor(senderCount * random() ** 2)}@shop${index % 40}.example`;

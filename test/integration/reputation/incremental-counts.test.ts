@@ -10,21 +10,12 @@ import { startOfDay, startOfHour } from '../../../src/db/rollups';
 import { storeSendEvents } from '../../../src/db/send-events';
 import { getSubject } from '../../../src/db/subjects';
 import { evaluateReputation } from '../../../src/enforcement/evaluation';
+import { seededRandom } from '../../../demo/senders';
 import { testEngines } from '../../support/engines';
 
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
 const t0 = new Date('2026-11-01T00:00:00Z').getTime();
-
-/** A small deterministic generator (mulberry32), so a failure replays exactly. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Happening {
   sender: string;
@@ -57,7 +48,7 @@ describe.each(testEngines())('incremental evaluation against a recount on $name'
   afterEach(() => database.close());
 
   it('keeps every stored window count equal to a recount through 60 passes over about 60 days', async () => {
-    const next = random(20261128);
+    const next = seededRandom(20261128);
     const senders = ['ann', 'ben', 'cat', 'dan', 'eve'];
     const happenings: Happening[] = [];
     let now = t0;
