@@ -7,7 +7,9 @@ import { count, percent, ratio, routeHash } from '../format.js';
 import { sparkline } from '../sparkline.js';
 
 const pageSize = 50;
-const sortable = { severity: 'severity', id: 'id', volume: 'volume', complaintRate: 'complaintRate', bounceRate: 'bounceRate' };
+// The sort in the URL hash → the API's sort. bounceRate is the old name of hardBounceRate, kept so a
+// bookmarked view still opens sorted.
+const sortable = { severity: 'severity', id: 'id', volume: 'volume', complaintRate: 'complaintRate', hardBounceRate: 'hardBounceRate', bounceRate: 'hardBounceRate' };
 
 /** What the default order means, as the API computes it (GET /api/v1/senders?sort=severity). */
 export const severityOrderExplained =
@@ -103,7 +105,7 @@ export async function subjectsTable(kind, base, params) {
           th('complaints 24h', true),
           header('complaints 7d', 'complaintRate', true),
           th('hard bounces 24h', true),
-          header('hard bounces 7d', 'bounceRate', true),
+          header('hard bounces 7d', 'hardBounceRate', true),
           th('14 days'),
         ),
       ),
