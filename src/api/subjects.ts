@@ -5,7 +5,7 @@ import type { ReputationConfig } from '../config/reputation';
 import { tierNames, type TiersConfig } from '../config/tiers';
 import type { Db } from '../db/client';
 import { recentFacts } from '../db/facts';
-import { hourlySeries, windowStats } from '../db/rollups';
+import { hourlySeries, rollupDimensionOf, windowStats } from '../db/rollups';
 import type { SubjectKind } from '../db/schema';
 import { auditLog, countSubjects, getSubject, listSubjects, writeOverride, writePinnedTier, type SubjectRow } from '../db/subjects';
 import { NotFoundError } from '../errors';
@@ -240,7 +240,7 @@ function tierOf(row: SubjectRow | undefined, tiers: TiersConfig) {
 /** One sender or domain: its policy and stored state, rates per window with their bounds, recent facts and audit. */
 async function subjectDetail(db: Db, presenter: Presenter, id: string, now: Date) {
   const { kind, rules } = presenter;
-  const dimension = kind === 'sender' ? 'sender' : 'sender_domain';
+  const dimension = rollupDimensionOf(kind);
   const row = await getSubject(db, kind, id);
   const stats = (await windowStats(db, dimension, now, [id])).get(id);
   if (!row && !stats) throw new NotFoundError(`no ${kind} ${id} in the send log or the reputation state`);
