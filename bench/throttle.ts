@@ -1,4 +1,4 @@
-// Throttle API and Postfix policy server throughput, on one machine.
+// Policy API and Postfix policy server throughput, on one machine.
 //
 //   npm run bench:throttle -- [--policies 100000] [--connections 50] [--seconds 10] [--rate 5000] [--pglite] [--only http|policy]
 //   (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test; a scratch database is
@@ -9,7 +9,7 @@
 // not share an event loop. Printed: requests/s, p50/p99 latency of
 //   1. GET /api/v1/bench/constant/<random id> — a bare hono route returning a constant, mounted in the same
 //      app behind the same middleware (request id, metrics, bearer auth): the ceiling;
-//   2. GET /api/v1/policy/senders/<random of N> — the throttle API;
+//   2. GET /api/v1/policy/senders/<random of N> — the policy API;
 // and the ratio; then both again at a fixed rate below saturation with evenly spaced requests, for
 // the latency a relay sees when the server is not saturated; then decisions/s of the policy protocol over persistent
 // connections, each doing what an smtpd does: one END-OF-MESSAGE request, wait for the answer,
@@ -90,7 +90,7 @@ async function runServer(): Promise<void> {
   const policyServer = new PostfixPolicyServer({ config: config.relay.policyServer, snapshot, counter, logger, recordSendEvents: !values['count-only'] });
   const policyAddress = await policyServer.listen();
   const app = createApp({ database, config, logger, jobs: [], policySnapshot: snapshot });
-  // Same path shape as the throttle route (a random id the router extracts), so both runs cost
+  // Same path shape as the policy API's route (a random id the router extracts), so both runs cost
   // the load generator the same and differ only in what the server does.
   app.get('/api/v1/bench/constant/:id', (c) => c.json({ sender: 'constant', action: 'allow', reason: 'no policy', version: 0 }));
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
@@ -266,16 +266,16 @@ async function httpRuns(url: string, serverCpu: ServerCpu): Promise<void> {
   // Warm-up: JIT and connection setup out of the measured runs.
   await httpRun(url, () => `/api/v1/bench/constant/${randomId()}`, 2);
   const [bare, bareCpu] = await serverCpu(() => httpRun(url, () => `/api/v1/bench/constant/${randomId()}`));
-  const [throttle, throttleCpu] = await serverCpu(() => httpRun(url, () => `/api/v1/policy/senders/${randomId()}`));
+  const [policy, policyCpu] = await serverCpu(() => httpRun(url, () => `/api/v1/policy/senders/${randomId()}`));
   const perRequest = (cpuMicros: number, result: autocannon.Result) => cpuMicros / Math.max(1, result.requests.total);
   const row = (name: string, result: autocannon.Result, cpuMicros: number) =>
     `${name.padEnd(44)} ${result.requests.average.toFixed(0).padStart(8)} req/s   p50 ${String(result.latency.p50).padStart(3)} ms   p99 ${String(result.latency.p99).padStart(3)} ms   ` +
     `errors ${result.errors + result.non2xx}   server CPU ${perRequest(cpuMicros, result).toFixed(1)} µs/request`;
   console.log(row('bare route (ceiling)', bare, bareCpu));
-  console.log(row('GET /api/v1/policy/senders/:id', throttle, throttleCpu));
-  const ratio = throttle.requests.average / bare.requests.average;
-  const cpuRatio = perRequest(bareCpu, bare) / perRequest(throttleCpu, throttle);
-  console.log(`ratio throttle/bare: ${(ratio * 100).toFixed(1)}% of requests/s, ${(cpuRatio * 100).toFixed(1)}% by server CPU per request   (target >= 80%, p99 < 5 ms)`);
+  console.log(row('GET /api/v1/policy/senders/:id', policy, policyCpu));
+  const ratio = policy.requests.average / bare.requests.average;
+  const cpuRatio = perRequest(bareCpu, bare) / perRequest(policyCpu, policy);
+  console.log(`ratio policy/bare: ${(ratio * 100).toFixed(1)}% of requests/s, ${(cpuRatio * 100).toFixed(1)}% by server CPU per request   (target >= 80%, p99 < 5 ms)`);
   // At saturation the p99 is mostly the load generator's own queue: it shares the cores with the
   // server. The same routes at a fixed rate below saturation, requests evenly spaced (pacedRun).
   const rate = Number(values.rate);
@@ -284,9 +284,9 @@ async function httpRuns(url: string, serverCpu: ServerCpu): Promise<void> {
     `p50 ${result.p50.toFixed(2)} ms   p99 ${result.p99.toFixed(2)} ms   max ${result.max.toFixed(1)} ms   errors ${result.errors}${result.errors ? ` (${result.errorKinds.join(', ')})` : ''}   ` +
     `server CPU ${(cpuMicros / Math.max(1, result.total)).toFixed(1)} µs/request`;
   const [bareAtRate, bareAtRateCpu] = await serverCpu(() => pacedRun(url, () => `/api/v1/bench/constant/${randomId()}`, seconds, rate));
-  const [throttleAtRate, throttleAtRateCpu] = await serverCpu(() => pacedRun(url, () => `/api/v1/policy/senders/${randomId()}`, seconds, rate));
+  const [policyAtRate, policyAtRateCpu] = await serverCpu(() => pacedRun(url, () => `/api/v1/policy/senders/${randomId()}`, seconds, rate));
   console.log(paced('bare route', bareAtRate, bareAtRateCpu));
-  console.log(paced('throttle API', throttleAtRate, throttleAtRateCpu));
+  console.log(paced('policy API', policyAtRate, policyAtRateCpu));
 }
 
 interface PolicyServerStats {

@@ -1,4 +1,4 @@
-// Relay Warden for Haraka 3.x. At MAIL FROM it asks the throttle API whether the sender may send
+// Relay Warden for Haraka 3.x. At MAIL FROM it asks the policy API whether the sender may send
 // now (GET /api/v1/policy/senders/{id}?domain=&client=) and gives the reply the API hands back in
 // `refusal`: DENY (5.7.1, suspended) or DENYSOFT (4.7.1, at its hourly or daily limit). Once a
 // message is queued it reports it (POST /api/v1/policy/senders/{id}/accepted), so the counts behind

@@ -126,11 +126,11 @@ function firstAddress(value: string | undefined): string {
 }
 
 
-function originalFields(headers: Header[] | undefined): Pick<Fact, 'messageId' | 'from' | 'to' | 'subject'> {
+function originalFields(headers: Header[] | undefined): Pick<Fact, 'originalMessageId' | 'from' | 'to' | 'subject'> {
   if (!headers || headers.length === 0) return {};
-  const fields: Pick<Fact, 'messageId' | 'from' | 'to' | 'subject'> = {};
+  const fields: Pick<Fact, 'originalMessageId' | 'from' | 'to' | 'subject'> = {};
   const messageId = headerValue(headers, 'message-id');
-  if (messageId) fields.messageId = messageId.trim().replace(/^<|>$/g, '');
+  if (messageId) fields.originalMessageId = messageId.trim().replace(/^<|>$/g, '');
   const from = firstAddress(headerValue(headers, 'from'));
   if (from) fields.from = from;
   const to = firstAddress(headerValue(headers, 'to'));
@@ -191,7 +191,7 @@ function notRecipients(reportHeaders: Header[], originalHeaders: Header[], origi
 /** The facts of a vendor's own notification (Amazon SES's events): complaints, bounces or deliveries. */
 function notificationFacts(family: string, notification: VendorNotification, original: Partial<Fact>, arrivalFromReport: () => string | undefined): Fact[] {
   const notified: Partial<Fact> = { ...original };
-  if (notification.messageId) notified.messageId = notification.messageId;
+  if (notification.originalMessageId) notified.originalMessageId = notification.originalMessageId;
   if (notification.from) notified.from = cleanAddress(notification.from);
   if (notification.subject) notified.subject = notification.subject;
   const arrival = arrivalFromReport();
@@ -199,7 +199,7 @@ function notificationFacts(family: string, notification: VendorNotification, ori
   if (notification.kind !== 'complaint') return notification.records.map((record) => factFromRecord(record, '', notified));
   return notification.records.map((record): Fact => {
     const fact: Fact = { kind: 'complaint', recipient: record.recipient, reason: 'feedback', hardBounce: false, format: family, feedbackType: notification.feedbackType ?? 'abuse', ...notified };
-    if (notification.sourceIp) fact.sourceIp = notification.sourceIp;
+    if (notification.ip) fact.ip = notification.ip;
     return fact;
   });
 }

@@ -8,6 +8,7 @@ export interface FeedbackReport {
   feedbackType: string;
   recipients: string[];
   originalMailFrom?: string;
+  /** The Source-IP field as written (RFC 5965 section 3.2); the fact calls it `ip`. */
   sourceIp?: string;
   arrivalDate?: string;
   reportedDomain?: string;

@@ -12,7 +12,7 @@ export interface ComplaintInput {
   bodyText: string;
   reportHeaders: Header[];
   originalHeaders: Header[];
-  /** Fields of the original message: messageId, from, to, subject. */
+  /** Fields of the original message: originalMessageId, from, to, subject. */
   original: Partial<Fact>;
   subject: string;
   reportFrom: string;
@@ -49,8 +49,8 @@ export function readComplaint(input: ComplaintInput): Fact[] | undefined {
   const jmrpRecipient = headerValue(input.originalHeaders, 'x-hmxmroriginalrecipient');
   if (!feedback && (jmrpRecipient !== undefined || /^complaint about message from /i.test(input.subject.trim()))) {
     const fact = complaint(addressIn(jmrpRecipient) || (original.to ?? ''), 'abuse', 'arf', { ...original, ...arrival() });
-    const sourceIp = /\b(\d{1,3}(?:\.\d{1,3}){3})\b/.exec(input.subject)?.[1];
-    if (sourceIp) fact.sourceIp = sourceIp;
+    const ip = /\b(\d{1,3}(?:\.\d{1,3}){3})\b/.exec(input.subject)?.[1];
+    if (ip) fact.ip = ip;
     return [fact];
   }
   if (!feedback) return undefined;
@@ -59,7 +59,7 @@ export function readComplaint(input: ComplaintInput): Fact[] | undefined {
   const recipients = feedback.recipients.length > 0 ? feedback.recipients : [original.to ?? ''];
   return recipients.map((recipient) => {
     const fact = complaint(recipient, feedback.feedbackType, 'arf', { ...original });
-    if (feedback.sourceIp) fact.sourceIp = feedback.sourceIp;
+    if (feedback.sourceIp) fact.ip = feedback.sourceIp;
     const arrivalDate = toIsoDate(feedback.arrivalDate) ?? input.arrivalFromReport();
     if (arrivalDate) fact.arrivalDate = arrivalDate;
     if (!fact.from && feedback.originalMailFrom) fact.from = feedback.originalMailFrom;

@@ -25,12 +25,12 @@ export interface Fact {
   smtpCommand?: string;
   /** ARF Feedback-Type (RFC 5965): abuse, fraud, virus, not-spam, auth-failure, opt-out, other. */
   feedbackType?: string;
-  /** ARF Source-IP. */
-  sourceIp?: string;
+  /** The IP address the original message was sent from: ARF Source-IP (RFC 5965 section 3.2) or the vendor's own field. */
+  ip?: string;
   /** ISO-8601 UTC. */
   arrivalDate?: string;
-  /** Of the original message, when the report carries it. */
-  messageId?: string;
+  /** Message-ID of the original message (without angle brackets), when the report carries it. */
+  originalMessageId?: string;
   from?: string;
   to?: string;
   subject?: string;

@@ -47,11 +47,11 @@ export interface AppDeps {
   jobs: ScheduledJob[];
   /** Absent in processes that serve the API without scheduling (and in some tests). */
   scheduler?: Scheduler;
-  /** Current policies in memory, for the throttle API; without it the policy routes are absent. */
+  /** Current policies in memory, for the policy API; without it the policy routes are absent. */
   policySnapshot?: PolicySnapshot;
   /**
    * Messages accepted per sender this hour and day, shared with the Postfix policy server: with it,
-   * the throttle API refuses at a limit and relays report accepted messages to it.
+   * the policy API refuses at a limit and relays report accepted messages to it.
    */
   hourlyCounter?: HourlyCounter;
   /** The suppression list in memory (when suppression.key is set): the relay's recipient checks read it. */

@@ -3,6 +3,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { DnsblConfig } from '../config/dnsbl';
 import type { Db } from '../db/client';
 import { currentDnsblState, dnsblTargetHistory, type DnsblListingView, type DnsblZoneStateRow } from '../db/dnsbl-queries';
+import type { DnsblTarget } from '../db/schema';
 import { maxSeverity } from '../dnsbl/interpret';
 import { listingBlame } from '../enforcement/listing-blame';
 import { parseTarget } from '../dnsbl/targets';
@@ -185,7 +186,8 @@ const listDomainsRoute = createRoute({
   },
 });
 
-export function ipsRouter(db: Db, dnsbl: Pick<DnsblConfig, 'customZones'>, blameWindowHours = 24) {
+/** The API's view of listing and zone-health rows, with each zone's display name and delisting page from the catalogue. */
+function zoneViews(dnsbl: Pick<DnsblConfig, 'customZones'>) {
   const definitions = knownZoneDefinitions(dnsbl);
   const label = (zoneId: string): Pick<ZoneDefinition, 'name' | 'zone'> & { delistUrl: string | null } => {
     const definition = definitions.get(zoneId);
@@ -212,6 +214,7 @@ export function ipsRouter(db: Db, dnsbl: Pick<DnsblConfig, 'customZones'>, blame
     const zone = label(row.zoneId);
     return { zoneId: row.zoneId, zoneName: zone.name, zone: zone.zone, status: row.status, since: iso(row.since), reason: row.reason, checkedAt: iso(row.checkedAt) };
   };
+  /** One target's listings: listed when any zone confirms it, at the highest confirmed severity. */
   const summarise = (rows: DnsblListingView[]) => {
     const listed = rows.filter((row) => row.status === 'listed');
     return {
@@ -220,72 +223,93 @@ export function ipsRouter(db: Db, dnsbl: Pick<DnsblConfig, 'customZones'>, blame
       zones: rows.map(toZoneListing),
     };
   };
-  const groupByTarget = (rows: DnsblListingView[]) => {
-    const groups = new Map<string, DnsblListingView[]>();
-    for (const row of rows) groups.set(row.target, [...(groups.get(row.target) ?? []), row]);
-    return groups;
-  };
-  const toLastRun = (row: Awaited<ReturnType<typeof currentDnsblState>>['lastRun']): z.infer<typeof lastRun> =>
-    row && { ...row, startedAt: row.startedAt.toISOString(), finishedAt: row.finishedAt.toISOString() };
+  return { summarise, toZoneHealth };
+}
+type ZoneViews = ReturnType<typeof zoneViews>;
 
+function groupByTarget(rows: DnsblListingView[]) {
+  const groups = new Map<string, DnsblListingView[]>();
+  for (const row of rows) groups.set(row.target, [...(groups.get(row.target) ?? []), row]);
+  return groups;
+}
+
+const toLastRun = (row: Awaited<ReturnType<typeof currentDnsblState>>['lastRun']): z.infer<typeof lastRun> =>
+  row && { ...row, startedAt: row.startedAt.toISOString(), finishedAt: row.finishedAt.toISOString() };
+
+async function ipsState(db: Db, views: ZoneViews) {
+  const state = await currentDnsblState(db, ['ipv4', 'ipv6']);
+  const ips = [...groupByTarget(state.listings)].map(([ip, rows]) => ({ ip, kind: rows[0]!.targetKind as 'ipv4' | 'ipv6', ...views.summarise(rows) }));
+  return { lastRun: toLastRun(state.lastRun), ips, zones: state.zones.map(views.toZoneHealth) };
+}
+
+async function domainsState(db: Db, views: ZoneViews) {
+  const state = await currentDnsblState(db, ['domain']);
+  const domains = [...groupByTarget(state.listings)].map(([domain, rows]) => ({ domain, ...views.summarise(rows) }));
+  return { lastRun: toLastRun(state.lastRun), domains, zones: state.zones.map(views.toZoneHealth) };
+}
+
+/** The address the path names, or a 400 when it is not an IPv4 or IPv6 address. */
+function ipTargetOf(ip: string): DnsblTarget & { kind: 'ipv4' | 'ipv6' } {
+  let target;
+  try {
+    target = parseTarget(ip);
+  } catch {
+    target = null;
+  }
+  if (!target || target.kind === 'domain') throw new WardenError('E_VALIDATION', `"${ip}" is not an IPv4 or IPv6 address`, 400);
+  return { kind: target.kind, value: target.value };
+}
+
+/** Senders blamed for the IP's earliest current listing, or null while it is not listed. */
+async function blameOfListing(db: Db, ip: string, listings: DnsblListingView[], blameWindowHours: number): Promise<z.infer<typeof listingBlameSchema>> {
+  const listedSince = listings
+    .filter((row) => row.status === 'listed' && row.since)
+    .map((row) => row.since!.getTime())
+    .sort((a, b) => a - b)[0];
+  const blame = listedSince === undefined ? null : await listingBlame(db, ip, new Date(listedSince), blameWindowHours);
+  return (
+    blame && {
+      from: blame.from.toISOString(),
+      to: blame.to.toISOString(),
+      totalSent: blame.totalSent,
+      senders: blame.senders.map(({ rank, sender, share, sent, complaints, ipBlamingBounces, campaign }) => ({ rank, sender, share, sent, complaints, ipBlamingBounces, campaign })),
+    }
+  );
+}
+
+async function ipHistory(db: Db, views: ZoneViews, ip: string, limit: number, blameWindowHours: number) {
+  const target = ipTargetOf(ip);
+  const history = await dnsblTargetHistory(db, target, limit);
+  if (history.listings.length === 0 && history.checks.length === 0) throw new NotFoundError(`${target.value} was never checked against a blocklist`);
+  return {
+    ip: target.value,
+    kind: target.kind,
+    ...views.summarise(history.listings),
+    checks: history.checks.map((row) => ({
+      at: row.at.toISOString(),
+      zoneId: row.zoneId,
+      zone: row.zone,
+      outcome: row.outcome,
+      codes: row.codes,
+      meanings: row.meanings,
+      severity: row.severity,
+      txt: row.txt,
+      explanation: row.explanation,
+      durationMs: row.durationMs,
+    })),
+    changes: history.changes.map((row) => ({ id: row.id, type: row.type, severity: row.severity, summary: row.summary, at: row.at.toISOString(), payload: row.payload })),
+    blame: await blameOfListing(db, target.value, history.listings, blameWindowHours),
+  };
+}
+
+export function ipsRouter(db: Db, dnsbl: Pick<DnsblConfig, 'customZones'>, blameWindowHours = 24) {
+  const views = zoneViews(dnsbl);
   const router = new OpenAPIHono<ApiEnv>();
   router.use('/ips', requireScope('relay'));
   router.use('/ips/*', requireScope('relay'));
   router.use('/dnsbl/*', requireScope('relay'));
   return router
-    .openapi(listIpsRoute, async (c) => {
-      const state = await currentDnsblState(db, ['ipv4', 'ipv6']);
-      const ips = [...groupByTarget(state.listings)].map(([ip, rows]) => ({ ip, kind: rows[0]!.targetKind as 'ipv4' | 'ipv6', ...summarise(rows) }));
-      return c.json({ lastRun: toLastRun(state.lastRun), ips, zones: state.zones.map(toZoneHealth) }, 200);
-    })
-    .openapi(ipHistoryRoute, async (c) => {
-      const { ip } = c.req.valid('param');
-      const { limit } = c.req.valid('query');
-      let target;
-      try {
-        target = parseTarget(ip);
-      } catch {
-        target = null;
-      }
-      if (!target || target.kind === 'domain') throw new WardenError('E_VALIDATION', `"${ip}" is not an IPv4 or IPv6 address`, 400);
-      const history = await dnsblTargetHistory(db, target, limit);
-      if (history.listings.length === 0 && history.checks.length === 0) throw new NotFoundError(`${target.value} was never checked against a blocklist`);
-      const listedSince = history.listings
-        .filter((row) => row.status === 'listed' && row.since)
-        .map((row) => row.since!.getTime())
-        .sort((a, b) => a - b)[0];
-      const blame = listedSince === undefined ? null : await listingBlame(db, target.value, new Date(listedSince), blameWindowHours);
-      return c.json(
-        {
-          ip: target.value,
-          kind: target.kind,
-          ...summarise(history.listings),
-          checks: history.checks.map((row) => ({
-            at: row.at.toISOString(),
-            zoneId: row.zoneId,
-            zone: row.zone,
-            outcome: row.outcome,
-            codes: row.codes,
-            meanings: row.meanings,
-            severity: row.severity,
-            txt: row.txt,
-            explanation: row.explanation,
-            durationMs: row.durationMs,
-          })),
-          changes: history.changes.map((row) => ({ id: row.id, type: row.type, severity: row.severity, summary: row.summary, at: row.at.toISOString(), payload: row.payload })),
-          blame: blame && {
-            from: blame.from.toISOString(),
-            to: blame.to.toISOString(),
-            totalSent: blame.totalSent,
-            senders: blame.senders.map(({ rank, sender, share, sent, complaints, ipBlamingBounces, campaign }) => ({ rank, sender, share, sent, complaints, ipBlamingBounces, campaign })),
-          },
-        },
-        200,
-      );
-    })
-    .openapi(listDomainsRoute, async (c) => {
-      const state = await currentDnsblState(db, ['domain']);
-      const domains = [...groupByTarget(state.listings)].map(([domain, rows]) => ({ domain, ...summarise(rows) }));
-      return c.json({ lastRun: toLastRun(state.lastRun), domains, zones: state.zones.map(toZoneHealth) }, 200);
-    });
+    .openapi(listIpsRoute, async (c) => c.json(await ipsState(db, views), 200))
+    .openapi(ipHistoryRoute, async (c) => c.json(await ipHistory(db, views, c.req.valid('param').ip, c.req.valid('query').limit, blameWindowHours), 200))
+    .openapi(listDomainsRoute, async (c) => c.json(await domainsState(db, views), 200));
 }

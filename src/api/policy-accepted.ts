@@ -1,4 +1,4 @@
-// POST /api/v1/policy/senders/{id}/accepted (relay scope): a relay that asks the throttle API
+// POST /api/v1/policy/senders/{id}/accepted (relay scope): a relay that asks the policy API
 // reports each message it accepted, so the sender's hourly and daily counts are shared by every
 // relay process and instance, as the Postfix policy server's are (the same hourly counter).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';

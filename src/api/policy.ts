@@ -1,4 +1,4 @@
-// The throttle API (relay scope): "may this sender send now?", and the policy changes since a
+// The policy API (relay scope): "may this sender send now?", and the policy changes since a
 // version for relays that keep a local copy. Answered from the in-memory snapshot and the hourly
 // counts in memory, never waiting on the database.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';

@@ -5,7 +5,7 @@ import type { ReputationConfig } from '../config/reputation';
 import { tierNames, type TiersConfig } from '../config/tiers';
 import type { Db } from '../db/client';
 import { recentFacts } from '../db/facts';
-import { hourlySeries, windowStats } from '../db/rollups';
+import { hourlySeries, rollupDimensionOf, windowStats } from '../db/rollups';
 import type { SubjectKind } from '../db/schema';
 import { auditLog, countSubjects, getSubject, listSubjects, writeOverride, writePinnedTier, type SubjectRow } from '../db/subjects';
 import { NotFoundError } from '../errors';
@@ -15,6 +15,7 @@ import { subjectPolicy } from '../reputation/sender-policy';
 import { wilsonInterval, zFor } from '../reputation/wilson';
 import { zeroCounts } from '../reputation/counts';
 import { requireScope } from './auth';
+import { answerDeprecated } from './deprecated-names';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody } from './errors';
 import { jsonObject } from './json-object';
@@ -81,8 +82,10 @@ function listRouteOf(kind: SubjectKind) {
     security,
     request: {
       query: z.object({
-        sort: z.enum(['severity', 'complaintRate', 'bounceRate', 'volume', 'id']).default('severity').openapi({
-          description: 'severity (the default): action in force, then the worst 7-day rate by its Wilson lower bound as a share of its suspend line, then 30-day volume; `order` applies to the other sorts',
+        sort: z.enum(['severity', 'complaintRate', 'hardBounceRate', 'volume', 'id', 'bounceRate']).default('severity').openapi({
+          description:
+            'severity (the default): action in force, then the worst 7-day rate by its Wilson lower bound as a share of its suspend line, then 30-day volume; `order` applies to the other sorts. ' +
+            '`complaintRate` and `hardBounceRate` are the 7-day rates. `bounceRate` is the deprecated name of `hardBounceRate`, still accepted for one release with a `Deprecation` header (RFC 9745)',
         }),
         order: z.enum(['asc', 'desc']).default('desc'),
         action: action.optional(),
@@ -237,7 +240,7 @@ function tierOf(row: SubjectRow | undefined, tiers: TiersConfig) {
 /** One sender or domain: its policy and stored state, rates per window with their bounds, recent facts and audit. */
 async function subjectDetail(db: Db, presenter: Presenter, id: string, now: Date) {
   const { kind, rules } = presenter;
-  const dimension = kind === 'sender' ? 'sender' : 'sender_domain';
+  const dimension = rollupDimensionOf(kind);
   const row = await getSubject(db, kind, id);
   const stats = (await windowStats(db, dimension, now, [id])).get(id);
   if (!row && !stats) throw new NotFoundError(`no ${kind} ${id} in the send log or the reputation state`);
@@ -287,7 +290,9 @@ export function subjectsRouter(db: Db, kind: SubjectKind, rules: ReputationConfi
   const { setOverrideRoute, clearOverrideRoute } = overrideRoutesOf(kind);
   const withRoutes = router
     .openapi(listRouteOf(kind), async (c) => {
-      const query = c.req.valid('query');
+      const { sort: asked, ...filters } = c.req.valid('query');
+      if (asked === 'bounceRate') answerDeprecated(c, 'sort=bounceRate', 'sort=hardBounceRate');
+      const query = { ...filters, sort: asked === 'bounceRate' ? ('hardBounceRate' as const) : asked };
       const now = clock();
       const [rows, total] = await Promise.all([listSubjects(db, kind, { ...query, now, severity: { z: zFor(rules.confidence), complaintLine: rules.complaintRate.suspend, hardBounceLine: rules.hardBounceRate.suspend } }), countSubjects(db, kind, { ...query, now })]);
       const nextOffset = query.offset + rows.length < total ? query.offset + rows.length : null;

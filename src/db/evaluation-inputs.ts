@@ -7,7 +7,7 @@
 // floor with its stored counts, so it costs one row per subject, not 30 days of rollups.
 import { sql } from 'drizzle-orm';
 import { queryRows, type Db } from './client';
-import { windowStarts } from './rollups';
+import { rollupDimensionOf, windowStarts } from './rollups';
 import type { TierName } from '../config/tiers';
 import type { RollupDimension, StoredAction, SubjectKind } from './schema';
 
@@ -108,7 +108,7 @@ export async function loadEvaluationInputs(
   scope: EvaluationScope,
   volumeFloor: number,
 ): Promise<{ inputs: EvaluationInputRow[]; marks: ChangeMarks | null }> {
-  const dimension: RollupDimension = kind === 'sender' ? 'sender' : 'sender_domain';
+  const dimension = rollupDimensionOf(kind);
   if ('ids' in scope) return { inputs: await readInputs(db, kind, dimension, now, scope, volumeFloor, []), marks: null };
   // The marks are read before the counts: every change behind a mark read here is in the counts
   // read next (a change and its mark commit together). Clearing only these marks, by stamp, when

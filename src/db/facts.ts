@@ -4,7 +4,7 @@
 import { and, desc, eq, gte, inArray, lt, or, sql } from 'drizzle-orm';
 import { queryRows, type Db } from './client';
 import type { Tx } from './events';
-import { addToRollups, type RollupIncrement } from './rollups';
+import { addToRollups, rollupDimensionOf, type RollupIncrement } from './rollups';
 import { complaintFingerprints, mailFacts, type FingerprintKind, type RollupCounts, type RollupDimension } from './schema';
 
 export type FactRow = Omit<typeof mailFacts.$inferInsert, 'id' | 'storedAt'>;
@@ -63,8 +63,8 @@ export async function storeFactsIn(tx: Tx, records: FactRecord[]): Promise<Facts
     const factId = fresh.get(row.dedupKey)!;
     for (const print of fingerprints) printRows.push({ factId, kind: print.kind, value: print.value.slice(0, 500), sender: row.sender!, occurredAt: row.occurredAt });
     for (const add of adds) {
-      if (add.dimension === 'sender') senders.add(add.key);
-      if (add.dimension === 'sender_domain') domains.add(add.key);
+      if (add.dimension === rollupDimensionOf('sender')) senders.add(add.key);
+      if (add.dimension === rollupDimensionOf('domain')) domains.add(add.key);
       increments.push({ ...add, at: row.occurredAt });
     }
   }

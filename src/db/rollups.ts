@@ -2,7 +2,7 @@
 import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { DecisionWindow } from '../config/reputation';
 import type { Db } from './client';
-import { dailyRollups, hourlyRollups, rollupChanges, rollupCounterNames, zeroRollupCounts, type RollupCounts, type RollupDimension } from './schema';
+import { dailyRollups, hourlyRollups, rollupChanges, rollupCounterNames, zeroRollupCounts, type RollupCounts, type RollupDimension, type SubjectKind } from './schema';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 type Writer = Db | Tx;
@@ -13,6 +13,18 @@ export interface RollupIncrement {
   at: Date;
   counts: Partial<RollupCounts>;
 }
+
+/**
+ * The rollup dimension a subject's counts are stored under: a sender's under 'sender', a sending
+ * domain's under 'sender_domain'. The stored values predate the subject kinds and stay as they are
+ * (renaming them would rewrite every rollup row); this is the one place that maps one to the other.
+ */
+export function rollupDimensionOf(kind: SubjectKind): 'sender' | 'sender_domain' {
+  return kind === 'sender' ? 'sender' : 'sender_domain';
+}
+
+/** The dimensions whose keys are subjects: a change to their counts marks the subject for evaluation. */
+export const subjectDimensions: ReadonlySet<RollupDimension> = new Set([rollupDimensionOf('sender'), rollupDimensionOf('domain')]);
 
 const hourMs = 3_600_000;
 const dayMs = 86_400_000;
@@ -51,7 +63,7 @@ export async function addToRollups(db: Writer, increments: RollupIncrement[]): P
   // Mark the senders and domains whose figures moved, for the next evaluation pass.
   const changed = new Map<string, { dimension: RollupDimension; key: string }>();
   for (const { dimension, key } of increments) {
-    if (dimension === 'sender' || dimension === 'sender_domain') changed.set(`${dimension}\u0000${key}`, { dimension, key });
+    if (subjectDimensions.has(dimension)) changed.set(`${dimension}\u0000${key}`, { dimension, key });
   }
   const marks = [...changed.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, mark]) => mark);
   // Rows travel as one array parameter per column, zipped by unnest: no per-row parameters to

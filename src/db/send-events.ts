@@ -1,7 +1,7 @@
 // The relay's send log: stored once per (message, recipient), counted into the rollups.
 import { inArray, lt, sql } from 'drizzle-orm';
 import { databaseRefusedStatement, inCopyTransaction, queryRows, type Db } from './client';
-import { addToRollups, startOfHour, type RollupIncrement } from './rollups';
+import { addToRollups, startOfHour, subjectDimensions, type RollupIncrement } from './rollups';
 import { relayKey, sendEvents, type RollupDimension } from './schema';
 
 export interface SendEventInput {
@@ -95,7 +95,7 @@ async function storeAndCount(db: Db, events: SendEventInput[]): Promise<{ stored
     ),
     marks as (
       insert into rollup_changes (dimension, key)
-      select dimension, key from increments where dimension in ('sender', 'sender_domain')
+      select dimension, key from increments where dimension = any(${sql.param([...subjectDimensions])}::text[])
       group by dimension, key order by dimension collate "C", key collate "C"
       on conflict (dimension, key) do update set seq = excluded.seq
       returning 1

@@ -193,7 +193,7 @@ export function auditLog(db: Db, kind: SubjectKind, id: string, limit: number) {
 
 export const subjectSorts = {
   complaintRate: reputationSubjects.complaintRate7d,
-  bounceRate: reputationSubjects.hardBounceRate7d,
+  hardBounceRate: reputationSubjects.hardBounceRate7d,
   volume: reputationSubjects.sent30d,
   id: reputationSubjects.id,
 } as const;

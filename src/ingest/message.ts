@@ -194,11 +194,11 @@ export function prepareUncompressed(message: RawMessage, options: PrepareOptions
  * tell (the same message read again, from any folder or UIDVALIDITY), so an unrelated report is
  * never merged. Hashed: a Message-ID is the sender's text, of any length.
  */
-export function factDedupKey(fact: Pick<Fact, 'kind' | 'messageId' | 'recipient' | 'status' | 'reason' | 'feedbackType'>, index: number, contentHash: string): string {
-  const messageId = fact.messageId?.trim();
+export function factDedupKey(fact: Pick<Fact, 'kind' | 'originalMessageId' | 'recipient' | 'status' | 'reason' | 'feedbackType'>, index: number, contentHash: string): string {
+  const originalMessageId = fact.originalMessageId?.trim();
   const recipient = fact.recipient?.trim().toLowerCase();
-  if (!messageId || !recipient || (fact.kind !== 'bounce' && fact.kind !== 'delay')) return `msg:${contentHash}:${index}`;
-  const identity = JSON.stringify([fact.kind, fact.status ?? fact.reason ?? null, fact.feedbackType ?? null, recipient, messageId]);
+  if (!originalMessageId || !recipient || (fact.kind !== 'bounce' && fact.kind !== 'delay')) return `msg:${contentHash}:${index}`;
+  const identity = JSON.stringify([fact.kind, fact.status ?? fact.reason ?? null, fact.feedbackType ?? null, recipient, originalMessageId]);
   return `report:${createHash('sha256').update(identity).digest('hex')}`;
 }
 
@@ -223,8 +223,8 @@ function factInputOf(
     recipient: fact.recipient || null,
     sender,
     senderDomain: domainOf(fact.from) ?? null,
-    ip: fact.sourceIp ?? null,
-    originalMessageId: fact.messageId ?? null,
+    ip: fact.ip ?? null,
+    originalMessageId: fact.originalMessageId ?? null,
     status: fact.status ?? null,
     diagnosticCode: fact.diagnosticCode ?? null,
     subject: fact.subject ?? null,

@@ -1,5 +1,5 @@
 // What a refused sender is told, in one place: the Postfix policy server answers with it and the
-// throttle API hands it to the Haraka plugin (and any relay) as the SMTP reply to give.
+// policy API hands it to the Haraka plugin (and any relay) as the SMTP reply to give.
 import type { EffectivePolicy } from '../reputation/effective-policy';
 
 /**

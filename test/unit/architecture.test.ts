@@ -13,7 +13,7 @@ const described = (edges: { from: string; to: string }[]) => edges.map((edge) =>
 /** What db/ may import besides itself: the config types it stores, the shared error base and where the package's files are. */
 const storageMayImport = new Set(['config', 'errors', 'package-root']);
 /** The pure core: values in, values out; never storage, the network, the clock's owner or the edges. */
-const pureFolders = new Set(['analysis', 'attribution', 'reputation']);
+const pureFolders = new Set(['analysis', 'attribution', 'reputation', 'suppression', 'steering']);
 const pureMayImport = new Set([...pureFolders, 'config', 'errors']);
 
 function violations(): string[] {
@@ -32,7 +32,7 @@ describe('the import graph', () => {
     expect(violations().filter((line) => line.startsWith('src/db/'))).toEqual([]);
   });
 
-  it('keeps the pure core (analysis, attribution, reputation) free of storage and the edges', () => {
+  it(`keeps the pure core (${[...pureFolders].join(', ')}) free of storage and the edges`, () => {
     expect(violations().filter((line) => [...pureFolders].some((folder) => line.startsWith(`src/${folder}/`)))).toEqual([]);
   });
 
@@ -64,11 +64,7 @@ describe('function length', () => {
   /** Past this many lines of code a function is several steps that want names. */
   const maxLines = 80;
   /** Functions still to be split. Empty when none is too long. */
-  const knownLong = [
-    'src/api/ips.ts ipsRouter',
-    'src/api/mail.ts mailRouter',
-    'src/cli/quarantine.ts run',
-  ];
+  const knownLong: string[] = [];
   const long = sourceFilesUnder('src')
     .flatMap(functionLengths)
     .filter((found) => found.lines > maxLines)

@@ -59,3 +59,10 @@ export const post = (path, body) => request('POST', `/api/v1${path}`, body);
 /** POST a text body of its own type (a CSV import). */
 export const postText = (path, text, contentType) => request('POST', `/api/v1${path}`, text, contentType);
 export const del = (path) => request('DELETE', `/api/v1${path}`);
+
+/**
+ * The `dimension` of GET /api/v1/rates/daily that holds a subject kind's counts ('sender' or
+ * 'domain'): the API serves the stored dimension values, which the server maps in one place
+ * (rollupDimensionOf, src/db/rollups.ts); the dashboard cannot import it, so this mirrors it.
+ */
+export const rollupDimensionOf = (kind) => (kind === 'sender' ? 'sender' : 'sender_domain');

@@ -49,10 +49,10 @@ export function readSesNotification(body: string): VendorNotification | undefine
   const type = (note.notificationType ?? note.eventType ?? '').toLowerCase();
   const mail = note.mail ?? {};
   const base = {
-    messageId: mail.commonHeaders?.messageId ?? mail.messageId,
+    originalMessageId: mail.commonHeaders?.messageId ?? mail.messageId,
     from: mail.source,
     subject: mail.commonHeaders?.subject,
-    sourceIp: mail.sourceIp,
+    ip: mail.sourceIp,
   };
   if (type === 'bounce' && note.bounce) {
     const records = (note.bounce.bouncedRecipients ?? []).map((recipient): RecipientRecord => {

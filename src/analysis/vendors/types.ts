@@ -20,8 +20,9 @@ export interface VendorNotification {
   kind: 'bounce' | 'complaint' | 'delivery';
   records: RecipientRecord[];
   feedbackType?: string;
-  sourceIp?: string;
-  messageId?: string;
+  /** The address the original was sent from. */
+  ip?: string;
+  originalMessageId?: string;
   from?: string;
   subject?: string;
 }

@@ -45,7 +45,7 @@ describe('the OpenAPI document', () => {
   let document: OpenApiDocument;
   beforeAll(async () => {
     database = await testEngines()[0]!.open();
-    // With the policy snapshot and the hourly counter, so the relay's throttle routes are in the document too.
+    // With the policy snapshot and the hourly counter, so the relay's policy API routes are in the document too.
     const policySnapshot = new PolicySnapshot(database, { throttleLimitPerHour: 100, tiers: config.tiers, campaigns: config.campaigns, refreshSeconds: 3600, logger });
     const hourlyCounter = new HourlyCounter(database.db, { flushMs: 1000, logger });
     const app = createApp({ database, config, logger, jobs: resolveJobs(allJobs, {}), policySnapshot, hourlyCounter });

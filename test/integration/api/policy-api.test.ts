@@ -1,4 +1,4 @@
-// The throttle API through the app factory: one sender's policy, and changes since a version.
+// The policy API through the app factory: one sender's policy, and changes since a version.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allJobs } from '../../../src/jobs';
@@ -23,7 +23,7 @@ const config = wardenConfigSchema.parse({
 const now = new Date('2026-11-20T12:30:00Z');
 const logger = pino({ level: 'silent' });
 
-describe('throttle API', () => {
+describe('policy API', () => {
   let database: Database;
   let snapshot: PolicySnapshot;
   let app: ReturnType<typeof createApp>;
@@ -102,7 +102,7 @@ describe('throttle API', () => {
   });
 });
 
-describe('throttle API with the shared hourly counts (relays that report accepted messages)', () => {
+describe('policy API with the shared hourly counts (relays that report accepted messages)', () => {
   let database: Database;
   let snapshot: PolicySnapshot;
   let counter: HourlyCounter;

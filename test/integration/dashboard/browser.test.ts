@@ -218,7 +218,7 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     await shoot('senders');
   });
 
-  it('suspends a sender from its page, and the throttle API answers suspend', async () => {
+  it('suspends a sender from its page, and the policy API answers suspend', async () => {
     const policy = async () =>
       (await fetch(`${server.url}/api/v1/policy/senders/${cleanSender}`, { headers: { authorization: `Bearer ${relayToken}` } })).json() as Promise<{ action: string; reason: string }>;
     expect((await policy()).action).toBe('allow');
@@ -231,7 +231,7 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
     const answer = await waitFor(async () => {
       const current = await policy();
       return current.action === 'suspend' ? current : undefined;
-    }, { timeoutMs: 10_000, what: 'the throttle API to answer suspend' });
+    }, { timeoutMs: 10_000, what: 'the policy API to answer suspend' });
     expect(answer.reason).toBe('manual (dashboard): reported phishing kit');
     expect(await page.textContent('main section:last-of-type tbody')).toContain('reported phishing kit');
     await shoot('sender');

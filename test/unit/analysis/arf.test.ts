@@ -10,9 +10,9 @@ describe('ARF feedback reports (RFC 5965)', () => {
         reason: 'feedback',
         hardBounce: false,
         feedbackType: 'abuse',
-        sourceIp: '203.0.113.7',
+        ip: '203.0.113.7',
         arrivalDate: '2026-03-12T09:12:44.000Z',
-        messageId: 'spring-2026-0077@acme.example',
+        originalMessageId: 'spring-2026-0077@acme.example',
         from: 'news@acme.example',
         subject: 'Spring offers',
       }),
@@ -21,7 +21,7 @@ describe('ARF feedback reports (RFC 5965)', () => {
 
   it('reads a report whose original is headers only and whose recipient is redacted', () => {
     const [fact] = factsOf(fixture('arf-headers-only-redacted.eml'));
-    expect(fact).toMatchObject({ kind: 'complaint', feedbackType: 'abuse', sourceIp: '203.0.113.9', messageId: 'weekly-991@globex.example', from: 'alerts@globex.example' });
+    expect(fact).toMatchObject({ kind: 'complaint', feedbackType: 'abuse', ip: '203.0.113.9', originalMessageId: 'weekly-991@globex.example', from: 'alerts@globex.example' });
     expect(fact?.recipient).toBe('redacted@isp.example');
   });
 
@@ -36,7 +36,7 @@ describe('ARF feedback reports (RFC 5965)', () => {
 
   it('reads a Microsoft JMRP forward (no ARF part) as an abuse complaint', () => {
     expect(factsOf(fixture('jmrp-complaint.eml'))).toEqual([
-      expect.objectContaining({ kind: 'complaint', recipient: 'complainer@outlook.example', feedbackType: 'abuse', sourceIp: '203.0.113.7', messageId: 'spring-2026-0123@acme.example' }),
+      expect.objectContaining({ kind: 'complaint', recipient: 'complainer@outlook.example', feedbackType: 'abuse', ip: '203.0.113.7', originalMessageId: 'spring-2026-0123@acme.example' }),
     ]);
   });
 });

@@ -19,7 +19,7 @@ describe('RFC 3464 delivery status notifications', () => {
       remoteMta: 'mx.shop.example',
       reportingMta: 'mx1.relay.example',
       smtpCommand: 'RCPT',
-      messageId: 'spring-2026-0042@acme.example',
+      originalMessageId: 'spring-2026-0042@acme.example',
       from: 'news@acme.example',
       to: 'maria.lopez@shop.example',
       subject: 'Spring offers — 20% off',
@@ -54,7 +54,7 @@ describe('RFC 3464 delivery status notifications', () => {
 
   it('reads an Office 365 NDR (HTML notice, 5.1.10 RecipientNotFound) as userunknown, hard', () => {
     expect(factsOf(fixture('office365-html-ndr.eml'))).toEqual([
-      expect.objectContaining({ kind: 'bounce', recipient: 'lee@contoso.example', reason: 'userunknown', hardBounce: true, status: '5.1.10', messageId: 'spring-2026-0201@acme.example' }),
+      expect.objectContaining({ kind: 'bounce', recipient: 'lee@contoso.example', reason: 'userunknown', hardBounce: true, status: '5.1.10', originalMessageId: 'spring-2026-0201@acme.example' }),
     ]);
   });
 

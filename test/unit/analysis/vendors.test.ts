@@ -5,7 +5,7 @@ import { unwrapSesReply } from '../../../src/analysis/vendors/amazonses';
 describe('non-standard bounce families', () => {
   it('reads a qmail bounce as mailboxfull, soft', () => {
     expect(factsOf(fixture('qmail-mailboxfull.eml'))).toEqual([
-      expect.objectContaining({ kind: 'bounce', recipient: 'sam@hosting.example', reason: 'mailboxfull', hardBounce: false, status: '5.2.2', format: 'qmail', messageId: 'spring-2026-0099@acme.example' }),
+      expect.objectContaining({ kind: 'bounce', recipient: 'sam@hosting.example', reason: 'mailboxfull', hardBounce: false, status: '5.2.2', format: 'qmail', originalMessageId: 'spring-2026-0099@acme.example' }),
     ]);
   });
 

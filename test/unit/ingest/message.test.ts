@@ -41,8 +41,8 @@ describe('prepareMessage', () => {
   });
 
   it('keys a report naming no original message or no recipient by its content, so that it merges with no other', () => {
-    const bounce = { kind: 'bounce' as const, reason: 'userunknown' as const, status: '5.1.1', recipient: 'a@example.net', messageId: 'm1@example.com' as string | undefined };
-    expect(factDedupKey({ ...bounce, messageId: undefined }, 0, 'hash1')).toBe('msg:hash1:0');
+    const bounce = { kind: 'bounce' as const, reason: 'userunknown' as const, status: '5.1.1', recipient: 'a@example.net', originalMessageId: 'm1@example.com' as string | undefined };
+    expect(factDedupKey({ ...bounce, originalMessageId: undefined }, 0, 'hash1')).toBe('msg:hash1:0');
     expect(factDedupKey({ ...bounce, recipient: '' }, 1, 'hash1')).toBe('msg:hash1:1');
     expect(factDedupKey(bounce, 0, 'hash1')).toBe(factDedupKey({ ...bounce, recipient: ' A@Example.NET' }, 3, 'hash2'));
     expect(factDedupKey(bounce, 0, 'hash1')).not.toBe(factDedupKey({ ...bounce, status: '5.2.2' }, 0, 'hash1'));

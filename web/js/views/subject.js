@@ -2,7 +2,7 @@
 // against the warn / throttle / suspend lines, the hourly series, recent complaints and bounces
 // (text from emails: shown as text only), the audit log, and the operator's throttle / suspend /
 // release buttons (a manual override with a reason).
-import { del, get, post } from '../api.js';
+import { del, get, post, rollupDimensionOf } from '../api.js';
 import { bucketLabel, colours, rateChart, thresholdLines, volumeChart } from '../charts.js';
 import { append, badge, el, notice, section, table } from '../dom.js';
 import { count, dateTime, rateWithBound } from '../format.js';
@@ -10,7 +10,7 @@ import { count, dateTime, rateWithBound } from '../format.js';
 export async function renderSubject(main, kind, id) {
   const base = kind === 'sender' ? 'senders' : 'domains';
   const path = `/${base}/${encodeURIComponent(id)}`;
-  const [detail, daily] = await Promise.all([get(path), get('/rates/daily', { dimension: kind === 'sender' ? 'sender' : 'sender_domain', keys: [id], days: 30 })]);
+  const [detail, daily] = await Promise.all([get(path), get('/rates/daily', { dimension: rollupDimensionOf(kind), keys: [id], days: 30 })]);
   const policy = detail.policy;
   const days = daily.series[id] ?? [];
   const dayLabels = days.map((d) => bucketLabel(d.at, 'day'));

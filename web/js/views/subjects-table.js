@@ -1,13 +1,15 @@
 // The sortable, filterable table of senders (or sending domains). Sorting, filtering and paging
 // happen on the server (100,000 senders do not travel to the browser); the state lives in the
 // URL hash, so a view can be bookmarked and the back button works.
-import { get } from '../api.js';
+import { get, rollupDimensionOf } from '../api.js';
 import { append, badge, el } from '../dom.js';
 import { count, percent, ratio, routeHash } from '../format.js';
 import { sparkline } from '../sparkline.js';
 
 const pageSize = 50;
-const sortable = { severity: 'severity', id: 'id', volume: 'volume', complaintRate: 'complaintRate', bounceRate: 'bounceRate' };
+// The sort in the URL hash → the API's sort. bounceRate is the old name of hardBounceRate, kept so a
+// bookmarked view still opens sorted.
+const sortable = { severity: 'severity', id: 'id', volume: 'volume', complaintRate: 'complaintRate', hardBounceRate: 'hardBounceRate', bounceRate: 'hardBounceRate' };
 
 /** What the default order means, as the API computes it (GET /api/v1/senders?sort=severity). */
 export const severityOrderExplained =
@@ -27,7 +29,7 @@ export async function subjectsTable(kind, base, params) {
   };
   const page = await get(kind === 'sender' ? '/senders' : '/domains', { sort: state.sort, order: state.order, q: state.q, action: state.action, limit: pageSize, offset: state.offset });
   const trends = page.items.length
-    ? await get('/rates/daily', { dimension: kind === 'sender' ? 'sender' : 'sender_domain', keys: page.items.map((item) => item.id), days: 14 })
+    ? await get('/rates/daily', { dimension: rollupDimensionOf(kind), keys: page.items.map((item) => item.id), days: 14 })
     : { series: {} };
 
   const search = el('input', { type: 'search', name: 'q', value: state.q, placeholder: `${kind} id contains…`, 'aria-label': `filter ${kind}s` });
@@ -103,7 +105,7 @@ export async function subjectsTable(kind, base, params) {
           th('complaints 24h', true),
           header('complaints 7d', 'complaintRate', true),
           th('hard bounces 24h', true),
-          header('hard bounces 7d', 'bounceRate', true),
+          header('hard bounces 7d', 'hardBounceRate', true),
           th('14 days'),
         ),
       ),
