@@ -56,3 +56,41 @@ export const campaignsConfig = z
   .strict();
 
 export type CampaignsConfig = z.infer<typeof campaignsConfig>;
+
+// What the rule finds, in the shape storage writes it. Declared here because the rule (reputation/)
+// and the tables (db/) both import config/, and neither may import the other.
+
+/** A sender a campaign's complaints came from, and why it is (or is not) under the campaign's action. */
+export interface CampaignMember {
+  sender: string;
+  /** Under the campaign's action, or only listed. */
+  included: boolean;
+  /** Why, in words: the evidence of its own, or its lack. */
+  why: string;
+}
+
+/** A campaign the rule raised; `Evidence` is a fingerprint's evidence (storage keeps part of the rule's). */
+export interface RaisedCampaign<Evidence> {
+  fingerprints: Evidence[];
+  /** The members under its action (those of `members` included). */
+  senders: string[];
+  members: CampaignMember[];
+  complaintIds: number[];
+  networks: string[];
+  /** Which line was crossed, for the reason and the audit log. */
+  rule: string;
+  firstAt: Date;
+  lastAt: Date;
+}
+
+/** What a campaign already raised gained in a pass: fingerprints, members, complaints, networks. */
+export interface CampaignJoin<Evidence> {
+  campaignId: number;
+  fingerprints: Evidence[];
+  /** New members under its action. */
+  senders: string[];
+  /** Every sender judged in this join, included or only seen. */
+  members: CampaignMember[];
+  complaintIds: number[];
+  networks: string[];
+}

@@ -6,8 +6,9 @@ import { insertEvents, type EventWrite, type Tx } from './events';
 import { startOfHour } from './rollups';
 import {
   campaignComplaints, campaignFingerprints, campaigns, complaintFingerprints, events, hourlyRollups, mailFacts, policyAudit, reputationSubjects,
-  type CampaignMember, type CampaignStatus, type FingerprintFootingKind, type FingerprintKind,
+  type CampaignStatus, type FingerprintFootingKind, type FingerprintKind,
 } from './schema';
+import type { CampaignJoin, CampaignMember, RaisedCampaign } from '../config/campaigns';
 import { lockPolicyVersions, notifyPolicyChange, type AuditWrite } from './subjects';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
@@ -21,32 +22,6 @@ export interface FingerprintEvidenceToStore {
   complaints: number;
   footing: { kind: 'volume'; volume: number; complaints: number } | { kind: Exclude<FingerprintFootingKind, 'volume'> };
   explanation: string;
-}
-
-/** A campaign the rule raised. */
-export interface CampaignToRaise {
-  fingerprints: FingerprintEvidenceToStore[];
-  /** The members under its action. */
-  senders: string[];
-  members: CampaignMember[];
-  complaintIds: number[];
-  networks: string[];
-  /** Which line was crossed, for the reason and the audit log. */
-  rule: string;
-  firstAt: Date;
-  lastAt: Date;
-}
-
-/** What a campaign already raised gained in a pass: fingerprints, members, complaints, networks. */
-export interface CampaignJoinToStore {
-  campaignId: number;
-  fingerprints: FingerprintEvidenceToStore[];
-  /** New members under its action. */
-  senders: string[];
-  /** Every sender judged in this join, included or only seen. */
-  members: CampaignMember[];
-  complaintIds: number[];
-  networks: string[];
 }
 
 // Any constant works; the same for every instance. Campaign passes run one at a time everywhere,
@@ -173,7 +148,7 @@ const mergeMembers = (known: CampaignMember[], judged: CampaignMember[]) =>
   [...new Map([...known, ...judged].map((member) => [member.sender, member])).values()].sort((a, b) => (a.sender < b.sender ? -1 : a.sender > b.sender ? 1 : 0));
 
 /** Stores what a pass of the rule found; returns the ids of the campaigns raised. */
-export async function writeCampaignOutcome(tx: Tx, raised: CampaignToRaise[], joined: CampaignJoinToStore[], write: CampaignWrite): Promise<number[]> {
+export async function writeCampaignOutcome(tx: Tx, raised: RaisedCampaign<FingerprintEvidenceToStore>[], joined: CampaignJoin<FingerprintEvidenceToStore>[], write: CampaignWrite): Promise<number[]> {
   if (raised.length + joined.length === 0) return [];
   await lockPolicyVersions(tx);
   const emitted: EventWrite[] = [];

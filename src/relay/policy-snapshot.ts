@@ -11,6 +11,7 @@ import { policyChangesSince, policyChannel } from '../db/subjects';
 import { watchPolicySnapshot } from '../metrics';
 import { effectivePolicy, type CampaignPolicy, type EffectivePolicy, type PolicyContext, type SubjectPolicy } from '../reputation/effective-policy';
 import { subjectPolicy } from '../reputation/sender-policy';
+import { VersionedSnapshot } from './versioned-snapshot';
 
 export interface SnapshotEntry {
   kind: SubjectKind;
@@ -41,8 +42,7 @@ const defaultNetworkPrefixes = { networkPrefixV4: 32, networkPrefixV6: 64 };
 
 /**
  * Holds every subject whose policy was ever set (version > 0); a subject absent from it is
- * `allow`. Versions are taken in commit order (see db/subjects.ts), so "rows with a version above
- * the highest one loaded" is a complete incremental refresh.
+ * `allow`.
  */
 export class PolicySnapshot {
   private readonly senders = new Map<string, SnapshotEntry>();
@@ -50,12 +50,7 @@ export class PolicySnapshot {
   /** Submitting network (CIDR) → the active campaign it belongs to. */
   private readonly campaignNetworks = new Map<string, CampaignPolicy>();
   private readonly networksOfCampaign = new Map<number, string[]>();
-  private loadedVersion = 0;
-  private refreshing: Promise<void> | undefined;
-  private refreshAgain = false;
-  private timer: NodeJS.Timeout | undefined;
-  private unlisten: (() => Promise<void>) | undefined;
-  private lastRefreshAt: Date | undefined;
+  private readonly changes: VersionedSnapshot;
   /** The policy context of a request from no campaign's network: the same object for every lookup. */
   private readonly withoutCampaign: PolicyContext;
 
@@ -64,63 +59,46 @@ export class PolicySnapshot {
     private readonly options: PolicySnapshotOptions,
   ) {
     this.withoutCampaign = Object.freeze({ tiers: options.tiers, fromCampaignNetwork: null });
+    this.changes = new VersionedSnapshot(database, {
+      name: 'policy',
+      channel: policyChannel,
+      readChanges: (sinceVersion, applied) => this.readChanges(sinceVersion, applied),
+      refreshSeconds: options.refreshSeconds,
+      logger: options.logger,
+    });
   }
 
   /** Listens first, then loads: a change committed in between is refreshed again, never missed. */
   async start(): Promise<void> {
-    this.unlisten = await this.database.listen(policyChannel, (payload) => {
-      if (Number(payload) > this.loadedVersion) void this.refresh();
-    });
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.options.refreshSeconds * 1000);
-    this.timer.unref();
+    await this.changes.start();
     watchPolicySnapshot(this);
-    this.options.logger.info({ version: this.loadedVersion, senders: this.senders.size, domains: this.domains.size }, 'policy snapshot loaded');
+    this.options.logger.info({ version: this.version, senders: this.senders.size, domains: this.domains.size }, 'policy snapshot loaded');
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.unlisten?.().catch(() => {});
-    await this.refreshing?.catch(() => {});
+  stop(): Promise<void> {
+    return this.changes.stop();
   }
 
   /** The highest policy version loaded: what `?since=` is answered up to. */
   get version(): number {
-    return this.loadedVersion;
+    return this.changes.version;
   }
 
   get size(): { senders: number; domains: number; refreshedAt: Date | undefined } {
-    return { senders: this.senders.size, domains: this.domains.size, refreshedAt: this.lastRefreshAt };
+    return { senders: this.senders.size, domains: this.domains.size, refreshedAt: this.changes.refreshedAt };
   }
 
   /** Reads the rows changed since the last refresh; concurrent calls share one read and one more after it. */
   refresh(): Promise<void> {
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      try {
-        do {
-          this.refreshAgain = false;
-          await this.readChanges();
-        } while (this.refreshAgain);
-      } catch (error) {
-        // Lookups keep answering from what is loaded; the next NOTIFY or timer tries again.
-        this.options.logger.error({ err: error, version: this.loadedVersion }, 'policy snapshot refresh failed');
-      } finally {
-        this.refreshing = undefined;
-      }
-    })();
-    return this.refreshing;
+    return this.changes.refresh();
   }
 
-  private async readChanges(): Promise<void> {
-    const { subjects: rows, campaigns: campaignRows } = await policyChangesSince(this.database.db, this.loadedVersion);
+  private async readChanges(sinceVersion: number, applied: (version: number) => void): Promise<void> {
+    const { subjects: rows, campaigns: campaignRows } = await policyChangesSince(this.database.db, sinceVersion);
     for (const row of rows) {
       const entry: SnapshotEntry = { kind: row.kind, id: row.id, policy: subjectPolicy(row), version: row.version };
       (row.kind === 'sender' ? this.senders : this.domains).set(row.id, entry);
-      if (row.version > this.loadedVersion) this.loadedVersion = row.version;
+      applied(row.version);
     }
     for (const campaign of campaignRows) {
       for (const network of this.networksOfCampaign.get(campaign.id) ?? []) this.campaignNetworks.delete(network);
@@ -130,10 +108,9 @@ export class PolicySnapshot {
         for (const network of campaign.networks) this.campaignNetworks.set(network, policy);
         this.networksOfCampaign.set(campaign.id, campaign.networks);
       }
-      if (campaign.version > this.loadedVersion) this.loadedVersion = campaign.version;
+      applied(campaign.version);
     }
-    this.lastRefreshAt = new Date();
-    if (rows.length > 0) this.options.logger.debug({ changed: rows.length, version: this.loadedVersion }, 'policy snapshot refreshed');
+    if (rows.length > 0) this.options.logger.debug({ changed: rows.length, version: this.version }, 'policy snapshot refreshed');
   }
 
   /** The active campaign whose submitting network an address is in, if any. */
@@ -173,7 +150,7 @@ export class PolicySnapshot {
 
   /** Subjects whose policy changed after `since`, oldest change first. */
   changesSince(since: number): SnapshotEntry[] {
-    if (since >= this.loadedVersion) return [];
+    if (since >= this.version) return [];
     const changed: SnapshotEntry[] = [];
     for (const entries of [this.senders, this.domains]) {
       for (const entry of entries.values()) if (entry.version > since) changed.push(entry);

@@ -6,6 +6,7 @@ import type { Database } from '../db/client';
 import { loadSteeringRows, steeringChannel } from '../db/steering-queries';
 import { chooseIp } from '../steering/choice';
 import { usableStates, type IpSteeringState } from '../steering/ip-status';
+import { VersionedSnapshot } from './versioned-snapshot';
 
 /** Senders whose choice is remembered; past it the memory starts over. */
 const maxCachedChoices = 100_000;
@@ -42,11 +43,8 @@ export function steeringAnswer(ips: SteeringIp[], sender: string): SteeringAnswe
 
 export class SteeringSnapshot {
   private ips: SteeringIp[];
-  private timer: NodeJS.Timeout | undefined;
-  private unlisten: (() => Promise<void>) | undefined;
-  private refreshing: Promise<void> | undefined;
-  private refreshAgain = false;
   private readonly choices = new Map<string, SteeringIp | null>();
+  private readonly changes: VersionedSnapshot;
 
   constructor(
     private readonly database: Database,
@@ -54,6 +52,14 @@ export class SteeringSnapshot {
     private readonly options: { refreshSeconds: number; logger: Logger },
   ) {
     this.ips = steeringIps(config, new Map());
+    // Steering rows carry no version: each NOTIFY (with an empty payload) re-reads every row.
+    this.changes = new VersionedSnapshot(database, {
+      name: 'steering',
+      channel: steeringChannel,
+      readChanges: () => this.reload(),
+      refreshSeconds: options.refreshSeconds,
+      logger: options.logger,
+    });
   }
 
   get enabled(): boolean {
@@ -62,43 +68,25 @@ export class SteeringSnapshot {
 
   async start(): Promise<void> {
     if (!this.enabled) return;
-    this.unlisten = await this.database.listen(steeringChannel, () => void this.refresh());
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.options.refreshSeconds * 1000);
-    this.timer.unref();
+    await this.changes.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.unlisten?.().catch(() => {});
-    await this.refreshing?.catch(() => {});
+  stop(): Promise<void> {
+    return this.changes.stop();
   }
 
   /** Concurrent calls share one read and one more after it, so a change committed mid-read is not missed. */
   refresh(): Promise<void> {
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      try {
-        do {
-          this.refreshAgain = false;
-          const rows = await loadSteeringRows(this.database.db);
-          const before = this.ips.map((ip) => `${ip.ip}:${ip.state}`).join(' ');
-          this.ips = steeringIps(this.config, new Map(rows.map((row) => [row.ip, row])));
-          this.choices.clear();
-          const after = this.ips.map((ip) => `${ip.ip}:${ip.state}`).join(' ');
-          if (before !== after) this.options.logger.info({ ips: after }, 'steering snapshot changed');
-        } while (this.refreshAgain);
-      } catch (error) {
-        // Answers keep using what is loaded; the next NOTIFY or timer tries again.
-        this.options.logger.error({ err: error }, 'steering snapshot refresh failed');
-      } finally {
-        this.refreshing = undefined;
-      }
-    })();
-    return this.refreshing;
+    return this.changes.refresh();
+  }
+
+  private async reload(): Promise<void> {
+    const rows = await loadSteeringRows(this.database.db);
+    const before = this.ips.map((ip) => `${ip.ip}:${ip.state}`).join(' ');
+    this.ips = steeringIps(this.config, new Map(rows.map((row) => [row.ip, row])));
+    this.choices.clear();
+    const after = this.ips.map((ip) => `${ip.ip}:${ip.state}`).join(' ');
+    if (before !== after) this.options.logger.info({ ips: after }, 'steering snapshot changed');
   }
 
   /** The IP a sender's new mail leaves by, or null (steering off, or no IP usable). */

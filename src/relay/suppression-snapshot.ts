@@ -8,6 +8,7 @@ import { watchSuppressionList } from '../metrics';
 import type { AddressKeyer } from '../suppression/address';
 import { SuppressionList, type ListedEntry } from '../suppression/list';
 import { oneLine } from './refusal';
+import { VersionedSnapshot } from './versioned-snapshot';
 
 /** Rows read per query while loading: a list of millions loads in pages, not one result set. */
 const pageRows = 50_000;
@@ -32,43 +33,39 @@ export const suppressedRecipientRefusal = {
 
 export class SuppressionSnapshot {
   private readonly list = new SuppressionList();
-  private loadedVersion = 0;
-  private refreshing: Promise<void> | undefined;
-  private refreshAgain = false;
-  private timer: NodeJS.Timeout | undefined;
-  private unlisten: (() => Promise<void>) | undefined;
-  private lastRefreshAt: Date | undefined;
+  private readonly changes: VersionedSnapshot;
 
   constructor(
     private readonly database: Database,
     readonly keyer: AddressKeyer,
     private readonly options: { refreshSeconds: number; logger: Logger },
-  ) {}
+  ) {
+    this.changes = new VersionedSnapshot(database, {
+      name: 'suppression',
+      channel: suppressionChannel,
+      readChanges: (sinceVersion, applied) => this.readChanges(sinceVersion, applied),
+      refreshSeconds: options.refreshSeconds,
+      logger: options.logger,
+    });
+  }
 
   /** Listens first, then loads: a change committed in between is refreshed again, never missed. */
   async start(): Promise<void> {
-    this.unlisten = await this.database.listen(suppressionChannel, (payload) => {
-      if (Number(payload) > this.loadedVersion) void this.refresh();
-    });
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.options.refreshSeconds * 1000);
-    this.timer.unref();
+    await this.changes.start();
     watchSuppressionList(this);
-    this.options.logger.info({ version: this.loadedVersion, entries: this.list.size }, 'suppression snapshot loaded');
+    this.options.logger.info({ version: this.version, entries: this.list.size }, 'suppression snapshot loaded');
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.unlisten?.().catch(() => {});
-    await this.refreshing?.catch(() => {});
+  stop(): Promise<void> {
+    return this.changes.stop();
   }
 
   get version(): number {
-    return this.loadedVersion;
+    return this.changes.version;
   }
 
   get size(): { entries: number; refreshedAt: Date | undefined } {
-    return { entries: this.list.size, refreshedAt: this.lastRefreshAt };
+    return { entries: this.list.size, refreshedAt: this.changes.refreshedAt };
   }
 
   countsByReason(now: Date) {
@@ -77,37 +74,22 @@ export class SuppressionSnapshot {
 
   /** Reads the entries changed since the last refresh; concurrent calls share one read and one more after it. */
   refresh(): Promise<void> {
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      try {
-        do {
-          this.refreshAgain = false;
-          await this.readChanges();
-        } while (this.refreshAgain);
-      } catch (error) {
-        // Checks keep answering from what is loaded; the next NOTIFY or timer tries again.
-        this.options.logger.error({ err: error, version: this.loadedVersion }, 'suppression snapshot refresh failed');
-      } finally {
-        this.refreshing = undefined;
-      }
-    })();
-    return this.refreshing;
+    return this.changes.refresh();
   }
 
-  private async readChanges(): Promise<void> {
+  private async readChanges(sinceVersion: number, applied: (version: number) => void): Promise<void> {
     // Pages by version until a short one. A first load reads only the entries in force; the removed
     // ones with higher versions come with the next refresh, and remove nothing.
-    for (let rows = await entryChangesSince(this.database.db, this.loadedVersion, pageRows); ; rows = await entryChangesSince(this.database.db, this.loadedVersion, pageRows)) {
+    let since = sinceVersion;
+    for (;;) {
+      const rows = await entryChangesSince(this.database.db, since, pageRows);
       for (const row of rows) {
         this.list.apply(row);
-        if (row.version > this.loadedVersion) this.loadedVersion = row.version;
+        applied(row.version);
+        if (row.version > since) since = row.version;
       }
       if (rows.length < pageRows) break;
     }
-    this.lastRefreshAt = new Date();
   }
 
   /** Whether mail from `sender` (of `senderDomain`) may not go to `recipient` now. */

@@ -11,6 +11,7 @@
 // A sender is acted on only with evidence of its own: a fresh account (the rotating-accounts abuse
 // of a free service), a submitting network it shares with another member, or its own rate over the
 // warn line as the rate engine decided it. Everyone else is listed as "also seen".
+import type { CampaignMember } from '../config/campaigns';
 import { wilsonInterval } from './wilson';
 
 export interface SenderStanding {
@@ -78,14 +79,6 @@ export function weighFingerprint(
     ? `distinctiveness (no volume from the relay): ${establishedClean} of ${list.length} senders are established with clean records: a shared template, not a campaign`
     : `distinctiveness (no volume from the relay): ${establishedClean} of ${list.length} senders are established with clean records`;
   return { evidence: !template && complaints > 0, footing, explanation };
-}
-
-export interface CampaignMember {
-  sender: string;
-  /** Under the campaign's action, or only listed. */
-  included: boolean;
-  /** Why, in words: the evidence of its own, or its lack. */
-  why: string;
 }
 
 /**

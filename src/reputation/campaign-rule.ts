@@ -4,9 +4,10 @@
 // campaign already raised — one of its fingerprints, or its submitting networks — join it. Whether a
 // fingerprint is evidence, and whether a sender is acted on, is campaign-evidence.ts.
 import { bitsDistance, simhashBits, type SimhashBits } from '../analysis/simhash';
-import { judgeMembers, weighFingerprint, type CampaignMember, type EvidenceLines, type FingerprintFooting, type SenderStanding } from './campaign-evidence';
+import type { CampaignJoin, CampaignMember, RaisedCampaign } from '../config/campaigns';
+import { judgeMembers, weighFingerprint, type EvidenceLines, type FingerprintFooting, type SenderStanding } from './campaign-evidence';
 
-export type { CampaignMember, FingerprintFooting, SenderStanding } from './campaign-evidence';
+export type { FingerprintFooting, SenderStanding } from './campaign-evidence';
 
 /** `content`: the relay's own content fingerprint, as its send events and the message's header carry it. */
 export const fingerprintKinds = ['url', 'subject', 'body', 'client', 'sasl', 'content'] as const;
@@ -63,34 +64,10 @@ export interface FingerprintEvidence extends Fingerprint {
   explanation: string;
 }
 
-export interface RaisedCampaign {
-  fingerprints: FingerprintEvidence[];
-  /** The members under its action (those of `members` included). */
-  senders: string[];
-  members: CampaignMember[];
-  complaintIds: number[];
-  networks: string[];
-  /** Which line was crossed, for the reason and the audit log. */
-  rule: string;
-  firstAt: Date;
-  lastAt: Date;
-}
-
-export interface CampaignJoin {
-  campaignId: number;
-  fingerprints: FingerprintEvidence[];
-  /** New members under its action. */
-  senders: string[];
-  /** Every sender judged in this join, included or only seen. */
-  members: CampaignMember[];
-  complaintIds: number[];
-  networks: string[];
-}
-
 export interface CampaignOutcome {
-  raised: RaisedCampaign[];
+  raised: RaisedCampaign<FingerprintEvidence>[];
   /** Only campaigns gaining a sender, a complaint, a network or a fingerprint. */
-  joined: CampaignJoin[];
+  joined: CampaignJoin<FingerprintEvidence>[];
 }
 
 export const fingerprintKey = (print: Fingerprint) => `${print.kind}:${print.value}`;
@@ -178,7 +155,7 @@ export function findCampaigns(
     join.fingerprints.push(evidenceOf(pass, group));
     for (const id of group.complaints) join.complaints.add(id), campaignOfComplaint.set(id, campaign);
   }
-  const raised = wavesOf(fresh).map((wave) => raisedCampaign(pass, wave)).filter((campaign): campaign is RaisedCampaign => campaign !== null);
+  const raised = wavesOf(fresh).map((wave) => raisedCampaign(pass, wave)).filter((campaign): campaign is RaisedCampaign<FingerprintEvidence> => campaign !== null);
   const joined = [...joins.values()].map((join) => campaignJoin(pass, join)).filter((join) => join.fingerprints.length + join.members.length + join.complaintIds.length + join.networks.length > 0);
   return { raised, joined };
 }
@@ -329,7 +306,7 @@ function includedIds(pass: Pass, ids: number[], members: CampaignMember[]): numb
 }
 
 /** A wave as a campaign to raise; null when none of its senders has evidence of its own. */
-function raisedCampaign(pass: Pass, wave: Group[]): RaisedCampaign | null {
+function raisedCampaign(pass: Pass, wave: Group[]): RaisedCampaign<FingerprintEvidence> | null {
   const { options } = pass;
   const ids = [...new Set(wave.flatMap((group) => [...group.complaints]))].sort((a, b) => a - b);
   const members = membersOf(pass, ids, new Set());
@@ -355,7 +332,7 @@ function raisedCampaign(pass: Pass, wave: Group[]): RaisedCampaign | null {
 }
 
 /** What a campaign already raised gains: new complaints, members, networks, fingerprints. */
-function campaignJoin(pass: Pass, { campaign, complaints: ids, fingerprints }: Join): CampaignJoin {
+function campaignJoin(pass: Pass, { campaign, complaints: ids, fingerprints }: Join): CampaignJoin<FingerprintEvidence> {
   const knownComplaints = new Set(campaign.complaintIds);
   const knownSenders = new Set(campaign.senders);
   const knownNetworks = new Set(campaign.networks);

@@ -10,9 +10,8 @@ import { decideTier, type TierDecision } from './tiers';
 
 export type SubjectKind = 'sender' | 'domain';
 
-/** A subject's counts over the three windows, with the state stored by earlier passes. */
-export interface EvaluationInput {
-  id: string;
+/** A subject's counts over the three windows the rates are judged on. */
+export interface WindowCounts {
   sent24h: number;
   complaints24h: number;
   hardBounces24h: number;
@@ -22,6 +21,11 @@ export interface EvaluationInput {
   sent30d: number;
   complaints30d: number;
   hardBounces30d: number;
+}
+
+/** A subject's counts over the three windows, with the state stored by earlier passes. */
+export interface EvaluationInput extends WindowCounts {
+  id: string;
   /** The window counts differ from the stored ones (or nothing is stored). */
   countsChanged: boolean;
   /** The first UTC day with counts in the last 30 days (null: none). */
@@ -41,22 +45,13 @@ export interface EvaluationInput {
 }
 
 /** The state an evaluation stores for a subject: its automatic action, figures and tier. */
-export interface EvaluatedState {
+export interface EvaluatedState extends WindowCounts {
   kind: SubjectKind;
   id: string;
   autoAction: PolicyAction;
   autoSince: Date | null;
   autoReason: string | null;
   clearSince: Date | null;
-  sent24h: number;
-  complaints24h: number;
-  hardBounces24h: number;
-  sent7d: number;
-  complaints7d: number;
-  hardBounces7d: number;
-  sent30d: number;
-  complaints30d: number;
-  hardBounces30d: number;
   complaintRate7d: number;
   hardBounceRate7d: number;
   evaluatedAt: Date;

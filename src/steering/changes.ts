@@ -1,6 +1,7 @@
 // Pure: the changes of one steering pass, as event and audit records. An IP entering `listed` or
 // `draining` fires an incident (steering.steered) that `warming` or `restored` resolves; every IP
 // unusable at once fires steering.exhausted, resolved by steering.available.
+import type { PolicyEvent } from '../reputation/evaluation';
 import { usableStates, type IpStatus, type IpSteeringState } from './ip-status';
 
 export interface SteeringChange {
@@ -8,16 +9,6 @@ export interface SteeringChange {
   from: IpSteeringState;
   to: IpSteeringState;
   status: IpStatus;
-}
-
-/** An event row as the event log stores it (type, severity, subject, summary, payload, at). */
-export interface SteeringEventRecord {
-  type: string;
-  severity: 'info' | 'warning' | 'error' | 'critical';
-  subject: string;
-  summary: string;
-  payload: Record<string, unknown>;
-  at: Date;
 }
 
 /** An audit row for an IP (policy_audit, kind `ip`): who or what changed its state, and why. */
@@ -69,10 +60,10 @@ export interface SteeringRecordsInput {
   source: 'automatic' | 'manual';
 }
 
-export function steeringRecords(input: SteeringRecordsInput): { events: SteeringEventRecord[]; audit: SteeringAuditRecord[] } {
+export function steeringRecords(input: SteeringRecordsInput): { events: PolicyEvent[]; audit: SteeringAuditRecord[] } {
   const { now } = input;
   const usable = input.statuses.filter((status) => usableStates.has(status.state)).map((status) => status.ip);
-  const events: SteeringEventRecord[] = [];
+  const events: PolicyEvent[] = [];
   const audit: SteeringAuditRecord[] = [];
   for (const change of input.changes) {
     const verb = verbOf[change.to];

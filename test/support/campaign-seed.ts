@@ -10,7 +10,8 @@ import { recordFacts } from '../../src/enforcement/facts';
 import type { FactInput } from '../../src/enforcement/fact-records';
 import { mailFacts } from '../../src/db/schema';
 import { judgeMembers, weighFingerprint, type SenderStanding } from '../../src/reputation/campaign-evidence';
-import type { FingerprintEvidence, RaisedCampaign } from '../../src/reputation/campaign-rule';
+import type { RaisedCampaign } from '../../src/config/campaigns';
+import type { FingerprintEvidence } from '../../src/reputation/campaign-rule';
 
 export const campaignSeed = {
   actedOn: 'signup-7',
@@ -44,7 +45,7 @@ export async function seedCampaign(db: Db, now: Date): Promise<number> {
   };
   const contentPrint = evidence('content', content, { covered: complaintsOf.length, volume });
   const members = judgeMembers(senders, () => [], new Set(), standings, windowStart);
-  const raised: RaisedCampaign = {
+  const raised: RaisedCampaign<FingerprintEvidence> = {
     fingerprints: [contentPrint, evidence('subject', subject, null)],
     senders: members.filter((member) => member.included).map((member) => member.sender),
     members,

@@ -2,19 +2,11 @@
 // them, which fingerprints and complaints belong to which campaign.
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import type { CampaignMember } from '../../config/campaigns';
 import { mailFacts, type StoredAction } from './reputation';
 
 /** `content`: the relay's own content fingerprint, as its send events and the message's header carry it. */
 export type FingerprintKind = 'url' | 'subject' | 'body' | 'client' | 'sasl' | 'content';
-
-/** A sender a campaign's complaints came from, and why it is (or is not) under the campaign's action. */
-export interface CampaignMember {
-  sender: string;
-  /** Under the campaign's action, or only listed. */
-  included: boolean;
-  /** Why, in words: the evidence of its own, or its lack. */
-  why: string;
-}
 
 /** What a fingerprint's evidence stood on: the relay's volume for it, or how distinctive it is among senders. */
 export type FingerprintFootingKind = 'volume' | 'distinct';

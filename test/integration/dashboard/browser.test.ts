@@ -2,74 +2,39 @@
 /// <reference lib="dom.iterable" />
 // The dashboard in a real browser (Debian's Chromium through playwright-core) against a real
 // `warden serve` on seeded data: login, charts drawn, sorting, suspending a sender, untrusted text.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/db/client';
-import { chromiumAvailable, launchChromium } from '../../support/chromium';
+import { chromiumAvailable } from '../../support/chromium';
+import { dashboardPassword as password, screenshotDir, startDashboard, type DashboardInBrowser } from '../../support/dashboard-browser';
 import { abusiveSender, cleanSender, seedDashboardData, xssSubject } from '../../support/dashboard-seed';
 import { waitFor } from '../../support/poll';
-import { projectRoot, startServe } from '../../support/warden-process';
 
-const password = 'dashboard password for tests';
 const relayToken = 'relay-token-0123456789abcdef0';
 const opsToken = 'ops-token-0123456789abcdef01';
-export const screenshotDir = join(projectRoot, 'test-output', 'dashboard-screenshots');
 
 describe.skipIf(!chromiumAvailable())('dashboard in Chromium', () => {
-  let directory: string;
-  let server: Awaited<ReturnType<typeof startServe>>;
-  let browser: Browser;
-  let context: BrowserContext;
+  let dashboard: DashboardInBrowser;
+  let server: DashboardInBrowser['server'];
   let page: Page;
-  const dialogs: string[] = [];
-  const cspViolations: string[] = [];
+  let dialogs: string[];
+  let cspViolations: string[];
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'warden-dashboard-'));
-    const dataDir = join(directory, 'data');
-    const database = await openDatabase({ dataDir });
-    await database.migrate();
-    await seedDashboardData(database.db, new Date());
-    await database.close();
-    const configPath = join(directory, 'warden.yaml');
-    writeFileSync(
-      configPath,
-      [
-        'database:',
-        `  dataDir: ${JSON.stringify(dataDir)}`,
-        'scheduler:',
-        '  enabled: false',
-        'auth:',
-        '  tokens:',
-        `    - { name: postfix, token: ${relayToken}, scopes: [relay] }`,
-        `    - { name: ops, token: ${opsToken}, scopes: [ops] }`,
-        'dashboard:',
-        `  password: ${JSON.stringify(password)}`,
-      ].join('\n'),
-    );
-    server = await startServe({ cwd: directory, args: ['--config', configPath] });
+    dashboard = await startDashboard({
+      name: 'warden-dashboard',
+      config: ['auth:', '  tokens:', `    - { name: postfix, token: ${relayToken}, scopes: [relay] }`, `    - { name: ops, token: ${opsToken}, scopes: [ops] }`],
+      seed: (db) => seedDashboardData(db, new Date()),
+      dialogs: 'dismiss',
+    });
+    ({ server, page, dialogs, cspViolations } = dashboard);
     mkdirSync(screenshotDir, { recursive: true });
     console.info(`dashboard screenshots: ${screenshotDir}`);
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    page = await context.newPage();
-    page.on('dialog', async (dialog) => {
-      dialogs.push(dialog.message());
-      await dialog.dismiss();
-    });
-    page.on('console', (message) => {
-      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.child.kill('SIGTERM');
-    await server?.exited;
-    if (directory) rmSync(directory, { recursive: true, force: true });
+    await dashboard?.stop();
   });
 
   const viewReady = (name: string) => page.waitForSelector(`main .view[data-view="${name}"][data-ready="true"]`, { timeout: 20_000 });

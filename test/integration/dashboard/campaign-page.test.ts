@@ -3,54 +3,28 @@
 // The campaign page in a real browser (Debian's Chromium through playwright-core) against a real
 // `warden serve`: why each fingerprint is evidence, why each member is acted on or only seen, and
 // a fingerprint value that is an HTML injection shown as text.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/db/client';
 import { campaignSeed, seedCampaign } from '../../support/campaign-seed';
-import { chromiumAvailable, launchChromium } from '../../support/chromium';
-import { projectRoot, startServe } from '../../support/warden-process';
-
-const password = 'dashboard password for tests';
-const screenshotDir = join(projectRoot, 'test-output', 'dashboard-screenshots');
+import { chromiumAvailable } from '../../support/chromium';
+import { logIn, screenshotDir, startDashboard, type DashboardInBrowser } from '../../support/dashboard-browser';
 
 describe.skipIf(!chromiumAvailable())('campaign page in Chromium', () => {
-  let directory: string;
-  let server: Awaited<ReturnType<typeof startServe>>;
-  let browser: Browser;
+  let dashboard: DashboardInBrowser;
   let page: Page;
   let id: number;
-  const dialogs: string[] = [];
+  let dialogs: string[];
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'warden-campaign-page-'));
-    const dataDir = join(directory, 'data');
-    const database = await openDatabase({ dataDir });
-    await database.migrate();
-    id = await seedCampaign(database.db, new Date());
-    await database.close();
-    const configPath = join(directory, 'warden.yaml');
-    writeFileSync(configPath, ['database:', `  dataDir: ${JSON.stringify(dataDir)}`, 'scheduler:', '  enabled: false', 'dashboard:', `  password: ${JSON.stringify(password)}`].join('\n'));
-    server = await startServe({ cwd: directory, args: ['--config', configPath] });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
-    page.on('dialog', async (dialog) => {
-      dialogs.push(dialog.message());
-      await dialog.dismiss();
-    });
-    await page.goto(`${server.url}/`);
-    await page.fill('#secret', password);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('main .view[data-view="overview"][data-ready="true"]', { timeout: 20_000 });
+    dashboard = await startDashboard({ name: 'warden-campaign-page', seed: async (db) => void (id = await seedCampaign(db, new Date())), dialogs: 'dismiss' });
+    ({ page, dialogs } = dashboard);
+    await logIn(dashboard);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.child.kill('SIGTERM');
-    await server?.exited;
-    if (directory) rmSync(directory, { recursive: true, force: true });
+    await dashboard?.stop();
   });
 
   const open = async (hash: string) => {

@@ -3,69 +3,36 @@
 // The Suppression page in a real browser (Debian's Chromium through playwright-core) against a real
 // `warden serve`: counts by reason and source, an address looked up by typing it, suppressed and
 // removed with a reason (audited), and no plain address in the export.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../../support/chromium';
-import { projectRoot, startServe } from '../../support/warden-process';
+import { chromiumAvailable } from '../../support/chromium';
+import { logIn, screenshotDir, startDashboard, type DashboardInBrowser } from '../../support/dashboard-browser';
 
-const password = 'dashboard password for tests';
 const opsToken = 'ops-token-0123456789abcdef01';
-const screenshotDir = join(projectRoot, 'test-output', 'dashboard-screenshots');
 
 describe.skipIf(!chromiumAvailable())('suppression page in Chromium', () => {
-  let directory: string;
-  let server: Awaited<ReturnType<typeof startServe>>;
-  let browser: Browser;
+  let dashboard: DashboardInBrowser;
   let page: Page;
-  const dialogs: string[] = [];
-  const cspViolations: string[] = [];
+  let dialogs: string[];
+  let cspViolations: string[];
   const api = (path: string, body?: unknown) =>
-    fetch(`${server.url}${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { authorization: `Bearer ${opsToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    fetch(`${dashboard.server.url}${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { authorization: `Bearer ${opsToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'warden-suppression-page-'));
-    const configPath = join(directory, 'warden.yaml');
-    writeFileSync(
-      configPath,
-      [
-        'database:',
-        `  dataDir: ${JSON.stringify(join(directory, 'data'))}`,
-        'scheduler:',
-        '  enabled: false',
-        'auth:',
-        '  tokens:',
-        `    - { name: ops, token: ${opsToken}, scopes: [ops] }`,
-        'dashboard:',
-        `  password: ${JSON.stringify(password)}`,
-        'suppression:',
-        '  key: suppression-key-for-tests-0123456789abcdef',
-      ].join('\n'),
-    );
-    server = await startServe({ cwd: directory, args: ['--config', configPath] });
+    dashboard = await startDashboard({
+      name: 'warden-suppression-page',
+      config: ['auth:', '  tokens:', `    - { name: ops, token: ${opsToken}, scopes: [ops] }`, 'suppression:', '  key: suppression-key-for-tests-0123456789abcdef'],
+      dialogs: 'accept',
+    });
+    ({ page, dialogs, cspViolations } = dashboard);
     for (const address of ['first@example.net', 'second@example.net']) expect((await api('/api/v1/suppressions', { address, note: 'seeded' })).status).toBe(201);
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
-    page.on('dialog', async (dialog) => {
-      dialogs.push(dialog.message());
-      await dialog.accept();
-    });
-    page.on('console', (message) => {
-      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    await page.goto(`${server.url}/`);
-    await page.fill('#secret', password);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('main .view[data-view="overview"][data-ready="true"]', { timeout: 20_000 });
+    await logIn(dashboard);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.child.kill('SIGTERM');
-    await server?.exited;
-    if (directory) rmSync(directory, { recursive: true, force: true });
+    await dashboard?.stop();
   });
 
   const cells = (label: string) => page.$$eval(`main td[data-label="${label}"]`, (found) => found.map((cell) => cell.textContent));

@@ -13,10 +13,10 @@ import { ipSteeringJob } from '../../../src/jobs/ip-steering';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import { policyAudit } from '../../../src/db/schema';
 import { recentEvents } from '../../../src/db/events';
-import { zoneCatalogue } from '../../../src/dnsbl/catalogue';
 import { DnsblResolver } from '../../../src/dnsbl/resolver';
 import { runJobOnce } from '../../../src/scheduler/run-job';
 import { startService, type RunningService } from '../../../src/service';
+import { oneTestZoneDnsbl } from '../../support/dnsbl-test-zone';
 import { waitFor } from '../../support/poll';
 import { postfixUnavailable, startPostfix, type RunningPostfix } from '../../support/postfix';
 import { findRbldnsd, startRbldnsd, type RunningRbldnsd } from '../../support/rbldnsd';
@@ -93,22 +93,7 @@ describe.skipIf(unavailable)('Postfix steered by Relay Warden between two outgoi
       scheduler: { enabled: false },
       auth: { tokens: [{ name: 'relay', token, scopes: ['relay'] }] },
       relay: { ips: ['127.0.0.2', '127.0.0.3'], policyServer: { enabled: true, port: 0, senderFrom: 'sender', countFlushMs: 50 } },
-      dnsbl: {
-        disable: zoneCatalogue.filter((zone) => zone.enabledByDefault).map((zone) => zone.id),
-        customZones: [
-          {
-            id: 'steer',
-            name: 'steering test list',
-            zone: 'bl.steer.test',
-            kinds: ['ipv4'],
-            codes: [{ code: '127.0.0.2', meaning: 'spam source', severity: 'critical' }],
-            testPoints: { listed: ['127.0.0.9'], notListed: ['127.0.0.1'] },
-            usage: { access: 'free', summary: 'test zone' },
-          },
-        ],
-        resolver: { nameserver: rbldnsd.host, port: rbldnsd.port, timeoutMs: 500, retries: 1, perZoneQueriesPerSecond: 0 },
-        confirmations: 1,
-      },
+      dnsbl: oneTestZoneDnsbl({ id: 'steer', name: 'steering test list', zone: 'bl.steer.test', listedTestPoint: '127.0.0.9', nameserver: rbldnsd, retries: 1 }),
       steering: {
         enabled: true,
         ips: [

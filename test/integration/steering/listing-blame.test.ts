@@ -11,11 +11,11 @@ import type { Database } from '../../../src/db/client';
 import { recentEvents } from '../../../src/db/events';
 import { alerts } from '../../../src/db/schema';
 import { storeSendEvents, type SendEventInput } from '../../../src/db/send-events';
-import { zoneCatalogue } from '../../../src/dnsbl/catalogue';
 import { recordFacts } from '../../../src/enforcement/facts';
 import type { FactInput } from '../../../src/enforcement/fact-records';
 import { dnsblCheckJob } from '../../../src/jobs/dnsbl-check';
 import { runJobOnce } from '../../../src/scheduler/run-job';
+import { oneTestZoneDnsbl } from '../../support/dnsbl-test-zone';
 import { startTestDnsServer, type TestDnsServer } from '../../support/dns-server';
 import { testEngines } from '../../support/engines';
 
@@ -39,22 +39,7 @@ const config = () =>
   wardenConfigSchema.parse({
     auth: { tokens: [{ name: 'relay', token: relayToken, scopes: ['relay'] }] },
     relay: { ips: [ip] },
-    dnsbl: {
-      disable: zoneCatalogue.filter((zone) => zone.enabledByDefault).map((zone) => zone.id),
-      customZones: [
-        {
-          id: 'blame',
-          name: 'blame test list',
-          zone: 'bl.blame.test',
-          kinds: ['ipv4'],
-          codes: [{ code: '127.0.0.2', meaning: 'spam source', severity: 'critical' }],
-          testPoints: { listed: ['127.0.0.2'], notListed: ['127.0.0.1'] },
-          usage: { access: 'free', summary: 'test zone' },
-        },
-      ],
-      resolver: { nameserver: dns.host, port: dns.port, timeoutMs: 500, retries: 0, perZoneQueriesPerSecond: 0 },
-      confirmations: 1,
-    },
+    dnsbl: oneTestZoneDnsbl({ id: 'blame', name: 'blame test list', zone: 'bl.blame.test', listedTestPoint: '127.0.0.2', nameserver: dns, retries: 0 }),
     steering: { blameWindowHours: 6 },
     webhooks: { destinations: [{ name: 'ops-chat', url: 'http://127.0.0.1:9/hook', format: 'json' }] },
   });
