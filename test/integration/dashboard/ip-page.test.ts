@@ -4,27 +4,23 @@
 // real `warden serve`, after a blocklist run listed one of two steered relay IPs: the steering
 // section shows the listed IP out of use and new mail leaving by the other, and the listed IP's
 // page names the senders of its mail before the listing, most to blame first, and no one else.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { wardenConfigSchema } from '../../../src/config/schema';
-import { openDatabase } from '../../../src/db/client';
+import type { Db } from '../../../src/db/client';
 import { storeSendEvents, type SendEventInput } from '../../../src/db/send-events';
-import { zoneCatalogue } from '../../../src/dnsbl/catalogue';
 import { recordFacts } from '../../../src/enforcement/facts';
 import type { FactInput } from '../../../src/enforcement/fact-records';
 import { dnsblCheckJob } from '../../../src/jobs/dnsbl-check';
 import { runJobOnce } from '../../../src/scheduler/run-job';
-import { chromiumAvailable, launchChromium } from '../../support/chromium';
+import { chromiumAvailable } from '../../support/chromium';
+import { logIn, screenshotDir, startDashboard, type DashboardInBrowser } from '../../support/dashboard-browser';
 import { startTestDnsServer, type TestDnsServer } from '../../support/dns-server';
-import { projectRoot, startServe } from '../../support/warden-process';
+import { oneTestZoneDnsbl } from '../../support/dnsbl-test-zone';
 
-const password = 'dashboard password for tests';
-const screenshotDir = join(projectRoot, 'test-output', 'dashboard-screenshots');
 const listedIp = '192.0.2.10';
 const cleanIp = '192.0.2.11';
 const hourMs = 3_600_000;
@@ -53,27 +49,9 @@ const fact = (listedAt: Date, sender: string, index: number, over: Partial<FactI
 });
 
 /** The relay's settings: both IPs steered, checked against one custom zone served by `dns`. */
-const settings = (dataDir: string, dns: TestDnsServer) => ({
-  database: { dataDir },
-  scheduler: { enabled: false },
-  dashboard: { password },
+const settings = (dns: TestDnsServer) => ({
   relay: { ips: [listedIp, cleanIp] },
-  dnsbl: {
-    disable: zoneCatalogue.filter((zone) => zone.enabledByDefault).map((zone) => zone.id),
-    customZones: [
-      {
-        id: 'blame',
-        name: 'blame test list',
-        zone: 'bl.blame.test',
-        kinds: ['ipv4'],
-        codes: [{ code: '127.0.0.2', meaning: 'spam source', severity: 'critical' }],
-        testPoints: { listed: ['127.0.0.2'], notListed: ['127.0.0.1'] },
-        usage: { access: 'free', summary: 'test zone' },
-      },
-    ],
-    resolver: { nameserver: dns.host, port: dns.port, timeoutMs: 500, retries: 0, perZoneQueriesPerSecond: 0 },
-    confirmations: 1,
-  },
+  dnsbl: oneTestZoneDnsbl({ id: 'blame', name: 'blame test list', zone: 'bl.blame.test', listedTestPoint: '127.0.0.2', nameserver: dns, retries: 0 }),
   steering: {
     enabled: true,
     blameWindowHours: 6,
@@ -91,75 +69,56 @@ const settings = (dataDir: string, dns: TestDnsServer) => ({
  * mallory 30%, with complaints and spam blocks. carol sends only from the clean IP, and dave
  * sent from the listed IP a day before the window: neither has a part in the listing.
  */
-async function seedListing(dataDir: string, config: ReturnType<typeof wardenConfigSchema.parse>, listedAt: Date): Promise<void> {
-  const database = await openDatabase({ dataDir });
-  try {
-    await database.migrate();
-    await storeSendEvents(database.db, [
-      ...sends(listedAt, 'alice@shop.example', listedIp, 50, 5),
-      ...sends(listedAt, 'bob@news.example', listedIp, 20, 4),
-      ...sends(listedAt, 'mallory@deals.example', listedIp, 30, 3),
-      ...sends(listedAt, 'carol@clean.example', cleanIp, 40, 3),
-      ...sends(listedAt, 'dave@old.example', listedIp, 40, 30),
-    ]);
-    await recordFacts(database.db, [
-      ...[0, 1, 2, 3].map((index) => fact(listedAt, 'mallory@deals.example', index, { kind: 'complaint', feedbackType: 'abuse' })),
-      ...[4, 5].map((index) => fact(listedAt, 'mallory@deals.example', index, { kind: 'bounce', reason: 'spamdetected', hardBounce: true })),
-      fact(listedAt, 'bob@news.example', 0, { kind: 'bounce', reason: 'userunknown', hardBounce: true }),
-    ]);
-    const run = await runJobOnce(dnsblCheckJob, { db: database.db, config, logger: pino({ level: 'silent' }) }, { trigger: 'manual', slot: null, instance: 'test', now: () => listedAt });
-    expect(run.outcome).toBe('succeeded');
-  } finally {
-    await database.close();
-  }
+async function seedListing(db: Db, config: ReturnType<typeof wardenConfigSchema.parse>, listedAt: Date): Promise<void> {
+  await storeSendEvents(db, [
+    ...sends(listedAt, 'alice@shop.example', listedIp, 50, 5),
+    ...sends(listedAt, 'bob@news.example', listedIp, 20, 4),
+    ...sends(listedAt, 'mallory@deals.example', listedIp, 30, 3),
+    ...sends(listedAt, 'carol@clean.example', cleanIp, 40, 3),
+    ...sends(listedAt, 'dave@old.example', listedIp, 40, 30),
+  ]);
+  await recordFacts(db, [
+    ...[0, 1, 2, 3].map((index) => fact(listedAt, 'mallory@deals.example', index, { kind: 'complaint', feedbackType: 'abuse' })),
+    ...[4, 5].map((index) => fact(listedAt, 'mallory@deals.example', index, { kind: 'bounce', reason: 'spamdetected', hardBounce: true })),
+    fact(listedAt, 'bob@news.example', 0, { kind: 'bounce', reason: 'userunknown', hardBounce: true }),
+  ]);
+  const run = await runJobOnce(dnsblCheckJob, { db, config, logger: pino({ level: 'silent' }) }, { trigger: 'manual', slot: null, instance: 'test', now: () => listedAt });
+  expect(run.outcome).toBe('succeeded');
 }
 
 describe.skipIf(!chromiumAvailable())('IP reputation pages in Chromium', () => {
-  let directory: string;
   let dns: TestDnsServer;
-  let server: Awaited<ReturnType<typeof startServe>>;
-  let browser: Browser;
-  let page: Page;
-  const dialogs: string[] = [];
+  let dashboard: DashboardInBrowser;
 
   beforeAll(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'warden-ip-page-'));
     dns = await startTestDnsServer((name) => {
       if (name === '2.0.0.127.bl.blame.test' || name === `10.2.0.192.bl.blame.test`) return { kind: 'answer', a: ['127.0.0.2'] };
       return { kind: 'nxdomain' };
     });
-    const relaySettings = settings(join(directory, 'data'), dns);
-    await seedListing(relaySettings.database.dataDir, wardenConfigSchema.parse(relaySettings), new Date(Date.now() - 60_000));
-    const configPath = join(directory, 'warden.yaml');
-    writeFileSync(configPath, stringify(relaySettings));
-    server = await startServe({ cwd: directory, args: ['--config', configPath] });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
-    page.on('dialog', async (dialog) => {
-      dialogs.push(dialog.message());
-      await dialog.dismiss();
+    const relaySettings = settings(dns);
+    const listedAt = new Date(Date.now() - 60_000);
+    dashboard = await startDashboard({
+      name: 'warden-ip-page',
+      config: stringify(relaySettings).split('\n'),
+      seed: (db) => seedListing(db, wardenConfigSchema.parse(relaySettings), listedAt),
+      dialogs: 'dismiss',
     });
-    await page.goto(`${server.url}/`);
-    await page.fill('#secret', password);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('main .view[data-view="overview"][data-ready="true"]', { timeout: 20_000 });
+    await logIn(dashboard);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.child.kill('SIGTERM');
-    await server?.exited;
+    await dashboard?.stop();
     await dns?.close();
-    if (directory) rmSync(directory, { recursive: true, force: true });
   });
 
+  const page = () => dashboard.page;
   const open = async (hash: string) => {
-    await page.evaluate((target) => (window.location.hash = target), hash);
-    await page.waitForFunction((target) => window.location.hash === target && document.querySelector('main .view[data-view="ips"]')?.getAttribute('data-ready') === 'true', hash, { timeout: 20_000 });
+    await page().evaluate((target) => (window.location.hash = target), hash);
+    await page().waitForFunction((target) => window.location.hash === target && document.querySelector('main .view[data-view="ips"]')?.getAttribute('data-ready') === 'true', hash, { timeout: 20_000 });
   };
   /** The rows of the section titled `title`, each as its cells' text by column label, and the section's text. */
   const sectionContent = async (title: string) => {
-    const content = await page.$$eval(
+    const content = await page().$$eval(
       'main section',
       (sections, wanted) => {
         const found = sections.find((section) => section.querySelector('h2')?.textContent === wanted);
@@ -184,7 +143,7 @@ describe.skipIf(!chromiumAvailable())('IP reputation pages in Chromium', () => {
   });
 
   it('moves the senders of the listed IP onto the other IP’s transport', async () => {
-    const chosen = await page.evaluate(async (senders) => {
+    const chosen = await page().evaluate(async (senders) => {
       const answers = await Promise.all(senders.map(async (sender) => (await fetch(`/api/v1/ips/usable?sender=${encodeURIComponent(sender)}`, { credentials: 'same-origin' })).json()));
       return answers.map((answer) => answer.chosen);
     }, ['alice@shop.example', 'bob@news.example', 'mallory@deals.example']);
@@ -193,7 +152,7 @@ describe.skipIf(!chromiumAvailable())('IP reputation pages in Chromium', () => {
 
   it('names the senders of the listed IP’s mail before the listing, most to blame first, and no one else', async () => {
     await open(`#/ips/${listedIp}`);
-    expect(await page.textContent('main h1')).toBe(`${listedIp} critical`);
+    expect(await page().textContent('main h1')).toBe(`${listedIp} critical`);
     const blame = await sectionContent('Who got it listed');
     expect(blame.text).toContain('100 messages from');
     expect(blame.rows.map((row) => [row['#'], row.sender, row['share of mail'], row.sent, row.complaints, row['IP-blaming bounces']])).toEqual([
@@ -203,9 +162,9 @@ describe.skipIf(!chromiumAvailable())('IP reputation pages in Chromium', () => {
     ]);
     expect(blame.text).not.toContain('carol@clean.example');
     expect(blame.text).not.toContain('dave@old.example');
-    expect(await page.getAttribute('main section td[data-label="sender"] a >> nth=0', 'href')).toBe('#/senders/mallory%40deals.example');
-    expect(dialogs).toEqual([]);
+    expect(await page().getAttribute('main section td[data-label="sender"] a >> nth=0', 'href')).toBe('#/senders/mallory%40deals.example');
+    expect(dashboard.dialogs).toEqual([]);
     mkdirSync(screenshotDir, { recursive: true });
-    await page.screenshot({ path: join(screenshotDir, 'ip-listed.png'), fullPage: true });
+    await page().screenshot({ path: join(screenshotDir, 'ip-listed.png'), fullPage: true });
   });
 });
