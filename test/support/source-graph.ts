@@ -33,25 +33,28 @@ function resolve(from: string, specifier: string, files: Set<string>): string | 
   return [`${base}.ts`, `${base}/index.ts`].find((candidate) => files.has(candidate));
 }
 
-/** The imports between the given files (package imports are in `packageImports`). */
-export function importsOf(files: string[]): { imports: SourceImport[]; packageImports: { from: string; name: string }[] } {
+/** The imports between the given files; package imports (`packageImports`) and Node's own modules (`builtinImports`, without `node:`) apart. */
+export function importsOf(files: string[]): { imports: SourceImport[]; packageImports: { from: string; name: string }[]; builtinImports: { from: string; name: string }[] } {
   const all = known(files);
   const imports: SourceImport[] = [];
   const packageImports: { from: string; name: string }[] = [];
+  const builtinImports: { from: string; name: string }[] = [];
   for (const file of files) {
     const info = ts.preProcessFile(readFileSync(join(repositoryRoot, file), 'utf8'), true, true);
     for (const { fileName } of info.importedFiles) {
       if (fileName.startsWith('.')) {
         const to = resolve(file, fileName, all);
         if (to) imports.push({ from: file, to });
-      } else if (!fileName.startsWith('node:')) {
+      } else if (fileName.startsWith('node:')) {
+        builtinImports.push({ from: file, name: fileName.slice('node:'.length) });
+      } else {
         // 'drizzle-orm/pg-core' is drizzle-orm; '@hono/zod-openapi' is itself.
         const parts = fileName.split('/');
         packageImports.push({ from: file, name: fileName.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]! });
       }
     }
   }
-  return { imports, packageImports };
+  return { imports, packageImports, builtinImports };
 }
 
 /**
