@@ -97,7 +97,7 @@ export function destinationsFor(event: RoutableEvent, config: Pick<WebhooksConfi
 /** PagerDuty refuses dedup keys over 255 characters. */
 const maxDedupKeyLength = 255;
 
-/** Areas whose events are reputation actions on a sender or a sending domain. */
+/** Areas whose events are reputation actions on a sender or a sender domain. */
 const reputationAreas = new Set(['sender', 'domain']);
 
 /** The verb of each policy action that opens an incident (payload.fromAction names the one replaced). */
@@ -105,7 +105,7 @@ const actionVerbs: Record<string, string> = { warn: 'warned', throttle: 'throttl
 const reputationVerbs = new Set([...Object.values(actionVerbs), 'released']);
 
 /**
- * A sender and its sending domain are one incident (Alertmanager's group_by): both are keyed by the
+ * A sender and its sender domain are one incident (Alertmanager's group_by): both are keyed by the
  * domain, a sender's from payload.domain. A sender whose domain is unknown keys by itself.
  */
 function reputationGroupOf(event: RoutableEvent, area: string): { key: string; labels: Record<string, string> } {

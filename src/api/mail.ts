@@ -35,7 +35,7 @@ const factBody = z.object({
 
 const factsQuery = z.object({
   sender: storableText.min(1).max(320).optional(),
-  domain: storableText.min(1).max(253).optional().openapi({ description: 'sending domain' }),
+  domain: storableText.min(1).max(253).optional().openapi({ description: 'sender domain' }),
   from: storableTimestamp.optional().openapi({ description: 'occurred at or after (inclusive)' }),
   to: storableTimestamp.optional().openapi({ description: 'occurred before (exclusive)' }),
   cursor: storableText.max(200).optional().openapi({ description: 'nextCursor of the previous page' }),

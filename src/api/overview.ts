@@ -38,7 +38,7 @@ const overviewRoute = createRoute({
   security,
   responses: {
     200: {
-      description: 'Senders and sending domains per action in force now, open quarantine entries, firing alerts',
+      description: 'Senders and sender domains per action in force now, open quarantine entries, firing alerts',
       content: {
         'application/json': {
           schema: z.object({ senders: actionCounts, domains: actionCounts, quarantineOpen: z.number(), alertsFiring: z.number() }).openapi('Overview'),

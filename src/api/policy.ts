@@ -74,7 +74,7 @@ const senderRoute = createRoute({
   security,
   description:
     'What applies to a sender now: its manual override until it expires, else the stricter of its own automatic action, ' +
-    'its campaign\'s and its sending domain\'s (from `domain`, or from the sender id when it is an address); with `client`, ' +
+    'its campaign\'s and its sender domain\'s (from `domain`, or from the sender id when it is an address); with `client`, ' +
     'a message submitted from an active campaign\'s network gets the campaign\'s action. The limits are the lower of the ' +
     'throttle limit and the sender tier\'s. `refusal` is the reply to give when the message is to be refused now, judged on ' +
     'the counts of messages reported with POST /policy/senders/{id}/accepted (and by the Postfix policy server); a relay ' +

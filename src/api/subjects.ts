@@ -1,4 +1,4 @@
-// Senders and sending domains (ops scope): rates, current action, detail, manual overrides.
+// Senders and sender domains (ops scope): rates, current action, detail, manual overrides.
 // One router factory serves both, mounted at /senders and /domains.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ReputationConfig } from '../config/reputation';

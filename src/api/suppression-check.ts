@@ -23,7 +23,7 @@ const security = [{ bearer: [] }];
 const address = storableText.min(3).max(maxAddressLength);
 const senderFields = {
   sender: storableText.min(1).max(maxAddressLength).optional().openapi({ description: 'The sender id, as the policy API knows it: an entry scoped to this sender applies' }),
-  senderDomain: z.string().min(1).max(253).optional().openapi({ description: 'The sending domain (default: the domain of `sender` when it is an address): an entry scoped to it applies' }),
+  senderDomain: z.string().min(1).max(253).optional().openapi({ description: 'The sender domain (default: the domain of `sender` when it is an address): an entry scoped to it applies' }),
 };
 
 const refusalBody = z

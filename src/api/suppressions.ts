@@ -31,7 +31,7 @@ const entryBody = z
     id: z.number(),
     recipientHash: z.string().nullable().openapi({ description: 'Hex HMAC-SHA256 of the normalised address under suppression.key; null once forgotten' }),
     scope: z.enum(suppressionScopes),
-    scopeId: z.string().openapi({ description: "The sender id or sending domain; '' for the relay" }),
+    scopeId: z.string().openapi({ description: "The sender id or sender domain; '' for the relay" }),
     reason: z.enum(suppressionReasons),
     source: z.enum(suppressionSources),
     origin: z.string(),
@@ -142,7 +142,7 @@ const addRoute = createRoute({
       .object({
         address,
         scope: z.enum(suppressionScopes).default('relay'),
-        scopeId: storableText.min(1).max(320).optional().openapi({ description: 'The sender id (scope sender) or sending domain (scope domain)' }),
+        scopeId: storableText.min(1).max(320).optional().openapi({ description: 'The sender id (scope sender) or sender domain (scope domain)' }),
         note,
         expiresAt: storableTimestamp.nullable().optional().openapi({ description: 'Absent: suppression.reasons.manual.expiresAfterDays; null: until removed' }),
       })

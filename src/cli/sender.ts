@@ -14,7 +14,7 @@ show      the policy the relay gets for a sender now, and its latest figures
 override  set a manual action that wins over automatic decisions until it expires
 clear     remove the manual action; the automatic decision applies again
 tier      pin the sender's tier (its hourly and daily limits) or unpin it (the earned tier applies)
---domain-wide applies override/clear to the sending domain <id> instead of a sender
+--domain-wide applies override/clear to the sender domain <id> instead of a sender
 Every verb prints the sender's policy, tier and figures as JSON (--json is accepted and changes nothing).`;
 
 /** What is wrong with the command line, or undefined when it can run. */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 export const suppressionReasons = ['complaint', 'hardBounce', 'mailboxFull', 'unsubscribe', 'manual'] as const;
 export type SuppressionReason = (typeof suppressionReasons)[number];
 
-/** Whom an entry protects the recipient from: every sender of the relay, one sender id, or one sending domain. */
+/** Whom an entry protects the recipient from: every sender of the relay, one sender id, or one sender domain. */
 export const suppressionScopes = ['relay', 'sender', 'domain'] as const;
 export type SuppressionScope = (typeof suppressionScopes)[number];
 
@@ -23,7 +23,7 @@ const automaticReason = (scope: SuppressionScope, days: number | null) =>
       /**
        * relay: no sender of the relay reaches the recipient again (what a complaint about
        * anonymous mail needs: the next abusive account is someone else); sender or domain: only the
-       * sender (or sending domain) the report is attributed to, relay-wide when it names none.
+       * sender (or sender domain) the report is attributed to, relay-wide when it names none.
        */
       scope: z.enum(suppressionScopes).default(scope),
       expiresAfterDays: expiresAfterDays.default(days),

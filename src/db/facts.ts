@@ -117,7 +117,7 @@ async function insertNewFacts(tx: Tx, rows: FactRecord['row'][]): Promise<Map<st
 }
 
 /**
- * The sending domain named by each sender's latest fact (a sender decided on its complaints and
+ * The sender domain named by each sender's latest fact (a sender decided on its complaints and
  * bounces has some): what groups a sender's alert with its domain's.
  */
 export async function latestSenderDomains(db: Db, senders: string[]): Promise<Map<string, string>> {

@@ -101,7 +101,7 @@ export async function sightingTimes(db: Db, recipientHashes: string[], reason: s
   return times;
 }
 
-/** The sender and sending domain each stored fact was attributed to (by the report or the send log). */
+/** The sender and sender domain each stored fact was attributed to (by the report or the send log). */
 export async function factAttributions(db: Db, dedupKeys: string[]): Promise<Map<string, { sender: string | null; senderDomain: string | null }>> {
   if (dedupKeys.length === 0) return new Map();
   const rows = await db

@@ -1,4 +1,4 @@
-// What the monitor checks: relay IPv4/IPv6 addresses and CIDR ranges (expanded), and sending domains.
+// What the monitor checks: relay IPv4/IPv6 addresses and CIDR ranges (expanded), and sender domains.
 import { isIPv4, isIPv6 } from 'node:net';
 import type { DnsblTarget } from '../db/schema/dnsbl';
 import { WardenError } from '../errors';

@@ -55,7 +55,7 @@ interface PassScope {
 }
 
 /**
- * Evaluates senders and sending domains. Without `only`, every subject whose counts changed, that has
+ * Evaluates senders and sender domains. Without `only`, every subject whose counts changed, that has
  * an action in force, or is new; everything when the rules changed since the last pass. With `only`,
  * just those (a complaint was stored for them).
  */
@@ -139,7 +139,7 @@ async function storePass(db: Db, writes: PassWrites, scope: PassScope, now: Date
   });
 }
 
-/** Adds the sending domain to each sender action event, so alerting groups it with its domain's. */
+/** Adds the sender domain to each sender action event, so alerting groups it with its domain's. */
 async function nameSenderDomains(db: Db, events: EventWrite[]): Promise<void> {
   const senderActions = events.filter((event) => event.payload?.kind === 'sender' && 'toAction' in (event.payload ?? {}));
   const domains = await latestSenderDomains(db, [...new Set(senderActions.map((event) => String(event.payload!.id)))]);

@@ -1,4 +1,4 @@
-// Reads what applies to a sender now: its own state and override, and its sending domain's.
+// Reads what applies to a sender now: its own state and override, and its sender domain's.
 import type { TiersConfig } from '../config/tiers';
 import type { Db } from '../db/client';
 import { getSubject } from '../db/subjects';

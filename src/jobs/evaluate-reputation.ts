@@ -1,4 +1,4 @@
-// Re-evaluates every sender and sending domain with recent traffic or an action in force (rates,
+// Re-evaluates every sender and sender domain with recent traffic or an action in force (rates,
 // decisions, tiers), then runs the campaign rule over the complaints of its window.
 import { detectCampaigns } from '../enforcement/campaign-detection';
 import { evaluateReputation } from '../enforcement/evaluation';

@@ -1,5 +1,5 @@
 // What the relay is told for a sender: a manual override wins until it expires; otherwise the
-// stricter of the sender's automatic action, its campaign's and its sending domain's (or, for a
+// stricter of the sender's automatic action, its campaign's and its sender domain's (or, for a
 // request from a campaign's submitting network, that campaign's). The sender's tier then bounds
 // how much it may send an hour and a day.
 import type { TierName, TiersConfig } from '../config/tiers';
@@ -97,7 +97,7 @@ export function effectivePolicy(
       if (rank(ofDomain.action) > rank(action)) {
         ({ action, limitPerHour, until } = ofDomain);
         source = 'domain';
-        reason = `sending domain ${domain.name} is ${ofDomain.action}: ${ofDomain.reason}`;
+        reason = `sender domain ${domain.name} is ${ofDomain.action}: ${ofDomain.reason}`;
       }
     }
     const network = context.fromCampaignNetwork;

@@ -4,7 +4,7 @@ import type { SuppressionConfig, SuppressionReason, SuppressionScope, Suppressio
 
 export interface EntryScope {
   scope: SuppressionScope;
-  /** The sender id or sending domain; '' for the relay. */
+  /** The sender id or sender domain; '' for the relay. */
   scopeId: string;
 }
 

@@ -51,7 +51,7 @@ export class SuppressionList {
 
   /**
    * The entry that stops mail from `sender` (of `senderDomain`) to the recipient at `nowMs`, if
-   * any: a relay-wide one, or one scoped to that sender id or sending domain. Expired entries are
+   * any: a relay-wide one, or one scoped to that sender id or sender domain. Expired entries are
    * skipped here, at lookup time, as the policy snapshot does with overrides.
    */
   match(recipientHash: string, sender: string | undefined, senderDomain: string | undefined, nowMs: number): ListedEntry | undefined {

@@ -67,7 +67,7 @@ export type RollupCounts = { [counter in keyof typeof rollupCounters]: number };
 export const rollupCounterNames = Object.keys(rollupCounters) as (keyof RollupCounts)[];
 export const zeroRollupCounts = (): RollupCounts => ({ sent: 0, delivered: 0, complaints: 0, hardBounces: 0, softBounces: 0, blocked: 0 });
 
-/** Counts per hour per sender, sending domain, recipient domain and relay IP. */
+/** Counts per hour per sender, sender domain, recipient domain and relay IP. */
 export const hourlyRollups = pgTable(
   'hourly_rollups',
   {
@@ -130,7 +130,7 @@ export const policyVersion = pgSequence('policy_version');
 export type SubjectKind = 'sender' | 'domain';
 export type StoredAction = 'allow' | 'warn' | 'throttle' | 'suspend';
 
-/** Per sender or sending domain: automatic state, manual override, and the latest figures. */
+/** Per sender or sender domain: automatic state, manual override, and the latest figures. */
 export const reputationSubjects = pgTable(
   'reputation_subjects',
   {
@@ -221,7 +221,7 @@ export const reputationMeta = pgTable('reputation_meta', {
 });
 
 /**
- * Senders and sending domains whose rollups changed since the last evaluation pass: the pass reads
+ * Senders and sender domains whose rollups changed since the last evaluation pass: the pass reads
  * and clears them, so its cost follows what changed, not how much was ever sent.
  */
 /** Stamps each change mark, so a pass clears only the marks it read (see db/evaluation-inputs.ts). */

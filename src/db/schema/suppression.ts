@@ -18,7 +18,7 @@ export const suppressionEntries = pgTable(
     /** Hex HMAC-SHA256 of the normalised address; null once the address was forgotten. */
     recipientHash: text('recipient_hash'),
     scope: text('scope').$type<SuppressionScope>().notNull(),
-    /** The sender id or sending domain of a sender or domain scope; '' for the whole relay. */
+    /** The sender id or sender domain of a sender or domain scope; '' for the whole relay. */
     scopeId: text('scope_id').notNull().default(''),
     reason: text('reason').$type<SuppressionReason>().notNull(),
     source: text('source').$type<SuppressionSource>().notNull(),

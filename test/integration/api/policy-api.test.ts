@@ -53,7 +53,7 @@ describe('policy API', () => {
     await writeOverride(database.db, 'domain', 'spam.example', { action: 'suspend', reason: 'snowshoe', until: null, limitPerHour: null, by: 'ops' }, 'ops', 'snowshoe', now);
     await waitFor(() => snapshot.lookup('x', 'spam.example', now).action === 'suspend', { timeoutMs: 1000, intervalMs: 10 });
     expect(await json(get('/api/v1/policy/senders/trudy'))).toMatchObject({ action: 'throttle', limitPerHour: 20, until: until.toISOString(), reason: expect.stringContaining('new') });
-    expect(await json(get('/api/v1/policy/senders/bob@spam.example'))).toMatchObject({ action: 'suspend', reason: expect.stringContaining('sending domain spam.example') });
+    expect(await json(get('/api/v1/policy/senders/bob@spam.example'))).toMatchObject({ action: 'suspend', reason: expect.stringContaining('sender domain spam.example') });
     expect(await json(get('/api/v1/policy/senders/bob?domain=spam.example'))).toMatchObject({ action: 'suspend' });
     expect(await json(get('/api/v1/policy/senders/bob?domain=shop.example'))).toMatchObject({ action: 'allow' });
   });

@@ -138,7 +138,7 @@ describe('send events and senders API', () => {
     expect((await json(response)).error.message).toContain('action');
   });
 
-  it('shows sending domains with their rates', async () => {
+  it('shows sender domains with their rates', async () => {
     const domains = await json(get('/api/v1/domains?sort=volume'));
     expect(domains.items[0]).toMatchObject({ id: 'customers.example', sent24h: 2000 });
   });

@@ -58,7 +58,7 @@ describe.each(testEngines())('Postfix policy server on $name', (engine) => {
     const client = await open();
     expect(await client.ask({ sasl_username: 'alice', sender: 'alice@shop.example', queue_id: 'A1' })).toBe('DUNNO');
     expect(await client.ask({ sasl_username: 'mallory', sender: 'm@shop.example', queue_id: 'A2' })).toMatch(/^REJECT 5\.7\.1 Sender mallory is suspended/);
-    // Suspended through its sending domain: the envelope sender's domain.
+    // Suspended through its sender domain: the envelope sender's domain.
     expect(await client.ask({ sasl_username: 'bob', sender: 'bob@spam.example', queue_id: 'A3' })).toMatch(/^REJECT 5\.7\.1/);
     expect(await client.ask({ sasl_username: '', sender: 'anon@shop.example' })).toBe('DUNNO');
   });

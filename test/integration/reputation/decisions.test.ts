@@ -60,7 +60,7 @@ describe.each(testEngines())('reputation decisions on $name', (engine) => {
     await send(database.db, 'alice', 1000, hours(0));
     await complain(database.db, 'alice', 3, hours(1));
     const summary = await evaluateReputation(database.db, rules, hours(2));
-    // The sender and its sending domain (all of whose traffic it is) are both throttled.
+    // The sender and its sender domain (all of whose traffic it is) are both throttled.
     expect(summary).toMatchObject({ throttled: 2, suspended: 0 });
     const policy = await loadSenderPolicy(database.db, 'alice', 'customers.example', hours(2), rules.throttleLimitPerHour);
     expect(policy).toMatchObject({ action: 'throttle', source: 'automatic', limitPerHour: 100 });
@@ -176,7 +176,7 @@ describe.each(testEngines())('reputation decisions on $name', (engine) => {
     expect(after).toMatchObject({ action: 'suspend', source: 'automatic' });
   });
 
-  it('applies a sending domain’s suspension to each of its senders', async () => {
+  it('applies a sender domain’s suspension to each of its senders', async () => {
     // Forty senders of one domain, each under the volume floor, together well over it.
     for (let i = 0; i < 40; i++) {
       await send(database.db, `shop${i}`, 50, hours(0), 'bulk-shop.example');
@@ -187,7 +187,7 @@ describe.each(testEngines())('reputation decisions on $name', (engine) => {
     expect((await getSubject(database.db, 'sender', 'shop7'))!.autoAction).toBe('allow');
     const policy = await loadSenderPolicy(database.db, 'shop7', 'bulk-shop.example', hours(2), rules.throttleLimitPerHour);
     expect(policy).toMatchObject({ action: 'suspend', source: 'domain' });
-    expect(policy.reason).toMatch(/^sending domain bulk-shop\.example is suspend: complaint rate 2\.00% over 24h \(40 of 2000 sends/);
+    expect(policy.reason).toMatch(/^sender domain bulk-shop\.example is suspend: complaint rate 2\.00% over 24h \(40 of 2000 sends/);
     // The same sender sending from another domain is not held by it.
     expect((await loadSenderPolicy(database.db, 'shop7', 'other.example', hours(2), 100)).action).toBe('allow');
   });
@@ -210,7 +210,7 @@ describe.each(testEngines())('reputation decisions on $name', (engine) => {
     const emitted = (await recentEvents(database.db, { limit: 10 })).filter((e) => e.subject === 'sender:hank');
     expect(emitted.map((e) => e.type)).toEqual(['sender.override_cleared', 'sender.suspended', 'sender.throttled']);
     expect(emitted[1]).toMatchObject({ severity: 'critical', subject: 'sender:hank' });
-    // The sending domain rides along, so alerting makes the sender and its domain one incident.
+    // The sender domain rides along, so alerting makes the sender and its domain one incident.
     expect(emitted[1]!.payload).toMatchObject({ kind: 'sender', id: 'hank', fromAction: 'throttle', toAction: 'suspend', domain: 'customers.example' });
   });
 

@@ -48,7 +48,7 @@ describe('alert routing', () => {
     expect(signals.every((s) => s.action === 'resolve' && s.member === 'sender:alice')).toBe(true);
   });
 
-  it('makes a sender and its sending domain one incident', () => {
+  it('makes a sender and its sender domain one incident', () => {
     const config = webhooks();
     const sender = routeEvent(event({ type: 'sender.suspended', subject: 'sender:alice', severity: 'critical', payload: { kind: 'sender', id: 'alice', domain: 'shop.example', fromAction: 'allow', toAction: 'suspend' } }), config);
     const domain = routeEvent(event({ type: 'domain.suspended', subject: 'domain:shop.example', severity: 'critical', payload: { kind: 'domain', id: 'shop.example', fromAction: 'allow', toAction: 'suspend' } }), config);

@@ -71,7 +71,7 @@ describe('targets', () => {
     expect(parseTarget('::ffff:192.0.2.5')).toEqual({ kind: 'ipv4', value: '192.0.2.5' });
   });
 
-  it('refuses an IP address as a sending domain', () => {
+  it('refuses an IP address as a sender domain', () => {
     expect(() => expandTargets({ ips: [], domains: ['192.0.2.1'] })).toThrow(/relay domain "192.0.2.1" is an IP address/);
   });
 

@@ -66,7 +66,7 @@ describe('Haraka plugin (stand-in host and API)', () => {
   const queued = (plugin: ReturnType<typeof loadPlugin>, conn: ReturnType<typeof connection>) =>
     new Promise<void>((resolve) => plugin.hook_queue_ok(() => resolve(), conn));
 
-  it('asks with the sending domain and client address, and gives the refusal the API hands back', async () => {
+  it('asks with the sender domain and client address, and gives the refusal the API hands back', async () => {
     const plugin = loadPlugin();
     expect(await mail(plugin, connection('alice'))).toEqual([]);
     expect(asked.at(-1)).toMatchObject({ method: 'GET', url: '/api/v1/policy/senders/alice?domain=shop.example&client=192.0.2.44' });

@@ -1,4 +1,4 @@
-// Domains: the sending domains (rates and actions, like senders) and the mailbox providers we
+// Domains: the sender domains (rates and actions, like senders) and the mailbox providers we
 // deliver to (what each did with our mail; blocks judge our IP or content).
 import { get } from '../api.js';
 import { append, el, section, table } from '../dom.js';
@@ -10,7 +10,7 @@ export async function renderDomains(main, params) {
   const rate = (window, name) => (p) => (p[window].sent ? percent(p[window][name]) : '–');
   append(main, [
     el('h1', {}, 'Domains'),
-    section('Sending domains', sending),
+    section('Sender domains', sending),
     section(
       'Mailbox providers',
       el('p', { class: 'hint' }, 'Recipient domains by volume over the last 7 days. "Blocked" are refusals of our IP or content: evidence about the relay, not about one sender.'),

@@ -1,4 +1,4 @@
-// One sender (or sending domain): the action in force and why, rates per window, daily rates
+// One sender (or sender domain): the action in force and why, rates per window, daily rates
 // against the warn / throttle / suspend lines, the hourly series, recent complaints and bounces
 // (text from emails: shown as text only), the audit log, and the operator's throttle / suspend /
 // release buttons (a manual override with a reason).

@@ -1,4 +1,4 @@
-// The sortable, filterable table of senders (or sending domains). Sorting, filtering and paging
+// The sortable, filterable table of senders (or sender domains). Sorting, filtering and paging
 // happen on the server (100,000 senders do not travel to the browser); the state lives in the
 // URL hash, so a view can be bookmarked and the back button works.
 import { get, rollupDimensionOf } from '../api.js';
