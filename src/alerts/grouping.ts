@@ -37,60 +37,38 @@ export function applySignal(open: Alert | undefined, signal: AlertSignal, groupW
   return resolved(open, signal);
 }
 
+/** An incident of one member, `signal`'s; what differs between a notice and a trigger is given. */
+function firstAlert(signal: AlertSignal, differs: Pick<Alert, 'state' | 'title' | 'openSubjects' | 'notifyAfter' | 'notifiedAt' | 'resolvedAt'>): Alert {
+  const at = signal.event.at;
+  return {
+    dedupKey: signal.dedupKey,
+    kind: signal.kind,
+    severity: signal.severity,
+    labels: signal.labels,
+    subjects: [signal.member],
+    recentEvents: [sampleOf(signal)],
+    eventCount: 1,
+    destinations: signal.destinations,
+    firstAt: at,
+    lastAt: at,
+    ...differs,
+  };
+}
+
 /** A one-off event: stored resolved, its notice sent at once. */
 function noticeOf(signal: AlertSignal): AlertOutcome {
   if (signal.destinations.length === 0) return { change: 'none' };
   const at = signal.event.at;
-  return {
-    change: 'open',
-    notify: 'notice',
-    alert: {
-      dedupKey: signal.dedupKey,
-      kind: signal.kind,
-      state: 'resolved',
-      severity: signal.severity,
-      title: signal.event.summary,
-      labels: signal.labels,
-      subjects: [signal.member],
-      openSubjects: [],
-      recentEvents: [sampleOf(signal)],
-      eventCount: 1,
-      destinations: signal.destinations,
-      firstAt: at,
-      lastAt: at,
-      notifyAfter: at,
-      notifiedAt: at,
-      resolvedAt: at,
-    },
-  };
+  const alert = firstAlert(signal, { state: 'resolved', title: signal.event.summary, openSubjects: [], notifyAfter: at, notifiedAt: at, resolvedAt: at });
+  return { change: 'open', notify: 'notice', alert };
 }
 
 /** The first member of a new incident: its trigger waits out the quiet period. */
 function opened(signal: AlertSignal, groupWaitMs: number): AlertOutcome {
   if (signal.destinations.length === 0) return { change: 'none' };
-  const at = signal.event.at;
-  return {
-    change: 'open',
-    notify: null,
-    alert: {
-      dedupKey: signal.dedupKey,
-      kind: signal.kind,
-      state: 'firing',
-      severity: signal.severity,
-      title: titleOf(signal, 1),
-      labels: signal.labels,
-      subjects: [signal.member],
-      openSubjects: [signal.member],
-      recentEvents: [sampleOf(signal)],
-      eventCount: 1,
-      destinations: signal.destinations,
-      firstAt: at,
-      lastAt: at,
-      notifyAfter: new Date(at.getTime() + groupWaitMs),
-      notifiedAt: null,
-      resolvedAt: null,
-    },
-  };
+  const notifyAfter = new Date(signal.event.at.getTime() + groupWaitMs);
+  const alert = firstAlert(signal, { state: 'firing', title: titleOf(signal, 1), openSubjects: [signal.member], notifyAfter, notifiedAt: null, resolvedAt: null });
+  return { change: 'open', notify: null, alert };
 }
 
 /** Another member of a firing incident (or the same one again): it joins silently. */
