@@ -184,4 +184,19 @@ describe('warden analyze on files that are not regular files', () => {
       `analyze: skipped ${join(special, 'sub', 'up')}: a directory already walked (a symlink cycle or a second name for it)`,
     ]);
   });
+
+  it('reads a file named on the command line and skips a FIFO or a socket named there, naming them', async () => {
+    const ctx = context();
+    const code = await Promise.race([
+      analyzeCommand.run([fifo, join(special, 'socket'), join(special, 'alias.eml')], ctx),
+      new Promise<'deadline'>((resolve) => setTimeout(() => resolve('deadline'), 10_000)),
+    ]);
+    expect(code).toBe(0);
+    const lines = ctx.out.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual([expect.objectContaining({ file: join(special, 'alias.eml'), kind: 'bounce' })]);
+    expect(ctx.err.join('').trim().split('\n')).toEqual([
+      `analyze: skipped ${fifo}: a FIFO, not a regular file`,
+      `analyze: skipped ${join(special, 'socket')}: a socket, not a regular file`,
+    ]);
+  });
 });
