@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, mkdirSync, copyFileSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, mkdirSync, copyFileSync, openSync, readFileSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesUnder } from '../../../bench/corpus';
 import { analyzeMbox } from '../../../src/analysis/analyze';
 import type { CliContext } from '../../../src/cli/command';
 import analyzeCommand from '../../../src/cli/analyze';
@@ -68,10 +69,6 @@ describe('warden analyze', () => {
 
 describe('warden analyze over many files', () => {
   const corpus = fileURLToPath(new URL('../../fixtures/mta-corpus', import.meta.url));
-  const filesUnder = (directory: string): string[] =>
-    readdirSync(directory)
-      .sort()
-      .flatMap((name) => (statSync(join(directory, name)).isDirectory() ? filesUnder(join(directory, name)) : [join(directory, name)]));
   /** What analyzing each file in turn, on this thread, prints. */
   const expected = () =>
     filesUnder(corpus).flatMap((file) => {
