@@ -4,7 +4,7 @@
 // --sisimai, the reference analyzer over the same folder in the same rounds, side by side.
 // Default folder: the shared corpus's LF maildir (the files Sisimai reads) copied --copies times.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { analyzeMbox } from '../src/analysis/analyze';
-import { DEFAULT_CORPUS } from './corpus';
+import { DEFAULT_CORPUS, filesUnder } from './corpus';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const wardenBin = join(root, 'bin', 'warden.mjs');
@@ -28,15 +28,6 @@ function analyzeAll(files: Uint8Array[], rounds: number): number {
     for (const bytes of files) for (const result of analyzeMbox(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) if (result.ok) facts += result.facts.length;
   }
   return facts;
-}
-
-function filesUnder(directory: string, out: string[] = []): string[] {
-  for (const name of readdirSync(directory).sort()) {
-    const path = join(directory, name);
-    if (statSync(path).isDirectory()) filesUnder(path, out);
-    else out.push(path);
-  }
-  return out;
 }
 
 /** CPU seconds of this process's reaped children (Linux: /proc/self/stat cutime + cstime, in clock ticks). */

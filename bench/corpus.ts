@@ -27,12 +27,14 @@ export interface Corpus {
 
 export const DEFAULT_CORPUS = fileURLToPath(new URL('../../shared/corpus/set-of-emails', import.meta.url));
 
-function walk(dir: string, out: string[]): void {
+/** The files under `dir`, in name order, whose names `keep` takes. */
+export function filesUnder(dir: string, keep: (name: string) => boolean = () => true, out: string[] = []): string[] {
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path, out);
-    else if (name.endsWith('.eml')) out.push(path);
+    if (statSync(path).isDirectory()) filesUnder(path, keep, out);
+    else if (keep(name)) out.push(path);
   }
+  return out;
 }
 
 export function loadCorpus(root = DEFAULT_CORPUS): Corpus | undefined {
@@ -41,8 +43,7 @@ export function loadCorpus(root = DEFAULT_CORPUS): Corpus | undefined {
   const labels = JSON.parse(readFileSync(labelsPath, 'utf8')) as Record<string, LabelFact[]>;
   const unlabeledPath = join(root, 'unlabeled.json');
   const unlabeled = new Set(existsSync(unlabeledPath) ? Object.keys(JSON.parse(readFileSync(unlabeledPath, 'utf8')) as object) : []);
-  const paths: string[] = [];
-  walk(join(root, 'maildir'), paths);
+  const paths = filesUnder(join(root, 'maildir'), (name) => name.endsWith('.eml'));
   const files = new Map<string, Buffer>();
   for (const path of paths) files.set(relative(root, path).split('\\').join('/'), readFileSync(path));
   return { root, labels, unlabeled, files };

@@ -66,8 +66,11 @@ export function analyzeMessage(raw: Buffer | string): AnalysisResult {
   }
 }
 
-/** Splits an mbox (or a single message) and analyzes each message. */
-export function analyzeMbox(raw: Buffer | string): AnalysisResult[] {
+/**
+ * Splits an mbox (or a single message) and analyzes each message. `beforeMessage` is called as each
+ * message starts, for a caller that holds every message, not the whole file, to a time budget.
+ */
+export function analyzeMbox(raw: Buffer | string, beforeMessage?: () => void): AnalysisResult[] {
   let messages: string[];
   try {
     messages = splitMbox(raw);
@@ -75,7 +78,10 @@ export function analyzeMbox(raw: Buffer | string): AnalysisResult[] {
     const message = cause instanceof Error ? cause.message : String(cause);
     return [{ ok: false, error: new AnalysisError('E_ANALYSIS_INTERNAL', `mbox split failed: ${message}`) }];
   }
-  return messages.map((message) => analyzeMessage(message));
+  return messages.map((message) => {
+    beforeMessage?.();
+    return analyzeMessage(message);
+  });
 }
 
 interface Collected {

@@ -3,9 +3,10 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { fileIdentityOf, readRegularFileSync, skipReasonOf } from '../ingest/regular-file';
+import { fileIdentityOf, notRegularReason, readKnownRegularFileSync, skipReasonOf } from '../ingest/regular-file';
 
-type WalkEntry = { path: string; listedAsFile?: boolean } | { path: string; error: string } | { path: string; skipped: string };
+/** A path to read (a regular file, by its stat or its directory listing), or why it is not read. */
+type WalkEntry = { path: string } | { path: string; error: string } | { path: string; skipped: string };
 
 /** What became of one path: its bytes, or why there are none. */
 export type FileOutcome = { path: string; bytes: Buffer } | { path: string; error: string } | { path: string; skipped: string };
@@ -16,7 +17,8 @@ const byName = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name
 /**
  * Files under `path`, symlinks followed. A directory is walked once however many names reach it
  * (device and inode), so a symlink back up the tree ends instead of recursing without end. A name
- * the listing gives as a regular file is not stat-ed here (reading it checks it again).
+ * the listing gives as a regular file is not stat-ed here; what is stat-ed here is not stat-ed again
+ * by the read, which checks the open descriptor all the same.
  */
 async function* filesUnder(path: string, walked: Set<string>): AsyncGenerator<WalkEntry> {
   let info;
@@ -27,8 +29,12 @@ async function* filesUnder(path: string, walked: Set<string>): AsyncGenerator<Wa
     yield skipped ? { path, skipped } : { path, error: messageOf(cause) };
     return;
   }
-  if (!info.isDirectory()) {
+  if (info.isFile()) {
     yield { path };
+    return;
+  }
+  if (!info.isDirectory()) {
+    yield { path, skipped: notRegularReason(info) };
     return;
   }
   const identity = fileIdentityOf(info);
@@ -47,7 +53,7 @@ async function* filesUnder(path: string, walked: Set<string>): AsyncGenerator<Wa
   // The path as given, joined with the path below it (no normalising: "./inbox" stays "./inbox/...").
   const prefix = path.endsWith(sep) ? path : path + sep;
   for (const entry of entries) {
-    if (entry.isFile()) yield { path: prefix + entry.name, listedAsFile: true };
+    if (entry.isFile()) yield { path: prefix + entry.name };
     else yield* filesUnder(prefix + entry.name, walked);
   }
 }
@@ -62,7 +68,7 @@ type ReadOutcome = FileOutcome | { path: string; bytes: Buffer; identity: string
 function readEntry(entry: WalkEntry): ReadOutcome {
   if ('error' in entry || 'skipped' in entry) return entry;
   try {
-    const file = readRegularFileSync(entry.path, { listedAsFile: entry.listedAsFile });
+    const file = readKnownRegularFileSync(entry.path);
     return file.kind === 'skipped' ? { path: entry.path, skipped: file.reason } : { path: entry.path, bytes: file.bytes, identity: file.identity };
   } catch (cause) {
     return { path: entry.path, error: messageOf(cause) };

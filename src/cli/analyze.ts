@@ -17,7 +17,7 @@ socket, device, symlink loop or directory already walked is skipped with a warni
 Prints one line per fact:
   ndjson (default)  {"file": "<path>", ...fact}; {"file", "kind": "none"} for a file with no fact;
                     {"file", "error", "code"?} for a file that could not be read or analyzed (the
-                    run continues; E_ANALYSIS_BUDGET when its analysis ran past ${defaultAnalysisBudgetMs} ms and was stopped)
+                    run continues; E_ANALYSIS_BUDGET when one of its messages took over ${defaultAnalysisBudgetMs} ms to analyze and was stopped)
   table             file, kind, recipient, reason, hard, status, feedback type
 --json         the same as --format ndjson
 --unordered    print each file's lines as soon as they are ready, not in input order

@@ -257,8 +257,8 @@ export class AnalysisPool {
   }
 
   /**
-   * The facts of each file read as an mbox, in order, split over the workers. A file that runs past
-   * the budget (all its messages together) is stopped and answers E_ANALYSIS_BUDGET.
+   * The facts of each file read as an mbox, in order, split over the workers. A file one of whose
+   * messages runs past the budget is stopped and answers E_ANALYSIS_BUDGET.
    */
   analyzeMboxes(files: Buffer[]): Promise<MboxAnalysis[]> {
     return this.split(files, {

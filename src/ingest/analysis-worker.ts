@@ -58,7 +58,8 @@ function prepare(request: Extract<AnalysisRequest, { task: 'prepare' }>, { prepa
 function analyzeMboxes(request: Extract<AnalysisRequest, { task: 'mbox' }>) {
   const results: MboxAnalysis[] = itemsOf(request).map((file, index) => {
     markProgress(request.id, index);
-    return analyzeMbox(file).map((result) => (result.ok ? { facts: result.facts.map((fact) => JSON.stringify(fact)) } : { error: { code: result.error.code, message: result.error.message } }));
+    // The budget is per message, as in ingestion: a large mbox of quick messages runs to its end.
+    return analyzeMbox(file, () => markProgress(request.id, index)).map((result) => (result.ok ? { facts: result.facts.map((fact) => JSON.stringify(fact)) } : { error: { code: result.error.code, message: result.error.message } }));
   });
   markProgress(request.id, -1);
   parentPort!.postMessage({ id: request.id, task: 'mbox', results } satisfies AnalysisReply);

@@ -1,6 +1,6 @@
 // Reads a file only when it is a regular one: reading a FIFO waits for a writer forever, a socket
 // or a device is no mail, and a symlink loop has no end. Used by local stores and `warden analyze`.
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 
 export type RegularFileRead =
@@ -13,7 +13,8 @@ export function fileIdentityOf(info: Pick<Stats, 'dev' | 'ino'>): string {
   return `${info.dev}:${info.ino}`;
 }
 
-function notRegular(info: Stats): string {
+/** Why a file that is not a regular one is not read, for the caller's warning. */
+export function notRegularReason(info: Stats): string {
   const what = info.isFIFO()
     ? 'a FIFO'
     : info.isSocket()
@@ -28,6 +29,8 @@ function notRegular(info: Stats): string {
   return `${what}, not a regular file`;
 }
 
+const skippedAs = (info: Stats): RegularFileRead => ({ kind: 'skipped', reason: notRegularReason(info) });
+
 /** Explains a failed stat or open that means "skip", not "cannot read": null for a real error. */
 export function skipReasonOf(error: unknown): string | null {
   const code = (error as NodeJS.ErrnoException).code;
@@ -37,6 +40,16 @@ export function skipReasonOf(error: unknown): string | null {
   return null;
 }
 
+function skippedOrThrow(error: unknown): RegularFileRead {
+  const reason = skipReasonOf(error);
+  if (reason) return { kind: 'skipped', reason };
+  throw error;
+}
+
+// O_NONBLOCK: should the name be a FIFO by the time it is opened, open(2) returns instead of
+// waiting for a writer; the descriptor's fstat then says what it is.
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
 /** Reads `path` (following symlinks) when it is a regular file; throws only on a real read error. */
 export async function readRegularFile(path: string): Promise<RegularFileRead> {
   let handle;
@@ -44,17 +57,14 @@ export async function readRegularFile(path: string): Promise<RegularFileRead> {
     // stat first, so that a device is never opened; the handle is checked again below, since the
     // name may have changed in between.
     const info = await stat(path);
-    if (!info.isFile()) return { kind: 'skipped', reason: notRegular(info) };
-    // O_NONBLOCK: should the name be a FIFO by now, open(2) returns instead of waiting for a writer.
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!info.isFile()) return skippedAs(info);
+    handle = await open(path, OPEN_FLAGS);
   } catch (error) {
-    const reason = skipReasonOf(error);
-    if (reason) return { kind: 'skipped', reason };
-    throw error;
+    return skippedOrThrow(error);
   }
   try {
     const info = await handle.stat();
-    if (!info.isFile()) return { kind: 'skipped', reason: notRegular(info) };
+    if (!info.isFile()) return skippedAs(info);
     return { kind: 'file', bytes: await handle.readFile(), identity: fileIdentityOf(info) };
   } finally {
     await handle.close();
@@ -62,28 +72,23 @@ export async function readRegularFile(path: string): Promise<RegularFileRead> {
 }
 
 /**
- * `readRegularFile` without a hop to libuv's thread pool per step: for many small files in the page
- * cache, open + fstat + read + close cost about a fifth of the CPU synchronously (`warden analyze`
- * reads a chunk of files this way while the analysis threads work on the previous one).
- * `listedAsFile`: the directory listing said it is a regular file (readdir's d_type), so the stat
- * that keeps a device from being opened is not needed; the open descriptor is checked all the same.
+ * `readRegularFile` for a path the caller already knows to be a regular file (from its stat, or from
+ * the directory listing's d_type), so the stat that keeps a device from being opened is not made
+ * again; the open descriptor is checked all the same, since the name may have changed in between.
+ * Synchronous, without a hop to libuv's thread pool per step: for many small files in the page
+ * cache, open + fstat + read + close cost about a fifth of the CPU (`warden analyze` reads a chunk
+ * of files this way while the analysis threads work on the previous one).
  */
-export function readRegularFileSync(path: string, options: { listedAsFile?: boolean } = {}): RegularFileRead {
+export function readKnownRegularFileSync(path: string): RegularFileRead {
   let fd: number;
   try {
-    if (!options.listedAsFile) {
-      const info = statSync(path);
-      if (!info.isFile()) return { kind: 'skipped', reason: notRegular(info) };
-    }
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openSync(path, OPEN_FLAGS);
   } catch (error) {
-    const reason = skipReasonOf(error);
-    if (reason) return { kind: 'skipped', reason };
-    throw error;
+    return skippedOrThrow(error);
   }
   try {
     const info = fstatSync(fd);
-    if (!info.isFile()) return { kind: 'skipped', reason: notRegular(info) };
+    if (!info.isFile()) return skippedAs(info);
     return { kind: 'file', bytes: readAll(fd, info.size), identity: fileIdentityOf(info) };
   } finally {
     closeSync(fd);

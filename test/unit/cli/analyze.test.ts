@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, mkdirSync, copyFileSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, mkdirSync, copyFileSync, openSync, readFileSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesUnder } from '../../../bench/corpus';
 import { analyzeMbox } from '../../../src/analysis/analyze';
 import type { CliContext } from '../../../src/cli/command';
 import analyzeCommand from '../../../src/cli/analyze';
@@ -68,10 +69,6 @@ describe('warden analyze', () => {
 
 describe('warden analyze over many files', () => {
   const corpus = fileURLToPath(new URL('../../fixtures/mta-corpus', import.meta.url));
-  const filesUnder = (directory: string): string[] =>
-    readdirSync(directory)
-      .sort()
-      .flatMap((name) => (statSync(join(directory, name)).isDirectory() ? filesUnder(join(directory, name)) : [join(directory, name)]));
   /** What analyzing each file in turn, on this thread, prints. */
   const expected = () =>
     filesUnder(corpus).flatMap((file) => {
@@ -182,6 +179,21 @@ describe('warden analyze on files that are not regular files', () => {
       `analyze: skipped ${join(special, 'self')}: a symlink loop`,
       `analyze: skipped ${join(special, 'socket')}: a socket, not a regular file`,
       `analyze: skipped ${join(special, 'sub', 'up')}: a directory already walked (a symlink cycle or a second name for it)`,
+    ]);
+  });
+
+  it('reads a file named on the command line and skips a FIFO or a socket named there, naming them', async () => {
+    const ctx = context();
+    const code = await Promise.race([
+      analyzeCommand.run([fifo, join(special, 'socket'), join(special, 'alias.eml')], ctx),
+      new Promise<'deadline'>((resolve) => setTimeout(() => resolve('deadline'), 10_000)),
+    ]);
+    expect(code).toBe(0);
+    const lines = ctx.out.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual([expect.objectContaining({ file: join(special, 'alias.eml'), kind: 'bounce' })]);
+    expect(ctx.err.join('').trim().split('\n')).toEqual([
+      `analyze: skipped ${fifo}: a FIFO, not a regular file`,
+      `analyze: skipped ${join(special, 'socket')}: a socket, not a regular file`,
     ]);
   });
 });

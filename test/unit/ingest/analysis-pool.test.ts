@@ -94,6 +94,18 @@ describe('AnalysisPool', () => {
     expect(answered[0]![0]).toMatchObject({ facts: [expect.objectContaining({ kind: expect.any(String) })] });
   });
 
+  it('holds each message of an mbox file, not the whole file, to the budget', async () => {
+    pool = new AnalysisPool({ threads: 1, budgetMs: 250, logger: pino({ level: 'silent' }) });
+    // Thousands of quick messages in one file: together far past the budget, each well within it.
+    const bounce = fixture('dsn-postfix-userunknown.eml').toString('latin1').replace(/\r\n/g, '\n');
+    const mbox = Buffer.from(Array.from({ length: 3000 }, (_, index) => `From MAILER-DAEMON Tue Nov 24 08:00:00 2026\nX-Copy: ${index}\n${bounce}\n`).join(''), 'latin1');
+    const [analysis] = await pool.analyzeMboxes([mbox]);
+    expect(analysis).toHaveLength(3000);
+    expect(analysis!.map((message) => ('facts' in message ? { facts: message.facts.map((fact) => JSON.parse(fact)) } : message))).toEqual(
+      analyzeMbox(mbox).map((result) => (result.ok ? { facts: result.facts } : { error: { code: result.error.code, message: result.error.message } })),
+    );
+  });
+
   it('finishes a batch in a fresh worker when its worker dies under it', async () => {
     pool = new AnalysisPool({ threads: 2, logger: pino({ level: 'silent' }) });
     pool.warm();
