@@ -1,4 +1,4 @@
-// `npm run bench:analyze [-- --dir <folder>] [--copies 5] [--rounds 5] [--sisimai system|<perl lib>] [--workers N]`:
+// `npm run bench:analyze [-- --dir <folder>] [--copies 5] [--rounds 5] [--sisimai system|<perl lib>] [--workers N] [--threads N]`:
 // emails/s of `warden analyze` over a folder, as a user runs it (a child process running the
 // compiled command, output to a pipe), next to the analyzer's speed in one warm process; with
 // --sisimai, the reference analyzer over the same folder in the same rounds, side by side.
@@ -111,6 +111,7 @@ async function main() {
       copies: { type: 'string', default: '5' },
       rounds: { type: 'string', default: '5' },
       workers: { type: 'string', default: '0' },
+      threads: { type: 'string' },
       sisimai: { type: 'string' },
     },
   });
@@ -142,7 +143,7 @@ async function main() {
     const sisimai: Run[] = [];
     // Interleaved, so that both see the same machine (other load comes and goes).
     for (let round = 0; round < rounds; round += 1) {
-      warden.push(await timed(process.execPath, [wardenBin, 'analyze', folder]));
+      warden.push(await timed(process.execPath, [wardenBin, 'analyze', ...(values.threads ? ['--threads', values.threads] : []), folder]));
       if (sisimaiArgs) sisimai.push(await timed('perl', sisimaiArgs));
     }
     const report = (name: string, runs: Run[]) => {
@@ -151,7 +152,7 @@ async function main() {
       console.log(`${name}: ${perSecond(files.length, seconds)} emails/s (median of ${runs.length}: ${seconds.toFixed(2)} s wall${cpu}; ${runs[0]!.lines} lines out)`);
       return seconds;
     };
-    const wardenSeconds = report('whole process, warden analyze (compiled, child process)', warden);
+    const wardenSeconds = report(`whole process, warden analyze${values.threads ? ` --threads ${values.threads}` : ''} (compiled, child process)`, warden);
     if (sisimaiArgs) {
       const version = await new Promise<string>((resolve) => {
         const child = spawn('perl', [...sisimaiArgs.slice(0, -3), '-MSisimai', '-e', 'print $Sisimai::VERSION']);

@@ -53,7 +53,8 @@ export interface AnalysisPoolOptions {
   /**
    * Worker threads, at least 1. Default: cores − 1, 1 to 4. The main thread serves the relay (or
    * reads the files of `warden analyze`), and each thread compiles the analyzer on its own: on 2
-   * cores, 3,145 files took 1.2 s with one thread and 1.3 s with two.
+   * cores, 3,145 files took 1.2 s with one thread and 1.3 s with two (`npm run bench:analyze --
+   * --threads 2`).
    */
   threads?: number;
   /** Longest time one message may take to analyze before it is quarantined. Default 2,000 ms. */
