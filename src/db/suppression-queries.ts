@@ -111,13 +111,16 @@ export async function factAttributions(db: Db, dedupKeys: string[]): Promise<Map
   return new Map(rows.map((row) => [row.dedupKey, { sender: row.sender, senderDomain: row.senderDomain }]));
 }
 
-/** The stored entries (in force or not) for these recipient and scope triples. */
-export async function entriesAt(db: Db | Tx, keys: { recipientHash: string; scope: SuppressionScope; scopeId: string }[]): Promise<EntryRecord[]> {
-  if (keys.length === 0) return [];
+/** What an entry is unique by (the table's unique index): recipient, scope and scope id, as one map key. */
+export const entryKeyOf = (entry: { recipientHash: string | null; scope: SuppressionScope; scopeId: string }) => `${entry.recipientHash}\u001f${entry.scope}\u001f${entry.scopeId}`;
+
+/** The stored entries (in force or not) for these recipient and scope triples, by entryKeyOf. */
+export async function entriesAt(db: Db | Tx, keys: { recipientHash: string; scope: SuppressionScope; scopeId: string }[]): Promise<Map<string, EntryRecord>> {
+  if (keys.length === 0) return new Map();
   const hashes = [...new Set(keys.map((key) => key.recipientHash))];
   const rows = await db.select().from(suppressionEntries).where(inArray(suppressionEntries.recipientHash, hashes));
-  const wanted = new Set(keys.map((key) => `${key.recipientHash}\u001f${key.scope}\u001f${key.scopeId}`));
-  return rows.filter((row) => wanted.has(`${row.recipientHash}\u001f${row.scope}\u001f${row.scopeId}`));
+  const wanted = new Set(keys.map(entryKeyOf));
+  return new Map(rows.filter((row) => wanted.has(entryKeyOf(row))).map((row) => [entryKeyOf(row), row]));
 }
 
 /** Writes entries (new, or over the same recipient and scope) with new versions; call inside changeEntries. */
