@@ -80,6 +80,10 @@ describe('the suppression API', () => {
   it('matches a domain-scoped entry by the sender domain given, or by the domain of a sender address', async () => {
     const added = await call('/api/v1/suppressions', { body: { address: 'dee@example.org', scope: 'domain', scopeId: 'Shop.Example', note: 'no more from shop' } });
     expect(added.status).toBe(201);
+    expect((await added.json()).entry).toMatchObject({ scope: 'domain', scopeId: 'shop.example' });
+    const unnamed = await call('/api/v1/suppressions', { body: { address: 'dee@example.org', scope: 'sender', note: 'which sender?' } });
+    expect(unnamed.status).toBe(400);
+    expect((await unnamed.json()).error.code).toBe('E_VALIDATION');
     await waitFor(async () => (await check(['dee@example.org'], 'news@SHOP.example')).suppressed === 1, { what: 'the domain entry in the snapshot' });
     expect((await check(['dee@example.org'], 'news@other.example')).suppressed).toBe(0);
     expect((await check(['dee@example.org'], 'shop-7')).suppressed).toBe(0);
