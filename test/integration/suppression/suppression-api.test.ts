@@ -100,6 +100,22 @@ describe('the suppression API', () => {
     expect((await call(`/api/v1/suppressions/${entries[0].id}/remove`, { body: { note: 'test entry' } })).status).toBe(200);
   });
 
+  it('answers 409 E_SUPPRESSION_OFF on the relay and ops routes while suppression.key is not set', async () => {
+    const offConfig = wardenConfigSchema.parse({ auth: config.auth });
+    const offApp = createApp({ database, config: offConfig, logger, jobs: [] });
+    const ask = (path: string, body: unknown, token: string) =>
+      offApp.request(path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    for (const [path, body, token] of [
+      ['/api/v1/suppressions/check', { recipients: ['pat@example.org'] }, relayToken],
+      ['/api/v1/suppressions/unsubscribe-links', { sender: 'shop-7', recipients: ['pat@example.org'] }, relayToken],
+      ['/api/v1/suppressions', { address: 'pat@example.org', note: 'off' }, opsToken],
+    ] as const) {
+      const answer = await ask(path, body, token);
+      expect(answer.status, path).toBe(409);
+      expect((await answer.json()).error, path).toMatchObject({ code: 'E_SUPPRESSION_OFF', message: 'recipient suppression is off: set suppression.key' });
+    }
+  });
+
   it('removes an entry with a reason, audited, and the relay stops refusing', async () => {
     const found = await lookup('pat@example.org');
     const removed = await call(`/api/v1/suppressions/${found.entries[0].id}/remove`, { body: { note: 'added by mistake' } });
