@@ -13,6 +13,7 @@ import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody, errorResponse } from './errors';
 import { storableText } from './storable';
+import { suppressionOff, suppressionOffResponses } from './suppressions';
 
 export const maxRecipientsPerCheck = 1000;
 /** 1,000 recipients of the longest length, quoted and separated: the body limit of these routes. */
@@ -73,7 +74,7 @@ const checkRoute = createRoute({
       },
     },
     400: { description: 'Invalid body', content: { 'application/json': { schema: errorBody } } },
-    409: { description: 'Suppression is off (suppression.key is not set)', content: { 'application/json': { schema: errorBody } } },
+    ...suppressionOffResponses,
     ...authErrorResponses,
   },
 });
@@ -127,10 +128,9 @@ export function suppressionCheckRouter(config: SuppressionConfig, snapshot: Supp
   const router = new OpenAPIHono<ApiEnv>();
   router.use('/suppressions/check', requireScope('relay'));
   router.use('/suppressions/unsubscribe-links', requireScope('relay'));
-  const off = 'recipient suppression is off: set suppression.key';
   return router
     .openapi(checkRoute, (c) => {
-      if (!snapshot) return errorResponse(c, 409, 'E_SUPPRESSION_OFF', off);
+      if (!snapshot) throw suppressionOff();
       const body = c.req.valid('json');
       const { sender, recipients } = body;
       const domain = senderDomainOf(body);
@@ -146,7 +146,7 @@ export function suppressionCheckRouter(config: SuppressionConfig, snapshot: Supp
       return c.json({ suppressed, recipients: answers, refusal: suppressedRecipientRefusal }, 200);
     })
     .openapi(linksRoute, (c) => {
-      if (!snapshot || !tokenKey) return errorResponse(c, 409, 'E_SUPPRESSION_OFF', off);
+      if (!snapshot || !tokenKey) throw suppressionOff();
       const baseUrl = config.oneClick.baseUrl;
       if (!baseUrl) return errorResponse(c, 409, 'E_ONE_CLICK_OFF', 'one-click unsubscribe links are off: set suppression.oneClick.baseUrl');
       const body = c.req.valid('json');

@@ -74,7 +74,10 @@ const toAudit = (row: Awaited<ReturnType<typeof recentAudit>>[number]) => ({
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const bodyOf = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
-const off = { 409: json(errorBody, 'Suppression is off (suppression.key is not set)') };
+/** What a suppression route answers while suppression.key is not set: documented, and thrown. */
+export const suppressionOffResponses = { 409: json(errorBody, 'Suppression is off (suppression.key is not set)') };
+export const suppressionOff = () => new WardenError('E_SUPPRESSION_OFF', 'recipient suppression is off: set suppression.key', 409);
+const off = suppressionOffResponses;
 
 const summaryRoute = createRoute({
   method: 'get',
@@ -240,7 +243,7 @@ export function suppressionsRouter(db: Db, suppression: Suppression | undefined,
   for (const path of ['summary', 'lookup', 'forget', 'export', 'import', ':id/remove']) router.use(`/suppressions/${path}`, requireScope('ops'));
   router.use('/suppressions/import', limitBody(maxImportBytes));
   const on = () => {
-    if (!suppression) throw new WardenError('E_SUPPRESSION_OFF', 'recipient suppression is off: set suppression.key', 409);
+    if (!suppression) throw suppressionOff();
     return suppression;
   };
   const hashOf = (text: string) => {
