@@ -7,14 +7,15 @@ import { suppressionScopes } from '../config/suppression';
 import { suppressedRecipientsTotal } from '../metrics';
 import { domainOf } from '../analysis/addresses';
 import { suppressedRecipientRefusal, type SuppressionSnapshot } from '../relay/suppression-snapshot';
-import { mintToken, unsubscribeHeaders } from '../suppression/one-click';
+import { maxAddressLength } from '../suppression/address';
+import { linkScopeId, mintToken, unsubscribeHeaders } from '../suppression/one-click';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
 import { authErrorResponses, errorBody, errorResponse } from './errors';
 import { storableText } from './storable';
+import { suppressionOff, suppressionOffResponses } from './suppressions';
 
 export const maxRecipientsPerCheck = 1000;
-const maxAddressLength = 320;
 /** 1,000 recipients of the longest length, quoted and separated: the body limit of these routes. */
 export const suppressionBatchBodyBytes = maxRecipientsPerCheck * (maxAddressLength + 8) + 4096;
 export const suppressionBatchPaths = ['/api/v1/suppressions/check', '/api/v1/suppressions/unsubscribe-links'];
@@ -25,6 +26,9 @@ const senderFields = {
   sender: storableText.min(1).max(maxAddressLength).optional().openapi({ description: 'The sender id, as the policy API knows it: an entry scoped to this sender applies' }),
   senderDomain: z.string().min(1).max(253).optional().openapi({ description: 'The sender domain (default: the domain of `sender` when it is an address): an entry scoped to it applies' }),
 };
+
+/** The sender domain entries scoped to a domain are matched against: the one given, else the sender's when it is an address. */
+const senderDomainOf = (body: { sender?: string; senderDomain?: string }) => body.senderDomain?.toLowerCase() ?? domainOf(body.sender);
 
 const refusalBody = z
   .object({ code: z.string(), status: z.string(), text: z.string() })
@@ -70,7 +74,7 @@ const checkRoute = createRoute({
       },
     },
     400: { description: 'Invalid body', content: { 'application/json': { schema: errorBody } } },
-    409: { description: 'Suppression is off (suppression.key is not set)', content: { 'application/json': { schema: errorBody } } },
+    ...suppressionOffResponses,
     ...authErrorResponses,
   },
 });
@@ -124,12 +128,12 @@ export function suppressionCheckRouter(config: SuppressionConfig, snapshot: Supp
   const router = new OpenAPIHono<ApiEnv>();
   router.use('/suppressions/check', requireScope('relay'));
   router.use('/suppressions/unsubscribe-links', requireScope('relay'));
-  const off = 'recipient suppression is off: set suppression.key';
   return router
     .openapi(checkRoute, (c) => {
-      if (!snapshot) return errorResponse(c, 409, 'E_SUPPRESSION_OFF', off);
-      const { sender, senderDomain, recipients } = c.req.valid('json');
-      const domain = senderDomain?.toLowerCase() ?? (sender ? domainOf(sender) : undefined);
+      if (!snapshot) throw suppressionOff();
+      const body = c.req.valid('json');
+      const { sender, recipients } = body;
+      const domain = senderDomainOf(body);
       const now = clock();
       let suppressed = 0;
       const answers = recipients.map((recipient) => {
@@ -142,12 +146,12 @@ export function suppressionCheckRouter(config: SuppressionConfig, snapshot: Supp
       return c.json({ suppressed, recipients: answers, refusal: suppressedRecipientRefusal }, 200);
     })
     .openapi(linksRoute, (c) => {
-      if (!snapshot || !tokenKey) return errorResponse(c, 409, 'E_SUPPRESSION_OFF', off);
+      if (!snapshot || !tokenKey) throw suppressionOff();
       const baseUrl = config.oneClick.baseUrl;
       if (!baseUrl) return errorResponse(c, 409, 'E_ONE_CLICK_OFF', 'one-click unsubscribe links are off: set suppression.oneClick.baseUrl');
-      const { sender, senderDomain, scope = config.oneClick.defaultScope, recipients } = c.req.valid('json');
-      const domain = senderDomain?.toLowerCase() ?? (sender ? domainOf(sender) : undefined);
-      const scopeId = scope === 'sender' ? sender : scope === 'domain' ? domain : '';
+      const body = c.req.valid('json');
+      const { scope = config.oneClick.defaultScope, recipients } = body;
+      const scopeId = linkScopeId(scope, body.sender, senderDomainOf(body));
       if (scopeId === undefined) return errorResponse(c, 400, 'E_VALIDATION', `scope ${scope}: give the ${scope === 'sender' ? 'sender' : 'senderDomain (or a sender address)'}`);
       const items = [];
       for (const [index, recipient] of recipients.entries()) {

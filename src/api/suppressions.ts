@@ -10,7 +10,7 @@ import { importEntries, removeEntry, suppressRecipient, type Suppression } from 
 import { NotFoundError, WardenError } from '../errors';
 import type { SuppressionSnapshot } from '../relay/suppression-snapshot';
 import { csvHeader, csvLine, parseCsvEntries } from '../suppression/csv';
-import { isActive } from '../suppression/entries';
+import { isActive, storedScopeId } from '../suppression/entries';
 import { requireScope } from './auth';
 import { limitBody } from './body-limit';
 import type { ApiEnv } from './env';
@@ -74,7 +74,10 @@ const toAudit = (row: Awaited<ReturnType<typeof recentAudit>>[number]) => ({
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const bodyOf = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
-const off = { 409: json(errorBody, 'Suppression is off (suppression.key is not set)') };
+/** What a suppression route answers while suppression.key is not set: documented, and thrown. */
+export const suppressionOffResponses = { 409: json(errorBody, 'Suppression is off (suppression.key is not set)') };
+export const suppressionOff = () => new WardenError('E_SUPPRESSION_OFF', 'recipient suppression is off: set suppression.key', 409);
+const off = suppressionOffResponses;
 
 const summaryRoute = createRoute({
   method: 'get',
@@ -240,7 +243,7 @@ export function suppressionsRouter(db: Db, suppression: Suppression | undefined,
   for (const path of ['summary', 'lookup', 'forget', 'export', 'import', ':id/remove']) router.use(`/suppressions/${path}`, requireScope('ops'));
   router.use('/suppressions/import', limitBody(maxImportBytes));
   const on = () => {
-    if (!suppression) throw new WardenError('E_SUPPRESSION_OFF', 'recipient suppression is off: set suppression.key', 409);
+    if (!suppression) throw suppressionOff();
     return suppression;
   };
   const hashOf = (text: string) => {
@@ -265,13 +268,13 @@ export function suppressionsRouter(db: Db, suppression: Suppression | undefined,
     })
     .openapi(addRoute, async (c) => {
       const body = c.req.valid('json');
-      const scopeId = body.scope === 'relay' ? '' : body.scope === 'domain' ? body.scopeId?.toLowerCase() : body.scopeId;
-      if (!scopeId && body.scope !== 'relay') throw new WardenError('E_VALIDATION', `scopeId: a ${body.scope} scope names its ${body.scope}`, 400);
+      const scopeId = storedScopeId(body.scope, body.scopeId);
+      if (scopeId === undefined) throw new WardenError('E_VALIDATION', `scopeId: a ${body.scope} scope names its ${body.scope}`, 400);
       hashOf(body.address);
       const now = clock();
       const actor = c.get('principal').name;
       const expiresAt = body.expiresAt === undefined ? undefined : body.expiresAt === null ? null : new Date(body.expiresAt);
-      const added = await suppressRecipient(on(), { address: body.address }, { scope: body.scope, scopeId: scopeId ?? '', reason: 'manual', source: 'api', actor, note: body.note, expiresAt }, now);
+      const added = await suppressRecipient(on(), { address: body.address }, { scope: body.scope, scopeId, reason: 'manual', source: 'api', actor, note: body.note, expiresAt }, now);
       return c.json({ recipientHash: added!.recipientHash, ...(added!.entry ? { entry: toEntry(added!.entry, now) } : {}) }, 201);
     })
     .openapi(removeRoute, async (c) => {

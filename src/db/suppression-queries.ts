@@ -3,7 +3,7 @@
 // of the stored facts and raw reports naming a suppressed recipient.
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { SuppressionReason, SuppressionScope, SuppressionSource } from '../config/suppression';
-import { queryRows, type Db } from './client';
+import type { Db } from './client';
 import type { Tx } from './events';
 import { ingestedMessages, mailFacts, sendEvents, suppressionAudit, suppressionEntries, suppressionSightings } from './schema';
 
@@ -111,13 +111,16 @@ export async function factAttributions(db: Db, dedupKeys: string[]): Promise<Map
   return new Map(rows.map((row) => [row.dedupKey, { sender: row.sender, senderDomain: row.senderDomain }]));
 }
 
-/** The stored entries (in force or not) for these recipient and scope triples. */
-export async function entriesAt(db: Db | Tx, keys: { recipientHash: string; scope: SuppressionScope; scopeId: string }[]): Promise<EntryRecord[]> {
-  if (keys.length === 0) return [];
+/** What an entry is unique by (the table's unique index): recipient, scope and scope id, as one map key. */
+export const entryKeyOf = (entry: { recipientHash: string | null; scope: SuppressionScope; scopeId: string }) => `${entry.recipientHash}\u001f${entry.scope}\u001f${entry.scopeId}`;
+
+/** The stored entries (in force or not) for these recipient and scope triples, by entryKeyOf. */
+export async function entriesAt(db: Db | Tx, keys: { recipientHash: string; scope: SuppressionScope; scopeId: string }[]): Promise<Map<string, EntryRecord>> {
+  if (keys.length === 0) return new Map();
   const hashes = [...new Set(keys.map((key) => key.recipientHash))];
   const rows = await db.select().from(suppressionEntries).where(inArray(suppressionEntries.recipientHash, hashes));
-  const wanted = new Set(keys.map((key) => `${key.recipientHash}\u001f${key.scope}\u001f${key.scopeId}`));
-  return rows.filter((row) => wanted.has(`${row.recipientHash}\u001f${row.scope}\u001f${row.scopeId}`));
+  const wanted = new Set(keys.map(entryKeyOf));
+  return new Map(rows.filter((row) => wanted.has(entryKeyOf(row))).map((row) => [entryKeyOf(row), row]));
 }
 
 /** Writes entries (new, or over the same recipient and scope) with new versions; call inside changeEntries. */
@@ -157,19 +160,21 @@ export async function markRemoved(tx: Tx, id: number, now: Date): Promise<EntryR
   return row;
 }
 
+/** Entries in force at `now`: neither removed, forgotten (no hash) nor expired. */
+const inForceAt = (now: Date) =>
+  and(
+    isNull(suppressionEntries.removedAt),
+    isNotNull(suppressionEntries.recipientHash),
+    sql`(${suppressionEntries.expiresAt} is null or ${suppressionEntries.expiresAt} > ${now.toISOString()}::timestamptz)`,
+  );
+
 /** Which of these recipients have an entry in force (any scope). */
 export async function recipientsInForce(db: Db, recipientHashes: string[], now: Date): Promise<Set<string>> {
   if (recipientHashes.length === 0) return new Set();
   const rows = await db
     .selectDistinct({ recipientHash: suppressionEntries.recipientHash })
     .from(suppressionEntries)
-    .where(
-      and(
-        inArray(suppressionEntries.recipientHash, recipientHashes),
-        isNull(suppressionEntries.removedAt),
-        sql`(${suppressionEntries.expiresAt} is null or ${suppressionEntries.expiresAt} > ${now.toISOString()}::timestamptz)`,
-      ),
-    );
+    .where(and(inArray(suppressionEntries.recipientHash, recipientHashes), inForceAt(now)));
   return new Set(rows.map((row) => row.recipientHash!));
 }
 
@@ -187,12 +192,8 @@ export function recentAudit(db: Db, limit: number) {
 
 /** Entries in force by reason and source. */
 export async function countsByReasonAndSource(db: Db, now: Date) {
-  const rows = await queryRows<{ reason: SuppressionReason; source: SuppressionSource; count: string | number }>(
-    db,
-    sql`select reason, source, count(*) as count from suppression_entries
-      where removed_at is null and recipient_hash is not null and (expires_at is null or expires_at > ${now.toISOString()}::timestamptz)
-      group by reason, source order by reason, source`,
-  );
+  const { reason, source } = suppressionEntries;
+  const rows = await db.select({ reason, source, count: sql<string | number>`count(*)` }).from(suppressionEntries).where(inForceAt(now)).groupBy(reason, source).orderBy(reason, source);
   return rows.map((row) => ({ reason: row.reason, source: row.source, count: Number(row.count) }));
 }
 
@@ -202,13 +203,7 @@ export function entriesInForce(db: Db, now: Date, afterId: number, limit: number
     .select()
     .from(suppressionEntries)
     .where(
-      and(
-        gt(suppressionEntries.id, afterId),
-        isNull(suppressionEntries.removedAt),
-        isNotNull(suppressionEntries.recipientHash),
-        sql`(${suppressionEntries.expiresAt} is null or ${suppressionEntries.expiresAt} > ${now.toISOString()}::timestamptz)`,
-        reason ? eq(suppressionEntries.reason, reason) : undefined,
-      ),
+and(gt(suppressionEntries.id, afterId), inForceAt(now), reason ? eq(suppressionEntries.reason, reason) : undefined),
     )
     .orderBy(asc(suppressionEntries.id))
     .limit(limit);

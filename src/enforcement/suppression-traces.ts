@@ -17,7 +17,7 @@ import {
   type FactText,
 } from '../db/suppression-queries';
 import { writtenForms, type AddressKeyer } from '../suppression/address';
-import { forgottenMarker, redactBytes, redactText, suppressedMarker } from '../suppression/redaction';
+import { forgottenMarker, isSuppressedMarker, redactBytes, redactText, suppressedMarker } from '../suppression/redaction';
 
 export interface TracesRewritten {
   facts: number;
@@ -57,7 +57,7 @@ export async function replaceWithHash(db: Db, recipientHash: string, forms: stri
   const facts = await factsSightingRecipient(db, recipientHash);
   const rewrites = facts.map((row) => redactedFact(row, forms, marker, marker)).filter((row): row is FactText => row !== null);
   await rewriteFacts(db, rewrites);
-  const reportForms = [...new Set([...forms, ...facts.flatMap((row) => (row.recipient && !row.recipient.startsWith('suppressed:') ? [row.recipient] : []))])];
+  const reportForms = [...new Set([...forms, ...facts.flatMap((row) => (row.recipient && !isSuppressedMarker(row.recipient) ? [row.recipient] : []))])];
   const messages = reportForms.length > 0 ? await rewriteRaw(db, await messagesSightingRecipient(db, recipientHash), reportForms, marker) : 0;
   return { facts: rewrites.length, messages };
 }

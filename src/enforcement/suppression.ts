@@ -3,9 +3,11 @@
 // snapshots, audited, and followed by replacing the recipient's address where it is stored.
 import type { SuppressionConfig, SuppressionReason, SuppressionScope, SuppressionSource } from '../config/suppression';
 import type { Db } from '../db/client';
+import type { Tx } from '../db/events';
 import {
   changeEntries,
   entriesAt,
+  entryKeyOf,
   factAttributions,
   insertAudit,
   insertSightings,
@@ -15,7 +17,6 @@ import {
   unsightedFacts,
   upsertEntries,
   type EntryRecord,
-  type EntryValues,
 } from '../db/suppression-queries';
 import { suppressionsAddedTotal } from '../metrics';
 import { AddressKeyer, writtenForms } from '../suppression/address';
@@ -61,21 +62,30 @@ export interface FactsSuppressionSummary {
 const toStored = (row: EntryRecord): StoredEntry => ({ ...row, recipientHash: row.recipientHash!, id: row.id });
 
 /**
- * Writes entries, each over what is stored for its recipient and scope (the longer-lasting one
- * wins), with an audit row each; returns the rows written.
+ * Writes the entries that what is stored for their recipient and scope does not already cover (the
+ * longer-lasting one wins); call inside changeEntries. Returns each write with the row it made.
  */
+async function upsertUncovered(tx: Tx, writes: EntryWrite[], now: Date): Promise<{ write: EntryWrite; row: EntryRecord }[]> {
+  const stored = await entriesAt(tx, writes);
+  const due = writes.filter((write) => {
+    const row = stored.get(entryKeyOf(write));
+    return mergeEntry(row && toStored(row), write, now) !== null;
+  });
+  const written = await upsertEntries(tx, due, now);
+  for (const row of written) suppressionsAddedTotal.inc({ reason: row.reason, source: row.source });
+  return written.map((row, index) => ({ write: due[index]!, row }));
+}
+
+/** Writes entries over what is stored (upsertUncovered), with an audit row each; returns the rows written. */
 async function writeEntries(suppression: Suppression, writes: EntryWrite[], audit: { actor: string; note: (write: EntryWrite) => string; details?: Record<string, unknown> }, now: Date): Promise<EntryRecord[]> {
   if (writes.length === 0) return [];
   return changeEntries(suppression.db, async (tx) => {
-    const stored = new Map((await entriesAt(tx, writes)).map((row) => [`${row.recipientHash}\u001f${row.scope}\u001f${row.scopeId}`, toStored(row)]));
-    const due = writes.filter((write) => mergeEntry(stored.get(`${write.recipientHash}\u001f${write.scope}\u001f${write.scopeId}`), write, now) !== null);
-    const written = await upsertEntries(tx, due as EntryValues[], now);
-    for (const row of written) suppressionsAddedTotal.inc({ reason: row.reason, source: row.source });
+    const written = await upsertUncovered(tx, writes, now);
     await insertAudit(
       tx,
-      written.map((row, index) => ({ at: now, actor: audit.actor, action: 'add' as const, entryId: row.id, recipientHash: row.recipientHash, note: audit.note(due[index]!), details: { reason: row.reason, scope: row.scope, scopeId: row.scopeId, source: row.source, expiresAt: row.expiresAt?.toISOString() ?? null, ...audit.details } })),
+      written.map(({ write, row }) => ({ at: now, actor: audit.actor, action: 'add' as const, entryId: row.id, recipientHash: row.recipientHash, note: audit.note(write), details: { reason: row.reason, scope: row.scope, scopeId: row.scopeId, source: row.source, expiresAt: row.expiresAt?.toISOString() ?? null, ...audit.details } })),
     );
-    return written;
+    return written.map(({ row }) => row);
   });
 }
 
@@ -133,7 +143,7 @@ async function entryWrites(suppression: Suppression, suppressing: Suppressing[],
     // A report read long after the fact may describe a suppression already over.
     if (expiresAt !== null && expiresAt.getTime() <= now.getTime()) continue;
     const write: EntryWrite = { recipientHash, ...scope, reason, source: 'mailbox', origin: fact.source, expiresAt };
-    const key = `${recipientHash}\u001f${scope.scope}\u001f${scope.scopeId}`;
+    const key = entryKeyOf(write);
     const earlier = writes.get(key);
     if (mergeEntry(earlier && { ...earlier, id: 0, createdAt: now, removedAt: null }, write, now) !== null) writes.set(key, write);
   }
@@ -204,10 +214,7 @@ export async function suppressRecipient(suppression: Suppression, recipient: { a
 export async function importEntries(suppression: Suppression, writes: EntryWrite[], actor: string, note: string, now: Date): Promise<number> {
   if (writes.length === 0) return 0;
   const written = await changeEntries(suppression.db, async (tx) => {
-    const stored = new Map((await entriesAt(tx, writes)).map((row) => [`${row.recipientHash}\u001f${row.scope}\u001f${row.scopeId}`, toStored(row)]));
-    const due = writes.filter((write) => mergeEntry(stored.get(`${write.recipientHash}\u001f${write.scope}\u001f${write.scopeId}`), write, now) !== null);
-    const rows = await upsertEntries(tx, due as EntryValues[], now);
-    for (const row of rows) suppressionsAddedTotal.inc({ reason: row.reason, source: row.source });
+    const rows = (await upsertUncovered(tx, writes, now)).map(({ row }) => row);
     await insertAudit(tx, [{ at: now, actor, action: 'import', entryId: null, recipientHash: null, note, details: { rows: writes.length, written: rows.length } }]);
     return rows;
   });

@@ -7,7 +7,7 @@ import { domainToASCII, domainToUnicode } from 'node:url';
 const plainDomain = /^(?:(?!xn--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** Longest address: a 64-octet local part, "@" and a 255-octet domain (RFC 5321 §4.5.3.1), rounded as RFC 3696 errata do. */
-const maxAddressLength = 320;
+export const maxAddressLength = 320;
 
 /**
  * The form of an address its hash is taken of, or null when the text is not one. The local part is

@@ -2,6 +2,7 @@
 // moves between instances sharing suppression.key, or to a relay that keys addresses the same way.
 import { suppressionReasons, suppressionScopes, type SuppressionReason, type SuppressionScope } from '../config/suppression';
 import { recipientHashShape } from './address';
+import { storedScopeId } from './entries';
 
 export const csvColumns = ['recipient_hash', 'scope', 'scope_id', 'reason', 'expires_at'] as const;
 
@@ -75,8 +76,8 @@ export function parseCsvEntries(text: string): CsvRow[] {
     if (!recipientHashShape.test(recipientHash)) return { line, error: 'recipient_hash: expected 64 hex digits (an HMAC-SHA256, never an address)' };
     const scope = (value('scope') || 'relay') as SuppressionScope;
     if (!suppressionScopes.includes(scope)) return { line, error: `scope: expected one of ${suppressionScopes.join(', ')}` };
-    const scopeId = scope === 'relay' ? '' : scope === 'domain' ? value('scope_id').toLowerCase() : value('scope_id');
-    if (scope !== 'relay' && !scopeId) return { line, error: `scope_id: a ${scope} scope names its ${scope}` };
+    const scopeId = storedScopeId(scope, value('scope_id'));
+    if (scopeId === undefined) return { line, error: `scope_id: a ${scope} scope names its ${scope}` };
     const reason = (value('reason') || 'manual') as SuppressionReason;
     if (!suppressionReasons.includes(reason)) return { line, error: `reason: expected one of ${suppressionReasons.join(', ')}` };
     const expires = value('expires_at');

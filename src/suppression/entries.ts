@@ -24,6 +24,16 @@ export interface StoredEntry extends EntryWrite {
   removedAt: Date | null;
 }
 
+/**
+ * The scope id as stored for an entry ops or an import name: '' for the relay, a sender domain
+ * lower-cased (as domains are matched), a sender id as given; undefined when a sender or domain
+ * scope names none.
+ */
+export function storedScopeId(scope: SuppressionScope, given: string | undefined): string | undefined {
+  if (scope === 'relay') return '';
+  return (scope === 'domain' ? given?.toLowerCase() : given) || undefined;
+}
+
 const dayMs = 86_400_000;
 
 /** When an entry of a reason made at `from` ends; null: until removed. */

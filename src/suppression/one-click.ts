@@ -60,10 +60,15 @@ export function unsubscribeHeaders(baseUrl: string, token: string): UnsubscribeH
 /** Mints the header values for one recipient of a sender, or null when there is nothing to name (no address, no sender for a sender scope). */
 export type UnsubscribeLinkMaker = (recipient: string, sender: string | undefined, senderDomain: string | undefined) => UnsubscribeHeaders | null;
 
+/** The scope id a link for `scope` names: the sender id, the sender domain, '' for the relay; undefined when the one it needs is not known. */
+export function linkScopeId(scope: SuppressionScope, sender: string | undefined, senderDomain: string | undefined): string | undefined {
+  return scope === 'sender' ? sender : scope === 'domain' ? senderDomain : '';
+}
+
 export function unsubscribeLinkMaker(baseUrl: string, scope: SuppressionScope, key: Buffer, hashOf: (address: string) => string | null): UnsubscribeLinkMaker {
   return (recipient, sender, senderDomain) => {
     const recipientHash = hashOf(recipient);
-    const scopeId = scope === 'sender' ? sender : scope === 'domain' ? senderDomain : '';
+    const scopeId = linkScopeId(scope, sender, senderDomain);
     if (!recipientHash || scopeId === undefined) return null;
     return unsubscribeHeaders(baseUrl, mintToken(key, { recipientHash, scope, scopeId }));
   };

@@ -1,11 +1,13 @@
 // Replacing an address in text and raw bytes that name it (a stored fact's fields, a kept report),
 // so a suppressed or forgotten address leaves no plain trace at rest.
 
+const suppressedPrefix = 'suppressed:';
 /** What a suppressed address becomes in stored text: its hash, so ops can still find the facts by typing it. */
-export const suppressedMarker = (recipientHash: string) => `suppressed:${recipientHash}`;
+export const suppressedMarker = (recipientHash: string) => `${suppressedPrefix}${recipientHash}`;
+/** Whether stored text is already a suppressed address's marker (not an address to redact). */
+export const isSuppressedMarker = (text: string) => text.startsWith(suppressedPrefix);
 /** What a forgotten address (and its marker) becomes: nothing that leads back to it. */
 export const forgottenMarker = '[forgotten]';
-export const suppressedMarkerShape = /suppressed:[0-9a-f]{64}/g;
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 

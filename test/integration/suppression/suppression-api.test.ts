@@ -9,7 +9,7 @@ import { wardenConfigSchema } from '../../../src/config/schema';
 import { openDatabase, type Database } from '../../../src/db/client';
 import { SuppressionSnapshot } from '../../../src/relay/suppression-snapshot';
 import { AddressKeyer } from '../../../src/suppression/address';
-import { mintToken } from '../../../src/suppression/one-click';
+import { mintToken, oneClickKeyPurpose, readToken } from '../../../src/suppression/one-click';
 import { ingestMailboxes } from '../../../src/ingest/run';
 import { json } from '../../support/http';
 import { findInDatabase } from '../../support/plain-text-scan';
@@ -75,6 +75,45 @@ describe('the suppression API', () => {
     expect(answer.recipients.filter((item: { suppressed: boolean }) => item.suppressed)).toHaveLength(1);
     expect(answer.refusal).toMatchObject({ code: '550', status: '5.7.1' });
     expect((await call('/api/v1/suppressions/check', { body: { recipients: [...recipients, 'one@too.many'] }, token: relayToken })).status).toBe(400);
+  });
+
+  it('matches a domain-scoped entry by the sender domain given, or by the domain of a sender address', async () => {
+    const added = await call('/api/v1/suppressions', { body: { address: 'dee@example.org', scope: 'domain', scopeId: 'Shop.Example', note: 'no more from shop' } });
+    expect(added.status).toBe(201);
+    expect((await added.json()).entry).toMatchObject({ scope: 'domain', scopeId: 'shop.example' });
+    const unnamed = await call('/api/v1/suppressions', { body: { address: 'dee@example.org', scope: 'sender', note: 'which sender?' } });
+    expect(unnamed.status).toBe(400);
+    expect((await unnamed.json()).error.code).toBe('E_VALIDATION');
+    await waitFor(async () => (await check(['dee@example.org'], 'news@SHOP.example')).suppressed === 1, { what: 'the domain entry in the snapshot' });
+    expect((await check(['dee@example.org'], 'news@other.example')).suppressed).toBe(0);
+    expect((await check(['dee@example.org'], 'shop-7')).suppressed).toBe(0);
+    const given = await json(call('/api/v1/suppressions/check', { body: { sender: 'shop-7', senderDomain: 'SHOP.EXAMPLE', recipients: ['dee@example.org'] }, token: relayToken }));
+    expect(given.recipients[0]).toEqual({ recipient: 'dee@example.org', suppressed: true, reason: 'manual', scope: 'domain' });
+    const links = (body: Record<string, unknown>) => call('/api/v1/suppressions/unsubscribe-links', { body: { scope: 'domain', recipients: ['eve@example.org'], ...body }, token: relayToken });
+    const link = (await json(links({ sender: 'news@Shop.Example' }))).items[0].listUnsubscribe as string;
+    const token = pathOf(link).split('/').pop()!;
+    expect(readToken(new AddressKeyer(key).derive(oneClickKeyPurpose), token)).toEqual({ recipientHash: new AddressKeyer(key).hash('eve@example.org'), scope: 'domain', scopeId: 'shop.example' });
+    const refused = await links({ sender: 'shop-7' });
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).error.code).toBe('E_VALIDATION');
+    const { entries } = await lookup('dee@example.org');
+    expect((await call(`/api/v1/suppressions/${entries[0].id}/remove`, { body: { note: 'test entry' } })).status).toBe(200);
+  });
+
+  it('answers 409 E_SUPPRESSION_OFF on the relay and ops routes while suppression.key is not set', async () => {
+    const offConfig = wardenConfigSchema.parse({ auth: config.auth });
+    const offApp = createApp({ database, config: offConfig, logger, jobs: [] });
+    const ask = (path: string, body: unknown, token: string) =>
+      offApp.request(path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    for (const [path, body, token] of [
+      ['/api/v1/suppressions/check', { recipients: ['pat@example.org'] }, relayToken],
+      ['/api/v1/suppressions/unsubscribe-links', { sender: 'shop-7', recipients: ['pat@example.org'] }, relayToken],
+      ['/api/v1/suppressions', { address: 'pat@example.org', note: 'off' }, opsToken],
+    ] as const) {
+      const answer = await ask(path, body, token);
+      expect(answer.status, path).toBe(409);
+      expect((await answer.json()).error, path).toMatchObject({ code: 'E_SUPPRESSION_OFF', message: 'recipient suppression is off: set suppression.key' });
+    }
   });
 
   it('removes an entry with a reason, audited, and the relay stops refusing', async () => {

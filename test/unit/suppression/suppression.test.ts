@@ -181,4 +181,16 @@ describe('CSV of hashes', () => {
     ]);
     expect(parseCsvEntries('a,b\r\n')).toEqual([{ line: 1, error: expect.stringContaining('header') }]);
   });
+
+  it('lower-cases a domain scope id, keeps a sender id as written, drops a relay scope id, and refuses a scope without its id', () => {
+    const hash = keyer.hash('a@example.net')!;
+    const text = `${csvHeader}${hash},domain,Shop.Example,,\r\n${hash},sender,Shop-7,,\r\n${hash},relay,ignored,,\r\n${hash},sender,,,\r\n${hash},domain, ,,\r\n`;
+    expect(parseCsvEntries(text)).toEqual([
+      { line: 2, entry: { recipientHash: hash, scope: 'domain', scopeId: 'shop.example', reason: 'manual', expiresAt: null } },
+      { line: 3, entry: { recipientHash: hash, scope: 'sender', scopeId: 'Shop-7', reason: 'manual', expiresAt: null } },
+      { line: 4, entry: { recipientHash: hash, scope: 'relay', scopeId: '', reason: 'manual', expiresAt: null } },
+      { line: 5, error: expect.stringContaining('scope_id') },
+      { line: 6, error: expect.stringContaining('scope_id') },
+    ]);
+  });
 });

@@ -17,6 +17,9 @@ function countsTable(summary) {
   );
 }
 
+/** An audit row: when, who, what was done and why (the note asked for on every change). */
+const auditColumns = [{ label: 'when', value: (a) => dateTime(a.at) }, { label: 'who', value: (a) => a.actor }, { label: 'did', value: (a) => a.action }, { label: 'why', value: (a) => a.note }];
+
 const scopeText = (entry) => (entry.scope === 'relay' ? 'whole relay' : `${entry.scope} ${entry.scopeId}`);
 
 function entriesTable(entries, onRemove) {
@@ -61,7 +64,7 @@ function lookupPanel() {
         await post(`/suppressions/${entry.id}/remove`, { note: needNote() });
         await show();
       })),
-      found.audit.length ? table([{ label: 'when', value: (a) => dateTime(a.at) }, { label: 'who', value: (a) => a.actor }, { label: 'did', value: (a) => a.action }, { label: 'why', value: (a) => a.note }], found.audit) : null,
+      found.audit.length ? table(auditColumns, found.audit) : null,
     ]);
   };
   const form = el(
@@ -116,7 +119,7 @@ export async function renderSuppressions(main) {
     section(
       'Latest changes',
       table(
-        [{ label: 'when', value: (a) => dateTime(a.at) }, { label: 'who', value: (a) => a.actor }, { label: 'did', value: (a) => a.action }, { label: 'why', value: (a) => a.note }],
+        auditColumns,
         summary.recentAudit,
         { empty: 'Nothing yet.' },
       ),
