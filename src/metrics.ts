@@ -38,14 +38,15 @@ export const httpRequestsTotal = new Counter({
  * field per answer (tens of thousands a second) and the counter takes them in when it is read.
  */
 export const policyDecisionTally = { DUNNO: 0, DEFER_IF_PERMIT: 0, REJECT: 0, PREPEND: 0, FILTER: 0 };
+const policyActions = Object.keys(policyDecisionTally) as (keyof typeof policyDecisionTally)[];
 
 export const policyDecisionsTotal = new Counter({
   name: 'warden_postfix_policy_decisions_total',
-  help: 'Postfix policy server answers by action (DUNNO, DEFER_IF_PERMIT, REJECT, PREPEND, FILTER)',
+  help: `Postfix policy server answers by action (${policyActions.join(', ')})`,
   labelNames: ['action'] as const,
   registers: [metricsRegistry],
   collect() {
-    for (const action of ['DUNNO', 'DEFER_IF_PERMIT', 'REJECT', 'PREPEND', 'FILTER'] as const) {
+    for (const action of policyActions) {
       if (policyDecisionTally[action] > 0) this.inc({ action }, policyDecisionTally[action]);
       policyDecisionTally[action] = 0;
     }

@@ -116,6 +116,19 @@ exports.policy_of = async function (sender, domain, client) {
   return policy;
 };
 
+/**
+ * Relay Warden did not answer: on_error=accept lets the message (or recipient) through, on_error=defer
+ * defers it, as Postfix's smtpd_policy_service_default_action does: RFC 3463 X.3.5, system incorrectly configured.
+ */
+exports.unanswered = function (next, connection, error, { asked, what, service }) {
+  if (this.settings.onError === 'defer') {
+    connection.logerror(this, `Relay Warden not asked ${asked} (${error.message}); deferring ${what} (on_error=defer)`);
+    return next(constants.denysoft, `4.3.5 ${service} policy service unavailable; try again later`);
+  }
+  connection.logerror(this, `Relay Warden not asked ${asked} (${error.message}); letting ${what} through (on_error=accept)`);
+  return next();
+};
+
 exports.hook_mail = function (next, connection, params) {
   const mailFrom = params && params[0];
   const sender = this.sender_of(connection, mailFrom);
@@ -131,15 +144,7 @@ exports.hook_mail = function (next, connection, params) {
       connection.loginfo(this, `sender ${sender} refused (${policy.action}): ${policy.reason}`);
       return next(refusal.action === 'reject' ? constants.deny : constants.denysoft, `${refusal.status} ${refusal.text}`);
     },
-    (error) => {
-      if (this.settings.onError === 'defer') {
-        connection.logerror(this, `Relay Warden not asked for ${sender} (${error.message}); deferring the message (on_error=defer)`);
-        // Postfix's smtpd_policy_service_default_action answers the same: RFC 3463 X.3.5, system incorrectly configured.
-        return next(constants.denysoft, '4.3.5 Sender policy service unavailable; try again later');
-      }
-      connection.logerror(this, `Relay Warden not asked for ${sender} (${error.message}); letting the message through (on_error=accept)`);
-      return next();
-    },
+    (error) => this.unanswered(next, connection, error, { asked: `for ${sender}`, what: 'the message', service: 'Sender' }),
   );
 };
 
@@ -164,12 +169,7 @@ exports.hook_rcpt = function (next, connection, params) {
     (error) => {
       // 409: suppression is off on the server (no suppression.key): nothing to check, not a failure.
       if (error.status === 409) return next();
-      if (this.settings.onError === 'defer') {
-        connection.logerror(this, `Relay Warden not asked about a recipient (${error.message}); deferring it (on_error=defer)`);
-        return next(constants.denysoft, '4.3.5 Recipient policy service unavailable; try again later');
-      }
-      connection.logerror(this, `Relay Warden not asked about a recipient (${error.message}); letting it through (on_error=accept)`);
-      return next();
+      return this.unanswered(next, connection, error, { asked: 'about a recipient', what: 'it', service: 'Recipient' });
     },
   );
 };

@@ -61,6 +61,13 @@ const usableRoute = createRoute({
 
 const drainParams = z.object({ ip: storableText.openapi({ example: '192.0.2.10' }) });
 
+/** What setting and clearing a draining mark answer: every IP after the change. */
+const drainChangeResponses = {
+  200: { description: 'The IPs after the change', content: { 'application/json': { schema: usableResponse } } },
+  404: { description: 'Not one of steering.ips', content: { 'application/json': { schema: errorBody } } },
+  ...authErrorResponses,
+} as const;
+
 const drainRoute = createRoute({
   method: 'put',
   path: '/ips/{ip}/draining',
@@ -69,11 +76,7 @@ const drainRoute = createRoute({
   tags: ['steering'],
   security,
   request: { params: drainParams, body: { content: { 'application/json': { schema: z.object({ reason: storableText.min(1) }) } }, required: true } },
-  responses: {
-    200: { description: 'The IPs after the change', content: { 'application/json': { schema: usableResponse } } },
-    404: { description: 'Not one of steering.ips', content: { 'application/json': { schema: errorBody } } },
-    ...authErrorResponses,
-  },
+  responses: drainChangeResponses,
 });
 
 const undrainRoute = createRoute({
@@ -84,11 +87,7 @@ const undrainRoute = createRoute({
   tags: ['steering'],
   security,
   request: { params: drainParams },
-  responses: {
-    200: { description: 'The IPs after the change', content: { 'application/json': { schema: usableResponse } } },
-    404: { description: 'Not one of steering.ips', content: { 'application/json': { schema: errorBody } } },
-    ...authErrorResponses,
-  },
+  responses: drainChangeResponses,
 });
 
 export function steeringRouter(db: Db, config: SteeringConfig, clock: () => Date) {
@@ -121,8 +120,13 @@ export function steeringRouter(db: Db, config: SteeringConfig, clock: () => Date
           : `new mail leaves by ${answer.usable.map((ip) => ip.ip).join(', ')}`,
     };
   };
-  const configured = (ip: string) => {
+  /** Sets or clears an IP's draining mark, then re-runs steering so the change is in force at once. */
+  const changeDrainMark = async (ip: string, actor: string, reason: string | null) => {
     if (!config.ips.some((entry) => entry.ip === ip)) throw new NotFoundError(`${ip} is not one of steering.ips`);
+    const now = clock();
+    await setDrainMark(db, ip, reason === null ? null : { since: now, by: actor, reason }, now);
+    await runSteeringPass(db, config, now, { actor, source: 'manual' });
+    return describe(undefined);
   };
 
   const router = new OpenAPIHono<ApiEnv>();
@@ -130,21 +134,6 @@ export function steeringRouter(db: Db, config: SteeringConfig, clock: () => Date
   router.use('/ips/:ip/draining', requireScope('ops'));
   return router
     .openapi(usableRoute, async (c) => c.json(await describe(c.req.valid('query').sender), 200))
-    .openapi(drainRoute, async (c) => {
-      const { ip } = c.req.valid('param');
-      configured(ip);
-      const now = clock();
-      const actor = c.get('principal').name;
-      await setDrainMark(db, ip, { since: now, by: actor, reason: c.req.valid('json').reason }, now);
-      await runSteeringPass(db, config, now, { actor, source: 'manual' });
-      return c.json(await describe(undefined), 200);
-    })
-    .openapi(undrainRoute, async (c) => {
-      const { ip } = c.req.valid('param');
-      configured(ip);
-      const now = clock();
-      await setDrainMark(db, ip, null, now);
-      await runSteeringPass(db, config, now, { actor: c.get('principal').name, source: 'manual' });
-      return c.json(await describe(undefined), 200);
-    });
+    .openapi(drainRoute, async (c) => c.json(await changeDrainMark(c.req.valid('param').ip, c.get('principal').name, c.req.valid('json').reason), 200))
+    .openapi(undrainRoute, async (c) => c.json(await changeDrainMark(c.req.valid('param').ip, c.get('principal').name, null), 200));
 }

@@ -5,7 +5,7 @@ import type { Db } from '../db/client';
 import { currentDnsblState, dnsblTargetHistory, type DnsblListingView, type DnsblZoneStateRow } from '../db/dnsbl-queries';
 import type { DnsblTarget } from '../db/schema';
 import { maxSeverity } from '../dnsbl/interpret';
-import { listingBlame } from '../enforcement/listing-blame';
+import { blameRecord, listingBlame } from '../enforcement/listing-blame';
 import { parseTarget } from '../dnsbl/targets';
 import { severitySchema, type ZoneDefinition } from '../config/dnsbl-zone';
 import { knownZoneDefinitions } from '../dnsbl/zones';
@@ -266,15 +266,7 @@ async function blameOfListing(db: Db, ip: string, listings: DnsblListingView[], 
     .filter((row) => row.status === 'listed' && row.since)
     .map((row) => row.since!.getTime())
     .sort((a, b) => a - b)[0];
-  const blame = listedSince === undefined ? null : await listingBlame(db, ip, new Date(listedSince), blameWindowHours);
-  return (
-    blame && {
-      from: blame.from.toISOString(),
-      to: blame.to.toISOString(),
-      totalSent: blame.totalSent,
-      senders: blame.senders.map(({ rank, sender, share, sent, complaints, ipBlamingBounces, campaign }) => ({ rank, sender, share, sent, complaints, ipBlamingBounces, campaign })),
-    }
-  );
+  return listedSince === undefined ? null : blameRecord(await listingBlame(db, ip, new Date(listedSince), blameWindowHours));
 }
 
 async function ipHistory(db: Db, views: ZoneViews, ip: string, limit: number, blameWindowHours: number) {

@@ -186,10 +186,8 @@ export function policyRouter(snapshot: PolicySnapshot, throttleLimitPerHour: num
     body.version = policy.version;
     let accepted = { hour: 0, day: 0 };
     if (counter && policy.action !== 'suspend' && (policy.limitPerHour !== null || policy.limitPerDay !== null)) {
-      // As the Postfix policy server does: the first ask of an hour is answered on this instance's
-      // count while the shared one is read in the background (see hourly-counter.ts).
-      const current = counter.current(id, now);
-      if (!current.loaded) counter.load(id, now).catch((error: unknown) => c.get('logger').error({ err: error, sender: id }, 'reading the hourly count failed'));
+      // As the Postfix policy server does: the first ask of an hour is answered on this instance's count.
+      const current = counter.currentForDecision(id, now, c.get('logger'));
       accepted = current;
       body.acceptedThisHour = current.hour;
       body.acceptedToday = current.day;

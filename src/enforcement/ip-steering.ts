@@ -40,14 +40,15 @@ export async function runSteeringPass(db: Db, config: SteeringConfig, now: Date,
   if (!config.enabled || config.ips.length === 0) return { ips: 0, usable: 0, changes: 0, events: 0 };
   const { statuses, stored } = await currentIpStatuses(db, config, now);
   const configured = new Set(config.ips.map((entry) => entry.ip));
-  const previous = new Map<string, IpSteeringState>(stored.filter((row) => configured.has(row.ip)).map((row) => [row.ip, row.state]));
+  const storedByIp = new Map(stored.filter((row) => configured.has(row.ip)).map((row) => [row.ip, row]));
+  const previous = new Map<string, IpSteeringState>([...storedByIp].map(([ip, row]) => [ip, row.state]));
   const wasExhausted = config.ips.every((entry) => !usableStates.has(previous.get(entry.ip) ?? 'active'));
   const changes = steeringChanges(previous, statuses);
   const records = steeringRecords({ changes, statuses, wasExhausted, now, ...by });
   // Rows are rewritten only on a change (or when missing), so `updated_at` says when it happened.
   const changedIps = new Set(changes.map((change) => change.ip));
   const rows = statuses
-    .filter((status) => changedIps.has(status.ip) || !previous.has(status.ip) || stored.find((row) => row.ip === status.ip)?.weightShare !== status.weightShare)
+    .filter((status) => changedIps.has(status.ip) || storedByIp.get(status.ip)?.weightShare !== status.weightShare)
     .map((status) => ({ ip: status.ip, state: status.state, weightShare: status.weightShare, since: status.since, until: status.until, reason: status.reason, zones: status.zones, updatedAt: now }));
   await storeSteeringPass(db, { rows, events: records.events, audit: records.audit.map((row) => ({ ...row, fromAction: null, toAction: null })) });
   return { ips: statuses.length, usable: statuses.filter((status) => usableStates.has(status.state)).length, changes: changes.length, events: records.events.length };

@@ -23,27 +23,19 @@ export async function listingBlames(db: Db, ips: readonly string[], listedAt: Da
   });
 }
 
+/** A blame as JSON (an event's payload, the IP's API answer): the first `limit` ranked senders. */
+export function blameRecord(blame: ListingBlame, limit = blame.senders.length) {
+  return {
+    from: blame.from.toISOString(),
+    to: blame.to.toISOString(),
+    totalSent: blame.totalSent,
+    senders: blame.senders.slice(0, limit).map(({ rank, sender, share, sent, complaints, ipBlamingBounces, campaign }) => ({ rank, sender, share, sent, complaints, ipBlamingBounces, campaign })),
+  };
+}
+
 /** What a listing event carries: a sentence for the summary and the ranked senders for the payload. */
 export function blameNote(blame: ListingBlame, limit = 10): { summary: string; payload: Record<string, unknown> } {
-  return {
-    summary: blameSentence(blame),
-    payload: {
-      blame: {
-        from: blame.from.toISOString(),
-        to: blame.to.toISOString(),
-        totalSent: blame.totalSent,
-        senders: blame.senders.slice(0, limit).map((sender) => ({
-          rank: sender.rank,
-          sender: sender.sender,
-          share: sender.share,
-          sent: sender.sent,
-          complaints: sender.complaints,
-          ipBlamingBounces: sender.ipBlamingBounces,
-          campaign: sender.campaign,
-        })),
-      },
-    },
-  };
+  return { summary: blameSentence(blame), payload: { blame: blameRecord(blame, limit) } };
 }
 
 /**

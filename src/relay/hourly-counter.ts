@@ -127,6 +127,17 @@ export class HourlyCounter {
     return { hour, day: entry.earlierToday + hour, loaded: entry.loaded };
   }
 
+  /**
+   * The counts a decision is taken on: `current`, never waiting on the database, with this hour's
+   * read of the shared counts started in the background when it has not happened yet. The first
+   * message of a sender in an hour is thus judged on this instance's own count.
+   */
+  currentForDecision(sender: string, now: Date, log: Logger): { hour: number; day: number } {
+    const current = this.current(sender, now);
+    if (!current.loaded) this.load(sender, now).catch((error: unknown) => log.error({ err: error, sender }, 'reading the hourly count failed'));
+    return current;
+  }
+
   /** Starts the read of the shared counts in the background, once per sender and hour. */
   load(sender: string, now: Date): Promise<void> {
     const entry = this.entry(sender, now);

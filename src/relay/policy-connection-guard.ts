@@ -28,8 +28,7 @@ export class PolicyConnectionGuard {
   private readonly allowed = new BlockList();
   private readonly connectionsByClient = new Map<string, number>();
   private open = 0;
-  /** Refusals per reason since start, and since the last log line. */
-  readonly refused: Record<ConnectionRefusalReason, number> = { not_allowed: 0, client_limit: 0, total_limit: 0 };
+  /** Refusals per reason since the last log line (warden_postfix_policy_connections_refused_total counts them all). */
   private readonly unlogged: Record<ConnectionRefusalReason, { count: number; loggedAt: number }> = {
     not_allowed: { count: 0, loggedAt: Number.NEGATIVE_INFINITY },
     client_limit: { count: 0, loggedAt: Number.NEGATIVE_INFINITY },
@@ -78,7 +77,6 @@ export class PolicyConnectionGuard {
   }
 
   private refuse(reason: ConnectionRefusalReason, client: string): void {
-    this.refused[reason] += 1;
     policyConnectionsRefusedTotal.inc({ reason });
     const pending = this.unlogged[reason];
     pending.count += 1;

@@ -223,16 +223,8 @@ export class PostfixPolicyServer {
     try {
       const now = this.clock();
       const policy = this.deps.snapshot.lookup(sender, domainOf(attributes.sender ?? ''), now, attributes.client_address || undefined);
-      let accepted = { hour: 0, day: 0 };
-      if (policy.action !== 'suspend' && (policy.limitPerHour !== null || policy.limitPerDay !== null)) {
-        // The first message of a sender in an hour is decided on this instance's own count while
-        // the shared count is read: a decision never waits on the database (see hourly-counter.ts).
-        const current = this.deps.counter.current(sender, now);
-        accepted = current;
-        if (!current.loaded) {
-          this.deps.counter.load(sender, now).catch((error: unknown) => log.error({ err: error, sender }, 'reading the hourly count failed'));
-        }
-      }
+      const limited = policy.action !== 'suspend' && (policy.limitPerHour !== null || policy.limitPerDay !== null);
+      const accepted = limited ? this.deps.counter.currentForDecision(sender, now, log) : { hour: 0, day: 0 };
       return this.settle(sender, attributes, policy, accepted, now, log);
     } catch (error) {
       log.error({ err: error, sender }, 'policy decision failed; answering DUNNO (fail open)');

@@ -71,9 +71,8 @@ export function steeringRecords(input: SteeringRecordsInput): { events: PolicyEv
     const movedTo = usable.length > 0 ? `new mail leaves by ${usable.join(', ')}` : 'no IP is usable: mail is not steered';
     const summary =
       verb === 'steered' ? `${change.ip} taken out of use (${status.reason}); ${movedTo}`
-      : verb === 'quiet' ? `${change.ip} ${status.reason}`
-      : verb === 'warming' ? `${change.ip} ${status.reason}`
-      : `${change.ip} back in use at its full weight`;
+      : verb === 'restored' ? `${change.ip} back in use at its full weight`
+      : `${change.ip} ${status.reason}`;
     const figures = { from: change.from, to: change.to, transport: status.transport, weight: status.weight, weightShare: status.weightShare, zones: status.zones, until: status.until?.toISOString() ?? null, usable };
     events.push({
       type: steeringEventTypes[verb],

@@ -13,6 +13,7 @@ import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
 import { alertDeliveries, alerts } from '../../../src/db/schema';
+import { policyDecisionTally } from '../../../src/metrics';
 import { PolicySnapshot } from '../../../src/relay/policy-snapshot';
 import { seedDashboardData } from '../../support/dashboard-seed';
 import { testEngines } from '../../support/engines';
@@ -94,6 +95,20 @@ describe.each(testEngines())('Prometheus metrics ($name)', (engine) => {
     // The send-event queue the policy server keeps (its own metrics, from the backpressure work).
     expect(metrics.get('warden_send_events_pending')!.get('')).toBe(0);
     expect(metrics.get('warden_send_events_dropped_total')!.get('')).toBe(0);
+  });
+
+  it('takes in the policy server’s answers by action at each scrape, every action it can answer named', async () => {
+    const before = samples(await scrape()).get('warden_postfix_policy_decisions_total') ?? new Map<string, number>();
+    // The policy server adds to these plain fields per answer; the counter reads them at the scrape.
+    policyDecisionTally.FILTER += 3;
+    policyDecisionTally.PREPEND += 2;
+    policyDecisionTally.REJECT += 1;
+    const text = await scrape();
+    expect(text).toContain('# HELP warden_postfix_policy_decisions_total Postfix policy server answers by action (DUNNO, DEFER_IF_PERMIT, REJECT, PREPEND, FILTER)');
+    const after = samples(text).get('warden_postfix_policy_decisions_total')!;
+    const added = (action: string) => after.get(`action=${action}`)! - (before.get(`action=${action}`) ?? 0);
+    expect([added('FILTER'), added('PREPEND'), added('REJECT')]).toEqual([3, 2, 1]);
+    expect(policyDecisionTally).toMatchObject({ FILTER: 0, PREPEND: 0, REJECT: 0 });
   });
 
   it('reads the database at each scrape: a replayed delivery and a resolved alert leave the gauges', async () => {

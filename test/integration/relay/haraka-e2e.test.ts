@@ -1,6 +1,7 @@
 // The real Haraka 3.x (the devDependency) with the project's plugin, asking the real `warden serve`,
 // mail sent with swaks: a suspended sender gets 5xx, a throttled one 4xx past its limit (counted
-// across two Haraka processes), a good one 250, and with Relay Warden down mail flows (fail open).
+// across two Haraka processes), a good one 250, and with Relay Warden down mail flows (fail open) or,
+// with on_error=defer, is deferred with 4.3.5.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,5 +157,27 @@ describe.skipIf(unavailable)('Haraka with the relay_warden plugin asking warden 
     await serve.exited;
     expect(await sendMail(byAddress.smtpPort, 'oscar@shop.example')).toMatch(/^250 /);
     expect(byAddress.log()).toMatch(/Relay Warden not asked for oscar@shop\.example .*letting the message through/);
+  });
+
+  it('defers mail with 450 4.3.5 when Relay Warden is down and on_error=defer', async ({ skip }) => {
+    skip(harakaDidNotStart !== undefined, harakaDidNotStart);
+    if (serve.child.exitCode === null) {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
+    const deferring = await startHaraka({
+      plugins: ['relay', 'relay_warden', 'queue/discard'],
+      config: {
+        'relay.ini': '[relay]\nacl=true\n',
+        relay_acl_allow: '127.0.0.0/8\n',
+        'relay_warden.ini': `[main]\nurl=${serve.url}\ntoken=${relayToken}\nsender_from=mail_from\ntimeout_ms=2000\non_error=defer\n`,
+      },
+    });
+    try {
+      expect(await sendMail(deferring.smtpPort, 'oscar@shop.example')).toMatch(/^450 4\.3\.5 Sender policy service unavailable/);
+      expect(deferring.log()).toMatch(/Relay Warden not asked for oscar@shop\.example .*deferring the message \(on_error=defer\)/);
+    } finally {
+      await deferring.stop();
+    }
   });
 });

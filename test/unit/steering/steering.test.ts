@@ -93,4 +93,22 @@ describe('steering records', () => {
     ]);
     expect(events[1]!.summary).toContain('not steered');
   });
+
+  it('a delisted IP going quiet, warming and back says so, each as an info event', () => {
+    const delisted = listing({ status: 'clear', since: at('2026-01-01T10:00:00Z') });
+    const quiet = status([delisted], '2026-01-01T10:30:00Z');
+    const warming = status([delisted], '2026-01-01T12:00:00Z');
+    const active = status([delisted], '2026-01-01T14:00:00Z');
+    const recordsOf = (from: 'listed' | 'quiet' | 'warming', next: typeof quiet) =>
+      steeringRecords({ changes: steeringChanges(new Map([['192.0.2.10', from]]), [next]), statuses: [next, other], wasExhausted: false, now, actor: 'steering', source: 'automatic' }).events;
+    expect(recordsOf('listed', quiet).map((event) => [event.type, event.severity, event.summary])).toEqual([
+      ['steering.quiet', 'info', '192.0.2.10 delisted from zen; quiet until 2026-01-01T11:00:00.000Z'],
+    ]);
+    expect(recordsOf('quiet', warming).map((event) => [event.type, event.severity, event.summary])).toEqual([
+      ['steering.warming', 'info', '192.0.2.10 back after delisting from zen at 25% of its weight until 2026-01-01T13:00:00.000Z'],
+    ]);
+    expect(recordsOf('warming', active).map((event) => [event.type, event.severity, event.summary])).toEqual([
+      ['steering.restored', 'info', '192.0.2.10 back in use at its full weight'],
+    ]);
+  });
 });
