@@ -69,17 +69,20 @@ class SourceReader {
       branches.push(this.sequence());
     }
     if (branches.length === 1) return branches[0]!;
+    // One set for all the branches: a wording rule joins hundreds of phrases, and a union per
+    // branch copied the ones before it every time.
     if (branches.every((branch) => branch.exact)) {
-      const exact = branches.reduce<string[]>((all, branch) => union(all, branch.exact!), []);
-      if (exact.length <= MAX_EXACT) return { exact };
+      const exact = new Set<string>();
+      for (const branch of branches) for (const literal of branch.exact!) exact.add(literal);
+      if (exact.size <= MAX_EXACT) return { exact: [...exact] };
     }
-    let required: string[] = [];
+    const required = new Set<string>();
     for (const branch of branches) {
       const needed = requirementOf(branch);
       if (!needed || shortest(needed) === 0) return UNKNOWN;
-      required = union(required, needed);
+      for (const literal of needed) required.add(literal);
     }
-    return { required };
+    return { required: [...required] };
   }
 
   private sequence(): Literals {
@@ -235,14 +238,13 @@ function minimalCover(literals: string[]): string[] {
   return kept;
 }
 
-// Literals are indexed by one trigram each, the one rarest among all the literals, so that the
-// scan over a text looks up one small bucket per position.
+// Literals are indexed by one trigram each, the one whose bucket the fewest literals share, so
+// that the scan over a text looks up one small bucket per position.
 const TABLE_BITS = 12;
 
 const trigramHash = (a: number, b: number, c: number) => (Math.imul(Math.imul(Math.imul(a, 0xc2b2ae35) ^ b, 0x85ebca6b) ^ c, 0x9e3779b1) >>> (32 - TABLE_BITS));
 
-/** The three UTF-16 code units at `at`, as one number (exact: 48 bits, below 2^53). */
-const trigramAt = (text: string, at: number) => (text.charCodeAt(at) * 0x10000 + text.charCodeAt(at + 1)) * 0x10000 + text.charCodeAt(at + 2);
+const literalTrigramHash = (literal: string, at: number) => trigramHash(literal.charCodeAt(at), literal.charCodeAt(at + 1), literal.charCodeAt(at + 2));
 
 interface IndexedLiteral {
   rule: number;
@@ -269,20 +271,20 @@ export class FirstMatch<T> {
       return literals && literals.every((literal) => literal.length >= 3) ? minimalCover(literals) : undefined;
     });
     this.unfiltered = literalsByRule.map((literals) => literals === undefined);
-    const trigramCounts = new Map<number, number>();
+    // How many literal trigrams fall in each bucket: a literal is filed under its least shared one.
+    const bucketLoad = new Uint32Array(1 << TABLE_BITS);
     for (const literals of literalsByRule) {
-      for (const literal of literals ?? []) for (let i = 0; i + 3 <= literal.length; i += 1) trigramCounts.set(trigramAt(literal, i), (trigramCounts.get(trigramAt(literal, i)) ?? 0) + 1);
+      for (const literal of literals ?? []) for (let i = 0; i + 3 <= literal.length; i += 1) bucketLoad[literalTrigramHash(literal, i)]! += 1;
     }
     literalsByRule.forEach((literals, rule) => {
       for (const literal of literals ?? []) {
         let offset = 0;
-        let rarest = trigramCounts.get(trigramAt(literal, 0))!;
+        let lightest = bucketLoad[literalTrigramHash(literal, 0)]!;
         for (let i = 1; i + 3 <= literal.length; i += 1) {
-          const count = trigramCounts.get(trigramAt(literal, i))!;
-          if (count < rarest) [offset, rarest] = [i, count];
+          const load = bucketLoad[literalTrigramHash(literal, i)]!;
+          if (load < lightest) [offset, lightest] = [i, load];
         }
-        const hash = trigramHash(literal.charCodeAt(offset), literal.charCodeAt(offset + 1), literal.charCodeAt(offset + 2));
-        (this.buckets[hash] ??= []).push({ rule, literal, offset });
+        (this.buckets[literalTrigramHash(literal, offset)] ??= []).push({ rule, literal, offset });
       }
     });
   }
