@@ -61,8 +61,11 @@ export interface AnalysisPoolOptions {
   budgetMs?: number;
   /** What the threads will be asked to do, loaded before a thread says it is ready. Default: prepare. */
   tasks?: ReadonlyArray<AnalysisRequest['task']>;
-  logger: Logger;
+  logger: PoolLogger;
 }
+
+/** The pool only warns (a message over the budget, a thread lost): a pino logger or anything with its `warn`. */
+export type PoolLogger = Pick<Logger, 'warn'>;
 
 export const defaultAnalysisThreads = () => Math.min(4, Math.max(1, availableParallelism() - 1));
 export const defaultAnalysisBudgetMs = 2_000;
@@ -211,7 +214,7 @@ const MAX_EMPTY_RESTARTS = 3;
 export class AnalysisPool {
   private readonly threads: number;
   readonly budgetMs: number;
-  private readonly logger: Logger;
+  private readonly logger: PoolLogger;
   private readonly tasks: ReadonlyArray<AnalysisRequest['task']>;
   private workers: AnalysisWorker[] = [];
   private watchdog: NodeJS.Timeout | undefined;
