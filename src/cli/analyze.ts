@@ -7,6 +7,7 @@ import type { Fact } from '../analysis/fact';
 import { AnalysisPool, defaultAnalysisBudgetMs, defaultAnalysisThreads, type MboxAnalysis, type PoolLogger } from '../ingest/analysis-pool';
 import { readFiles, type FileOutcome } from './analyze-files';
 import type { CliCommand, CliContext } from './command';
+import { ProgressLine } from './progress-line';
 
 const usage = `Usage: warden analyze <file-or-dir>... [--format ndjson|table] [--json] [--unordered] [--threads <n>]
 
@@ -46,7 +47,6 @@ const CHUNK_BYTES = 4 * 1024 * 1024;
  * with four the whole run took about a tenth less (`npm run bench:analyze`). At most 16 MB a thread.
  */
 const CHUNKS_AHEAD = 4;
-const PROGRESS_AFTER_MS = 2_000;
 
 type Format = 'ndjson' | 'table';
 
@@ -82,37 +82,6 @@ function fileLines(path: string, analysis: MboxAnalysis, format: Format): { text
 interface ChunkDone {
   outcomes: FileOutcome[];
   analyses: Map<FileOutcome, MboxAnalysis>;
-}
-
-/** Counts and, on a terminal, a status line that the next line of stderr replaces. */
-class Progress {
-  files = 0;
-  facts = 0;
-  private readonly started = performance.now();
-  private timer: NodeJS.Timeout | undefined;
-  private shown = false;
-
-  constructor(private readonly write: ((text: string) => void) | undefined) {
-    if (write) this.timer = setInterval(() => this.show(), 1_000).unref();
-  }
-
-  private show() {
-    const elapsedMs = performance.now() - this.started;
-    if (elapsedMs < PROGRESS_AFTER_MS) return;
-    this.write!(`\r\x1b[Kanalyze: ${this.files.toLocaleString('en')} files, ${this.facts.toLocaleString('en')} facts, ${Math.round(this.files / (elapsedMs / 1000)).toLocaleString('en')} files/s`);
-    this.shown = true;
-  }
-
-  /** Clears the status line before other text goes to stderr. */
-  clear() {
-    if (this.shown) this.write!('\r\x1b[K');
-    this.shown = false;
-  }
-
-  stop() {
-    clearInterval(this.timer);
-    this.clear();
-  }
 }
 
 /** The pool's warnings as pino's JSON lines on stderr, pino loaded once the threads are starting. */
@@ -165,7 +134,7 @@ async function run(args: string[], ctx: CliContext): Promise<number> {
   const pool = new AnalysisPool({ threads: options.threads, tasks: ['mbox'], logger: warningsToStderr() });
   pool.warm();
   const { pMapIterable } = await import('p-map');
-  const progress = new Progress(ctx.stderrIsTTY ? ctx.stderr : undefined);
+  const progress = new ProgressLine(ctx.stderrIsTTY ? ctx.stderr : undefined);
   let failed = false;
   try {
     const chunks = readFiles(options.paths, { chunkFiles: CHUNK_FILES, chunkBytes: CHUNK_BYTES });
