@@ -10,7 +10,7 @@ import { deliveriesOfAlert, getAlert, listAlerts, listDeliveries, type AlertRow,
 import { NotFoundError } from '../errors';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
-import { authErrorResponses, errorBody } from './errors';
+import { authErrorResponses, errorBody, errorReply } from './errors';
 import { storableId, storableText } from './storable';
 
 const security = [{ bearer: [] }];
@@ -98,7 +98,7 @@ export const toDelivery = (row: DeliveryRow & { attemptLog?: AttemptRow[] }): z.
   attemptLog: row.attemptLog?.map((a) => ({ at: a.at.toISOString(), httpStatus: a.httpStatus, latencyMs: a.latencyMs, outcome: a.outcome, error: a.error, responseSnippet: a.responseSnippet })),
 });
 
-const notFound = { 404: { description: 'No such alert, delivery or destination', content: { 'application/json': { schema: errorBody } } } };
+const notFound = { 404: errorReply('No such alert, delivery or destination') };
 
 const listAlertsRoute = createRoute({
   method: 'get',
@@ -174,7 +174,7 @@ const replayRoute = createRoute({
   responses: {
     200: { description: 'Dead deliveries queued again, in their original order', content: { 'application/json': { schema: z.object({ replayed: z.array(deliveryBody) }) } } },
     ...notFound,
-    409: { description: 'The delivery is not dead-lettered', content: { 'application/json': { schema: errorBody } } },
+    409: errorReply('The delivery is not dead-lettered'),
     ...authErrorResponses,
   },
 });

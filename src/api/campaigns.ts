@@ -7,7 +7,7 @@ import { NotFoundError } from '../errors';
 import { wilsonInterval } from '../reputation/wilson';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
-import { authErrorResponses, errorBody } from './errors';
+import { authErrorResponses, errorBody, errorReply } from './errors';
 import { storableId, storableText } from './storable';
 
 const security = [{ bearer: [] }];
@@ -131,7 +131,7 @@ const detailRoute = createRoute({
         },
       },
     },
-    404: { description: 'No such campaign', content: { 'application/json': { schema: errorBody } } },
+    404: errorReply('No such campaign'),
     ...authErrorResponses,
   },
 });
@@ -147,7 +147,7 @@ const dismissRoute = createRoute({
   request: { params: idParam, body: { required: true, content: { 'application/json': { schema: z.object({ reason: storableText.min(3).max(500) }) } } } },
   responses: {
     200: { description: 'Dismissed (or already dismissed)', content: { 'application/json': { schema: campaignBody } } },
-    404: { description: 'No such campaign', content: { 'application/json': { schema: errorBody } } },
+    404: errorReply('No such campaign'),
     ...authErrorResponses,
   },
 });

@@ -6,6 +6,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { databaseUnavailable } from '../db/client';
 import { WardenError } from '../errors';
 import type { ApiEnv } from './env';
+import { jsonResponse } from './json-object';
 
 export const errorBody = z
   .object({
@@ -16,6 +17,9 @@ export const errorBody = z
     }),
   })
   .openapi('Error');
+
+/** An OpenAPI error response: the one error body, with what the status means on that route. */
+export const errorReply = (description: string) => jsonResponse(errorBody, description);
 
 export function errorResponse<S extends ContentfulStatusCode>(c: Context<ApiEnv, any, any>, status: S, code: string, message: string) {
   return c.json({ error: { code, message, requestId: c.get('requestId') } }, status);
@@ -54,6 +58,6 @@ export const unavailableResponses = {
 
 /** Standard responses every authenticated route can answer. */
 export const authErrorResponses = {
-  401: { description: 'Missing or unknown bearer token', content: { 'application/json': { schema: errorBody } } },
-  403: { description: 'Token lacks the scope this route needs', content: { 'application/json': { schema: errorBody } } },
+  401: errorReply('Missing or unknown bearer token'),
+  403: errorReply('Token lacks the scope this route needs'),
 } as const;

@@ -5,7 +5,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { pingDatabase, type Database } from '../db/client';
 import type { ApiEnv } from './env';
-import { errorBody, errorResponse } from './errors';
+import { errorBody, errorResponse, errorReply } from './errors';
 
 const healthRoute = createRoute({
   method: 'get',
@@ -35,7 +35,7 @@ const readyRoute = createRoute({
   security: [],
   responses: {
     200: { description: 'Database reachable and migrations applied', content: { 'application/json': { schema: readyBody } } },
-    503: { description: 'Not ready', content: { 'application/json': { schema: errorBody } } },
+    503: errorReply('Not ready'),
   },
 });
 

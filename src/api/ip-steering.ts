@@ -9,7 +9,7 @@ import { NotFoundError } from '../errors';
 import { steeringAnswer, steeringIps } from '../relay/steering-snapshot';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
-import { authErrorResponses, errorBody } from './errors';
+import { authErrorResponses, errorBody, errorReply } from './errors';
 import { storableText } from './storable';
 
 const security = [{ bearer: [] }];
@@ -64,7 +64,7 @@ const drainParams = z.object({ ip: storableText.openapi({ example: '192.0.2.10' 
 /** What setting and clearing a draining mark answer: every IP after the change. */
 const drainChangeResponses = {
   200: { description: 'The IPs after the change', content: { 'application/json': { schema: usableResponse } } },
-  404: { description: 'Not one of steering.ips', content: { 'application/json': { schema: errorBody } } },
+  404: errorReply('Not one of steering.ips'),
   ...authErrorResponses,
 } as const;
 

@@ -12,7 +12,7 @@ import { knownZoneDefinitions } from '../dnsbl/zones';
 import { NotFoundError, WardenError } from '../errors';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
-import { authErrorResponses, errorBody } from './errors';
+import { authErrorResponses, errorBody, errorReply } from './errors';
 import { nullableJsonObject } from './json-object';
 import { storableText } from './storable';
 
@@ -164,8 +164,8 @@ const ipHistoryRoute = createRoute({
         },
       },
     },
-    400: { description: 'Not an IP address', content: { 'application/json': { schema: errorBody } } },
-    404: { description: 'The IP was never checked', content: { 'application/json': { schema: errorBody } } },
+    400: errorReply('Not an IP address'),
+    404: errorReply('The IP was never checked'),
     ...authErrorResponses,
   },
 });

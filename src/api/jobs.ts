@@ -5,7 +5,7 @@ import type { Db } from '../db/client';
 import { SchedulerNotRunningError, type ScheduledJob, type Scheduler } from '../scheduler/scheduler';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
-import { authErrorResponses, errorBody } from './errors';
+import { authErrorResponses, errorBody, errorReply } from './errors';
 import { jsonObject, nullableJsonObject } from './json-object';
 import { storableText } from './storable';
 
@@ -91,8 +91,8 @@ const runNowRoute = createRoute({
       description: 'The job ran (see outcome)',
       content: { 'application/json': { schema: z.object({ runId: z.number(), outcome: z.string(), durationMs: z.number(), summary: jsonObject.optional(), error: z.string().optional() }) } },
     },
-    404: { description: 'No such job', content: { 'application/json': { schema: errorBody } } },
-    409: { description: 'The job is running on another instance (E_CONFLICT), or this process runs no scheduler (E_SCHEDULER_NOT_RUNNING)', content: { 'application/json': { schema: errorBody } } },
+    404: errorReply('No such job'),
+    409: errorReply('The job is running on another instance (E_CONFLICT), or this process runs no scheduler (E_SCHEDULER_NOT_RUNNING)'),
     ...authErrorResponses,
   },
 });

@@ -13,3 +13,6 @@ export const jsonObject = z.record(z.string(), z.unknown()).openapi(anyObject);
 const nullable = z.record(z.string(), z.unknown()).nullable();
 type Metadata = Exclude<Parameters<typeof nullable.openapi>[0], string>;
 export const nullableJsonObject = nullable.openapi({ ...anyObject, nullable: true } as Metadata);
+
+/** An OpenAPI response whose body is one JSON schema. */
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });

@@ -7,7 +7,7 @@ import { listQuarantine } from '../db/ingest-queries';
 import { WardenError } from '../errors';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
-import { authErrorResponses, errorBody } from './errors';
+import { authErrorResponses, errorBody, errorReply } from './errors';
 import { storableText, storableTimestamp } from './storable';
 
 const security = [{ bearer: [] }];
@@ -67,7 +67,7 @@ const factsRoute = (path: '/complaints' | '/bounces', description: string) =>
     request: { query: factsQuery },
     responses: {
       200: { description, content: { 'application/json': { schema: z.object({ items: z.array(factBody), nextCursor: z.string().nullable() }) } } },
-      400: { description: 'Invalid filter or cursor', content: { 'application/json': { schema: errorBody } } },
+      400: errorReply('Invalid filter or cursor'),
       ...authErrorResponses,
     },
   });

@@ -8,7 +8,7 @@ import { retryQuarantined } from '../ingest/retry';
 import type { IngestDeps } from '../ingest/batch';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
-import { authErrorResponses, errorBody } from './errors';
+import { authErrorResponses, errorBody, errorReply } from './errors';
 import { storableId } from './storable';
 
 const security = [{ bearer: [] }];
@@ -82,7 +82,7 @@ const retryRoute = createRoute({
         },
       },
     },
-    404: { description: 'No such quarantine entry', content: { 'application/json': { schema: errorBody } } },
+    404: errorReply('No such quarantine entry'),
     ...authErrorResponses,
   },
 });

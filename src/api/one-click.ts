@@ -8,7 +8,7 @@ import { suppressRecipient, type Suppression } from '../enforcement/suppression'
 import { oneClickRequestsTotal } from '../metrics';
 import { oneClickPath, readToken } from '../suppression/one-click';
 import type { ApiEnv } from './env';
-import { errorBody } from './errors';
+import { errorBody, errorReply } from './errors';
 
 const pageHeaders = {
   'content-type': 'text/html; charset=utf-8',
@@ -56,7 +56,7 @@ const postRoute = createRoute({
   responses: {
     200: { description: 'Unsubscribed', content: { 'text/html': { schema: z.string() } } },
     400: { description: 'A token not signed by this server, or no List-Unsubscribe=One-Click in the body', content: { 'text/html': { schema: z.string() } } },
-    409: { description: 'Suppression is off', content: { 'application/json': { schema: errorBody } } },
+    409: errorReply('Suppression is off'),
   },
 });
 

@@ -9,7 +9,7 @@ import { WardenError } from '../errors';
 import { requireScope } from './auth';
 import { limitBody } from './body-limit';
 import type { ApiEnv } from './env';
-import { authErrorResponses, errorBody, errorResponse } from './errors';
+import { authErrorResponses, errorBody, errorResponse, errorReply } from './errors';
 import { storableText, storableTimestamp } from './storable';
 
 export const maxEventsPerRequest = 10_000;
@@ -97,8 +97,8 @@ const postEventsRoute = createRoute({
   responses: {
     200: { description: 'Every row stored (or already stored)', content: { 'application/json': { schema: resultBody } } },
     207: { description: 'Some rows rejected (listed by index); every other row is stored', content: { 'application/json': { schema: resultBody } } },
-    400: { description: 'The body is not JSON / NDJSON', content: { 'application/json': { schema: errorBody } } },
-    413: { description: 'More rows or bytes than allowed in one request', content: { 'application/json': { schema: errorBody } } },
+    400: errorReply('The body is not JSON / NDJSON'),
+    413: errorReply('More rows or bytes than allowed in one request'),
     ...authErrorResponses,
     503: {
       description:

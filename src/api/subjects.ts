@@ -17,7 +17,7 @@ import { zeroCounts } from '../reputation/counts';
 import { requireScope } from './auth';
 import { answerDeprecated } from './deprecated-names';
 import type { ApiEnv } from './env';
-import { authErrorResponses, errorBody } from './errors';
+import { authErrorResponses, errorBody, errorReply } from './errors';
 import { jsonObject } from './json-object';
 import { storableCount, storableText, storableTimestamp } from './storable';
 
@@ -119,7 +119,7 @@ function detailRouteOf(kind: SubjectKind) {
     request: { params: idParam },
     responses: {
       200: { description: 'Rates per window, the warn/throttle/suspend lines, hourly series, recent complaints and bounces, audit log', content: { 'application/json': { schema: jsonObject } } },
-      404: { description: 'Never seen', content: { 'application/json': { schema: errorBody } } },
+      404: errorReply('Never seen'),
       ...authErrorResponses,
     },
   });
@@ -152,7 +152,7 @@ function overrideRoutesOf(kind: SubjectKind) {
     request: { params: idParam, query: z.object({ reason: storableText.min(3).max(500).default('override lifted') }) },
     responses: {
       200: { description: 'Override cleared; the automatic action applies', content: { 'application/json': { schema: summaryBody } } },
-      404: { description: 'Never seen', content: { 'application/json': { schema: errorBody } } },
+      404: errorReply('Never seen'),
       ...authErrorResponses,
     },
   });
@@ -187,7 +187,7 @@ function tierRoutesOf(kind: SubjectKind) {
     request: { params: idParam, query: z.object({ reason: storableText.min(3).max(500).default('tier unpinned') }) },
     responses: {
       200: { description: 'Pin removed; the earned tier applies', content: { 'application/json': { schema: summaryBody } } },
-      404: { description: 'Never seen', content: { 'application/json': { schema: errorBody } } },
+      404: errorReply('Never seen'),
       ...authErrorResponses,
     },
   });

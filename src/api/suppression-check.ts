@@ -11,7 +11,7 @@ import { maxAddressLength } from '../suppression/address';
 import { linkScopeId, mintToken, unsubscribeHeaders } from '../suppression/one-click';
 import { requireScope } from './auth';
 import type { ApiEnv } from './env';
-import { authErrorResponses, errorBody, errorResponse } from './errors';
+import { authErrorResponses, errorBody, errorResponse, errorReply } from './errors';
 import { storableText } from './storable';
 import { suppressionOff, suppressionOffResponses } from './suppressions';
 
@@ -73,7 +73,7 @@ const checkRoute = createRoute({
         },
       },
     },
-    400: { description: 'Invalid body', content: { 'application/json': { schema: errorBody } } },
+    400: errorReply('Invalid body'),
     ...suppressionOffResponses,
     ...authErrorResponses,
   },
@@ -118,8 +118,8 @@ const linksRoute = createRoute({
         },
       },
     },
-    400: { description: 'Invalid body, a recipient that is not an address, or a scope without its sender or domain', content: { 'application/json': { schema: errorBody } } },
-    409: { description: 'Suppression or one-click links are off (suppression.key or suppression.oneClick.baseUrl not set)', content: { 'application/json': { schema: errorBody } } },
+    400: errorReply('Invalid body, a recipient that is not an address, or a scope without its sender or domain'),
+    409: errorReply('Suppression or one-click links are off (suppression.key or suppression.oneClick.baseUrl not set)'),
     ...authErrorResponses,
   },
 });

@@ -14,8 +14,8 @@ import { isActive, storedScopeId } from '../suppression/entries';
 import { requireScope } from './auth';
 import { limitBody } from './body-limit';
 import type { ApiEnv } from './env';
-import { authErrorResponses, errorBody } from './errors';
-import { jsonObject } from './json-object';
+import { authErrorResponses, errorBody, errorReply } from './errors';
+import { jsonObject, jsonResponse } from './json-object';
 import { storableId, storableText, storableTimestamp } from './storable';
 
 const security = [{ bearer: [] }];
@@ -72,10 +72,9 @@ const toAudit = (row: Awaited<ReturnType<typeof recentAudit>>[number]) => ({
   details: row.details,
 });
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const bodyOf = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 /** What a suppression route answers while suppression.key is not set: documented, and thrown. */
-export const suppressionOffResponses = { 409: json(errorBody, 'Suppression is off (suppression.key is not set)') };
+export const suppressionOffResponses = { 409: errorReply('Suppression is off (suppression.key is not set)') };
 export const suppressionOff = () => new WardenError('E_SUPPRESSION_OFF', 'recipient suppression is off: set suppression.key', 409);
 const off = suppressionOffResponses;
 
@@ -87,7 +86,7 @@ const summaryRoute = createRoute({
   tags: ['suppressions'],
   security,
   responses: {
-    200: json(
+    200: jsonResponse(
       z
         .object({
           enabled: z.boolean(),
@@ -113,7 +112,7 @@ const listRoute = createRoute({
   tags: ['suppressions'],
   security,
   request: { query: z.object({ reason: z.enum(suppressionReasons).optional(), afterId: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
-  responses: { 200: json(z.object({ items: z.array(entryBody), nextAfterId: z.number().nullable() }), 'Entries by id'), ...authErrorResponses },
+  responses: { 200: jsonResponse(z.object({ items: z.array(entryBody), nextAfterId: z.number().nullable() }), 'Entries by id'), ...authErrorResponses },
 });
 
 const lookupRoute = createRoute({
@@ -126,8 +125,8 @@ const lookupRoute = createRoute({
   description: 'The entries (in force or not) and audit of an address, found by its keyed hash: the address itself is not stored.',
   request: bodyOf(z.object({ address }).openapi('SuppressionLookup')),
   responses: {
-    200: json(z.object({ recipientHash: z.string(), suppressed: z.boolean(), entries: z.array(entryBody), audit: z.array(auditBody) }).openapi('SuppressionLookupResult'), 'What is stored for the address'),
-    400: json(errorBody, 'Not an email address'),
+    200: jsonResponse(z.object({ recipientHash: z.string(), suppressed: z.boolean(), entries: z.array(entryBody), audit: z.array(auditBody) }).openapi('SuppressionLookupResult'), 'What is stored for the address'),
+    400: errorReply('Not an email address'),
     ...off,
     ...authErrorResponses,
   },
@@ -151,7 +150,7 @@ const addRoute = createRoute({
       })
       .openapi('SuppressionAdd'),
   ),
-  responses: { 201: json(z.object({ recipientHash: z.string(), entry: entryBody.optional() }), 'Suppressed (no entry: one in force already covered it)'), 400: json(errorBody, 'Invalid'), ...off, ...authErrorResponses },
+  responses: { 201: jsonResponse(z.object({ recipientHash: z.string(), entry: entryBody.optional() }), 'Suppressed (no entry: one in force already covered it)'), 400: errorReply('Invalid'), ...off, ...authErrorResponses },
 });
 
 const removeRoute = createRoute({
@@ -163,7 +162,7 @@ const removeRoute = createRoute({
   security,
   description: 'The relay stops refusing the recipient for this entry\'s scope (within a second on every instance); audited with the reason.',
   request: { params: z.object({ id: storableId }), ...bodyOf(z.object({ note }).openapi('SuppressionRemove')) },
-  responses: { 200: json(entryBody, 'Removed'), 404: json(errorBody, 'No entry in force with this id'), ...off, ...authErrorResponses },
+  responses: { 200: jsonResponse(entryBody, 'Removed'), 404: errorReply('No entry in force with this id'), ...off, ...authErrorResponses },
 });
 
 const forgetRoute = createRoute({
@@ -178,8 +177,8 @@ const forgetRoute = createRoute({
     'in stored complaints, bounces and raw reports the address (or its hash) becomes "[forgotten]"; send events keyed by it are re-keyed.',
   request: bodyOf(z.object({ address, note }).openapi('SuppressionForget')),
   responses: {
-    200: json(z.object({ entries: z.number(), sightings: z.number(), auditRows: z.number(), facts: z.number(), messages: z.number(), sendEvents: z.number() }).openapi('ForgetResult'), 'What was erased'),
-    400: json(errorBody, 'Not an email address'),
+    200: jsonResponse(z.object({ entries: z.number(), sightings: z.number(), auditRows: z.number(), facts: z.number(), messages: z.number(), sendEvents: z.number() }).openapi('ForgetResult'), 'What was erased'),
+    400: errorReply('Not an email address'),
     ...off,
     ...authErrorResponses,
   },
@@ -205,7 +204,7 @@ const importRoute = createRoute({
   description: `A CSV as the export writes it (header line first; recipient_hash required, scope default relay, reason default manual), up to ${maxImportBytes} bytes. Hashes made under the same suppression.key match the same addresses. Bad rows are reported by line; the others are imported.`,
   request: { body: { required: true, content: { 'text/csv': { schema: z.string() } } } },
   responses: {
-    200: json(z.object({ rows: z.number(), imported: z.number(), rejected: z.array(z.object({ line: z.number(), error: z.string() })) }).openapi('SuppressionImportResult'), 'Imported'),
+    200: jsonResponse(z.object({ rows: z.number(), imported: z.number(), rejected: z.array(z.object({ line: z.number(), error: z.string() })) }).openapi('SuppressionImportResult'), 'Imported'),
     ...off,
     ...authErrorResponses,
   },
