@@ -53,7 +53,7 @@ export interface AnalysisPoolOptions {
   /**
    * Worker threads, at least 1. Default: cores − 1, 1 to 4. The main thread serves the relay (or
    * reads the files of `warden analyze`), and each thread compiles the analyzer on its own: on 2
-   * cores, 3,145 files took 1.2 s with one thread and 1.3 s with two (`npm run bench:analyze --
+   * cores, 3,145 files took 0.92 s with one thread and 1.03 s with two (`npm run bench:analyze --
    * --threads 2`).
    */
   threads?: number;
