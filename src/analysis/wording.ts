@@ -55,7 +55,11 @@ export function readWordingTables(reasons: readonly string[], folder: URL = TABL
 /** The ordered (reason, pattern) rules: the phrases of each rank joined into one alternation. */
 export function wordingRules(phrases: readonly WordingPhrase[]): Array<[Reason, RegExp]> {
   const byRank = new Map<number, WordingPhrase[]>();
-  for (const phrase of phrases) byRank.set(phrase.rank, [...(byRank.get(phrase.rank) ?? []), phrase]);
+  for (const phrase of phrases) {
+    const group = byRank.get(phrase.rank);
+    if (group) group.push(phrase);
+    else byRank.set(phrase.rank, [phrase]);
+  }
   return [...byRank.keys()]
     .sort((a, b) => a - b)
     .map((rank) => {

@@ -2,7 +2,7 @@
 // (PGlite's dumpDataDir). PGlite serves one process at a time, so both take the data directory's
 // lock: a running `warden serve` on it has to be stopped first. PostgreSQL has pg_dump for this.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { WardenError } from '../errors';
@@ -29,8 +29,15 @@ export async function backupEmbeddedDatabase(dataDir: string, file: string): Pro
     const bytes = Buffer.from(await archive.arrayBuffer());
     // Written beside the target, then renamed: a backup cut short never takes the place of a good one.
     const partial = `${file}.partial`;
-    await writeFile(partial, bytes, { mode: 0o600 });
-    await rename(partial, file);
+    try {
+      await writeFile(partial, bytes, { mode: 0o600 });
+      await rename(partial, file);
+    } catch (error) {
+      // Nor is one left beside it to be taken for a backup. Not recursive: a directory of that name
+      // is not ours. The error reported is the one that stopped the backup.
+      await rm(partial, { force: true }).catch(() => {});
+      throw error;
+    }
     return { bytes: bytes.length };
   } finally {
     release();

@@ -95,8 +95,16 @@ export function readKnownRegularFileSync(path: string): RegularFileRead {
   }
 }
 
-/** The file's `size` bytes (from fstat, as readFileSync reads a regular file), fewer should it have shrunk. */
+/**
+ * The file's bytes, as readFileSync reads them: fstat's `size` bytes (fewer should it have shrunk),
+ * or, when fstat says 0, up to end of file, since procfs and some FUSE file systems report a
+ * regular file of size 0 whose reads return its content (proc(5): most /proc files have size 0).
+ */
 function readAll(fd: number, size: number): Buffer {
+  return size > 0 ? readSized(fd, size) : readToEnd(fd);
+}
+
+function readSized(fd: number, size: number): Buffer {
   const buffer = Buffer.allocUnsafe(size);
   let length = 0;
   while (length < size) {
@@ -105,4 +113,17 @@ function readAll(fd: number, size: number): Buffer {
     length += read;
   }
   return buffer.subarray(0, length);
+}
+
+/** Read in chunks of this many bytes when the size is not known ahead (Node's readFileSync uses the same). */
+const unknownSizeChunkBytes = 64 * 1024;
+
+function readToEnd(fd: number): Buffer {
+  const chunks: Buffer[] = [];
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(unknownSizeChunkBytes);
+    const read = readSync(fd, chunk, 0, chunk.length, null);
+    if (read === 0) return Buffer.concat(chunks);
+    chunks.push(chunk.subarray(0, read));
+  }
 }

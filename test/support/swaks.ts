@@ -41,8 +41,9 @@ export async function sendMail({ port, from, to = 'someone@gmail.example', auth 
   return reply.replace(/^\s*<-\s+/, '');
 }
 
-/** What the server answered to each RCPT TO, and to the end of DATA when any recipient was accepted. */
+/** What the server answered to MAIL FROM, to each RCPT TO, and to the end of DATA when any recipient was accepted. */
 export interface Dialogue {
+  mailFrom: string | undefined;
   recipients: Map<string, string>;
   endOfData: string | undefined;
   transcript: string;
@@ -57,15 +58,22 @@ export async function sendToRecipients({ port, from, to }: { port: number; from:
   child.stderr.on('data', (chunk) => (transcript += chunk));
   await new Promise((resolve) => child.once('exit', resolve));
   const lines = transcript.split('\n');
+  const replyAfter = (index: number) =>
+    lines
+      .slice(index + 1)
+      .find((next) => /^\s*<(?:-|\*\*)\s+\d{3}/.test(next))
+      ?.replace(/^\s*<(?:-|\*\*)\s+/, '');
   const recipients = new Map<string, string>();
+  let mailFrom: string | undefined;
   let dataReply: string | undefined;
   lines.forEach((line, index) => {
     const rcpt = /^\s*->\s+RCPT TO:<([^>]*)>/.exec(line);
     if (rcpt) {
-      const reply = lines.slice(index + 1).find((next) => /^\s*<(?:-|\*\*)\s+\d{3}/.test(next));
-      if (reply) recipients.set(rcpt[1]!, reply.replace(/^\s*<(?:-|\*\*)\s+/, ''));
+      const reply = replyAfter(index);
+      if (reply) recipients.set(rcpt[1]!, reply);
     }
-    if (/^\s*->\s+\.$/.test(line)) dataReply = lines.slice(index + 1).find((next) => /^\s*<(?:-|\*\*)\s+\d{3}/.test(next))?.replace(/^\s*<(?:-|\*\*)\s+/, '');
+    if (/^\s*->\s+MAIL FROM:/.test(line)) mailFrom = replyAfter(index);
+    if (/^\s*->\s+\.$/.test(line)) dataReply = replyAfter(index);
   });
-  return { recipients, endOfData: dataReply, transcript };
+  return { mailFrom, recipients, endOfData: dataReply, transcript };
 }

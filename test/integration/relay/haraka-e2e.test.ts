@@ -1,8 +1,10 @@
 // The real Haraka 3.x (the devDependency) with the project's plugin, asking the real `warden serve`,
 // mail sent with swaks: a suspended sender gets 5xx, a throttled one 4xx past its limit (counted
 // across two Haraka processes), a good one 250, and with Relay Warden down mail flows (fail open) or,
-// with on_error=defer, is deferred with 4.3.5.
+// with on_error=defer, is deferred with 4.3.5; so is a recipient when the suppression check alone fails.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request as forward } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +23,35 @@ const opsToken = 'ops-token-0123456789abcdef01';
 const relayToken = 'relay-token-0123456789abcdef0';
 
 const sendMail = (port: number, from: string, auth?: { user: string; password: string }) => swaks({ port, from, auth });
+
+/**
+ * A loopback proxy in front of `warden serve` that answers 503 to the suppression check alone: the
+ * sender is judged (and its message counted) by the real server, and only the RCPT TO check fails.
+ */
+async function startFailingSuppressionCheck(target: string) {
+  const refused: string[] = [];
+  const server = createServer((request, response) => {
+    if (request.url?.startsWith('/api/v1/suppressions/check')) {
+      refused.push(`${request.method} ${request.url}`);
+      request.resume();
+      response.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"E_UNAVAILABLE","message":"unavailable"}}');
+      return;
+    }
+    const forwarded = forward(new URL(request.url ?? '/', target), { method: request.method, headers: request.headers }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    });
+    forwarded.on('error', (error) => response.destroy(error));
+    request.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, refused, close };
+}
 
 describe.skipIf(unavailable)('Haraka with the relay_warden plugin asking warden serve', () => {
   let cwd: string;
@@ -149,6 +180,44 @@ describe.skipIf(unavailable)('Haraka with the relay_warden plugin asking warden 
     expect(dialogue.recipients.get('s@example.net')).toMatch(/^250 /);
     expect(dialogue.endOfData, dialogue.transcript).toMatch(/^250 /);
     expect(byAddress.log()).toMatch(/recipient refused: suppressed \(manual, relay scope\)/);
+  });
+
+  it('defers a recipient with 450 4.3.5 when only the suppression check fails and on_error=defer, and lets it through with on_error=accept', async ({ skip }) => {
+    skip(harakaDidNotStart !== undefined, harakaDidNotStart);
+    const proxy = await startFailingSuppressionCheck(serve.url);
+    const ini = (onError: string) => `[main]\nurl=${proxy.url}\ntoken=${relayToken}\nsender_from=mail_from\ntimeout_ms=2000\non_error=${onError}\n`;
+    const relayConfig = { 'relay.ini': '[relay]\nacl=true\n', relay_acl_allow: '127.0.0.0/8\n' };
+    const [deferring, accepting] = await Promise.allSettled(
+      ['defer', 'accept'].map((onError) =>
+        startHaraka({ plugins: ['relay', 'relay_warden', 'queue/discard'], config: { ...relayConfig, 'relay_warden.ini': ini(onError) } }),
+      ),
+    );
+    try {
+      if (deferring!.status === 'rejected') throw deferring!.reason;
+      if (accepting!.status === 'rejected') throw accepting!.reason;
+
+      const deferred = await sendToRecipients({ port: deferring!.value.smtpPort, from: 'peggy@shop.example', to: ['s@example.net'] });
+      expect(deferred.mailFrom, deferred.transcript).toMatch(/^250 /);
+      expect(deferred.recipients.get('s@example.net'), deferred.transcript).toMatch(/^450 4\.3\.5 Recipient policy service unavailable; try again later/);
+      expect(deferred.endOfData).toBeUndefined();
+      expect(deferring!.value.log()).toMatch(/Relay Warden not asked about a recipient \(Relay Warden answered 503\); deferring it \(on_error=defer\)/);
+
+      // r@example.net is suppressed (the test above): the failed check lets even it through.
+      const accepted = await sendToRecipients({ port: accepting!.value.smtpPort, from: 'walter@shop.example', to: ['r@example.net'] });
+      expect(accepted.mailFrom, accepted.transcript).toMatch(/^250 /);
+      expect(accepted.recipients.get('r@example.net'), accepted.transcript).toMatch(/^250 /);
+      expect(accepted.endOfData, accepted.transcript).toMatch(/^250 /);
+      expect(accepting!.value.log()).toMatch(/Relay Warden not asked about a recipient \(Relay Warden answered 503\); letting it through \(on_error=accept\)/);
+
+      expect(proxy.refused).toEqual(['POST /api/v1/suppressions/check', 'POST /api/v1/suppressions/check']);
+      // The senders were asked about through the proxy: the accepted message is counted, the deferred one not.
+      expect(await policyOf('walter@shop.example')).toMatchObject({ action: 'allow', acceptedThisHour: 1 });
+      expect(await policyOf('peggy@shop.example')).toMatchObject({ action: 'allow', acceptedThisHour: 0 });
+    } finally {
+      if (deferring!.status === 'fulfilled') await deferring!.value.stop();
+      if (accepting!.status === 'fulfilled') await accepting!.value.stop();
+      await proxy.close();
+    }
   });
 
   it('lets mail through when Relay Warden is down (on_error=accept, the default)', async ({ skip }) => {

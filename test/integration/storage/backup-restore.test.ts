@@ -1,7 +1,7 @@
 // Backup and restore as the README tells an operator to do it: `warden backup` / `warden restore` for
 // the embedded database, pg_dump / pg_restore for PostgreSQL. Every table has the same rows after.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -93,6 +93,27 @@ describe('backup and restore', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('E_RESTORE_NOT_EMPTY');
   }, 180_000);
+
+  it('reports a backup that cannot take its place and leaves no .partial file behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-backup-'));
+    const database = await openDatabase({ dataDir: join(dir, 'data') });
+    await database.migrate();
+    await database.close();
+    writeFileSync(join(dir, 'warden.yaml'), `database:\n  dataDir: ${join(dir, 'data')}\n`);
+    // The archive is written to <target>.partial, then renamed onto the target: a directory there
+    // (not empty) makes the rename fail once the .partial file is whole.
+    const target = join(dir, 'backup.tar.gz');
+    mkdirSync(target);
+    writeFileSync(join(target, 'keep.txt'), 'not a backup');
+    const backup = await cli(['--config', join(dir, 'warden.yaml'), 'backup', target]);
+    expect(backup.code).toBe(1);
+    // The error that stopped the backup, not one from cleaning up after it.
+    expect(backup.stderr).toMatch(/^warden backup: (EISDIR|ENOTEMPTY)\b.*rename .*backup\.tar\.gz\.partial/);
+    expect(existsSync(`${target}.partial`)).toBe(false);
+    expect(readdirSync(target)).toEqual(['keep.txt']);
+    expect(readdirSync(dir).sort()).toEqual(['backup.tar.gz', 'data', 'warden.yaml']);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
 
   it('refuses to back up a data directory with no database in it, and a PostgreSQL one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'warden-backup-'));
