@@ -15,13 +15,15 @@
 //   2. over HTTP (@hono/node-server, keep-alive connections, one request in flight each, at each of
 //      --connections): the same batches of 1,000, p50/p99 per batch and recipients/s; then one
 //      recipient a request, as Haraka's plugin asks at RCPT TO (the same body and headers), requests/s
-//      and p50/p99;
+//      and p50/p99; then that request to a route mounted in the same app behind the same middleware
+//      that parses the body and checks nothing (the HTTP layer's ceiling);
 //   3. the Postfix policy server: RCPT-stage requests as Postfix writes them, over persistent
 //      connections, one request in flight each as an smtpd has (at each of --policy-connections),
 //      decisions/s and p50/p99.
 // Every answer over the network is checked (the suppressed ones refused with the documented 550
 // 5.7.1, the others let through); wrong answers are counted and must be 0. Each network line also
-// gives the serving process's CPU time per request, which reads the same on a busy machine.
+// gives the serving process's CPU time per recipient or decision, which reads the same on a busy
+// machine (its CPU while idle is printed first: it weighs on those at low rates).
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -66,6 +68,9 @@ const relayToken = 'relay-token-0123456789abcdef0';
 const sender = 'sender-7';
 const senderDomain = 'shop.example';
 const batchSize = 1000;
+const checkPath = '/api/v1/suppressions/check';
+/** A route mounted in the bench's app, behind the same middleware, that parses the body and checks nothing. */
+const echoPath = '/api/v1/bench/echo';
 
 /** A recipient on the list, relay-wide (entries whose index is a multiple of ten are scoped to other senders). */
 const suppressedAddress = (n: number) => `suppressed${(n % Math.floor(entryCount / 10)) * 10 + 1 + (n % 9)}@example.org`;
@@ -117,7 +122,7 @@ interface InProcessFigures {
 
 /** The check through the app factory, without a network hop, then the bare check per recipient. */
 async function inProcessFigures(app: WardenApp, snapshot: SuppressionSnapshot): Promise<InProcessFigures> {
-  const ask = (body: string) => app.request('/api/v1/suppressions/check', { method: 'POST', headers: { authorization: `Bearer ${relayToken}`, 'content-type': 'application/json' }, body });
+  const ask = (body: string) => app.request(checkPath, { method: 'POST', headers: { authorization: `Bearer ${relayToken}`, 'content-type': 'application/json' }, body });
   for (let round = 0; round < 20; round++) await (await ask(batchBody(round))).json(); // warm-up
   const bodies = Array.from({ length: batches }, (_, round) => batchBody(round + 20));
   const times: number[] = [];
@@ -186,6 +191,8 @@ async function runServer(): Promise<void> {
   const loadMs = performance.now() - loadStarted;
   counter.start();
   const app = createApp({ database, config, logger, jobs: [], policySnapshot, hourlyCounter: counter, suppressionSnapshot });
+  // The HTTP layer's ceiling for one recipient a request: the same request, the same middleware, no check.
+  app.post(echoPath, async (c) => c.json({ recipients: ((await c.req.json()) as { recipients: string[] }).recipients.length }));
   const inProcess = runs('in-process') ? await inProcessFigures(app, suppressionSnapshot) : undefined;
   const policyServer = policyServerOf(config, state, logger);
   const policyAddress = await policyServer.listen();
@@ -250,20 +257,20 @@ interface CheckAnswer {
 }
 
 /**
- * POST /api/v1/suppressions/check as Haraka's plugin sends it (integrations/haraka/relay_warden.js,
+ * A POST (to the check route unless told) as Haraka's plugin sends it (integrations/haraka/relay_warden.js,
  * exports.request): a kept-alive connection per request in flight, bearer token, JSON body with its
  * length, the answer read whole and parsed.
  */
-function checkRequest(agent: Agent, port: number, payload: string): Promise<CheckAnswer> {
+function postJson<T>(agent: Agent, port: number, payload: string, path = checkPath): Promise<T> {
   return new Promise((resolve, reject) => {
     const headers = { authorization: `Bearer ${relayToken}`, accept: 'application/json', 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
-    const request = httpRequest(new URL(`http://127.0.0.1:${port}/api/v1/suppressions/check`), { method: 'POST', headers, agent }, (response) => {
+    const request = httpRequest(new URL(`http://127.0.0.1:${port}${path}`), { method: 'POST', headers, agent }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', reject);
       response.on('end', () => {
         if (response.statusCode !== 200) return reject(new Error(`answered ${response.statusCode}`));
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as CheckAnswer);
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as T);
       });
     });
     request.on('error', reject);
@@ -279,7 +286,7 @@ function batchExchange(agent: Agent, port: number, bodies: string[]): Exchange {
   const expected = Array.from({ length: batchSize }, (_, index) => isSuppressed(index));
   return async (sequence) => {
     try {
-      const answer = await checkRequest(agent, port, bodies[sequence % bodies.length]!);
+      const answer = await postJson<CheckAnswer>(agent, port, bodies[sequence % bodies.length]!);
       if (answer.recipients.length !== batchSize || !refusalIsDocumented(answer.refusal)) return batchSize;
       let wrong = 0;
       for (let index = 0; index < batchSize; index++) if (answer.recipients[index]!.suppressed !== expected[index]) wrong += 1;
@@ -296,10 +303,22 @@ function singleExchange(agent: Agent, port: number): Exchange {
     const suppressed = isSuppressed(sequence);
     const recipient = suppressed ? suppressedAddress(sequence) : freeAddress(sequence);
     try {
-      const answer = await checkRequest(agent, port, JSON.stringify({ recipients: [recipient], sender, senderDomain }));
+      const answer = await postJson<CheckAnswer>(agent, port, JSON.stringify({ recipients: [recipient], sender, senderDomain }));
       const checked = answer.recipients[0];
       const right = checked?.recipient === recipient && checked.suppressed === suppressed && (!suppressed || refusalIsDocumented(answer.refusal));
       return right ? 0 : 1;
+    } catch {
+      return 1;
+    }
+  };
+}
+
+/** The same request to the echo route: the HTTP layer's cost alone. */
+function echoExchange(agent: Agent, port: number): Exchange {
+  return async (sequence) => {
+    try {
+      const answer = await postJson<{ recipients: number }>(agent, port, JSON.stringify({ recipients: [freeAddress(sequence)], sender, senderDomain }), echoPath);
+      return answer.recipients === 1 ? 0 : 1;
     } catch {
       return 1;
     }
@@ -311,7 +330,7 @@ const refusedAnswer = `action=${suppressedRecipientRefusal.code} ${suppressedRec
 const passAnswer = 'action=DUNNO';
 
 /** RCPT-stage requests as Postfix 3.x writes them, one recipient each, one in ten suppressed; written once, sent in turn. */
-const rcptRequests = Array.from({ length: 10_000 }, (_, index) => {
+const rcptRequestsOf = () => Array.from({ length: 10_000 }, (_, index) => {
   const suppressed = isSuppressed(index);
   const text = postfixRequest({
     protocol_state: 'RCPT',
@@ -330,7 +349,7 @@ const rcptRequests = Array.from({ length: 10_000 }, (_, index) => {
  * One smtpd-like loop per persistent connection: a request, its answer (read to the empty line that
  * ends it), checked against the expected one, the next.
  */
-async function policyRun(port: number, connections: number, duration = seconds): Promise<RunFigures> {
+async function policyRun(port: number, connections: number, rcptRequests: { text: string; expected: string }[], duration = seconds): Promise<RunFigures> {
   const open = () =>
     new Promise<Socket>((resolve, reject) => {
       const socket = connect({ port, host: '127.0.0.1', noDelay: true }, () => resolve(socket));
@@ -388,6 +407,7 @@ async function httpRuns(port: number, serverCpu: ServerCpu): Promise<void> {
   for (const [name, perRequest, exchangeOf] of [
     ['batches of 1,000', batchSize, (agent: Agent) => batchExchange(agent, port, bodies)],
     ['one recipient a request, as Haraka asks at RCPT TO', 1, (agent: Agent) => singleExchange(agent, port)],
+    ['the same to a route that only parses the body (ceiling)', 1, (agent: Agent) => echoExchange(agent, port)],
   ] as const) {
     for (const connections of counts(values.connections!)) {
       const agent = new Agent({ keepAlive: true, maxSockets: connections });
@@ -402,9 +422,10 @@ async function httpRuns(port: number, serverCpu: ServerCpu): Promise<void> {
 
 async function policyRuns(port: number, serverCpu: ServerCpu): Promise<void> {
   console.log('Postfix policy server (RCPT-stage requests, persistent connections, one request in flight each as an smtpd has):');
-  await policyRun(port, 1, 1); // warm-up
+  const rcptRequests = rcptRequestsOf();
+  await policyRun(port, 1, rcptRequests, 1); // warm-up
   for (const connections of counts(values['policy-connections']!)) {
-    const [run, cpu] = await serverCpu(() => policyRun(port, connections));
+    const [run, cpu] = await serverCpu(() => policyRun(port, connections, rcptRequests));
     console.log(
       `  ${String(connections).padStart(2)} connection${connections > 1 ? 's' : ' '}: ${formatted(run.perSecond).padStart(7)} decisions/s   p50 ${run.p50.toFixed(2)} ms   p99 ${run.p99.toFixed(2)} ms   ` +
         `server CPU ${formatted(cpu / Math.max(1, run.count), 1)} µs/decision   wrong answers ${run.wrong} of ${run.count}`,
