@@ -112,7 +112,7 @@ export async function startService({ config, logger, jobs = allJobs }: StartServ
 }
 
 /** What the relay's answers are read from: policies, suppressions, steered IPs in memory, and the hourly counts. */
-function relayState(database: Database, config: WardenConfig, logger: Logger) {
+export function relayState(database: Database, config: WardenConfig, logger: Logger) {
   const policySnapshot = new PolicySnapshot(database, {
     throttleLimitPerHour: config.reputation.throttleLimitPerHour,
     tiers: config.tiers,
@@ -139,7 +139,7 @@ function relayState(database: Database, config: WardenConfig, logger: Logger) {
 }
 
 /** The Postfix policy server over that state: refusals, suppressed recipients, one-click headers, steering. */
-function policyServerOf(config: WardenConfig, state: ReturnType<typeof relayState>, logger: Logger): PostfixPolicyServer {
+export function policyServerOf(config: WardenConfig, state: ReturnType<typeof relayState>, logger: Logger): PostfixPolicyServer {
   const { policySnapshot, counter, steeringSnapshot, suppressionSnapshot } = state;
   return new PostfixPolicyServer({
     config: config.relay.policyServer,
