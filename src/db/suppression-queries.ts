@@ -3,7 +3,7 @@
 // of the stored facts and raw reports naming a suppressed recipient.
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { SuppressionReason, SuppressionScope, SuppressionSource } from '../config/suppression';
-import type { Db } from './client';
+import { queryRows, type Db } from './client';
 import type { Tx } from './events';
 import { ingestedMessages, mailFacts, sendEvents, suppressionAudit, suppressionEntries, suppressionSightings } from './schema';
 
@@ -123,22 +123,43 @@ export async function entriesAt(db: Db | Tx, keys: { recipientHash: string; scop
   return new Map(rows.filter((row) => wanted.has(entryKeyOf(row))).map((row) => [entryKeyOf(row), row]));
 }
 
-/** Writes entries (new, or over the same recipient and scope) with new versions; call inside changeEntries. */
+// Rows per multi-row statement: a round trip per chunk, not per entry, while the version lock is
+// held; 1,000 rows bind about 10,000 parameters, under PostgreSQL's 65,535 per statement.
+const entryChunkRows = 1000;
+
+/** `count` new versions, lowest first; call holding the version lock. */
+async function takeVersions(tx: Tx, count: number): Promise<number[]> {
+  const rows = await queryRows<{ version: string | number }>(tx, sql`select nextval('suppression_version') as version from generate_series(1, ${count}::int)`);
+  return rows.map((row) => Number(row.version)).sort((a, b) => a - b);
+}
+
+/**
+ * Writes entries (new, or over the same recipient and scope) with new versions; call inside
+ * changeEntries. Returns one row per write, parallel to `writes`, as if each were written in turn:
+ * the last write of a recipient and scope is what is stored, and an earlier one gets the entry as
+ * it left it. Versions increase in the order of the writes; a new entry's id is drawn at its first.
+ * One statement may not update a row twice (PostgreSQL: "ON CONFLICT DO UPDATE command cannot
+ * affect row a second time"), so each entry is written once, with its last write's values and version.
+ */
 export async function upsertEntries(tx: Tx, writes: EntryValues[], now: Date): Promise<EntryRecord[]> {
-  const written: EntryRecord[] = [];
-  for (const write of writes) {
-    const values = { ...write, createdAt: now, updatedAt: now, removedAt: null, version: sql`nextval('suppression_version')` };
-    const [row] = await tx
+  if (writes.length === 0) return [];
+  const versions = await takeVersions(tx, writes.length);
+  // A Map keeps each key where it was first set: the last writes, in the order of the first ones.
+  const lastWriteAt = new Map(writes.map((write, index) => [entryKeyOf(write), index]));
+  const lastWrites = [...lastWriteAt.values()];
+  const stored = new Map<string, EntryRecord>();
+  for (let i = 0; i < lastWrites.length; i += entryChunkRows) {
+    const rows = await tx
       .insert(suppressionEntries)
-      .values(values)
+      .values(lastWrites.slice(i, i + entryChunkRows).map((index) => ({ ...writes[index]!, createdAt: now, updatedAt: now, removedAt: null, version: versions[index]! })))
       .onConflictDoUpdate({
         target: [suppressionEntries.recipientHash, suppressionEntries.scope, suppressionEntries.scopeId],
-        set: { reason: write.reason, source: write.source, origin: write.origin, expiresAt: write.expiresAt, updatedAt: now, removedAt: null, version: sql`nextval('suppression_version')` },
+        set: { reason: sql`excluded.reason`, source: sql`excluded.source`, origin: sql`excluded.origin`, expiresAt: sql`excluded.expires_at`, updatedAt: now, removedAt: null, version: sql`excluded.version` },
       })
       .returning();
-    written.push(row!);
+    for (const row of rows) stored.set(entryKeyOf(row), row);
   }
-  return written;
+  return writes.map((write, index) => ({ ...stored.get(entryKeyOf(write))!, reason: write.reason, source: write.source, origin: write.origin, expiresAt: write.expiresAt, version: versions[index]! }));
 }
 
 export async function insertAudit(db: Db | Tx, rows: AuditWrite[]): Promise<void> {
