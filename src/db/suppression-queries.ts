@@ -114,18 +114,22 @@ export async function factAttributions(db: Db, dedupKeys: string[]): Promise<Map
 /** What an entry is unique by (the table's unique index): recipient, scope and scope id, as one map key. */
 export const entryKeyOf = (entry: { recipientHash: string | null; scope: SuppressionScope; scopeId: string }) => `${entry.recipientHash}\u001f${entry.scope}\u001f${entry.scopeId}`;
 
+// Rows (or recipients) per statement: a round trip per chunk, not per entry, while the version
+// lock is held; 1,000 rows bind about 10,000 parameters, under PostgreSQL's 65,535 per statement,
+// which a 32 MB import (some 350,000 rows) would pass at once.
+const entryChunkRows = 1000;
+
 /** The stored entries (in force or not) for these recipient and scope triples, by entryKeyOf. */
 export async function entriesAt(db: Db | Tx, keys: { recipientHash: string; scope: SuppressionScope; scopeId: string }[]): Promise<Map<string, EntryRecord>> {
-  if (keys.length === 0) return new Map();
   const hashes = [...new Set(keys.map((key) => key.recipientHash))];
-  const rows = await db.select().from(suppressionEntries).where(inArray(suppressionEntries.recipientHash, hashes));
   const wanted = new Set(keys.map(entryKeyOf));
-  return new Map(rows.filter((row) => wanted.has(entryKeyOf(row))).map((row) => [entryKeyOf(row), row]));
+  const stored = new Map<string, EntryRecord>();
+  for (let i = 0; i < hashes.length; i += entryChunkRows) {
+    const rows = await db.select().from(suppressionEntries).where(inArray(suppressionEntries.recipientHash, hashes.slice(i, i + entryChunkRows)));
+    for (const row of rows) if (wanted.has(entryKeyOf(row))) stored.set(entryKeyOf(row), row);
+  }
+  return stored;
 }
-
-// Rows per multi-row statement: a round trip per chunk, not per entry, while the version lock is
-// held; 1,000 rows bind about 10,000 parameters, under PostgreSQL's 65,535 per statement.
-const entryChunkRows = 1000;
 
 /** `count` new versions, lowest first; call holding the version lock. */
 async function takeVersions(tx: Tx, count: number): Promise<number[]> {
