@@ -117,15 +117,15 @@ export const entryKeyOf = (entry: { recipientHash: string | null; scope: Suppres
 // Rows (or recipients) per statement: a round trip per chunk, not per entry, while the version
 // lock is held; 1,000 rows bind about 10,000 parameters, under PostgreSQL's 65,535 per statement,
 // which a 32 MB import (some 350,000 rows) would pass at once.
-const entryChunkRows = 1000;
+const rowsPerStatement = 1000;
 
 /** The stored entries (in force or not) for these recipient and scope triples, by entryKeyOf. */
 export async function entriesAt(db: Db | Tx, keys: { recipientHash: string; scope: SuppressionScope; scopeId: string }[]): Promise<Map<string, EntryRecord>> {
   const hashes = [...new Set(keys.map((key) => key.recipientHash))];
   const wanted = new Set(keys.map(entryKeyOf));
   const stored = new Map<string, EntryRecord>();
-  for (let i = 0; i < hashes.length; i += entryChunkRows) {
-    const rows = await db.select().from(suppressionEntries).where(inArray(suppressionEntries.recipientHash, hashes.slice(i, i + entryChunkRows)));
+  for (let i = 0; i < hashes.length; i += rowsPerStatement) {
+    const rows = await db.select().from(suppressionEntries).where(inArray(suppressionEntries.recipientHash, hashes.slice(i, i + rowsPerStatement)));
     for (const row of rows) if (wanted.has(entryKeyOf(row))) stored.set(entryKeyOf(row), row);
   }
   return stored;
@@ -152,10 +152,10 @@ export async function upsertEntries(tx: Tx, writes: EntryValues[], now: Date): P
   const lastWriteAt = new Map(writes.map((write, index) => [entryKeyOf(write), index]));
   const lastWrites = [...lastWriteAt.values()];
   const stored = new Map<string, EntryRecord>();
-  for (let i = 0; i < lastWrites.length; i += entryChunkRows) {
+  for (let i = 0; i < lastWrites.length; i += rowsPerStatement) {
     const rows = await tx
       .insert(suppressionEntries)
-      .values(lastWrites.slice(i, i + entryChunkRows).map((index) => ({ ...writes[index]!, createdAt: now, updatedAt: now, removedAt: null, version: versions[index]! })))
+      .values(lastWrites.slice(i, i + rowsPerStatement).map((index) => ({ ...writes[index]!, createdAt: now, updatedAt: now, removedAt: null, version: versions[index]! })))
       .onConflictDoUpdate({
         target: [suppressionEntries.recipientHash, suppressionEntries.scope, suppressionEntries.scopeId],
         set: { reason: sql`excluded.reason`, source: sql`excluded.source`, origin: sql`excluded.origin`, expiresAt: sql`excluded.expires_at`, updatedAt: now, removedAt: null, version: sql`excluded.version` },
@@ -259,12 +259,17 @@ export function factsWithRecipient(db: Db, recipients: string[]): Promise<FactTe
   return db.select(factTextColumns).from(mailFacts).where(inArray(sql`lower(${mailFacts.recipient})`, recipients.map((r) => r.toLowerCase())));
 }
 
+/** Writes the text fields of stored facts back, 1,000 facts a statement (the last given of one fact wins). */
 export async function rewriteFacts(db: Db | Tx, rows: FactText[]): Promise<void> {
-  for (const row of rows) {
-    await db
-      .update(mailFacts)
-      .set({ recipient: row.recipient, diagnosticCode: row.diagnosticCode, subject: row.subject, details: row.details })
-      .where(eq(mailFacts.id, row.id));
+  const byId = [...new Map(rows.map((row) => [row.id, row])).values()];
+  for (let i = 0; i < byId.length; i += rowsPerStatement) {
+    const values = byId
+      .slice(i, i + rowsPerStatement)
+      .map((row) => sql`(${row.id}::bigint, ${row.recipient}::text, ${row.diagnosticCode}::text, ${row.subject}::text, ${row.details === null ? null : JSON.stringify(row.details)}::text::jsonb)`);
+    await db.execute(sql`
+      update ${mailFacts} set recipient = given.recipient, diagnostic_code = given.diagnostic_code, subject = given.subject, details = given.details
+      from (values ${sql.join(values, sql`, `)}) as given (id, recipient, diagnostic_code, subject, details)
+      where ${mailFacts.id} = given.id`);
   }
 }
 
