@@ -245,12 +245,14 @@ export interface FactText {
 
 const factTextColumns = { id: mailFacts.id, recipient: mailFacts.recipient, diagnosticCode: mailFacts.diagnosticCode, subject: mailFacts.subject, details: mailFacts.details };
 
-/** The stored facts a recipient was sighted in. */
-export function factsSightingRecipient(db: Db, recipientHash: string): Promise<FactText[]> {
+/** The stored facts these recipients were sighted in, each with the recipient (a fact names one). */
+export function factsSightingRecipients(db: Db, recipientHashes: string[]): Promise<(FactText & { recipientHash: string })[]> {
+  if (recipientHashes.length === 0) return Promise.resolve([]);
   return db
-    .select(factTextColumns)
+    .select({ ...factTextColumns, recipientHash: suppressionSightings.recipientHash })
     .from(mailFacts)
-    .where(inArray(mailFacts.dedupKey, db.select({ key: suppressionSightings.dedupKey }).from(suppressionSightings).where(eq(suppressionSightings.recipientHash, recipientHash))));
+    .innerJoin(suppressionSightings, eq(suppressionSightings.dedupKey, mailFacts.dedupKey))
+    .where(inArray(suppressionSightings.recipientHash, recipientHashes));
 }
 
 /** Every stored fact whose recipient is one of these values (a full scan: for erasure only). */
@@ -273,17 +275,18 @@ export async function rewriteFacts(db: Db | Tx, rows: FactText[]): Promise<void>
   }
 }
 
-/** The ingested messages (with raw bytes kept) a recipient was sighted in. */
-export function messagesSightingRecipient(db: Db, recipientHash: string) {
+/** The ingested messages (with raw bytes kept) these recipients were sighted in: one row per message and recipient. */
+export function messagesSightingRecipients(db: Db, recipientHashes: string[]) {
+  const sighted = db
+    .selectDistinct({ recipientHash: suppressionSightings.recipientHash, contentHash: suppressionSightings.contentHash })
+    .from(suppressionSightings)
+    .where(and(inArray(suppressionSightings.recipientHash, recipientHashes), isNotNull(suppressionSightings.contentHash)))
+    .as('sighted');
   return db
-    .select({ id: ingestedMessages.id, rawGzip: ingestedMessages.rawGzip })
+    .select({ id: ingestedMessages.id, rawGzip: ingestedMessages.rawGzip, recipientHash: sighted.recipientHash })
     .from(ingestedMessages)
-    .where(
-      and(
-        isNotNull(ingestedMessages.rawGzip),
-        inArray(ingestedMessages.contentHash, db.select({ hash: suppressionSightings.contentHash }).from(suppressionSightings).where(and(eq(suppressionSightings.recipientHash, recipientHash), isNotNull(suppressionSightings.contentHash)))),
-      ),
-    );
+    .innerJoin(sighted, eq(ingestedMessages.contentHash, sighted.contentHash))
+    .where(isNotNull(ingestedMessages.rawGzip));
 }
 
 /** A page of ingested messages with raw bytes kept, by id (erasure scans them all). */
