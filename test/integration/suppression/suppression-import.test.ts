@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/api/app';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
-import { entriesInForce, entriesOfRecipient, entryChangesSince, recentAudit } from '../../../src/db/suppression-queries';
+import { entriesAt, entriesInForce, entriesOfRecipient, entryChangesSince, recentAudit } from '../../../src/db/suppression-queries';
 import { AddressKeyer } from '../../../src/suppression/address';
 import { csvHeader, csvLine, type CsvEntry } from '../../../src/suppression/csv';
 import { testEngines } from '../../support/engines';
@@ -83,5 +83,11 @@ describe.each(testEngines())('a CSV import with repeated rows ($name)', (engine)
     expect(await stored(bo, 'domain')).toMatchObject({ reason: 'complaint', expiresAt: null, updatedAt: new Date('2026-06-01T12:00:00Z') });
     expect(await entriesOfRecipient(database.db, cy)).toHaveLength(2);
     expect((await recentAudit(database.db, 10))[0]).toMatchObject({ action: 'import', note: 'CSV import of 5 rows', details: { rows: 5, written: 4 } });
+  });
+
+  it('reads the stored entries of an import naming more recipients than one statement binds (65,535)', async () => {
+    const keys = Array.from({ length: 70_000 }, (_, index) => ({ recipientHash: index.toString(16).padStart(64, '0'), scope: 'relay' as const, scopeId: '' }));
+    const found = await entriesAt(database.db, [...keys, { recipientHash: bo, scope: 'relay', scopeId: '' }]);
+    expect([...found.values()].map((entry) => entry.reason)).toEqual(['hardBounce']);
   });
 });
