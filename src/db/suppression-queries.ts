@@ -3,7 +3,7 @@
 // of the stored facts and raw reports naming a suppressed recipient.
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { SuppressionReason, SuppressionScope, SuppressionSource } from '../config/suppression';
-import type { Db } from './client';
+import { queryRows, type Db } from './client';
 import type { Tx } from './events';
 import { ingestedMessages, mailFacts, sendEvents, suppressionAudit, suppressionEntries, suppressionSightings } from './schema';
 
@@ -114,31 +114,56 @@ export async function factAttributions(db: Db, dedupKeys: string[]): Promise<Map
 /** What an entry is unique by (the table's unique index): recipient, scope and scope id, as one map key. */
 export const entryKeyOf = (entry: { recipientHash: string | null; scope: SuppressionScope; scopeId: string }) => `${entry.recipientHash}\u001f${entry.scope}\u001f${entry.scopeId}`;
 
+// Rows (or recipients) per statement: a round trip per chunk, not per entry, while the version
+// lock is held; 1,000 rows bind about 10,000 parameters, under PostgreSQL's 65,535 per statement,
+// which a 32 MB import (some 350,000 rows) would pass at once.
+const rowsPerStatement = 1000;
+
 /** The stored entries (in force or not) for these recipient and scope triples, by entryKeyOf. */
 export async function entriesAt(db: Db | Tx, keys: { recipientHash: string; scope: SuppressionScope; scopeId: string }[]): Promise<Map<string, EntryRecord>> {
-  if (keys.length === 0) return new Map();
   const hashes = [...new Set(keys.map((key) => key.recipientHash))];
-  const rows = await db.select().from(suppressionEntries).where(inArray(suppressionEntries.recipientHash, hashes));
   const wanted = new Set(keys.map(entryKeyOf));
-  return new Map(rows.filter((row) => wanted.has(entryKeyOf(row))).map((row) => [entryKeyOf(row), row]));
+  const stored = new Map<string, EntryRecord>();
+  for (let i = 0; i < hashes.length; i += rowsPerStatement) {
+    const rows = await db.select().from(suppressionEntries).where(inArray(suppressionEntries.recipientHash, hashes.slice(i, i + rowsPerStatement)));
+    for (const row of rows) if (wanted.has(entryKeyOf(row))) stored.set(entryKeyOf(row), row);
+  }
+  return stored;
 }
 
-/** Writes entries (new, or over the same recipient and scope) with new versions; call inside changeEntries. */
+/** `count` new versions, lowest first; call holding the version lock. */
+async function takeVersions(tx: Tx, count: number): Promise<number[]> {
+  const rows = await queryRows<{ version: string | number }>(tx, sql`select nextval('suppression_version') as version from generate_series(1, ${count}::int)`);
+  return rows.map((row) => Number(row.version)).sort((a, b) => a - b);
+}
+
+/**
+ * Writes entries (new, or over the same recipient and scope) with new versions; call inside
+ * changeEntries. Returns one row per write, parallel to `writes`, as if each were written in turn:
+ * the last write of a recipient and scope is what is stored, and an earlier one gets the entry as
+ * it left it. Versions increase in the order of the writes; a new entry's id is drawn at its first.
+ * One statement may not update a row twice (PostgreSQL: "ON CONFLICT DO UPDATE command cannot
+ * affect row a second time"), so each entry is written once, with its last write's values and version.
+ */
 export async function upsertEntries(tx: Tx, writes: EntryValues[], now: Date): Promise<EntryRecord[]> {
-  const written: EntryRecord[] = [];
-  for (const write of writes) {
-    const values = { ...write, createdAt: now, updatedAt: now, removedAt: null, version: sql`nextval('suppression_version')` };
-    const [row] = await tx
+  if (writes.length === 0) return [];
+  const versions = await takeVersions(tx, writes.length);
+  // A Map keeps each key where it was first set: the last writes, in the order of the first ones.
+  const lastWriteAt = new Map(writes.map((write, index) => [entryKeyOf(write), index]));
+  const lastWrites = [...lastWriteAt.values()];
+  const stored = new Map<string, EntryRecord>();
+  for (let i = 0; i < lastWrites.length; i += rowsPerStatement) {
+    const rows = await tx
       .insert(suppressionEntries)
-      .values(values)
+      .values(lastWrites.slice(i, i + rowsPerStatement).map((index) => ({ ...writes[index]!, createdAt: now, updatedAt: now, removedAt: null, version: versions[index]! })))
       .onConflictDoUpdate({
         target: [suppressionEntries.recipientHash, suppressionEntries.scope, suppressionEntries.scopeId],
-        set: { reason: write.reason, source: write.source, origin: write.origin, expiresAt: write.expiresAt, updatedAt: now, removedAt: null, version: sql`nextval('suppression_version')` },
+        set: { reason: sql`excluded.reason`, source: sql`excluded.source`, origin: sql`excluded.origin`, expiresAt: sql`excluded.expires_at`, updatedAt: now, removedAt: null, version: sql`excluded.version` },
       })
       .returning();
-    written.push(row!);
+    for (const row of rows) stored.set(entryKeyOf(row), row);
   }
-  return written;
+  return writes.map((write, index) => ({ ...stored.get(entryKeyOf(write))!, reason: write.reason, source: write.source, origin: write.origin, expiresAt: write.expiresAt, version: versions[index]! }));
 }
 
 export async function insertAudit(db: Db | Tx, rows: AuditWrite[]): Promise<void> {
@@ -220,12 +245,14 @@ export interface FactText {
 
 const factTextColumns = { id: mailFacts.id, recipient: mailFacts.recipient, diagnosticCode: mailFacts.diagnosticCode, subject: mailFacts.subject, details: mailFacts.details };
 
-/** The stored facts a recipient was sighted in. */
-export function factsSightingRecipient(db: Db, recipientHash: string): Promise<FactText[]> {
+/** The stored facts these recipients were sighted in, each with the recipient (a fact names one). */
+export function factsSightingRecipients(db: Db, recipientHashes: string[]): Promise<(FactText & { recipientHash: string })[]> {
+  if (recipientHashes.length === 0) return Promise.resolve([]);
   return db
-    .select(factTextColumns)
+    .select({ ...factTextColumns, recipientHash: suppressionSightings.recipientHash })
     .from(mailFacts)
-    .where(inArray(mailFacts.dedupKey, db.select({ key: suppressionSightings.dedupKey }).from(suppressionSightings).where(eq(suppressionSightings.recipientHash, recipientHash))));
+    .innerJoin(suppressionSightings, eq(suppressionSightings.dedupKey, mailFacts.dedupKey))
+    .where(inArray(suppressionSightings.recipientHash, recipientHashes));
 }
 
 /** Every stored fact whose recipient is one of these values (a full scan: for erasure only). */
@@ -234,26 +261,32 @@ export function factsWithRecipient(db: Db, recipients: string[]): Promise<FactTe
   return db.select(factTextColumns).from(mailFacts).where(inArray(sql`lower(${mailFacts.recipient})`, recipients.map((r) => r.toLowerCase())));
 }
 
+/** Writes the text fields of stored facts back, 1,000 facts a statement (the last given of one fact wins). */
 export async function rewriteFacts(db: Db | Tx, rows: FactText[]): Promise<void> {
-  for (const row of rows) {
-    await db
-      .update(mailFacts)
-      .set({ recipient: row.recipient, diagnosticCode: row.diagnosticCode, subject: row.subject, details: row.details })
-      .where(eq(mailFacts.id, row.id));
+  const byId = [...new Map(rows.map((row) => [row.id, row])).values()];
+  for (let i = 0; i < byId.length; i += rowsPerStatement) {
+    const values = byId
+      .slice(i, i + rowsPerStatement)
+      .map((row) => sql`(${row.id}::bigint, ${row.recipient}::text, ${row.diagnosticCode}::text, ${row.subject}::text, ${row.details === null ? null : JSON.stringify(row.details)}::text::jsonb)`);
+    await db.execute(sql`
+      update ${mailFacts} set recipient = given.recipient, diagnostic_code = given.diagnostic_code, subject = given.subject, details = given.details
+      from (values ${sql.join(values, sql`, `)}) as given (id, recipient, diagnostic_code, subject, details)
+      where ${mailFacts.id} = given.id`);
   }
 }
 
-/** The ingested messages (with raw bytes kept) a recipient was sighted in. */
-export function messagesSightingRecipient(db: Db, recipientHash: string) {
+/** The ingested messages (with raw bytes kept) these recipients were sighted in: one row per message and recipient. */
+export function messagesSightingRecipients(db: Db, recipientHashes: string[]) {
+  const sighted = db
+    .selectDistinct({ recipientHash: suppressionSightings.recipientHash, contentHash: suppressionSightings.contentHash })
+    .from(suppressionSightings)
+    .where(and(inArray(suppressionSightings.recipientHash, recipientHashes), isNotNull(suppressionSightings.contentHash)))
+    .as('sighted');
   return db
-    .select({ id: ingestedMessages.id, rawGzip: ingestedMessages.rawGzip })
+    .select({ id: ingestedMessages.id, rawGzip: ingestedMessages.rawGzip, recipientHash: sighted.recipientHash })
     .from(ingestedMessages)
-    .where(
-      and(
-        isNotNull(ingestedMessages.rawGzip),
-        inArray(ingestedMessages.contentHash, db.select({ hash: suppressionSightings.contentHash }).from(suppressionSightings).where(and(eq(suppressionSightings.recipientHash, recipientHash), isNotNull(suppressionSightings.contentHash)))),
-      ),
-    );
+    .innerJoin(sighted, eq(ingestedMessages.contentHash, sighted.contentHash))
+    .where(isNotNull(ingestedMessages.rawGzip));
 }
 
 /** A page of ingested messages with raw bytes kept, by id (erasure scans them all). */

@@ -7,10 +7,10 @@ import {
   changeEntries,
   eraseRecipient,
   eraseSendEventRecipients,
-  factsSightingRecipient,
+  factsSightingRecipients,
   factsWithRecipient,
   insertAudit,
-  messagesSightingRecipient,
+  messagesSightingRecipients,
   rawMessagesPage,
   rewriteFacts,
   rewriteRawMessage,
@@ -34,32 +34,72 @@ function redactedFact(row: FactText, forms: string[], replacement: string, recip
   return same ? null : rewritten;
 }
 
-async function rewriteRaw(db: Db, rows: { id: number; rawGzip: Buffer | null }[], forms: string[], replacement: string): Promise<number> {
+/** A kept raw report with the replacements to make in it, in turn. */
+interface RawRewrite {
+  id: number;
+  rawGzip: Buffer;
+  redactions: { forms: string[]; replacement: string }[];
+}
+
+/** Makes each report's replacements in turn and stores it once; returns how many replacements changed one. */
+async function rewriteRaw(db: Db, rows: RawRewrite[]): Promise<number> {
   let rewritten = 0;
   for (const row of rows) {
-    if (!row.rawGzip) continue;
     const raw = gunzipSync(row.rawGzip);
-    const redacted = redactBytes(raw, forms, replacement);
-    if (redacted === raw) continue;
-    await rewriteRawMessage(db, row.id, gzipSync(redacted, { level: zlib.Z_BEST_SPEED }));
-    rewritten++;
+    let redacted: Buffer = raw;
+    for (const { forms, replacement } of row.redactions) {
+      const next = redactBytes(redacted, forms, replacement);
+      if (next !== redacted) rewritten++;
+      redacted = next;
+    }
+    if (redacted !== raw) await rewriteRawMessage(db, row.id, gzipSync(redacted, { level: zlib.Z_BEST_SPEED }));
   }
   return rewritten;
 }
 
 /**
- * Replaces a suppressed recipient's address with its marker in the stored facts and raw reports
- * it was sighted in. `forms` are the ways it is written that are known here; each fact's own
- * recipient field adds the one the report used (a token or a CSV row brings no address).
+ * The kept reports these recipients were sighted in, each with a replacement per recipient whose
+ * forms are known; a report naming several gets theirs in the order of `recipientHashes`.
  */
-export async function replaceWithHash(db: Db, recipientHash: string, forms: string[]): Promise<TracesRewritten> {
-  const marker = suppressedMarker(recipientHash);
-  const facts = await factsSightingRecipient(db, recipientHash);
-  const rewrites = facts.map((row) => redactedFact(row, forms, marker, marker)).filter((row): row is FactText => row !== null);
-  await rewriteFacts(db, rewrites);
-  const reportForms = [...new Set([...forms, ...facts.flatMap((row) => (row.recipient && !isSuppressedMarker(row.recipient) ? [row.recipient] : []))])];
-  const messages = reportForms.length > 0 ? await rewriteRaw(db, await messagesSightingRecipient(db, recipientHash), reportForms, marker) : 0;
-  return { facts: rewrites.length, messages };
+async function reportRewrites(db: Db, recipientHashes: string[], formsByHash: Map<string, Set<string>>): Promise<RawRewrite[]> {
+  const withForms = recipientHashes.filter((hash) => formsByHash.get(hash)!.size > 0);
+  if (withForms.length === 0) return [];
+  const positionOf = new Map(recipientHashes.map((hash, position) => [hash, position]));
+  const sightings = (await messagesSightingRecipients(db, withForms)).sort((a, b) => positionOf.get(a.recipientHash)! - positionOf.get(b.recipientHash)!);
+  const reports = new Map<number, RawRewrite>();
+  for (const row of sightings) {
+    const report = reports.get(row.id) ?? { id: row.id, rawGzip: row.rawGzip!, redactions: [] };
+    report.redactions.push({ forms: [...formsByHash.get(row.recipientHash)!], replacement: suppressedMarker(row.recipientHash) });
+    reports.set(row.id, report);
+  }
+  return [...reports.values()];
+}
+
+// Recipients whose traces are read at once: two statements per chunk, not per recipient (an
+// import brings thousands), with the raw reports of a chunk in memory together.
+const recipientsPerRead = 500;
+
+/**
+ * Replaces suppressed recipients' addresses with their markers in the stored facts and raw
+ * reports they were sighted in. `formsByHash` gives, per recipient hash, the ways it is written
+ * that are known here; each fact's own recipient field adds the one the report used (a token or
+ * a CSV row brings no address). The result is that of one recipient after another in the order
+ * given: a fact names one recipient, and a report naming several gets their replacements in turn.
+ */
+export async function replaceWithHash(db: Db, formsByHash: Map<string, string[]>): Promise<TracesRewritten> {
+  const rewritten: TracesRewritten = { facts: 0, messages: 0 };
+  const hashes = [...formsByHash.keys()];
+  for (let i = 0; i < hashes.length; i += recipientsPerRead) {
+    const chunk = hashes.slice(i, i + recipientsPerRead);
+    const facts = await factsSightingRecipients(db, chunk);
+    const rewrites = facts.map((row) => redactedFact(row, formsByHash.get(row.recipientHash)!, suppressedMarker(row.recipientHash), suppressedMarker(row.recipientHash))).filter((row): row is FactText => row !== null);
+    await rewriteFacts(db, rewrites);
+    rewritten.facts += rewrites.length;
+    const reportForms = new Map(chunk.map((hash) => [hash, new Set(formsByHash.get(hash))]));
+    for (const row of facts) if (row.recipient && !isSuppressedMarker(row.recipient)) reportForms.get(row.recipientHash)!.add(row.recipient);
+    rewritten.messages += await rewriteRaw(db, await reportRewrites(db, chunk, reportForms));
+  }
+  return rewritten;
 }
 
 export interface ForgetOutcome extends TracesRewritten {
@@ -82,14 +122,14 @@ export async function forgetAddress(db: Db, keyer: AddressKeyer, address: string
   const marker = suppressedMarker(recipientHash);
   const forms = [...writtenForms(address), marker];
   const replace = (text: string) => redactText(text, forms, forgottenMarker);
-  const facts = [...new Map([...(await factsSightingRecipient(db, recipientHash)), ...(await factsWithRecipient(db, forms))].map((row) => [row.id, row])).values()];
+  const facts = [...new Map([...(await factsSightingRecipients(db, [recipientHash])), ...(await factsWithRecipient(db, forms))].map((row) => [row.id, row])).values()];
   const factRewrites = facts.map((row) => redactedFact(row, forms, forgottenMarker, forgottenMarker)).filter((row): row is FactText => row !== null);
   await rewriteFacts(db, factRewrites);
   let messages = 0;
   for (let afterId = 0; ; ) {
     const page = await rawMessagesPage(db, afterId, 200);
     if (page.length === 0) break;
-    messages += await rewriteRaw(db, page, forms, forgottenMarker);
+    messages += await rewriteRaw(db, page.map((row) => ({ id: row.id, rawGzip: row.rawGzip!, redactions: [{ forms, replacement: forgottenMarker }] })));
     afterId = page.at(-1)!.id;
   }
   const sendEvents = await eraseSendEventRecipients(db, [...forms, sendEventRecipientKey(recipientHash)]);

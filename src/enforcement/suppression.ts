@@ -167,12 +167,9 @@ export async function suppressFromFacts(suppression: Suppression, messages: { co
   const formsByHash = new Map<string, Set<string>>();
   for (const item of sighted) formsByHash.set(item.recipientHash, new Set([...(formsByHash.get(item.recipientHash) ?? []), ...writtenForms(item.fact.recipient!)]));
   const inForce = await recipientsInForce(suppression.db, [...formsByHash.keys()], now);
-  for (const [recipientHash, forms] of formsByHash) {
-    if (!inForce.has(recipientHash)) continue;
-    const rewritten = await replaceWithHash(suppression.db, recipientHash, [...forms]);
-    summary.factsRewritten += rewritten.facts;
-    summary.messagesRewritten += rewritten.messages;
-  }
+  const rewritten = await replaceWithHash(suppression.db, new Map([...formsByHash].flatMap(([recipientHash, forms]) => (inForce.has(recipientHash) ? [[recipientHash, [...forms]] as const] : []))));
+  summary.factsRewritten = rewritten.facts;
+  summary.messagesRewritten = rewritten.messages;
   return summary;
 }
 
@@ -206,7 +203,7 @@ export async function suppressRecipient(suppression: Suppression, recipient: { a
   const expiresAt = request.expiresAt === undefined ? expiryOf(suppression.config, request.reason, now) : request.expiresAt;
   const write: EntryWrite = { recipientHash, scope: request.scope, scopeId: request.scopeId, reason: request.reason, source: request.source, origin: request.actor, expiresAt };
   const [entry] = await writeEntries(suppression, [write], { actor: request.actor, note: () => request.note }, now);
-  await replaceWithHash(suppression.db, recipientHash, 'address' in recipient ? writtenForms(recipient.address) : []);
+  await replaceWithHash(suppression.db, new Map([[recipientHash, 'address' in recipient ? writtenForms(recipient.address) : []]]));
   return { recipientHash, entry: entry ?? null };
 }
 
@@ -218,7 +215,7 @@ export async function importEntries(suppression: Suppression, writes: EntryWrite
     await insertAudit(tx, [{ at: now, actor, action: 'import', entryId: null, recipientHash: null, note, details: { rows: writes.length, written: rows.length } }]);
     return rows;
   });
-  for (const hash of new Set(written.map((row) => row.recipientHash!))) await replaceWithHash(suppression.db, hash, []);
+  await replaceWithHash(suppression.db, new Map(written.map((row) => [row.recipientHash!, []])));
   return written.length;
 }
 

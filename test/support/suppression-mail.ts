@@ -58,7 +58,16 @@ export function arfComplaint({ recipient, at, sender = 'anon-41', messageId = ne
 }
 
 /** A Postfix-style bounce: status and diagnostic decide the reason (5.1.1 user unknown, 5.2.2 mailbox full, 5.7.1 blocked). */
-export function dsnBounce({ recipient, at, sender = 'acme', messageId = nextId('msg') }: ReportOptions, status: string, diagnostic: string): Buffer {
+export function dsnBounce(options: ReportOptions, status: string, diagnostic: string): Buffer {
+  return dsnBounceOfMany({ ...options, recipients: [options.recipient] }, status, () => diagnostic);
+}
+
+/** One DSN naming several recipients (a per-recipient group each), as an MTA reports one message sent to them. */
+export function dsnBounceOfMany(
+  { recipients, at, sender = 'acme', messageId = nextId('msg') }: Omit<ReportOptions, 'recipient'> & { recipients: string[] },
+  status: string,
+  diagnosticOf: (recipient: string) => string,
+): Buffer {
   const date = new Date(at).toUTCString();
   return Buffer.from(
     [
@@ -74,7 +83,7 @@ export function dsnBounce({ recipient, at, sender = 'acme', messageId = nextId('
       '--dsn',
       'Content-Type: text/plain',
       '',
-      `<${recipient}>: host mx.example.net[198.51.100.20] said: ${diagnostic} (in reply to RCPT TO command)`,
+      ...recipients.map((recipient) => `<${recipient}>: host mx.example.net[198.51.100.20] said: ${diagnosticOf(recipient)} (in reply to RCPT TO command)`),
       '',
       '--dsn',
       'Content-Type: message/delivery-status',
@@ -82,17 +91,12 @@ export function dsnBounce({ recipient, at, sender = 'acme', messageId = nextId('
       'Reporting-MTA: dns; mx1.relay.example',
       `Arrival-Date: ${date}`,
       '',
-      `Final-Recipient: rfc822; ${recipient}`,
-      'Action: failed',
-      `Status: ${status}`,
-      'Remote-MTA: dns; mx.example.net',
-      `Diagnostic-Code: smtp; ${diagnostic}`,
-      '',
+      ...recipients.flatMap((recipient) => [`Final-Recipient: rfc822; ${recipient}`, 'Action: failed', `Status: ${status}`, 'Remote-MTA: dns; mx.example.net', `Diagnostic-Code: smtp; ${diagnosticOf(recipient)}`, '']),
       '--dsn',
       'Content-Type: text/rfc822-headers',
       '',
       'From: Acme <news@acme.example>',
-      `To: ${recipient}`,
+      `To: ${recipients.join(', ')}`,
       'Subject: News',
       `Message-ID: <${messageId}>`,
       `X-Warden-Sender: ${sender}`,
@@ -105,6 +109,7 @@ export function dsnBounce({ recipient, at, sender = 'acme', messageId = nextId('
 }
 
 export const userUnknown = (options: ReportOptions) => dsnBounce(options, '5.1.1', `550 5.1.1 <${options.recipient}>: Recipient address rejected: User unknown`);
-export const blocked = (options: ReportOptions) =>
-  dsnBounce(options, '5.7.1', '554 5.7.1 Service unavailable; Client host [203.0.113.7] blocked using zen.spamhaus.org');
+const blockedDiagnostic = '554 5.7.1 Service unavailable; Client host [203.0.113.7] blocked using zen.spamhaus.org';
+export const blocked = (options: ReportOptions) => dsnBounce(options, '5.7.1', blockedDiagnostic);
+export const blockedForAll = (options: Omit<ReportOptions, 'recipient'> & { recipients: string[] }) => dsnBounceOfMany(options, '5.7.1', () => blockedDiagnostic);
 export const mailboxFull = (options: ReportOptions) => dsnBounce(options, '5.2.2', `552 5.2.2 <${options.recipient}>: Mailbox full, quota exceeded`);

@@ -10,11 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wardenConfigSchema } from '../../../src/config/schema';
 import type { Database } from '../../../src/db/client';
 import { entriesOfRecipient } from '../../../src/db/suppression-queries';
-import { removeEntry, suppressionOf } from '../../../src/enforcement/suppression';
+import { importEntries, removeEntry, suppressionOf } from '../../../src/enforcement/suppression';
 import { ingestMailboxes } from '../../../src/ingest/run';
+import { suppressedMarker } from '../../../src/suppression/redaction';
 import { testEngines } from '../../support/engines';
 import { findInDatabase } from '../../support/plain-text-scan';
-import { arfComplaint, blocked, mailboxFull, userUnknown } from '../../support/suppression-mail';
+import { arfComplaint, blocked, blockedForAll, mailboxFull, userUnknown } from '../../support/suppression-mail';
 
 const logger = pino({ level: 'silent' });
 const key = 'suppression-key-for-tests-0123456789abcdef';
@@ -118,6 +119,24 @@ describe.each(testEngines())('suppression from ingested reports ($name)', (engin
     const pass = await ingest('2026-04-05T18:00:00Z');
     expect(pass.stored).toBe(0);
     expect(await entriesOf('late@example.net')).toMatchObject([{ reason: 'complaint', scope: 'relay' }]);
+  });
+
+  it('replaces each recipient an import suppresses in a kept report naming several, and in their facts', async () => {
+    // Blocked: sighted, not suppressed, until an import names them.
+    deliver(blockedForAll({ recipients: ['p@example.net', 'q@example.net', 's@example.net'], at: '2026-04-05T11:00:00Z' }));
+    await ingest('2026-04-05T19:00:00Z');
+    const { keyer } = suppression();
+    const imported = ['p@example.net', 'q@example.net'].map((address) => ({ recipientHash: keyer.hash(address)!, scope: 'relay' as const, scopeId: '', reason: 'manual' as const, source: 'import' as const, origin: 'ops', expiresAt: null }));
+    expect(await importEntries(suppression(), imported, 'ops', 'CSV import of 2 rows', new Date('2026-04-05T19:30:00Z'))).toBe(2);
+    const markers = imported.map((entry) => suppressedMarker(entry.recipientHash));
+    const found = await findInDatabase(database.db, ['p@example.net', 'q@example.net', 's@example.net', ...markers]);
+    for (const marker of markers) expect(found.get(marker), marker).toEqual(expect.arrayContaining(['mail_facts.recipient', expect.stringMatching(/^ingested_messages\.raw_gzip#/)]));
+    // Only where each was sighted: its own fact and the report (a fact's details may quote the To
+    // header naming the others, and the scan of every column below does not cover these three).
+    const sightedPlaces = (address: string) => found.get(address)!.filter((place) => place === 'mail_facts.recipient' || place.startsWith('ingested_messages.'));
+    expect(sightedPlaces('p@example.net')).toEqual([]);
+    expect(sightedPlaces('q@example.net')).toEqual([]);
+    expect(sightedPlaces('s@example.net')).toEqual(['mail_facts.recipient', expect.stringMatching(/^ingested_messages\.raw_gzip#/)]);
   });
 
   it('leaves no plain suppressed address in any text column or kept raw report', async () => {
