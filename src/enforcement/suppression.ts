@@ -61,15 +61,23 @@ export interface FactsSuppressionSummary {
 
 const toStored = (row: EntryRecord): StoredEntry => ({ ...row, recipientHash: row.recipientHash!, id: row.id });
 
+/** A write not yet stored, as the entry it will make, to weigh a later write of the same batch against. */
+const asPending = (write: EntryWrite, now: Date): StoredEntry => ({ ...write, id: 0, createdAt: now, removedAt: null });
+
 /**
- * Writes the entries that what is stored for their recipient and scope does not already cover (the
- * longer-lasting one wins); call inside changeEntries. Returns each write with the row it made.
+ * Writes the entries that what is stored for their recipient and scope does not already cover, nor
+ * an earlier write of the same batch (an import may name a recipient twice): the longer-lasting one
+ * wins, whichever comes first. Call inside changeEntries. Returns each write with the row it made.
  */
 async function upsertUncovered(tx: Tx, writes: EntryWrite[], now: Date): Promise<{ write: EntryWrite; row: EntryRecord }[]> {
   const stored = await entriesAt(tx, writes);
+  const current = new Map<string, StoredEntry>();
+  for (const [key, row] of stored) current.set(key, toStored(row));
   const due = writes.filter((write) => {
-    const row = stored.get(entryKeyOf(write));
-    return mergeEntry(row && toStored(row), write, now) !== null;
+    const key = entryKeyOf(write);
+    if (mergeEntry(current.get(key), write, now) === null) return false;
+    current.set(key, asPending(write, now));
+    return true;
   });
   const written = await upsertEntries(tx, due, now);
   for (const row of written) suppressionsAddedTotal.inc({ reason: row.reason, source: row.source });
@@ -145,7 +153,7 @@ async function entryWrites(suppression: Suppression, suppressing: Suppressing[],
     const write: EntryWrite = { recipientHash, ...scope, reason, source: 'mailbox', origin: fact.source, expiresAt };
     const key = entryKeyOf(write);
     const earlier = writes.get(key);
-    if (mergeEntry(earlier && { ...earlier, id: 0, createdAt: now, removedAt: null }, write, now) !== null) writes.set(key, write);
+    if (mergeEntry(earlier && asPending(earlier, now), write, now) !== null) writes.set(key, write);
   }
   return [...writes.values()];
 }
