@@ -1,7 +1,8 @@
 // Storage of recipient suppression: entries (versioned for the relay snapshots), the sightings of
 // recipients in stored facts, the audit, and the reads and rewrites that keep plain addresses out
 // of the stored facts and raw reports naming a suppressed recipient.
-import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { SuppressionReason, SuppressionScope, SuppressionSource } from '../config/suppression';
 import { queryRows, type Db } from './client';
 import type { Tx } from './events';
@@ -245,20 +246,34 @@ export interface FactText {
 
 const factTextColumns = { id: mailFacts.id, recipient: mailFacts.recipient, diagnosticCode: mailFacts.diagnosticCode, subject: mailFacts.subject, details: mailFacts.details };
 
-/** The stored facts these recipients were sighted in, each with the recipient (a fact names one). */
-export function factsSightingRecipients(db: Db, recipientHashes: string[]): Promise<(FactText & { recipientHash: string })[]> {
+/**
+ * The stored facts of the reports these recipients were sighted in: each recipient's own fact, and
+ * the facts of the other recipients the same report named (their details may quote the report's
+ * To header, which names every recipient). `sightedHash` is the recipient looked for, `ownHash` the
+ * recipient the fact itself names.
+ */
+export function factsOfReportsSighting(db: Db, recipientHashes: string[]): Promise<(FactText & { sightedHash: string; ownHash: string })[]> {
   if (recipientHashes.length === 0) return Promise.resolve([]);
+  const sighted = alias(suppressionSightings, 'sighted');
   return db
-    .select({ ...factTextColumns, recipientHash: suppressionSightings.recipientHash })
-    .from(mailFacts)
-    .innerJoin(suppressionSightings, eq(suppressionSightings.dedupKey, mailFacts.dedupKey))
-    .where(inArray(suppressionSightings.recipientHash, recipientHashes));
+    .selectDistinct({ ...factTextColumns, sightedHash: sighted.recipientHash, ownHash: suppressionSightings.recipientHash })
+    .from(sighted)
+    .innerJoin(
+      suppressionSightings,
+      or(eq(suppressionSightings.dedupKey, sighted.dedupKey), and(isNotNull(sighted.contentHash), eq(suppressionSightings.contentHash, sighted.contentHash))),
+    )
+    .innerJoin(mailFacts, eq(mailFacts.dedupKey, suppressionSightings.dedupKey))
+    .where(inArray(sighted.recipientHash, recipientHashes));
 }
 
-/** Every stored fact whose recipient is one of these values (a full scan: for erasure only). */
-export function factsWithRecipient(db: Db, recipients: string[]): Promise<FactText[]> {
-  if (recipients.length === 0) return Promise.resolve([]);
-  return db.select(factTextColumns).from(mailFacts).where(inArray(sql`lower(${mailFacts.recipient})`, recipients.map((r) => r.toLowerCase())));
+/** Every stored fact that names one of these values in a text field (a full scan: for erasure only). */
+export function factsMentioning(db: Db, values: string[]): Promise<FactText[]> {
+  if (values.length === 0) return Promise.resolve([]);
+  const text = sql`lower(concat_ws(' ', ${mailFacts.recipient}, ${mailFacts.diagnosticCode}, ${mailFacts.subject}, ${mailFacts.details}::text))`;
+  return db
+    .select(factTextColumns)
+    .from(mailFacts)
+    .where(sql`exists (select 1 from unnest(array[${sql.join(values.map((value) => sql`${value.toLowerCase()}`), sql`, `)}]::text[]) as value where strpos(${text}, value) > 0)`);
 }
 
 /** Writes the text fields of stored facts back, 1,000 facts a statement (the last given of one fact wins). */

@@ -7,8 +7,8 @@ import {
   changeEntries,
   eraseRecipient,
   eraseSendEventRecipients,
-  factsSightingRecipients,
-  factsWithRecipient,
+  factsMentioning,
+  factsOfReportsSighting,
   insertAudit,
   messagesSightingRecipients,
   rawMessagesPage,
@@ -91,15 +91,37 @@ export async function replaceWithHash(db: Db, formsByHash: Map<string, string[]>
   const hashes = [...formsByHash.keys()];
   for (let i = 0; i < hashes.length; i += recipientsPerRead) {
     const chunk = hashes.slice(i, i + recipientsPerRead);
-    const facts = await factsSightingRecipients(db, chunk);
-    const rewrites = facts.map((row) => redactedFact(row, formsByHash.get(row.recipientHash)!, suppressedMarker(row.recipientHash), suppressedMarker(row.recipientHash))).filter((row): row is FactText => row !== null);
-    await rewriteFacts(db, rewrites);
-    rewritten.facts += rewrites.length;
-    const reportForms = new Map(chunk.map((hash) => [hash, new Set(formsByHash.get(hash))]));
-    for (const row of facts) if (row.recipient && !isSuppressedMarker(row.recipient)) reportForms.get(row.recipientHash)!.add(row.recipient);
-    rewritten.messages += await rewriteRaw(db, await reportRewrites(db, chunk, reportForms));
+    const facts = await factsOfReportsSighting(db, chunk);
+    // Each recipient's forms: the ones given, and how its own facts wrote it (a token or a CSV row
+    // brings no address).
+    const formsOf = new Map(chunk.map((hash) => [hash, new Set(formsByHash.get(hash))]));
+    for (const row of facts) if (row.ownHash === row.sightedHash && row.recipient && !isSuppressedMarker(row.recipient)) formsOf.get(row.sightedHash)!.add(row.recipient);
+    const factRewrites = redactedFacts(facts, chunk, formsOf);
+    await rewriteFacts(db, factRewrites);
+    rewritten.facts += factRewrites.length;
+    rewritten.messages += await rewriteRaw(db, await reportRewrites(db, chunk, formsOf));
   }
   return rewritten;
+}
+
+/**
+ * The facts with every recipient of `hashes` replaced by its marker, in the order given: a fact's
+ * own recipient field and text, and the text of the other facts of the same report. Only the facts
+ * that change.
+ */
+function redactedFacts(facts: (FactText & { sightedHash: string; ownHash: string })[], hashes: string[], formsOf: Map<string, Set<string>>): FactText[] {
+  const position = new Map(hashes.map((hash, at) => [hash, at]));
+  const current = new Map<number, FactText>();
+  const changed = new Set<number>();
+  for (const row of [...facts].sort((a, b) => position.get(a.sightedHash)! - position.get(b.sightedHash)!)) {
+    const fact = current.get(row.id) ?? row;
+    const marker = suppressedMarker(row.sightedHash);
+    const redacted = redactedFact(fact, [...formsOf.get(row.sightedHash)!], marker, row.ownHash === row.sightedHash ? marker : (fact.recipient ?? ''));
+    if (redacted === null) continue;
+    current.set(row.id, redacted);
+    changed.add(row.id);
+  }
+  return [...changed].map((id) => current.get(id)!);
 }
 
 export interface ForgetOutcome extends TracesRewritten {
@@ -122,8 +144,14 @@ export async function forgetAddress(db: Db, keyer: AddressKeyer, address: string
   const marker = suppressedMarker(recipientHash);
   const forms = [...writtenForms(address), marker];
   const replace = (text: string) => redactText(text, forms, forgottenMarker);
-  const facts = [...new Map([...(await factsSightingRecipients(db, [recipientHash])), ...(await factsWithRecipient(db, forms))].map((row) => [row.id, row])).values()];
-  const factRewrites = facts.map((row) => redactedFact(row, forms, forgottenMarker, forgottenMarker)).filter((row): row is FactText => row !== null);
+  // Its own facts (sighted for it, or naming it as recipient) lose the recipient; any other fact
+  // naming it in its text (another recipient's of the same report) keeps its own.
+  const own = (await factsOfReportsSighting(db, [recipientHash])).filter((row) => row.ownHash === recipientHash);
+  const ownIds = new Set(own.map((row) => row.id));
+  const formSet = new Set(forms.map((form) => form.toLowerCase()));
+  const isOwn = (row: FactText) => ownIds.has(row.id) || (row.recipient !== null && formSet.has(row.recipient.toLowerCase()));
+  const facts = [...new Map([...own, ...(await factsMentioning(db, forms))].map((row) => [row.id, row])).values()];
+  const factRewrites = facts.map((row) => redactedFact(row, forms, forgottenMarker, isOwn(row) ? forgottenMarker : (row.recipient ?? ''))).filter((row): row is FactText => row !== null);
   await rewriteFacts(db, factRewrites);
   let messages = 0;
   for (let afterId = 0; ; ) {

@@ -8,16 +8,25 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wardenConfigSchema } from '../../../src/config/schema';
-import type { Database } from '../../../src/db/client';
+import type { Database, Db } from '../../../src/db/client';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../../../src/db/client';
 import { entriesOfRecipient } from '../../../src/db/suppression-queries';
 import { importEntries, removeEntry, suppressionOf } from '../../../src/enforcement/suppression';
 import { ingestMailboxes } from '../../../src/ingest/run';
-import { suppressedMarker } from '../../../src/suppression/redaction';
+import { forgottenMarker, suppressedMarker } from '../../../src/suppression/redaction';
+import { forgetAddress } from '../../../src/enforcement/suppression-traces';
 import { testEngines } from '../../support/engines';
 import { findInDatabase } from '../../support/plain-text-scan';
 import { arfComplaint, blocked, blockedForAll, mailboxFull, userUnknown } from '../../support/suppression-mail';
 
 const logger = pino({ level: 'silent' });
+
+/** Whether the details of the facts naming `recipient` hold every one of `texts`. */
+async function factDetailsNaming(db: Db, recipient: string, texts: string[]): Promise<boolean> {
+  const rows = await queryRows<{ details: string }>(db, sql`select details::text as details from mail_facts where recipient = ${recipient}`);
+  return rows.length > 0 && rows.every((row) => texts.every((text) => row.details.includes(text)));
+}
 const key = 'suppression-key-for-tests-0123456789abcdef';
 
 describe.each(testEngines())('suppression from ingested reports ($name)', (engine) => {
@@ -131,12 +140,24 @@ describe.each(testEngines())('suppression from ingested reports ($name)', (engin
     const markers = imported.map((entry) => suppressedMarker(entry.recipientHash));
     const found = await findInDatabase(database.db, ['p@example.net', 'q@example.net', 's@example.net', ...markers]);
     for (const marker of markers) expect(found.get(marker), marker).toEqual(expect.arrayContaining(['mail_facts.recipient', expect.stringMatching(/^ingested_messages\.raw_gzip#/)]));
-    // Only where each was sighted: its own fact and the report (a fact's details may quote the To
-    // header naming the others, and the scan of every column below does not cover these three).
-    const sightedPlaces = (address: string) => found.get(address)!.filter((place) => place === 'mail_facts.recipient' || place.startsWith('ingested_messages.'));
-    expect(sightedPlaces('p@example.net')).toEqual([]);
-    expect(sightedPlaces('q@example.net')).toEqual([]);
-    expect(sightedPlaces('s@example.net')).toEqual(['mail_facts.recipient', expect.stringMatching(/^ingested_messages\.raw_gzip#/)]);
+    // Nowhere, not even in the details of s's fact, which quote the returned message's To header
+    // (its first address, p): there p's marker stands instead.
+    expect(found.get('p@example.net')).toEqual([]);
+    expect(found.get('q@example.net')).toEqual([]);
+    expect(found.get('s@example.net')).toEqual(expect.arrayContaining(['mail_facts.recipient', expect.stringMatching(/^ingested_messages\.raw_gzip#/)]));
+    expect(await factDetailsNaming(database.db, 's@example.net', [markers[0]!])).toBe(true);
+  });
+
+  it('forgets an address also where the fact of another recipient quotes it, that fact keeping its own recipient', async () => {
+    const { keyer } = suppression();
+    const pMarker = suppressedMarker(keyer.hash('p@example.net')!);
+    expect(await factDetailsNaming(database.db, 's@example.net', [pMarker])).toBe(true);
+    const outcome = await forgetAddress(database.db, keyer, 'p@example.net', 'ops', 'erasure request', new Date('2026-04-05T20:00:00Z'));
+    expect(outcome).toMatchObject({ recipientHash: keyer.hash('p@example.net') });
+    const found = await findInDatabase(database.db, ['p@example.net', pMarker]);
+    expect(found.get('p@example.net')).toEqual([]);
+    expect(found.get(pMarker)).toEqual([]);
+    expect(await factDetailsNaming(database.db, 's@example.net', [forgottenMarker])).toBe(true);
   });
 
   it('leaves no plain suppressed address in any text column or kept raw report', async () => {
