@@ -9,11 +9,28 @@ import type { ApiEnv } from './env';
 /** Forms and small JSON bodies: a login, a reason, an override. */
 export const smallBodyBytes = 8 * 1024;
 
+const tooLarge = (maxBytes: number) => new WardenError('E_TOO_LARGE', `the request body is over ${maxBytes} bytes, the limit of this route`, 413);
+
 export function limitBody(maxBytes: number): MiddlewareHandler<ApiEnv> {
-  return bodyLimit({
+  const streamed = bodyLimit({
     maxSize: maxBytes,
     onError: () => {
-      throw new WardenError('E_TOO_LARGE', `the request body is over ${maxBytes} bytes, the limit of this route`, 413);
+      throw tooLarge(maxBytes);
     },
   });
+  return async (c, next) => {
+    // A body of declared length is judged by its header here. hono's check reads the request's body
+    // stream to learn whether there is one, which makes @hono/node-server build a whole WHATWG
+    // Request (and an AbortController) for every request, a GET too, and read the body through it
+    // rather than straight from the socket: a third of the server's CPU for a one-recipient check.
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD') return next();
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      if (Number.parseInt(length, 10) > maxBytes) throw tooLarge(maxBytes);
+      return next();
+    }
+    // Chunked (or no length): counted as it is read, stopped at the limit.
+    return streamed(c, next);
+  };
 }
